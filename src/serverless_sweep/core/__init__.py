@@ -1,0 +1,1 @@
+"""Pure core: validation, fingerprints, shard math, index decoding and storage keys. No I/O, no boto3."""

@@ -1,0 +1,44 @@
+"""Errors raised by the pure core.
+
+`ValidationError` keeps the old runtime's class name (replay fixtures compare it) and its
+message (the first violation, worded as before), and adds every violation found as
+machine-readable details so that API clients can point at the field and the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: where (RFC 6901 JSON pointer), which rule, and a message naming the field."""
+
+    pointer: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "rule": self.rule, "message": self.message}
+
+
+class ValidationError(ValueError):
+    """Bad input. `str(error)` is the first violation's message; `details` lists them all."""
+
+    def __init__(self, message: str, details: Sequence[Violation] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: tuple[Violation, ...] = tuple(details) or (Violation("", "invalid", message),)
+
+    @classmethod
+    def from_violations(cls, violations: Sequence[Violation]) -> ValidationError:
+        if not violations:
+            raise ValueError("from_violations needs at least one violation")
+        return cls(violations[0].message, violations)
+
+
+def json_pointer(*parts: str | int) -> str:
+    """Build an RFC 6901 pointer, escaping '~' and '/' inside keys."""
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + p for p in escaped)

@@ -1,0 +1,53 @@
+"""The plug-in protocol every simulation model implements.
+
+A model owns its parameter schema (`schemas/v1/models/<name>/parameters.json`) and its Parquet
+columns (`schemas/v1/models/<name>/columns.json`). The parent asks it to vet a request's
+dimensions; the child asks it to compute one row per point and to summarize a shard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from serverless_sweep.core.errors import Violation
+
+
+@dataclass(frozen=True, slots=True)
+class PointContext:
+    """Everything about a point besides its parameter values.
+
+    `seed` is the request's root seed; models that need randomness derive their streams from
+    (seed, point_index) only (`serverless_sweep.core.seeding`), never from the shard layout.
+    `run_id` and `shard_id` exist for `legacy_hash`, whose old formula hashed them.
+    """
+
+    run_id: str
+    shard_id: int
+    seed: int
+    point_index: int
+
+
+class ModelError(Exception):
+    """A model could not compute a point (recorded as error_kind 'model_error')."""
+
+
+class SimulationModel(Protocol):
+    """What the handlers need from a model."""
+
+    @property
+    def name(self) -> str:
+        """Registry name, also the `model` column value."""
+
+    def validate_dimensions(self, dimensions: Mapping[str, Sequence[Any]]) -> list[Violation]:
+        """Vet dimension names and values (and cross-parameter rules) before anything is dispatched.
+
+        Pointers look like `/dimensions/<name>` or `/dimensions/<name>/<value index>`.
+        """
+
+    def run_point(self, point: Mapping[str, Any], context: PointContext) -> dict[str, Any]:
+        """Compute one point. Returns the model's own columns (its columns.json), in order."""
+
+    def summarize(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Shard-level metrics for the outcome envelope; must include `points_processed`."""
