@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken rule: where (RFC 6901 JSON pointer), which rule, and a message naming the field."""
+    """One broken rule: where (RFC 6901 JSON pointer), which rule, a message naming the field."""
 
     pointer: str
     rule: str
@@ -32,10 +32,18 @@ class ValidationError(ValueError):
         self.details: tuple[Violation, ...] = tuple(details) or (Violation("", "invalid", message),)
 
     @classmethod
-    def from_violations(cls, violations: Sequence[Violation]) -> ValidationError:
+    def from_violations(
+        cls, violations: Sequence[Violation], message: str | None = None
+    ) -> ValidationError:
+        """Build the error from every violation found, the first one being the one to report.
+
+        `message` overrides the headline when the first violation's own text is more precise
+        than the field's established message (for example a 64-bit range detail under the old
+        "seed must be an integer" headline that clients already match on).
+        """
         if not violations:
             raise ValueError("from_violations needs at least one violation")
-        return cls(violations[0].message, violations)
+        return cls(violations[0].message if message is None else message, violations)
 
 
 def json_pointer(*parts: str | int) -> str:

@@ -1,0 +1,307 @@
+"""Validation and normalization of a sweep request, as the old runtime did it, plus every violation.
+
+Why it looks like this:
+
+* The old validator's observable behaviour is the contract (replay fixtures `validation_*.json`):
+  the order of checks, the exact wording, which value is stripped, how defaults apply. Clients
+  match on `message`, so the *first* violation we report is always the one the old runtime
+  raised (same order, same text). Unlike the old runtime we keep checking the other fields
+  afterwards and return everything in `ValidationError.details` with a JSON pointer and a rule
+  name, so a client can fix a request in one round trip.
+* Old check order: run_id, dimensions (each entry in insertion order: name, then list, then size
+  <= 10000), shard_count, shard_size, max_shards, seed, failure_injection_shards, and only then
+  the 200000-point limit. Then the new optional fields (model, tolerated_failure_percentage),
+  which the old runtime ignored.
+* Missing vs null: shard_count/shard_size null count as absent; max_shards, seed and
+  failure_injection_shards set to null are errors (only a missing key gets the default).
+* `run_id` is stripped with Python `str.strip()` (its notion of whitespace includes
+  U+001C..U+001F and U+0085 but not U+200B/U+FEFF; kept on purpose: run ids are compared across
+  runtimes). Dimension names are checked stripped but kept as given.
+
+Declared stricter divergences (replay tags; the new runtime deliberately differs):
+
+* ``bool-as-int``: JSON booleans are rejected wherever an integer is expected (shard_count,
+  shard_size, max_shards, seed, failure_injection_shards entries), with the field's old message.
+  Python's `True == 1` made `[true, 1]` collapse to `[true]`; nobody means a boolean there.
+* ``bigint``: those integers must fit a signed 64-bit integer (counts and shard ids 1 or 0 up to
+  2**63-1, seed -2**63..2**63-1), because Parquet, Athena, numpy seeds and every other runtime
+  store them as int64. The headline message stays the field's old message; the detail has rule
+  ``integer_range`` and names the range. Dimension values are not restricted (any JSON).
+* ``non-object-input`` / ``python-exception``: a payload that is not a JSON object answers
+  "Request body must be a JSON object" instead of the old TypeError or odd "Missing required
+  field" answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final, TypeGuard
+
+from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+
+__all__ = [
+    "DEFAULT_MAX_SHARDS",
+    "DEFAULT_SEED",
+    "INT64_MAX",
+    "INT64_MIN",
+    "KNOWN_MODELS",
+    "MAX_DIMENSION_VALUES",
+    "MAX_TOTAL_POINTS",
+    "is_int",
+    "normalize_request",
+    "python_type_name",
+]
+
+MAX_DIMENSION_VALUES: Final = 10000
+MAX_TOTAL_POINTS: Final = 200000
+DEFAULT_MAX_SHARDS: Final = 1000
+DEFAULT_SEED: Final = 0
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+#: Models a request may name; the registry (serverless_sweep.models) must provide each of them.
+KNOWN_MODELS: Final[tuple[str, ...]] = ("legacy_hash", "ride_hailing")
+
+NOT_OBJECT_MESSAGE: Final = "Request body must be a JSON object"
+EITHER_SHARD_MESSAGE: Final = "Either shard_count or shard_size is required"
+TOO_LARGE_MESSAGE: Final = (
+    f"Parameter space is too large for this demo deployment (>{MAX_TOTAL_POINTS} points)"
+)
+MODEL_MESSAGE: Final = "model must be one of: " + ", ".join(sorted(KNOWN_MODELS))
+TOLERATED_MESSAGE: Final = "tolerated_failure_percentage must be a number between 0 and 100"
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    """A JSON integer: a Python `int` that is not a `bool` (bool-as-int divergence)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def python_type_name(value: object) -> str:
+    """The old runtime's type wording: null -> NoneType, array -> list, object -> dict, ..."""
+    return type(value).__name__
+
+
+class _Report:
+    """Collects violations in check order; the first one added is the one reported first.
+
+    A violation may carry a separate headline (the message `str(error)` shows) when its own
+    text is more detailed than the field's established message.
+    """
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+        self.headline: str | None = None
+
+    def add(self, pointer: str, rule: str, message: str, headline: str | None = None) -> None:
+        if not self.violations:
+            self.headline = headline if headline is not None else message
+        self.violations.append(Violation(pointer, rule, message))
+
+    def raise_if_any(self) -> None:
+        if self.violations:
+            raise ValidationError.from_violations(self.violations, self.headline)
+
+
+def _range_text(low: int, high: int) -> str:
+    return f"from {low} to {high} (a signed 64-bit integer)"
+
+
+def _check_int(
+    report: _Report,
+    pointer: str,
+    value: object,
+    message: str,
+    *,
+    minimum: int,
+    field: str,
+) -> bool:
+    """Check a 64-bit integer field with a lower bound; True when it is valid.
+
+    `minimum` is 1 for counts, 0 for shard ids, INT64_MIN for the seed. Every failure keeps the
+    field's old `message` as headline.
+    """
+    if not is_int(value):
+        report.add(pointer, "type", message)
+        return False
+    if minimum > INT64_MIN and value < minimum:
+        report.add(pointer, "minimum", message)
+        return False
+    if not INT64_MIN <= value <= INT64_MAX:
+        low = max(minimum, INT64_MIN)
+        report.add(
+            pointer,
+            "integer_range",
+            f"{field} must be an integer {_range_text(low, INT64_MAX)}",
+            headline=message,
+        )
+        return False
+    return True
+
+
+def _check_run_id(payload: Mapping[str, Any], report: _Report) -> str | None:
+    pointer = json_pointer("run_id")
+    if "run_id" not in payload:
+        report.add(pointer, "required", "Missing required field 'run_id'")
+        return None
+    raw = payload["run_id"]
+    if not isinstance(raw, str):
+        report.add(pointer, "type", f"Field 'run_id' must be str, got {python_type_name(raw)}")
+        return None
+    run_id = raw.strip()
+    if not run_id:
+        report.add(pointer, "not_empty", "run_id cannot be empty")
+        return None
+    return run_id
+
+
+def _check_dimensions(payload: Mapping[str, Any], report: _Report) -> dict[str, Any] | None:
+    """Check the dimensions; return them when the point space is well defined (all lists)."""
+    pointer = json_pointer("dimensions")
+    if "dimensions" not in payload:
+        report.add(pointer, "required", "Missing required field 'dimensions'")
+        return None
+    dimensions = payload["dimensions"]
+    if not isinstance(dimensions, dict):
+        report.add(
+            pointer, "type", f"Field 'dimensions' must be dict, got {python_type_name(dimensions)}"
+        )
+        return None
+    if not dimensions:
+        report.add(pointer, "not_empty", "dimensions cannot be empty")
+        return None
+    all_lists = True
+    for name, values in dimensions.items():
+        entry = json_pointer("dimensions", str(name))
+        if not isinstance(name, str) or not name.strip():
+            report.add(entry, "not_empty", "dimension names must be non-empty strings")
+        if not isinstance(values, list):
+            report.add(entry, "type", f"Dimension '{name}' must be a non-empty list")
+            all_lists = False
+        elif not values:
+            report.add(entry, "min_items", f"Dimension '{name}' must be a non-empty list")
+        elif len(values) > MAX_DIMENSION_VALUES:
+            report.add(
+                entry,
+                "max_items",
+                f"Dimension '{name}' exceeds MAX_DIMENSION_VALUES={MAX_DIMENSION_VALUES}",
+            )
+    return dimensions if all_lists else None
+
+
+def _check_failure_injection(payload: Mapping[str, Any], report: _Report) -> list[int]:
+    pointer = json_pointer("failure_injection_shards")
+    message = "failure_injection_shards must be a list of non-negative integers"
+    if "failure_injection_shards" not in payload:
+        return []
+    shards = payload["failure_injection_shards"]
+    if not isinstance(shards, list):
+        report.add(pointer, "type", message)
+        return []
+    valid = [
+        shard
+        for i, shard in enumerate(shards)
+        if _check_int(
+            report,
+            json_pointer("failure_injection_shards", i),
+            shard,
+            message,
+            minimum=0,
+            field="each failure_injection_shards entry",
+        )
+    ]
+    # sorted(set(...)) as the old runtime; without booleans no True/1 collapsing can happen.
+    return sorted(set(valid))
+
+
+def _check_tolerated(value: object, report: _Report) -> None:
+    pointer = json_pointer("tolerated_failure_percentage")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        report.add(pointer, "type", TOLERATED_MESSAGE)
+    elif not (math.isfinite(value) and 0 <= value <= 100):
+        report.add(pointer, "range", TOLERATED_MESSAGE)
+
+
+def normalize_request(payload: object) -> dict[str, Any]:
+    """Validate a sweep request and return its normalized form, or raise `ValidationError`.
+
+    The result's keys, in order: run_id (stripped), dimensions (names sorted by code point,
+    values as given), total_points, max_shards (default 1000), seed (default 0),
+    failure_injection_shards (deduplicated, sorted), then shard_count and/or shard_size when
+    given non-null, then model and tolerated_failure_percentage when present.
+    """
+    if not isinstance(payload, Mapping):
+        raise ValidationError(NOT_OBJECT_MESSAGE, [Violation("", "type", NOT_OBJECT_MESSAGE)])
+    report = _Report()
+
+    run_id = _check_run_id(payload, report)
+    dimensions = _check_dimensions(payload, report)
+
+    shard_count = payload.get("shard_count")
+    shard_size = payload.get("shard_size")
+    if shard_count is None and shard_size is None:
+        report.add("", "required", EITHER_SHARD_MESSAGE)
+    for field, value in (("shard_count", shard_count), ("shard_size", shard_size)):
+        if value is not None:
+            _check_int(
+                report,
+                json_pointer(field),
+                value,
+                f"{field} must be a positive integer",
+                minimum=1,
+                field=field,
+            )
+
+    max_shards = payload.get("max_shards", DEFAULT_MAX_SHARDS)
+    _check_int(
+        report,
+        json_pointer("max_shards"),
+        max_shards,
+        "max_shards must be a positive integer",
+        minimum=1,
+        field="max_shards",
+    )
+    seed = payload.get("seed", DEFAULT_SEED)
+    _check_int(
+        report,
+        json_pointer("seed"),
+        seed,
+        "seed must be an integer",
+        minimum=INT64_MIN,
+        field="seed",
+    )
+    failure_shards = _check_failure_injection(payload, report)
+
+    total_points = 0
+    if dimensions is not None:
+        total_points = math.prod(len(values) for values in dimensions.values())
+        if total_points > MAX_TOTAL_POINTS:
+            report.add(json_pointer("dimensions"), "max_points", TOO_LARGE_MESSAGE)
+
+    if "model" in payload:
+        model = payload["model"]
+        if not isinstance(model, str):
+            report.add(json_pointer("model"), "type", MODEL_MESSAGE)
+        elif model not in KNOWN_MODELS:
+            report.add(json_pointer("model"), "enum", MODEL_MESSAGE)
+    if "tolerated_failure_percentage" in payload:
+        _check_tolerated(payload["tolerated_failure_percentage"], report)
+
+    report.raise_if_any()
+    assert run_id is not None and dimensions is not None
+
+    normalized: dict[str, Any] = {
+        "run_id": run_id,
+        "dimensions": {name: list(dimensions[name]) for name in sorted(dimensions)},
+        "total_points": total_points,
+        "max_shards": max_shards,
+        "seed": seed,
+        "failure_injection_shards": failure_shards,
+    }
+    if shard_count is not None:
+        normalized["shard_count"] = shard_count
+    if shard_size is not None:
+        normalized["shard_size"] = shard_size
+    for optional in ("model", "tolerated_failure_percentage"):
+        if optional in payload:
+            normalized[optional] = payload[optional]
+    return normalized
