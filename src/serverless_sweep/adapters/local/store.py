@@ -1,0 +1,238 @@
+"""`ObjectStore` over a local folder, with the S3 semantics the handlers rely on.
+
+Keys use '/' and map to relative paths under `root`. Every write goes to a temp file in the
+destination directory first (named `.tmp-…`, never listed), is fsynced and then published:
+
+* `put` publishes with `os.replace` (atomic overwrite: readers see the old or the new bytes);
+* `put_if_absent` publishes with `os.link` (atomic exclusive create: it fails when the key exists,
+  so of several racing writers exactly one wins, and readers never see a partial file).
+
+Local limitations (S3 has none of them): a key cannot also be a "folder" of other keys (`a` and
+`a/b` cannot both exist), and `content_type` is not stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from serverless_sweep.handlers.ports import AlreadyExists, StoreError, StoreNotConfigured
+
+TEMP_PREFIX = ".tmp-"
+"""Name prefix of in-progress writes; `list_keys` skips such files and keys may not use it."""
+
+DEFAULT_STORE_ROOT = Path("sweep-data")
+"""Default root for callers (relative to the working directory), overridden by `SWEEP_STORE`."""
+
+STORE_ENV_VAR = "SWEEP_STORE"
+
+
+def store_root_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """`$SWEEP_STORE` when set and non-empty, else `./sweep-data`."""
+    env = os.environ if environ is None else environ
+    value = env.get(STORE_ENV_VAR, "").strip()
+    return Path(value) if value else DEFAULT_STORE_ROOT
+
+
+def _segment_problem(segment: str) -> str | None:
+    if segment == "":
+        return "empty path segment"
+    if segment in (".", ".."):
+        return f"'{segment}' path segment"
+    if "\x00" in segment:
+        return "NUL character"
+    if "\\" in segment:
+        return "backslash (a path separator on Windows)"
+    if segment.startswith(TEMP_PREFIX):
+        return f"segment starting with the reserved temp prefix {TEMP_PREFIX!r}"
+    return None
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` cannot be stored locally, or None when it is fine."""
+    if not isinstance(key, str):
+        return "key is not a string"
+    if key == "":
+        return "empty key"
+    if key.startswith("/"):
+        return "absolute key (leading '/')"
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not encodable as UTF-8"
+    for segment in key.split("/"):
+        problem = _segment_problem(segment)
+        if problem is not None:
+            return problem
+    return None
+
+
+class LocalObjectStore:
+    """A flat key -> bytes store in a folder (see the module docstring for the semantics)."""
+
+    def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
+        self._root = Path(os.path.abspath(os.fspath(root)))
+        self._fsync = fsync
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def __repr__(self) -> str:
+        return f"LocalObjectStore({str(self._root)!r})"
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def path_for(self, key: str) -> Path:
+        """The file that holds `key` (raise ValueError naming the key when it is not allowed)."""
+        problem = key_problem(key)
+        if problem is not None:
+            raise ValueError(f"invalid store key {key!r}: {problem}")
+        path = os.path.normpath(os.path.join(self._root, *key.split("/")))
+        root = os.fspath(self._root)
+        if os.path.commonpath([root, path]) != root or path == root:
+            raise ValueError(f"invalid store key {key!r}: escapes the store root")
+        return Path(path)
+
+    # -- ObjectStore ----------------------------------------------------------------------------
+
+    def check_configured(self) -> None:
+        """Create the root when missing and prove it is writable, else raise StoreNotConfigured."""
+        try:
+            os.makedirs(self._root, exist_ok=True)
+            probe = self._root / f"{TEMP_PREFIX}probe-{uuid.uuid4().hex}"
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreNotConfigured(
+                f"local store root {str(self._root)!r} cannot be created or written: {exc}"
+            ) from exc
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        path = self.path_for(key)
+        tmp = self._write_temp(key, path, data)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            _unlink_quietly(tmp)
+            raise StoreError(f"cannot write store key {key!r}: {exc}") from exc
+
+    def put_if_absent(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        path = self.path_for(key)
+        tmp = self._write_temp(key, path, data)
+        try:
+            os.link(tmp, path, follow_symlinks=False)
+        except FileExistsError as exc:
+            if path.is_dir():
+                raise StoreError(
+                    f"cannot write store key {key!r}: a folder of other keys has that path"
+                ) from exc
+            raise AlreadyExists(f"store key {key!r} already exists") from exc
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create store key {key!r} (the local store needs hard links for "
+                f"create-if-absent writes): {exc}"
+            ) from exc
+        finally:
+            _unlink_quietly(tmp)
+
+    def get(self, key: str) -> bytes | None:
+        path = self.path_for(key)
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read store key {key!r}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        path = self.path_for(key)
+        try:
+            return stat.S_ISREG(os.stat(path).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StoreError(f"cannot stat store key {key!r}: {exc}") from exc
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """Every key starting with `prefix` (a plain string prefix, as on S3), in code point order.
+
+        A prefix that no valid key can start with (for example one with an empty or '..' folder
+        segment) lists nothing; the file system outside the root is never looked at.
+        """
+        folder, _, partial = prefix.rpartition("/")
+        segments: list[str] = []
+        if folder or prefix.startswith("/"):
+            segments = folder.split("/")
+            if any(_segment_problem(s) is not None for s in segments):
+                return
+        if "\x00" in partial:
+            return
+        base = os.path.join(self._root, *segments)
+        base_key = "".join(s + "/" for s in segments)
+        yield from self._walk(base, base_key, partial, prefix)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _walk(
+        self, directory: str, key_prefix: str, name_prefix: str, prefix: str
+    ) -> Iterator[str]:
+        try:
+            with os.scandir(directory) as entries:
+                found: list[tuple[str, str, bool]] = []
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith(TEMP_PREFIX) or not name.startswith(name_prefix):
+                        continue
+                    try:
+                        if entry.is_dir():
+                            found.append((name + "/", entry.path, True))
+                        elif entry.is_file():
+                            found.append((name, entry.path, False))
+                    except OSError:
+                        continue
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot list store prefix {prefix!r}: {exc}") from exc
+        # Sorting folders as "name/" yields keys in exact string order ('-' < '/' < '0' ...).
+        found.sort()
+        for sort_name, path, is_dir in found:
+            if is_dir:
+                yield from self._walk(path, key_prefix + sort_name, "", prefix)
+            else:
+                yield key_prefix + sort_name
+
+    def _write_temp(self, key: str, path: Path, data: bytes) -> str:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"store data for key {key!r} must be bytes, not {type(data).__name__}")
+        directory = path.parent
+        tmp = os.path.join(directory, f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+        try:
+            os.makedirs(directory, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise StoreError(f"cannot write store key {key!r}: {exc}") from exc
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                if self._fsync:
+                    os.fsync(handle.fileno())
+        except OSError as exc:
+            _unlink_quietly(tmp)
+            raise StoreError(f"cannot write store key {key!r}: {exc}") from exc
+        return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

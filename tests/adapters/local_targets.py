@@ -1,0 +1,104 @@
+"""Target functions for the local adapter tests, imported by name in worker processes.
+
+Each writes what it saw as a JSON file under `event["out_dir"]`, so the test process can check
+what happened in other processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+
+def _write_record(event: dict[str, Any], context: Any, **extra: Any) -> None:
+    out = Path(event["out_dir"])
+    record = {
+        "pid": os.getpid(),
+        "event": event,
+        "request_id": context.aws_request_id,
+        "function_name": context.function_name,
+        "arn": context.invoked_function_arn,
+        **extra,
+    }
+    name = f"{event.get('tag', 'x')}-{uuid.uuid4().hex}.json"
+    tmp = out / f".{name}"
+    tmp.write_text(json.dumps(record))
+    os.replace(tmp, out / name)
+
+
+def record(event: dict[str, Any], context: Any) -> str:
+    """Sleep `event["sleep"]` seconds and record pid, event, context and timing."""
+    started = time.time()
+    remaining_before = context.get_remaining_time_in_millis()
+    time.sleep(event.get("sleep", 0))
+    remaining_after = context.get_remaining_time_in_millis()
+    _write_record(
+        event,
+        context,
+        started=started,
+        ended=time.time(),
+        remaining_before=remaining_before,
+        remaining_after=remaining_after,
+    )
+    return "the return value is discarded"
+
+
+def _attempts_so_far(event: dict[str, Any], context: Any) -> int:
+    out = Path(event["out_dir"])
+    return len(list(out.glob(f"attempt-{context.aws_request_id}-*")))
+
+
+def _mark_attempt(event: dict[str, Any], context: Any) -> None:
+    out = Path(event["out_dir"])
+    (out / f"attempt-{context.aws_request_id}-{uuid.uuid4().hex}").write_text(str(os.getpid()))
+
+
+def always_fail(event: dict[str, Any], context: Any) -> None:
+    """Record the attempt, then raise."""
+    _mark_attempt(event, context)
+    raise ValueError(f"boom {event.get('tag')}")
+
+
+def fail_first(event: dict[str, Any], context: Any) -> None:
+    """Raise on the first `event["fail_times"]` attempts, then record like `record`."""
+    failed_before = _attempts_so_far(event, context)
+    _mark_attempt(event, context)
+    if failed_before < event["fail_times"]:
+        raise RuntimeError(f"transient failure {failed_before + 1}")
+    record(event, context)
+
+
+def crash_first(event: dict[str, Any], context: Any) -> None:
+    """Kill the worker process on the first attempt, then record like `record`."""
+    failed_before = _attempts_so_far(event, context)
+    _mark_attempt(event, context)
+    if failed_before == 0:
+        os._exit(3)
+    record(event, context)
+
+
+def not_a_function_target(event: dict[str, Any], context: Any) -> None:
+    """Import a module that does not exist (an import error inside the worker)."""
+    import importlib
+
+    importlib.import_module("serverless_sweep_no_such_module")
+
+
+def race_put_if_absent(root: str, key: str, writer: int, barrier: Any, results: Any) -> None:
+    """Wait for every writer, then try to create `key`; report the outcome."""
+    from serverless_sweep.adapters.local.store import LocalObjectStore
+    from serverless_sweep.handlers.ports import AlreadyExists
+
+    store = LocalObjectStore(root)
+    data = f"writer-{writer}-".encode() * 20_000
+    barrier.wait()
+    try:
+        store.put_if_absent(key, data)
+    except AlreadyExists:
+        results.put((writer, "lost"))
+    else:
+        results.put((writer, "won"))
