@@ -1,0 +1,304 @@
+"""Storage keys: the Hive-style layout of every artifact, and the run_id encoding inside it.
+
+Layout (``<p>`` is the prefix stripped of ``/``, followed by ``/`` unless empty; see
+docs/ARCHITECTURE.md)::
+
+    <p>dataset=shard_metrics/run_date=<YYYY-MM-DD>/run_id=<run>/status=success/part-<shard>.parquet
+    <p>dataset=shard_errors/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.parquet
+    <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=success/part-<shard>.json
+    <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.json
+    <p>dataset=runs/run_date=<D>/run_id=<run>/status=accepted/manifest.json
+    <p>run_index/<run>.json
+
+Why run_id is encoded: the old runtime put the raw run_id into the key, so ``surge/berlin=v2``
+created an extra path segment that looked like a partition (``berlin=v2``) and two run ids could
+fake each other's folders. `encode_run_id` keeps ASCII letters, digits, ``-``, ``_`` and ``.``
+and writes every other byte of the UTF-8 encoding as ``%XX`` (uppercase hex), so an encoded id
+never contains ``/`` or ``=``. The mapping is a bijection onto its canonical outputs:
+
+* ``"."`` and ``".."`` are written ``%2E`` and ``%2E%2E`` (bare they are path navigation on a
+  file system and in many S3 tools); any other dot stays a dot;
+* the empty string (the parent never accepts it, but a hand-made shard payload could carry it)
+  is written ``~``: a bare ``~`` is never the encoding of a non-empty id (``~`` itself is
+  written ``%7E``), so the result stays non-empty and unambiguous;
+* lone surrogates (possible in JSON ``"\\ud800"``) are encoded as their 3-byte "surrogatepass"
+  form, so every Python string has a key;
+* `decode_run_id` accepts only canonical encodings (uppercase hex, no needless escapes), so two
+  different keys can never name the same run.
+
+Querying a run by id: the partition folder holds the encoded id, e.g. run_id ``surge/berlin=v2``
+is stored under ``run_id=surge%2Fberlin%3Dv2``.
+
+* Athena with partition projection (``run_id`` as an ``injected`` key) reads the folder text as
+  is, so filter on the encoded form::
+
+      SELECT * FROM shard_metrics WHERE run_id = 'surge%2Fberlin%3Dv2'
+
+  (encode in SQL-free code with `encode_run_id`; ids made only of letters, digits, ``-``, ``_``
+  and ``.`` are unchanged, so most ids need no thought).
+* DuckDB (1.1 and later, ``hive_partitioning=true``) percent-decodes partition values when it
+  reads them, so there the column holds the raw id again::
+
+      SELECT * FROM read_parquet('sweep-data/dataset=shard_metrics/*/*/*/*.parquet',
+                                 hive_partitioning = true)
+      WHERE run_id = 'surge/berlin=v2'
+
+  (Hive's ``MSCK REPAIR TABLE`` and Spark also unescape ``%XX`` in folder names; the one id such
+  readers show differently is the empty id, ``~``.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+__all__ = [
+    "DATASET_RUNS",
+    "DATASET_SHARD_ERRORS",
+    "DATASET_SHARD_METRICS",
+    "DATASET_SHARD_OUTCOMES",
+    "STATUS_ACCEPTED",
+    "STATUS_FAILURE",
+    "STATUS_SUCCESS",
+    "ParsedKey",
+    "StorageLayout",
+    "decode_run_id",
+    "encode_run_id",
+    "format_run_date",
+]
+
+DATASET_SHARD_METRICS: Final = "shard_metrics"
+DATASET_SHARD_ERRORS: Final = "shard_errors"
+DATASET_SHARD_OUTCOMES: Final = "shard_outcomes"
+DATASET_RUNS: Final = "runs"
+STATUS_SUCCESS: Final = "success"
+STATUS_FAILURE: Final = "failure"
+STATUS_ACCEPTED: Final = "accepted"
+RUN_INDEX_FOLDER: Final = "run_index"
+
+EMPTY_RUN_ID: Final = "~"
+_SAFE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+_ESCAPED_DOTS: Final = {".": "%2E", "..": "%2E%2E"}
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
+_ATTEMPT_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
+_UINT_RE: Final = r"(?:0|[1-9][0-9]*)"
+_SUCCESS_PART_RE: Final = re.compile(rf"part-(?P<shard>{_UINT_RE})\.(?P<ext>parquet|json)")
+_FAILURE_PART_RE: Final = re.compile(
+    rf"part-(?P<shard>{_UINT_RE})-(?P<attempt>[1-9][0-9]*)-(?P<aid>[A-Za-z0-9_-]+)"
+    r"\.(?P<ext>parquet|json)"
+)
+#: (dataset, status) -> (ParsedKey.kind, file extension) of the per-shard records.
+_PART_KINDS: Final = {
+    (DATASET_SHARD_METRICS, STATUS_SUCCESS): ("metrics", "parquet"),
+    (DATASET_SHARD_ERRORS, STATUS_FAILURE): ("errors", "parquet"),
+    (DATASET_SHARD_OUTCOMES, STATUS_SUCCESS): ("success_outcome", "json"),
+    (DATASET_SHARD_OUTCOMES, STATUS_FAILURE): ("failure_outcome", "json"),
+}
+
+
+def encode_run_id(run_id: str) -> str:
+    """Percent-encode a run id for use as one key segment (see the module docstring)."""
+    if run_id == "":
+        return EMPTY_RUN_ID
+    if run_id in _ESCAPED_DOTS:
+        return _ESCAPED_DOTS[run_id]
+    data = run_id.encode("utf-8", "surrogatepass")
+    return "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in data)
+
+
+def decode_run_id(encoded: str) -> str:
+    """Inverse of `encode_run_id`; `ValueError` on anything it would not have produced."""
+    if encoded == EMPTY_RUN_ID:
+        return ""
+    out = bytearray()
+    i = 0
+    while i < len(encoded):
+        char = encoded[i]
+        if char == "%":
+            hex_digits = encoded[i + 1 : i + 3]
+            if len(hex_digits) != 2 or not all(c in "0123456789ABCDEF" for c in hex_digits):
+                raise ValueError(f"malformed escape at position {i} in encoded run id {encoded!r}")
+            out.append(int(hex_digits, 16))
+            i += 3
+        elif ord(char) < 128 and ord(char) in _SAFE:
+            out.append(ord(char))
+            i += 1
+        else:
+            raise ValueError(f"character {char!r} cannot appear in an encoded run id")
+    try:
+        run_id = out.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"encoded run id {encoded!r} is not UTF-8: {exc}") from exc
+    if encode_run_id(run_id) != encoded:
+        raise ValueError(f"{encoded!r} is not the canonical encoding of {run_id!r}")
+    return run_id
+
+
+def format_run_date(run_date: date | str) -> str:
+    """``YYYY-MM-DD`` of a date, or the same string after checking it is a real calendar date."""
+    if isinstance(run_date, date):
+        return run_date.isoformat()
+    if isinstance(run_date, str) and _DATE_RE.fullmatch(run_date):
+        try:
+            date.fromisoformat(run_date)
+        except ValueError:
+            pass
+        else:
+            return run_date
+    raise ValueError(f"run_date must be a date or a 'YYYY-MM-DD' string, got {run_date!r}")
+
+
+def _shard(shard_id: int) -> str:
+    if isinstance(shard_id, bool) or not isinstance(shard_id, int) or shard_id < 0:
+        raise ValueError(f"shard_id must be a non-negative integer, got {shard_id!r}")
+    return str(shard_id)
+
+
+def _attempt_part(attempt: int, attempt_id: str) -> str:
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+        raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
+    if not isinstance(attempt_id, str) or not _ATTEMPT_ID_RE.fullmatch(attempt_id):
+        raise ValueError(f"attempt_id must match [A-Za-z0-9_-]+, got {attempt_id!r}")
+    return f"{attempt}-{attempt_id}"
+
+
+def _name(kind: str, value: str) -> str:
+    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
+        raise ValueError(f"{kind} must match [a-z][a-z0-9_]*, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedKey:
+    """What a key of the layout says about itself (for status views built from a listing).
+
+    `kind` is one of "metrics", "errors", "success_outcome", "failure_outcome", "manifest".
+    `shard_id` is None for the manifest; `attempt`/`attempt_id` are set for failure records only.
+    """
+
+    kind: str
+    dataset: str
+    run_date: str
+    run_id: str
+    status: str
+    shard_id: int | None = None
+    attempt: int | None = None
+    attempt_id: str | None = None
+
+
+class StorageLayout:
+    """Builds and parses the keys of one store (one prefix).
+
+    The prefix is stripped of ``/`` at both ends (``"/a/b/"`` -> ``"a/b"``) and joined with
+    ``/``; an empty prefix puts keys at ``dataset=...``. Spaces are part of the prefix (not
+    stripped), as an S3 key may hold them.
+    """
+
+    __slots__ = ("_base", "prefix")
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix: str = prefix.strip("/")
+        self._base: str = f"{self.prefix}/" if self.prefix else ""
+
+    def __repr__(self) -> str:
+        return f"StorageLayout(prefix={self.prefix!r})"
+
+    def dataset_prefix(self, dataset: str) -> str:
+        """``<p>dataset=<dataset>/``: everything of one dataset (an Athena table location)."""
+        return f"{self._base}dataset={_name('dataset', dataset)}/"
+
+    def run_prefix(
+        self, dataset: str, run_date: date | str, run_id: str, status: str | None = None
+    ) -> str:
+        """The folder of one run in one dataset (and one status when given); ends with ``/``."""
+        folder = (
+            f"{self.dataset_prefix(dataset)}run_date={format_run_date(run_date)}/"
+            f"run_id={encode_run_id(run_id)}/"
+        )
+        return folder if status is None else f"{folder}status={_name('status', status)}/"
+
+    def metrics_key(self, run_date: date | str, run_id: str, shard_id: int) -> str:
+        """Parquet rows of a successful shard (written once, create-if-absent)."""
+        folder = self.run_prefix(DATASET_SHARD_METRICS, run_date, run_id, STATUS_SUCCESS)
+        return f"{folder}part-{_shard(shard_id)}.parquet"
+
+    def errors_key(
+        self, run_date: date | str, run_id: str, shard_id: int, attempt: int, attempt_id: str
+    ) -> str:
+        """Parquet error rows of one failed attempt (never replaces another attempt's record)."""
+        folder = self.run_prefix(DATASET_SHARD_ERRORS, run_date, run_id, STATUS_FAILURE)
+        return f"{folder}part-{_shard(shard_id)}-{_attempt_part(attempt, attempt_id)}.parquet"
+
+    def success_outcome_key(self, run_date: date | str, run_id: str, shard_id: int) -> str:
+        """Success envelope of a shard; its presence means "done" (idempotency marker)."""
+        folder = self.run_prefix(DATASET_SHARD_OUTCOMES, run_date, run_id, STATUS_SUCCESS)
+        return f"{folder}part-{_shard(shard_id)}.json"
+
+    def failure_outcome_key(
+        self, run_date: date | str, run_id: str, shard_id: int, attempt: int, attempt_id: str
+    ) -> str:
+        """Failure envelope of one attempt: attempt number plus a random id, since Lambda's own
+        retries redeliver the same payload (same attempt number)."""
+        folder = self.run_prefix(DATASET_SHARD_OUTCOMES, run_date, run_id, STATUS_FAILURE)
+        return f"{folder}part-{_shard(shard_id)}-{_attempt_part(attempt, attempt_id)}.json"
+
+    def manifest_key(self, run_date: date | str, run_id: str) -> str:
+        """The accepted run's manifest (normalized request, fingerprint, plan)."""
+        folder = self.run_prefix(DATASET_RUNS, run_date, run_id, STATUS_ACCEPTED)
+        return f"{folder}manifest.json"
+
+    def run_index_key(self, run_id: str) -> str:
+        """run_id -> run_date pointer; its create-if-absent write decides run_id races."""
+        return f"{self._base}{RUN_INDEX_FOLDER}/{encode_run_id(run_id)}.json"
+
+    def parse_key(self, key: str) -> ParsedKey | None:
+        """Read a dataset key of this layout back; None for anything else (foreign or malformed).
+
+        Only keys this layout could have produced parse (canonical run id encoding, no leading
+        zeros in numbers, the file name that belongs to the dataset and status).
+        """
+        if not key.startswith(self._base):
+            return None
+        parts = key[len(self._base) :].split("/")
+        if len(parts) != 5:
+            return None
+        fields: list[str] = []
+        for part, label in zip(parts[:4], ("dataset", "run_date", "run_id", "status"), strict=True):
+            head, sep, value = part.partition("=")
+            if head != label or not sep:
+                return None
+            fields.append(value)
+        dataset, run_date, encoded, status = fields
+        filename = parts[4]
+        try:
+            format_run_date(run_date)
+            run_id = decode_run_id(encoded)
+        except ValueError:
+            return None
+        if dataset == DATASET_RUNS:
+            if status == STATUS_ACCEPTED and filename == "manifest.json":
+                return ParsedKey("manifest", dataset, run_date, run_id, status)
+            return None
+        expected = _PART_KINDS.get((dataset, status))
+        if expected is None:
+            return None
+        kind, ext = expected
+        pattern = _SUCCESS_PART_RE if status == STATUS_SUCCESS else _FAILURE_PART_RE
+        match = pattern.fullmatch(filename)
+        if match is None or match["ext"] != ext:
+            return None
+        if status == STATUS_SUCCESS:
+            return ParsedKey(kind, dataset, run_date, run_id, status, int(match["shard"]))
+        return ParsedKey(
+            kind,
+            dataset,
+            run_date,
+            run_id,
+            status,
+            int(match["shard"]),
+            int(match["attempt"]),
+            match["aid"],
+        )
