@@ -1,0 +1,103 @@
+"""`RideHailingModel`: the plug-in the handlers call (see `serverless_sweep.models.base`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+from serverless_sweep.models.base import ModelError, PointContext
+from serverless_sweep.models.ride_hailing._seeding import point_seed_sequence
+from serverless_sweep.models.ride_hailing.params import (
+    PARAMETER_NAMES,
+    PARAMETERS,
+    RideHailingParams,
+    check_value,
+    hungarian_without_batch_violation,
+)
+from serverless_sweep.models.ride_hailing.sim import simulate
+
+MODEL_NAME = "ride_hailing"
+
+
+class RideHailingModel:
+    """Discrete-event simulation of a Berlin ride-hailing marketplace, one point per call.
+
+    Construction is free; the grid is built on the first `run_point` of the process.
+    """
+
+    @property
+    def name(self) -> str:
+        return MODEL_NAME
+
+    def validate_dimensions(self, dimensions: Mapping[str, Sequence[Any]]) -> list[Violation]:
+        violations: list[Violation] = []
+        valid: dict[str, list[Any]] = {}
+        for name, values in dimensions.items():
+            spec = PARAMETERS.get(name)
+            if spec is None:
+                violations.append(
+                    Violation(
+                        json_pointer("dimensions", name),
+                        "unknown_parameter",
+                        f"Dimension '{name}' is not a parameter of model {MODEL_NAME}; "
+                        f"allowed names: {', '.join(PARAMETER_NAMES)}",
+                    )
+                )
+                continue
+            if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+                violations.append(
+                    Violation(
+                        json_pointer("dimensions", name),
+                        "type",
+                        f"Dimension '{name}' must be a list of values",
+                    )
+                )
+                continue
+            good = []
+            for index, value in enumerate(values):
+                problem = check_value(name, spec, value, json_pointer("dimensions", name, index))
+                if problem is None:
+                    good.append(value)
+                else:
+                    violations.append(problem)
+            valid[name] = good
+
+        algorithms = valid.get(
+            "matching_algorithm_type", [PARAMETERS["matching_algorithm_type"].default]
+        )
+        batch = valid.get("batch_matching_enabled", [PARAMETERS["batch_matching_enabled"].default])
+        swept = "matching_algorithm_type" in dimensions
+        cross = hungarian_without_batch_violation(
+            algorithms,
+            batch,
+            json_pointer("dimensions", "batch_matching_enabled"),
+            "the sweep" if swept else "the sweep (matching_algorithm_type defaults to 'hungarian')",
+        )
+        if cross is not None:
+            violations.append(cross)
+        return violations
+
+    def run_point(self, point: Mapping[str, Any], context: PointContext) -> dict[str, Any]:
+        try:
+            params = RideHailingParams.from_point(point)
+        except ValidationError as error:
+            raise ModelError(f"invalid ride_hailing point: {error.message}") from error
+        metrics = simulate(params, point_seed_sequence(context.seed, context.point_index))
+        return params.as_dict() | metrics.as_dict()
+
+    def summarize(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        n = len(rows)
+
+        def total(column: str) -> float:
+            return math.fsum(float(row[column]) for row in rows)
+
+        return {
+            "points_processed": n,
+            "total_riders": sum(int(row["total_riders"]) for row in rows),
+            "completed_riders": sum(int(row["completed_riders"]) for row in rows),
+            "platform_revenue": total("platform_revenue"),
+            "total_fares_collected": total("total_fares_collected"),
+            "mean_conversion_rate": total("conversion_rate") / n if n else 0.0,
+        }
