@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 
@@ -220,7 +221,7 @@ BAD_KEYS = [
 
 @pytest.mark.parametrize("key", BAD_KEYS)
 def test_bad_keys_are_rejected_naming_the_key(store: LocalObjectStore, key: str) -> None:
-    operations = [
+    operations: list[Callable[[], object]] = [
         lambda: store.put(key, b"x"),
         lambda: store.put_if_absent(key, b"x"),
         lambda: store.get(key),

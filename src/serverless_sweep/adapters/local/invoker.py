@@ -1,0 +1,631 @@
+"""Local `Invoker`s with Lambda async ("Event") semantics.
+
+`LocalAsyncInvoker.invoke_async` validates the payload, queues the event and answers
+`InvokeResult(202)` at once. A dispatcher thread owns a process pool (started with "spawn" by
+default) and runs at most `max_concurrency` attempts at a time; each attempt decodes the JSON
+payload inside the worker and calls the registered target as `function(event, context)`.
+
+Like Lambda:
+
+* an oversized payload (`payload_limit_bytes`, 256 KiB) raises `PayloadTooLarge`, an unknown
+  function `FunctionNotFound` and a payload that is not JSON `InvalidPayload`, synchronously;
+* a function that raises (or whose worker process dies) is retried `max_retries` more times
+  (0..2, default 2) with the same request id, after `retry_delays` (seconds, short locally);
+* the function's return value is discarded; errors are captured (type, message, traceback),
+  reported to `on_event` callbacks and counted, never raised to the caller;
+* with `duplicate_delivery_rate` > 0 (chaos, seeded by `chaos_seed`) that fraction of events is
+  delivered twice (same request id, each delivery with its own retries), to prove idempotency.
+
+Not emulated: the timeout is advisory (the context's remaining time reaches 0, nothing is
+killed), events are run in arrival order, and there is no maximum event age.
+
+`InlineInvoker` has the same interface but runs each event synchronously in the caller's
+process and thread (still decoding the JSON payload), for tests and debugging.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import json
+import logging
+import multiprocessing
+import os
+import random
+import threading
+import time
+import traceback
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from types import TracebackType
+
+from serverless_sweep.adapters.local._worker import AttemptResult, run_attempt
+from serverless_sweep.adapters.local.lambda_context import DEFAULT_TIMEOUT_S
+from serverless_sweep.adapters.local.registry import (
+    FunctionNotFound,
+    FunctionRegistry,
+    default_registry,
+)
+from serverless_sweep.handlers.ports import InvokeResult
+
+__all__ = [
+    "ASYNC_PAYLOAD_LIMIT_BYTES",
+    "FunctionNotFound",
+    "InlineInvoker",
+    "InvalidPayload",
+    "InvocationEvent",
+    "InvocationFailed",
+    "InvokerStats",
+    "LocalAsyncInvoker",
+    "PayloadTooLarge",
+]
+
+logger = logging.getLogger(__name__)
+
+ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
+"""Lambda's limit for an async invocation payload."""
+
+MAX_ASYNC_RETRIES = 2
+"""Lambda allows 0, 1 or 2 retries of a failed async invocation."""
+
+ACCEPTED = 202
+
+
+class PayloadTooLarge(ValueError):
+    """The payload exceeds the async invocation limit: pass large data by reference instead."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"async payload of {size} bytes exceeds the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+class InvalidPayload(ValueError):
+    """The payload is not a JSON document (Lambda's InvalidRequestContentException)."""
+
+
+class InvocationFailed(RuntimeError):
+    """Raised by `InlineInvoker(raise_errors=True)` when an event failed its last attempt."""
+
+    def __init__(self, event: InvocationEvent) -> None:
+        super().__init__(
+            f"{event.function_name} failed after {event.attempt} attempt(s): "
+            f"{event.error_type}: {event.error_message}\n{event.error_traceback or ''}"
+        )
+        self.event = event
+
+
+@dataclass(frozen=True, slots=True)
+class InvocationEvent:
+    """One finished attempt, as reported to `on_event` callbacks (in the parent process)."""
+
+    function_name: str
+    request_id: str
+    attempt: int
+    """1 for the first try, 2.. for retries."""
+    delivery: int
+    """1 for the original delivery, 2 for a chaos duplicate."""
+    ok: bool
+    final: bool
+    """No further attempt of this delivery will run (it succeeded or exhausted its retries)."""
+    shard_id: int | str | None
+    """The payload's top-level "shard_id", when it has one."""
+    pid: int | None
+    duration_s: float
+    error_type: str | None = None
+    error_message: str | None = None
+    error_traceback: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvokerStats:
+    """Counters for progress reporting. Deliveries = accepted + duplicates."""
+
+    accepted: int = 0
+    """invoke_async calls that answered 202."""
+    queued: int = 0
+    """Attempts waiting to run (new events and retries waiting for their delay)."""
+    running: int = 0
+    succeeded: int = 0
+    failed_attempts: int = 0
+    """Every failed attempt, including the ones that were retried."""
+    failed_final: int = 0
+    """Deliveries that failed their last attempt."""
+    duplicates: int = 0
+    """Extra deliveries added by the chaos option."""
+
+    @property
+    def deliveries(self) -> int:
+        return self.accepted + self.duplicates
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.failed_final
+
+    @property
+    def pending(self) -> int:
+        return self.deliveries - self.finished
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    function_name: str
+    target: str
+    payload: bytes
+    request_id: str
+    shard_id: int | str | None
+    delivery: int
+    attempt: int = 1
+
+
+EventCallback = Callable[[InvocationEvent], object]
+
+
+def _shard_id_of(event: object) -> int | str | None:
+    if isinstance(event, dict):
+        shard_id = event.get("shard_id")
+        if isinstance(shard_id, int | str) and not isinstance(shard_id, bool):
+            return shard_id
+    return None
+
+
+def _failure(exc: BaseException, prefix: str = "") -> AttemptResult:
+    return AttemptResult(
+        ok=False,
+        pid=None,
+        duration_s=0.0,
+        error_type=type(exc).__qualname__,
+        error_message=prefix + str(exc),
+        error_traceback="".join(traceback.format_exception(exc)),
+    )
+
+
+class _InvokerBase:
+    """Validation, chaos, counters and callbacks shared by both invokers."""
+
+    def __init__(
+        self,
+        registry: FunctionRegistry | None,
+        *,
+        max_retries: int,
+        retry_delays: Sequence[float],
+        duplicate_delivery_rate: float,
+        chaos_seed: int | None,
+        payload_limit_bytes: int,
+        timeout_s: float,
+        on_event: EventCallback | None,
+    ) -> None:
+        if not 0 <= max_retries <= MAX_ASYNC_RETRIES:
+            raise ValueError(f"max_retries must be 0..{MAX_ASYNC_RETRIES} (as on Lambda)")
+        if max_retries and not retry_delays:
+            raise ValueError("retry_delays must not be empty when max_retries > 0")
+        if any(d < 0 for d in retry_delays):
+            raise ValueError("retry_delays must not be negative")
+        if not 0.0 <= duplicate_delivery_rate <= 1.0:
+            raise ValueError("duplicate_delivery_rate must be between 0.0 and 1.0")
+        if payload_limit_bytes <= 0:
+            raise ValueError("payload_limit_bytes must be positive")
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        self.registry = default_registry if registry is None else registry
+        self.max_retries = max_retries
+        self.retry_delays = tuple(float(d) for d in retry_delays)
+        self.duplicate_delivery_rate = duplicate_delivery_rate
+        self.payload_limit_bytes = payload_limit_bytes
+        self.timeout_s = timeout_s
+        self._rng = random.Random(chaos_seed)
+        self._cond = threading.Condition()
+        self._callbacks: list[EventCallback] = []
+        if on_event is not None:
+            self._callbacks.append(on_event)
+        self._closed = False
+        self._accepted = 0
+        self._queued = 0
+        self._running = 0
+        self._succeeded = 0
+        self._failed_attempts = 0
+        self._failed_final = 0
+        self._duplicates = 0
+        self._outstanding = 0
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def on_event(self, callback: EventCallback) -> EventCallback:
+        """Call `callback(InvocationEvent)` after every attempt (usable as a decorator)."""
+        with self._cond:
+            self._callbacks.append(callback)
+        return callback
+
+    def stats(self) -> InvokerStats:
+        with self._cond:
+            return InvokerStats(
+                accepted=self._accepted,
+                queued=self._queued,
+                running=self._running,
+                succeeded=self._succeeded,
+                failed_attempts=self._failed_attempts,
+                failed_final=self._failed_final,
+                duplicates=self._duplicates,
+            )
+
+    # -- shared steps ---------------------------------------------------------------------------
+
+    def _accept(self, function_name: str, payload: bytes) -> list[_Delivery]:
+        """Validate an invocation like Lambda's Invoke API and return its deliveries."""
+        if not isinstance(payload, bytes | bytearray | memoryview):
+            raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
+        data = bytes(payload)
+        if len(data) > self.payload_limit_bytes:
+            raise PayloadTooLarge(len(data), self.payload_limit_bytes)
+        target = self.registry.target_of(function_name)
+        try:
+            shard_id = _shard_id_of(json.loads(data))
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            raise InvalidPayload(f"payload is not a JSON document: {exc}") from exc
+        request_id = str(uuid.uuid4())
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("invoker is closed")
+            copies = 1
+            if (
+                self.duplicate_delivery_rate > 0
+                and self._rng.random() < self.duplicate_delivery_rate
+            ):
+                copies = 2
+            self._accepted += 1
+            self._duplicates += copies - 1
+            self._outstanding += copies
+            self._queued += copies
+        return [
+            _Delivery(function_name, target, data, request_id, shard_id, delivery=n)
+            for n in range(1, copies + 1)
+        ]
+
+    def _retry_delay(self, failed_attempt: int) -> float:
+        return self.retry_delays[min(failed_attempt, len(self.retry_delays)) - 1]
+
+    def _record(self, delivery: _Delivery, result: AttemptResult) -> tuple[InvocationEvent, bool]:
+        """Count a finished attempt (lock held by the caller); say whether to retry."""
+        self._running -= 1
+        retry = False
+        if result.ok:
+            self._succeeded += 1
+        else:
+            self._failed_attempts += 1
+            if delivery.attempt <= self.max_retries:
+                retry = True
+            else:
+                self._failed_final += 1
+        event = InvocationEvent(
+            function_name=delivery.function_name,
+            request_id=delivery.request_id,
+            attempt=delivery.attempt,
+            delivery=delivery.delivery,
+            ok=result.ok,
+            final=not retry,
+            shard_id=delivery.shard_id,
+            pid=result.pid,
+            duration_s=result.duration_s,
+            error_type=result.error_type,
+            error_message=result.error_message,
+            error_traceback=result.error_traceback,
+        )
+        return event, retry
+
+    def _emit(self, event: InvocationEvent) -> None:
+        with self._cond:
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("on_event callback %r failed", callback)
+
+    def _finish(self) -> None:
+        with self._cond:
+            self._outstanding -= 1
+            self._cond.notify_all()
+
+
+class LocalAsyncInvoker(_InvokerBase):
+    """Lambda async invocations run by a pool of worker processes (see the module docstring).
+
+    `workers` defaults to `os.cpu_count()`; at most `min(workers, max_concurrency)` attempts run
+    at a time, the rest wait in the queue. Use as a context manager or call `close()`.
+    """
+
+    def __init__(
+        self,
+        registry: FunctionRegistry | None = None,
+        *,
+        workers: int | None = None,
+        max_concurrency: int | None = None,
+        max_retries: int = MAX_ASYNC_RETRIES,
+        retry_delays: Sequence[float] = (0.05, 0.1),
+        duplicate_delivery_rate: float = 0.0,
+        chaos_seed: int | None = 0,
+        payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        start_method: str = "spawn",
+        on_event: EventCallback | None = None,
+    ) -> None:
+        super().__init__(
+            registry,
+            max_retries=max_retries,
+            retry_delays=retry_delays,
+            duplicate_delivery_rate=duplicate_delivery_rate,
+            chaos_seed=chaos_seed,
+            payload_limit_bytes=payload_limit_bytes,
+            timeout_s=timeout_s,
+            on_event=on_event,
+        )
+        workers = (os.cpu_count() or 1) if workers is None else workers
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.workers = workers
+        self.max_concurrency = min(workers, max_concurrency or workers)
+        self._mp_context = multiprocessing.get_context(start_method)
+        self._pool: ProcessPoolExecutor | None = None
+        self._heap: list[tuple[float, int, _Delivery]] = []
+        self._seq = itertools.count()
+        self._completions: deque[tuple[_Delivery, AttemptResult, ProcessPoolExecutor | None]] = (
+            deque()
+        )
+        self._stopping = False
+        self._thread = threading.Thread(
+            target=self._dispatch_loop, name="local-invoker-dispatch", daemon=True
+        )
+        self._thread.start()
+
+    # -- Invoker --------------------------------------------------------------------------------
+
+    def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
+        """Queue the event and return 202 at once (see the module docstring for the errors)."""
+        deliveries = self._accept(function_name, payload)
+        with self._cond:
+            now = time.monotonic()
+            for delivery in deliveries:
+                heapq.heappush(self._heap, (now, next(self._seq), delivery))
+            self._cond.notify_all()
+        return InvokeResult(ACCEPTED)
+
+    # -- observability and lifecycle ------------------------------------------------------------
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every queued event (retries and duplicates included) has finished and its
+        callbacks have run. Return False on timeout."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("wait() cannot be called from an on_event callback")
+        with self._cond:
+            self._cond.wait_for(lambda: self._outstanding == 0 or self._stopping, timeout)
+            return self._outstanding == 0
+
+    def close(self, wait: bool = True) -> None:
+        """Stop accepting events and shut the pool down.
+
+        With `wait` (the default) queued work finishes first; without it, queued events are
+        dropped and running attempts are left to finish without being reported.
+        """
+        with self._cond:
+            if self._closed and self._stopping:
+                return
+            self._closed = True
+        if wait:
+            self.wait()
+        with self._cond:
+            self._stopping = True
+            self._queued -= len(self._heap)
+            self._heap.clear()
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> LocalAsyncInvoker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(wait=exc_type is None)
+
+    # -- dispatcher thread ----------------------------------------------------------------------
+
+    def _dispatch_loop(self) -> None:
+        try:
+            while self._dispatch_once():
+                pass
+        except BaseException:  # pragma: no cover - a bug here must not hang wait() silently
+            logger.exception("local invoker dispatcher crashed")
+            with self._cond:
+                self._stopping = True
+                self._cond.notify_all()
+
+    def _dispatch_once(self) -> bool:
+        with self._cond:
+            while not self._stopping and not self._completions:
+                if self._heap and self._running < self.max_concurrency:
+                    delay = self._heap[0][0] - time.monotonic()
+                    if delay <= 0:
+                        break
+                    self._cond.wait(delay)
+                else:
+                    self._cond.wait()
+            if self._stopping:
+                return False
+            completions = list(self._completions)
+            self._completions.clear()
+        for delivery, result, broken_pool in completions:
+            self._discard_pool(broken_pool)
+            self._complete(delivery, result)
+        batch: list[_Delivery] = []
+        with self._cond:
+            now = time.monotonic()
+            while self._heap and self._running < self.max_concurrency and self._heap[0][0] <= now:
+                batch.append(heapq.heappop(self._heap)[2])
+                self._queued -= 1
+                self._running += 1
+        for delivery in batch:
+            self._submit(delivery)
+        return True
+
+    def _complete(self, delivery: _Delivery, result: AttemptResult) -> None:
+        with self._cond:
+            event, retry = self._record(delivery, result)
+            if retry:
+                ready_at = time.monotonic() + self._retry_delay(delivery.attempt)
+                retried = replace(delivery, attempt=delivery.attempt + 1)
+                heapq.heappush(self._heap, (ready_at, next(self._seq), retried))
+                self._queued += 1
+        self._emit(event)
+        if not retry:
+            self._finish()
+
+    def _submit(self, delivery: _Delivery) -> None:
+        for _ in range(2):
+            pool = self._ensure_pool()
+            try:
+                future = pool.submit(
+                    run_attempt,
+                    delivery.target,
+                    delivery.function_name,
+                    delivery.payload,
+                    delivery.request_id,
+                    self.timeout_s,
+                )
+            except BrokenProcessPool:
+                self._discard_pool(pool)
+                continue
+            except Exception as exc:
+                self._push_completion(delivery, _failure(exc, "could not start: "), None)
+                return
+            future.add_done_callback(functools.partial(self._on_done, delivery, pool=pool))
+            return
+        self._push_completion(
+            delivery, _failure(BrokenProcessPool("the worker pool keeps breaking")), None
+        )
+
+    def _on_done(
+        self, delivery: _Delivery, future: Future[AttemptResult], *, pool: ProcessPoolExecutor
+    ) -> None:
+        """Runs in the pool's thread: hand the outcome to the dispatcher."""
+        try:
+            self._push_completion(delivery, future.result(), None)
+        except BrokenProcessPool as exc:
+            self._push_completion(delivery, _failure(exc, "a worker process died: "), pool)
+        except BaseException as exc:
+            self._push_completion(delivery, _failure(exc), None)
+
+    def _push_completion(
+        self, delivery: _Delivery, result: AttemptResult, broken_pool: ProcessPoolExecutor | None
+    ) -> None:
+        with self._cond:
+            self._completions.append((delivery, result, broken_pool))
+            self._cond.notify_all()
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.max_concurrency, mp_context=self._mp_context
+            )
+        return self._pool
+
+    def _discard_pool(self, pool: ProcessPoolExecutor | None) -> None:
+        if pool is not None and pool is self._pool:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+class InlineInvoker(_InvokerBase):
+    """Runs each event synchronously in the caller's thread, with the same validation, JSON
+    decoding, context, retries, chaos, counters and callbacks as `LocalAsyncInvoker`.
+
+    Defaults suit tests: no retries, no retry delay. With `raise_errors` a delivery that fails
+    its last attempt raises `InvocationFailed` from `invoke_async` (handy when debugging).
+    """
+
+    def __init__(
+        self,
+        registry: FunctionRegistry | None = None,
+        *,
+        max_retries: int = 0,
+        retry_delays: Sequence[float] = (0.0,),
+        raise_errors: bool = False,
+        duplicate_delivery_rate: float = 0.0,
+        chaos_seed: int | None = 0,
+        payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        super().__init__(
+            registry,
+            max_retries=max_retries,
+            retry_delays=retry_delays,
+            duplicate_delivery_rate=duplicate_delivery_rate,
+            chaos_seed=chaos_seed,
+            payload_limit_bytes=payload_limit_bytes,
+            timeout_s=timeout_s,
+            on_event=on_event,
+        )
+        self.raise_errors = raise_errors
+
+    def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
+        for delivery in self._accept(function_name, payload):
+            self._run(delivery)
+        return InvokeResult(ACCEPTED)
+
+    def _run(self, delivery: _Delivery) -> None:
+        while True:
+            with self._cond:
+                self._queued -= 1
+                self._running += 1
+            result = run_attempt(
+                delivery.target,
+                delivery.function_name,
+                delivery.payload,
+                delivery.request_id,
+                self.timeout_s,
+            )
+            with self._cond:
+                event, retry = self._record(delivery, result)
+                if retry:
+                    self._queued += 1
+            self._emit(event)
+            if not retry:
+                self._finish()
+                if not event.ok and self.raise_errors:
+                    raise InvocationFailed(event)
+                return
+            time.sleep(self._retry_delay(delivery.attempt))
+            delivery = replace(delivery, attempt=delivery.attempt + 1)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Nothing is ever pending once invoke_async has returned."""
+        return True
+
+    def close(self, wait: bool = True) -> None:
+        with self._cond:
+            self._closed = True
+
+    def __enter__(self) -> InlineInvoker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,445 @@
+"""LocalAsyncInvoker (real worker processes) and InlineInvoker, with targets in local_targets."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from serverless_sweep.adapters.local import (
+    ASYNC_PAYLOAD_LIMIT_BYTES,
+    FunctionNotFound,
+    FunctionRegistry,
+    InlineInvoker,
+    InvalidPayload,
+    InvocationEvent,
+    InvocationFailed,
+    LocalAsyncInvoker,
+    LocalLambdaContext,
+    PayloadTooLarge,
+    default_registry,
+    register_function,
+)
+from serverless_sweep.handlers.ports import Invoker
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:  # spawned workers inherit sys.path, so they can import local_targets
+    sys.path.insert(0, _HERE)
+
+TARGETS = {
+    "record": "local_targets:record",
+    "always_fail": "local_targets:always_fail",
+    "fail_first": "local_targets:fail_first",
+    "crash_first": "local_targets:crash_first",
+    "import_error": "local_targets:not_a_function_target",
+}
+
+
+@pytest.fixture(autouse=True)
+def _targets_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Belt and braces for start methods that do not pass sys.path on to the workers.
+    current = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", _HERE + (os.pathsep + current if current else ""))
+
+
+@pytest.fixture
+def registry() -> FunctionRegistry:
+    return FunctionRegistry(TARGETS)
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    return out
+
+
+@pytest.fixture
+def events() -> list[InvocationEvent]:
+    return []
+
+
+@pytest.fixture
+def invoker(
+    registry: FunctionRegistry, events: list[InvocationEvent]
+) -> Iterator[LocalAsyncInvoker]:
+    with LocalAsyncInvoker(
+        registry, workers=2, retry_delays=(0.01, 0.02), on_event=events.append
+    ) as inv:
+        yield inv
+
+
+def payload(out_dir: Path, **fields: Any) -> bytes:
+    return json.dumps({"out_dir": str(out_dir), **fields}).encode()
+
+
+def records(out_dir: Path) -> list[dict[str, Any]]:
+    found = [
+        json.loads(p.read_text()) for p in out_dir.glob("*.json") if not p.name.startswith(".")
+    ]
+    return sorted(found, key=lambda r: r.get("started", 0))
+
+
+def attempts(out_dir: Path) -> list[Path]:
+    return list(out_dir.glob("attempt-*"))
+
+
+# -- LocalAsyncInvoker ----------------------------------------------------------------------------
+
+
+def test_is_an_invoker(invoker: LocalAsyncInvoker) -> None:
+    assert isinstance(invoker, Invoker)
+    assert isinstance(InlineInvoker(), Invoker)
+
+
+def test_invoke_returns_202_at_once_and_runs_later(
+    invoker: LocalAsyncInvoker, out_dir: Path
+) -> None:
+    started = time.monotonic()
+    result = invoker.invoke_async("record", payload(out_dir, sleep=1.0, tag="slow"))
+    elapsed = time.monotonic() - started
+    assert result.status_code == 202
+    assert elapsed < 0.2, elapsed
+    assert records(out_dir) == []
+    assert invoker.stats().pending == 1
+    assert invoker.wait(timeout=30)
+    assert len(records(out_dir)) == 1
+    stats = invoker.stats()
+    assert (stats.accepted, stats.succeeded, stats.queued, stats.running) == (1, 1, 0, 0)
+
+
+def test_runs_in_a_worker_process_with_the_decoded_payload(
+    invoker: LocalAsyncInvoker, out_dir: Path, events: list[InvocationEvent]
+) -> None:
+    sent = {
+        "out_dir": str(out_dir),
+        "shard_id": 7,
+        "run_id": "pricing-ü-%2F",
+        "dimensions": {"commission_rate": [0.1, 0.2], "flag": [True, False, None]},
+        "seed": 2**62,
+        "nested": [{"a": []}, "ünïcode ✓"],
+    }
+    invoker.invoke_async("record", json.dumps(sent).encode())
+    assert invoker.wait(timeout=30)
+    [rec] = records(out_dir)
+    assert rec["event"] == sent
+    assert rec["pid"] != os.getpid()
+    assert rec["function_name"] == "record"
+    assert rec["arn"].endswith(":function:record")
+    [event] = events
+    assert event.ok and event.final
+    assert (event.function_name, event.shard_id, event.attempt, event.delivery) == (
+        "record",
+        7,
+        1,
+        1,
+    )
+    assert event.request_id == rec["request_id"]
+    assert event.pid == rec["pid"]
+
+
+@pytest.mark.parametrize("max_retries", [0, 2])
+def test_a_failing_function_is_retried_max_retries_times(
+    registry: FunctionRegistry, out_dir: Path, max_retries: int
+) -> None:
+    seen: list[InvocationEvent] = []
+    with LocalAsyncInvoker(
+        registry, workers=2, max_retries=max_retries, retry_delays=(0.01, 0.02)
+    ) as invoker:
+        invoker.on_event(seen.append)
+        invoker.invoke_async("always_fail", payload(out_dir, tag="t", shard_id=3))
+        assert invoker.wait(timeout=30)
+        stats = invoker.stats()
+    assert len(attempts(out_dir)) == max_retries + 1
+    assert stats.failed_attempts == max_retries + 1
+    assert stats.failed_final == 1
+    assert stats.succeeded == 0
+    assert [e.attempt for e in seen] == list(range(1, max_retries + 2))
+    assert [e.final for e in seen] == [False] * max_retries + [True]
+    assert len({e.request_id for e in seen}) == 1  # retries keep the request id, as on Lambda
+    for event in seen:
+        assert not event.ok
+        assert event.shard_id == 3
+        assert event.error_type == "ValueError"
+        assert event.error_message == "boom t"
+        assert event.error_traceback is not None and "always_fail" in event.error_traceback
+
+
+def test_a_transient_failure_then_success(
+    invoker: LocalAsyncInvoker, out_dir: Path, events: list[InvocationEvent]
+) -> None:
+    invoker.invoke_async("fail_first", payload(out_dir, fail_times=1, tag="ok"))
+    assert invoker.wait(timeout=30)
+    stats = invoker.stats()
+    assert (stats.succeeded, stats.failed_attempts, stats.failed_final) == (1, 1, 0)
+    assert [(e.attempt, e.ok, e.final) for e in events] == [(1, False, False), (2, True, True)]
+    assert events[0].error_type == "RuntimeError"
+    assert len(records(out_dir)) == 1
+
+
+def test_a_dying_worker_is_a_failed_attempt_and_the_pool_recovers(
+    invoker: LocalAsyncInvoker, out_dir: Path, events: list[InvocationEvent]
+) -> None:
+    invoker.invoke_async("crash_first", payload(out_dir, tag="crash"))
+    assert invoker.wait(timeout=30)
+    stats = invoker.stats()
+    assert (stats.succeeded, stats.failed_attempts, stats.failed_final) == (1, 1, 0)
+    assert events[0].error_type == "BrokenProcessPool"
+    invoker.invoke_async("record", payload(out_dir, tag="after"))
+    assert invoker.wait(timeout=30)
+    assert invoker.stats().succeeded == 2
+
+
+def test_an_import_error_in_the_worker_is_captured(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    registry.register("missing", "serverless_sweep_no_such_module:handler")
+    seen: list[InvocationEvent] = []
+    with LocalAsyncInvoker(registry, workers=1, max_retries=0, on_event=seen.append) as invoker:
+        invoker.invoke_async("missing", payload(out_dir))
+        invoker.invoke_async("import_error", payload(out_dir))
+        assert invoker.wait(timeout=30)
+        assert invoker.stats().failed_final == 2
+    assert {e.error_type for e in seen} == {"ModuleNotFoundError"}
+
+
+def test_concurrency_never_exceeds_max_concurrency(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    running_seen: list[int] = []
+    with LocalAsyncInvoker(registry, workers=4, max_concurrency=2) as invoker:
+        assert invoker.max_concurrency == 2
+        for i in range(6):
+            invoker.invoke_async("record", payload(out_dir, sleep=0.15, shard_id=i))
+        while not invoker.wait(timeout=0.01):
+            running_seen.append(invoker.stats().running)
+        assert invoker.stats().succeeded == 6
+    assert max(running_seen) <= 2
+    intervals = [(r["started"], r["ended"]) for r in records(out_dir)]
+    assert len(intervals) == 6
+    overlap = max(sum(1 for s, e in intervals if s <= t < e) for t, _ in intervals)
+    assert overlap <= 2
+    assert len({r["pid"] for r in records(out_dir)}) <= 2
+
+
+def test_duplicate_delivery_rate_one_runs_every_event_twice(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    seen: list[InvocationEvent] = []
+    with LocalAsyncInvoker(
+        registry, workers=2, duplicate_delivery_rate=1.0, on_event=seen.append
+    ) as invoker:
+        for i in range(3):
+            invoker.invoke_async("record", payload(out_dir, shard_id=i))
+        assert invoker.wait(timeout=30)
+        stats = invoker.stats()
+    assert (stats.accepted, stats.duplicates, stats.succeeded, stats.deliveries) == (3, 3, 6, 6)
+    shard_ids = sorted(r["event"]["shard_id"] for r in records(out_dir))
+    assert shard_ids == [0, 0, 1, 1, 2, 2]
+    assert sorted((e.shard_id, e.delivery) for e in seen) == [
+        (i, d) for i in range(3) for d in (1, 2)
+    ]
+
+
+def test_a_payload_above_the_limit_is_refused(invoker: LocalAsyncInvoker, out_dir: Path) -> None:
+    assert invoker.payload_limit_bytes == ASYNC_PAYLOAD_LIMIT_BYTES == 256 * 1024
+    head = payload(out_dir, tag="big", pad="")[:-2]  # ends with `"pad": "`
+    fill = ASYNC_PAYLOAD_LIMIT_BYTES - len(head) - 2
+    at_limit = head + b"x" * fill + b'"}'
+    assert len(at_limit) == ASYNC_PAYLOAD_LIMIT_BYTES
+    with pytest.raises(PayloadTooLarge) as caught:
+        invoker.invoke_async("record", head + b"x" * (fill + 1) + b'"}')
+    assert caught.value.size == ASYNC_PAYLOAD_LIMIT_BYTES + 1
+    assert invoker.stats().accepted == 0
+    assert invoker.invoke_async("record", at_limit).status_code == 202
+    assert invoker.wait(timeout=30)
+    [rec] = records(out_dir)
+    assert len(rec["event"]["pad"]) == fill
+
+
+def test_remaining_time_decreases(registry: FunctionRegistry, out_dir: Path) -> None:
+    with LocalAsyncInvoker(registry, workers=1, timeout_s=5) as invoker:
+        invoker.invoke_async("record", payload(out_dir, sleep=0.1))
+        assert invoker.wait(timeout=30)
+    [rec] = records(out_dir)
+    assert 3000 < rec["remaining_before"] <= 5000
+    assert rec["remaining_after"] <= rec["remaining_before"] - 90
+
+
+def test_bad_invocations_are_refused_synchronously(
+    invoker: LocalAsyncInvoker, out_dir: Path
+) -> None:
+    with pytest.raises(FunctionNotFound, match="nope"):
+        invoker.invoke_async("nope", payload(out_dir))
+    with pytest.raises(InvalidPayload):
+        invoker.invoke_async("record", b"{not json")
+    with pytest.raises(InvalidPayload):
+        invoker.invoke_async("record", b"\xff\xfe")
+    with pytest.raises(TypeError):
+        invoker.invoke_async("record", "text")  # type: ignore[arg-type]
+    assert invoker.stats().accepted == 0
+
+
+def test_a_failing_callback_does_not_break_the_invoker(
+    invoker: LocalAsyncInvoker, out_dir: Path
+) -> None:
+    def explode(event: InvocationEvent) -> None:
+        raise RuntimeError("callback bug")
+
+    invoker.on_event(explode)
+    invoker.invoke_async("record", payload(out_dir))
+    assert invoker.wait(timeout=30)
+    assert invoker.stats().succeeded == 1
+
+
+def test_close_refuses_new_work_and_is_idempotent(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    invoker = LocalAsyncInvoker(registry, workers=1)
+    invoker.invoke_async("record", payload(out_dir, sleep=0.1))
+    invoker.close()  # waits for the queued event
+    assert invoker.stats().succeeded == 1
+    assert len(records(out_dir)) == 1
+    with pytest.raises(RuntimeError, match="closed"):
+        invoker.invoke_async("record", payload(out_dir))
+    invoker.close()
+
+
+def test_close_without_wait_drops_queued_events(registry: FunctionRegistry, out_dir: Path) -> None:
+    invoker = LocalAsyncInvoker(registry, workers=1)
+    for _ in range(5):
+        invoker.invoke_async("record", payload(out_dir, sleep=0.2))
+    started = time.monotonic()
+    invoker.close(wait=False)
+    assert time.monotonic() - started < 1.0
+    assert invoker.stats().queued == 0
+    assert invoker.wait(timeout=5) is False  # answers at once: the dropped events never finish
+    assert time.monotonic() - started < 1.0
+    with pytest.raises(RuntimeError, match="closed"):
+        invoker.invoke_async("record", payload(out_dir))
+
+
+def test_options_are_validated(registry: FunctionRegistry) -> None:
+    with pytest.raises(ValueError):
+        LocalAsyncInvoker(registry, max_retries=3)
+    with pytest.raises(ValueError):
+        LocalAsyncInvoker(registry, workers=0)
+    with pytest.raises(ValueError):
+        LocalAsyncInvoker(registry, max_concurrency=0)
+    with pytest.raises(ValueError):
+        InlineInvoker(registry, duplicate_delivery_rate=1.5)
+    with pytest.raises(ValueError):
+        InlineInvoker(registry, timeout_s=0)
+
+
+# -- InlineInvoker --------------------------------------------------------------------------------
+
+
+def test_inline_runs_in_process_with_a_fresh_decode(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    seen: list[InvocationEvent] = []
+    invoker = InlineInvoker(registry, on_event=seen.append)
+    result = invoker.invoke_async("record", payload(out_dir, shard_id=1, x=[1.5, "y"]))
+    assert result.status_code == 202
+    [rec] = records(out_dir)
+    assert rec["pid"] == os.getpid()
+    assert rec["event"] == {"out_dir": str(out_dir), "shard_id": 1, "x": [1.5, "y"]}
+    assert [(e.ok, e.final, e.shard_id) for e in seen] == [(True, True, 1)]
+    assert invoker.wait() is True
+    assert invoker.stats().succeeded == 1
+
+
+def test_inline_retries_and_captures_errors(registry: FunctionRegistry, out_dir: Path) -> None:
+    invoker = InlineInvoker(registry, max_retries=2)
+    assert invoker.invoke_async("always_fail", payload(out_dir)).status_code == 202
+    stats = invoker.stats()
+    assert (stats.failed_attempts, stats.failed_final, stats.queued, stats.running) == (3, 1, 0, 0)
+    assert len(attempts(out_dir)) == 3
+
+
+def test_inline_raise_errors(registry: FunctionRegistry, out_dir: Path) -> None:
+    invoker = InlineInvoker(registry, raise_errors=True)
+    with pytest.raises(InvocationFailed, match="boom") as caught:
+        invoker.invoke_async("always_fail", payload(out_dir, tag=None))
+    assert caught.value.event.error_type == "ValueError"
+    invoker.invoke_async("record", payload(out_dir))  # successes do not raise
+
+
+def test_inline_checks_payloads_like_the_async_invoker(registry: FunctionRegistry) -> None:
+    invoker = InlineInvoker(registry, payload_limit_bytes=10)
+    with pytest.raises(PayloadTooLarge):
+        invoker.invoke_async("record", b'{"a": "123456"}')
+    with pytest.raises(FunctionNotFound):
+        invoker.invoke_async("nope", b"{}")
+    with pytest.raises(InvalidPayload):
+        invoker.invoke_async("record", b"{")
+
+
+def test_duplicate_delivery_is_deterministic_per_seed(registry: FunctionRegistry) -> None:
+    registry.register("noop", "json:dumps")
+
+    def pattern(seed: int) -> list[int]:
+        seen: list[InvocationEvent] = []
+        invoker = InlineInvoker(
+            registry, duplicate_delivery_rate=0.5, chaos_seed=seed, on_event=seen.append
+        )
+        for i in range(200):
+            invoker.invoke_async("noop", json.dumps({"shard_id": i}).encode())
+        assert invoker.stats().duplicates == sum(1 for e in seen if e.delivery == 2)
+        return [e.shard_id for e in seen if e.delivery == 2]  # type: ignore[misc]
+
+    first = pattern(1)
+    assert pattern(1) == first
+    assert pattern(2) != first
+    assert 60 < len(first) < 140
+
+
+# -- registry and context -------------------------------------------------------------------------
+
+
+def test_registry_checks_targets_and_names() -> None:
+    registry = FunctionRegistry()
+    with pytest.raises(ValueError):
+        registry.register("f", "no_colon")
+    with pytest.raises(ValueError):
+        registry.register("f", "mod:")
+    with pytest.raises(ValueError):
+        registry.register("", "mod:f")
+    registry.register("f", "pkg.mod:obj.method")
+    assert "f" in registry
+    assert registry.names() == ["f"]
+    assert registry.target_of("f") == "pkg.mod:obj.method"
+    registry.unregister("f")
+    with pytest.raises(FunctionNotFound):
+        registry.target_of("f")
+
+
+def test_register_function_uses_the_default_registry() -> None:
+    register_function("test-local-invoker-default", "local_targets:record")
+    try:
+        assert default_registry.target_of("test-local-invoker-default") == "local_targets:record"
+        assert InlineInvoker().registry is default_registry
+    finally:
+        default_registry.unregister("test-local-invoker-default")
+
+
+def test_lambda_context_counts_down() -> None:
+    now = [100.0]
+    context = LocalLambdaContext("child", "req-1", timeout_s=3, monotonic=lambda: now[0])
+    assert context.get_remaining_time_in_millis() == 3000
+    now[0] += 1.25
+    assert context.get_remaining_time_in_millis() == 1750
+    now[0] += 10
+    assert context.get_remaining_time_in_millis() == 0
+    assert context.aws_request_id == "req-1"
+    assert context.function_name == "child"
+    assert context.invoked_function_arn == "arn:aws:lambda:local:000000000000:function:child"
+    assert context.function_version == "$LATEST"
+    assert LocalLambdaContext("c", "r").get_remaining_time_in_millis() > 899_000
