@@ -450,6 +450,7 @@ class LocalAsyncInvoker(_InvokerBase):
         except BaseException:  # pragma: no cover - a bug here must not hang wait() silently
             logger.exception("local invoker dispatcher crashed")
             with self._cond:
+                self._closed = True
                 self._stopping = True
                 self._cond.notify_all()
 
@@ -495,8 +496,8 @@ class LocalAsyncInvoker(_InvokerBase):
 
     def _submit(self, delivery: _Delivery) -> None:
         for _ in range(2):
-            pool = self._ensure_pool()
             try:
+                pool = self._ensure_pool()
                 future = pool.submit(
                     run_attempt,
                     delivery.target,
@@ -506,7 +507,7 @@ class LocalAsyncInvoker(_InvokerBase):
                     self.timeout_s,
                 )
             except BrokenProcessPool:
-                self._discard_pool(pool)
+                self._discard_pool(self._pool)
                 continue
             except Exception as exc:
                 self._push_completion(delivery, _failure(exc, "could not start: "), None)
