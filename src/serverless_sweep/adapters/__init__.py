@@ -1,0 +1,1 @@
+"""Adapters that implement the handler ports: in memory (tests), local (laptop), AWS (cloud)."""

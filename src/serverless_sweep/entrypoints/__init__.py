@@ -1,0 +1,1 @@
+"""Entry points: the `sweep` CLI, the local API, Lambda handler functions and replay."""

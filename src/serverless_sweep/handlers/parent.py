@@ -1,0 +1,343 @@
+"""The parent (dispatcher) handler: validate, fingerprint, plan, record the run, fan out.
+
+It accepts API Gateway proxy events (REST v1 and HTTP API v2: only `body` is read) and direct
+invokes (the event is the request), answers with a proxy response, and never lets a request
+error escape as an exception: every rejection is a 4xx whose body names the field and the rule.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from serverless_sweep.core.errors import ValidationError, Violation
+from serverless_sweep.core.fingerprint import request_fingerprint
+from serverless_sweep.core.jsonio import dumps_canonical, parse_json_text
+from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.core.planning import ShardRange, plan_shards
+from serverless_sweep.core.validation import normalize_request
+from serverless_sweep.handlers.ports import Clock, Invoker, ObjectStore, StoreError, SystemClock
+from serverless_sweep.handlers.responses import (
+    CONTRACT_VERSION,
+    error_response,
+    proxy_response,
+    validation_error_response,
+)
+from serverless_sweep.handlers.ports import AlreadyExists
+from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
+from serverless_sweep.handlers.status import gather_states, redrive_key, redrive_prefix
+from serverless_sweep.models.registry import UnknownModel, default_model_name, get_model
+
+CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
+RESULTS_PREFIX_ENV = "SWEEP_RESULTS_PREFIX"
+DEFAULT_RESULTS_PREFIX = "serverless-sweeps"
+# Lambda's limit for an asynchronous (Event) invocation payload.
+ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ParentConfig:
+    """Deployment settings of the parent, normally read from the environment."""
+
+    child_function: str | None
+    default_model: str | None
+    results_prefix: str = DEFAULT_RESULTS_PREFIX
+    payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES
+    default_model_error: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ParentConfig:
+        env = os.environ if environ is None else environ
+        try:
+            model: str | None = default_model_name(env)
+            model_error = None
+        except UnknownModel as exc:
+            model, model_error = None, str(exc)
+        return cls(
+            child_function=env.get(CHILD_FUNCTION_ENV) or None,
+            default_model=model,
+            results_prefix=env.get(RESULTS_PREFIX_ENV, DEFAULT_RESULTS_PREFIX),
+            default_model_error=model_error,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchOutcome:
+    shard_id: int
+    attempt: int
+    status_code: int | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass
+class ParentHandler:
+    """Turns a sweep request into a recorded run and one async child invocation per shard."""
+
+    invoker: Invoker
+    store: ObjectStore
+    config: ParentConfig
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def layout(self) -> StorageLayout:
+        return StorageLayout(self.config.results_prefix)
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def handle(self, event: object) -> dict[str, Any]:
+        """Lambda entry: an API Gateway proxy event or a direct-invoke request."""
+        try:
+            payload = extract_request(event)
+        except ValidationError as exc:
+            return validation_error_response(exc)
+        return self.submit(payload)
+
+    def submit(self, payload: object) -> dict[str, Any]:
+        """Validate and accept a request object; answer with a proxy response."""
+        try:
+            normalized = normalize_request(payload)
+        except ValidationError as exc:
+            return validation_error_response(exc)
+
+        model_name = normalized.get("model") or self.config.default_model
+        if model_name is None:
+            return error_response(
+                500, "misconfiguration", self.config.default_model_error or "no default model"
+            )
+        violations = get_model(model_name).validate_dimensions(normalized["dimensions"])
+        if violations:
+            return validation_error_response(ValidationError.from_violations(violations))
+
+        if not self.config.child_function:
+            return error_response(500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured")
+
+        try:
+            shards = plan_shards(
+                normalized["total_points"],
+                shard_count=normalized.get("shard_count"),
+                shard_size=normalized.get("shard_size"),
+                max_shards=normalized["max_shards"],
+            )
+        except ValidationError as exc:
+            # The old runtime let this escape as an exception (declared divergence
+            # `uncaught-validation-error`): here it is a 400 like every other rule.
+            return validation_error_response(exc)
+
+        now = self.clock.now()
+        manifest = build_manifest(normalized, model_name, shards, now.date().isoformat(), now.isoformat())
+        try:
+            self.store.check_configured()
+            record, created = register_run(self.store, self.layout, manifest)
+        except RunConflict as exc:
+            return error_response(409, "conflict", str(exc), run_id=normalized["run_id"])
+        except RuntimeError as exc:
+            return error_response(500, "misconfiguration", str(exc))
+        except StoreError as exc:
+            return error_response(500, "internal_error", f"could not record the run: {exc}")
+
+        if not created:
+            return proxy_response(200, accepted_body(record, [], "already_submitted"))
+        outcomes = self.dispatch(record, ((s, 1) for s in record.shards))
+        return self._dispatch_response(record, outcomes, "dispatch_submitted")
+
+    def redrive(self, run_id: str) -> dict[str, Any]:
+        """Dispatch again exactly the shards without a success record, with new attempt numbers.
+
+        A succeeded shard is never re-run. Shards still in flight may be dispatched twice; the
+        child's create-if-absent writes make that harmless.
+        """
+        if not self.config.child_function:
+            return error_response(500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured")
+        try:
+            record = find_run(self.store, self.layout, run_id)
+        except StoreError as exc:
+            return error_response(500, "internal_error", f"could not read the run: {exc}")
+        if record is None:
+            return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
+        states = gather_states(self.store, self.layout, record)
+        todo = [
+            (shard, states.last_attempt(shard.shard_id) + 1)
+            for shard in record.shards
+            if shard.shard_id not in states.succeeded
+        ]
+        if not todo:
+            return proxy_response(200, accepted_body(record, [], "redrive_submitted"))
+        # Record the attempts first, so attempt numbers keep rising even if dispatch fails.
+        log = {"attempts": {str(s.shard_id): a for s, a in todo}, "at": self.clock.now().isoformat()}
+        sequence = 1 + sum(1 for _ in self.store.list_keys(redrive_prefix(record)))
+        while True:
+            try:
+                self.store.put_if_absent(
+                    redrive_key(record, sequence), dumps_canonical(log).encode(), "application/json"
+                )
+                break
+            except AlreadyExists:
+                sequence += 1
+        outcomes = self.dispatch(record, todo)
+        return self._dispatch_response(record, outcomes, "redrive_submitted")
+
+    # -- fan-out ------------------------------------------------------------------------------
+
+    def dispatch(
+        self, record: RunRecord, shards: Iterable[tuple[ShardRange, int]]
+    ) -> list[DispatchOutcome]:
+        """One async invocation per (shard, attempt); failures are collected, not raised."""
+        assert self.config.child_function is not None
+        builder = PayloadBuilder(record, self.config.payload_limit_bytes)
+        outcomes: list[DispatchOutcome] = []
+        for shard, attempt in shards:
+            try:
+                result = self.invoker.invoke_async(
+                    self.config.child_function, builder.build(shard, attempt)
+                )
+                outcomes.append(DispatchOutcome(shard.shard_id, attempt, result.status_code))
+            except Exception as exc:  # an invoke API error must not lose the other shards
+                outcomes.append(
+                    DispatchOutcome(shard.shard_id, attempt, None, f"{type(exc).__name__}: {exc}")
+                )
+        return outcomes
+
+    def _dispatch_response(
+        self, record: RunRecord, outcomes: list[DispatchOutcome], status: str
+    ) -> dict[str, Any]:
+        failed = [o for o in outcomes if not o.ok]
+        if failed:
+            details = [
+                Violation(
+                    f"/shards/{o.shard_id}",
+                    "dispatch",
+                    f"shard {o.shard_id} was not dispatched: {o.error or f'status {o.status_code}'}",
+                )
+                for o in failed
+            ]
+            message = (
+                f"{len(failed)} of {len(outcomes)} shards could not be dispatched; the run is "
+                f"recorded, so `redrive` dispatches exactly the missing ones"
+            )
+            return error_response(502, "dispatch_error", message, details, run_id=record.run_id)
+        return proxy_response(202, accepted_body(record, outcomes, status))
+
+
+def extract_request(event: object) -> object:
+    """The request object inside a Lambda event.
+
+    An event with a `body` key is a proxy event: only the body counts (null means {}; a string
+    is parsed as strict JSON; an object is used as is). Any other object is a direct invoke.
+    """
+    if isinstance(event, dict):
+        if "body" not in event:
+            return event
+        body = event["body"]
+        if body is None:
+            return {}
+        if isinstance(body, str):
+            return parse_json_text(body)
+        if isinstance(body, dict):
+            return body
+    raise ValidationError(
+        "Request body must be a JSON object", [Violation("", "type", "Request body must be a JSON object")]
+    )
+
+
+def build_manifest(
+    normalized: Mapping[str, Any],
+    model: str,
+    shards: list[ShardRange],
+    run_date: str,
+    accepted_at: str,
+) -> dict[str, Any]:
+    """The RunManifest document (schemas/v1/run_manifest.json)."""
+    return {
+        "contract_version": CONTRACT_VERSION,
+        "run_id": normalized["run_id"],
+        "run_date": run_date,
+        "accepted_at": accepted_at,
+        "fingerprint": request_fingerprint(normalized, model),
+        "model": model,
+        "request": dict(normalized),
+        "total_points": normalized["total_points"],
+        "shards": [s.as_dict() for s in shards],
+    }
+
+
+def accepted_body(
+    record: RunRecord, outcomes: list[DispatchOutcome], status: str
+) -> dict[str, Any]:
+    """An AcceptedResponse body: the old fields in the old order, then the additions."""
+    return {
+        "run_id": record.run_id,
+        "total_points": record.total_points,
+        "shards_dispatched": len(outcomes),
+        "dispatches": [
+            {"shard_id": o.shard_id, "status_code": o.status_code, "attempt": o.attempt}
+            for o in outcomes
+        ],
+        "status": status,
+        "contract_version": CONTRACT_VERSION,
+        "fingerprint": record.fingerprint,
+        "run_date": record.run_date,
+        "model": record.model,
+        "shard_count": len(record.manifest["shards"]),
+    }
+
+
+class PayloadBuilder:
+    """Builds each shard's payload text: compact, sorted keys, like the old runtime.
+
+    The dimensions are serialized once per run, not once per shard: with 10,000 shards that is
+    most of the parent's work. Payloads over the async limit carry the manifest key instead.
+    """
+
+    def __init__(self, record: RunRecord, limit_bytes: int) -> None:
+        request = record.request
+        self._record = record
+        self._limit = limit_bytes
+        self._fixed: dict[str, Any] = {
+            "contract_version": CONTRACT_VERSION,
+            "failure_injection_shards": request["failure_injection_shards"],
+            "fingerprint": record.fingerprint,
+            "model": record.model,
+            "run_date": record.run_date,
+            "run_id": record.run_id,
+            "seed": request["seed"],
+            "total_points": record.total_points,
+        }
+        self._dimensions_text = dumps_canonical(request["dimensions"])
+        self._by_reference = False
+
+    def build(self, shard: ShardRange, attempt: int) -> bytes:
+        payload = dict(self._fixed)
+        payload.update(
+            attempt=attempt,
+            shard_id=shard.shard_id,
+            start_index=shard.start_index,
+            end_index=shard.end_index,
+        )
+        if not self._by_reference:
+            payload["dimensions"] = _Raw(self._dimensions_text)
+            data = _dumps_with_raw(payload).encode()
+            if len(data) <= self._limit:
+                return data
+            self._by_reference = True
+            del payload["dimensions"]
+        payload["manifest_key"] = self._record.manifest_key
+        return dumps_canonical(payload).encode()
+
+
+class _Raw(str):
+    """Pre-serialized JSON text to splice into a canonical document."""
+
+
+def _dumps_with_raw(payload: dict[str, Any]) -> str:
+    parts = []
+    for key in sorted(payload):
+        value = payload[key]
+        text = str(value) if isinstance(value, _Raw) else dumps_canonical(value)
+        parts.append(f"{dumps_canonical(key)}:{text}")
+    return "{" + ",".join(parts) + "}"

@@ -1,0 +1,136 @@
+"""Run records in the store: the manifest (dataset=runs) and the run_id index pointer.
+
+The parent writes the manifest and then the index, both create-if-absent, before it dispatches
+anything. The index maps a run_id to its run_date (keys are partitioned by date, so without it
+a status query on another day could not find the run), and its exclusive create settles races
+between two submissions of the same run_id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from serverless_sweep.core.jsonio import dumps_canonical
+from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.core.planning import ShardRange
+from serverless_sweep.handlers.ports import AlreadyExists, ObjectStore
+
+JSON_CONTENT = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run as the store knows it: where its manifest is and what it says."""
+
+    run_id: str
+    run_date: str
+    fingerprint: str
+    manifest_key: str
+    manifest: dict[str, Any]
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["model"])
+
+    @property
+    def total_points(self) -> int:
+        return int(self.manifest["total_points"])
+
+    @property
+    def shards(self) -> list[ShardRange]:
+        return [
+            ShardRange(int(s["shard_id"]), int(s["start_index"]), int(s["end_index"]))
+            for s in self.manifest["shards"]
+        ]
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return dict(self.manifest["request"])
+
+
+class RunConflict(Exception):
+    """The run_id exists with another fingerprint (a different sweep under the same name)."""
+
+    def __init__(self, existing: RunRecord) -> None:
+        super().__init__(
+            f"run_id {existing.run_id!r} was already accepted on {existing.run_date} for a "
+            f"different request (fingerprint {existing.fingerprint[:12]}...); choose a new run_id"
+        )
+        self.existing = existing
+
+
+def find_run(store: ObjectStore, layout: StorageLayout, run_id: str) -> RunRecord | None:
+    """Look a run up by id through the index pointer; None when unknown."""
+    raw = store.get(layout.run_index_key(run_id))
+    if raw is None:
+        return None
+    index = json.loads(raw)
+    manifest_raw = store.get(index["manifest_key"])
+    if manifest_raw is None:
+        return None
+    manifest = json.loads(manifest_raw)
+    return RunRecord(
+        run_id=run_id,
+        run_date=str(index["run_date"]),
+        fingerprint=str(manifest["fingerprint"]),
+        manifest_key=str(index["manifest_key"]),
+        manifest=manifest,
+    )
+
+
+def register_run(
+    store: ObjectStore, layout: StorageLayout, manifest: dict[str, Any]
+) -> tuple[RunRecord, bool]:
+    """Record a new run; return (record, created).
+
+    created is False when the same run_id was already accepted with the same fingerprint (the
+    caller then dispatches nothing). Raises RunConflict for another fingerprint.
+    """
+    run_id = str(manifest["run_id"])
+    existing = find_run(store, layout, run_id)
+    if existing is not None:
+        return _same_or_conflict(existing, manifest)
+
+    manifest_key = layout.manifest_key(manifest["run_date"], run_id)
+    try:
+        store.put_if_absent(manifest_key, dumps_canonical(manifest).encode(), JSON_CONTENT)
+    except AlreadyExists:
+        # Same day, same run_id: somebody (maybe a duplicate delivery) wrote it first.
+        raw = store.get(manifest_key)
+        if raw is None:  # pragma: no cover - a store that loses writes
+            raise
+        other = json.loads(raw)
+        if other["fingerprint"] != manifest["fingerprint"]:
+            raise RunConflict(_record(run_id, manifest_key, other)) from None
+        manifest = other
+
+    index = {"run_id": run_id, "run_date": manifest["run_date"], "manifest_key": manifest_key}
+    try:
+        store.put_if_absent(
+            layout.run_index_key(run_id), dumps_canonical(index).encode(), JSON_CONTENT
+        )
+    except AlreadyExists:
+        winner = find_run(store, layout, run_id)
+        if winner is None:  # pragma: no cover - index without manifest
+            raise
+        # Only the writer of the index dispatches; a racing twin reports "already submitted".
+        return _same_or_conflict(winner, manifest)
+    return _record(run_id, manifest_key, manifest), True
+
+
+def _record(run_id: str, manifest_key: str, manifest: dict[str, Any]) -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        run_date=str(manifest["run_date"]),
+        fingerprint=str(manifest["fingerprint"]),
+        manifest_key=manifest_key,
+        manifest=manifest,
+    )
+
+
+def _same_or_conflict(existing: RunRecord, manifest: dict[str, Any]) -> tuple[RunRecord, bool]:
+    if existing.fingerprint != manifest["fingerprint"]:
+        raise RunConflict(existing)
+    return existing, False

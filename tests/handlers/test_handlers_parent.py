@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+
+from serverless_sweep.adapters.memory import MemoryObjectStore, RecordingInvoker
+from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+
+from handler_helpers import CHILD, request
+
+
+def body_of(response: dict) -> dict:
+    return json.loads(response["body"])
+
+
+def test_accepts_plans_and_dispatches_one_event_per_shard(parent, invoker, store):
+    response = parent.handle({"body": json.dumps(request())})
+    assert response["statusCode"] == 202
+    body = body_of(response)
+    assert body["status"] == "dispatch_submitted"
+    assert body["total_points"] == 6 and body["shards_dispatched"] == 3
+    assert [d["shard_id"] for d in body["dispatches"]] == [0, 1, 2]
+    assert len(body["fingerprint"]) == 64 and body["run_date"] == "2026-11-27"
+    payloads = [json.loads(c.payload) for c in invoker.calls]
+    assert {c.function_name for c in invoker.calls} == {CHILD}
+    assert [(p["start_index"], p["end_index"]) for p in payloads] == [(0, 2), (2, 4), (4, 6)]
+    # dimension names are sorted in the payload and its text is compact with sorted keys
+    assert list(payloads[0]["dimensions"]) == ["a", "b"]
+    assert invoker.calls[0].payload.decode() == json.dumps(
+        payloads[0], sort_keys=True, separators=(",", ":")
+    )
+    assert all(p["run_date"] == "2026-11-27" and p["attempt"] == 1 for p in payloads)
+    manifests = [k for k in store.objects if "/dataset=runs/" in k]
+    assert manifests == ["p/dataset=runs/run_date=2026-11-27/run_id=r1/status=accepted/manifest.json"]
+
+
+def test_same_run_id_same_request_is_not_dispatched_again(parent, invoker):
+    assert parent.handle(request())["statusCode"] == 202
+    again = parent.handle(request(dimensions={"a": ["x", "y"], "b": [1, 2, 3]}))
+    assert again["statusCode"] == 200
+    assert body_of(again)["status"] == "already_submitted"
+    assert len(invoker.calls) == 3
+
+
+def test_same_run_id_other_request_is_a_conflict(parent, invoker):
+    parent.handle(request())
+    response = parent.handle(request(seed=8))
+    assert response["statusCode"] == 409
+    body = body_of(response)
+    assert body["error"] == "conflict" and "r1" in body["message"]
+    assert len(invoker.calls) == 3
+
+
+def test_validation_error_names_field_and_rule(parent, invoker):
+    response = parent.handle(request(shard_count=0, seed="x"))
+    assert response["statusCode"] == 400
+    body = body_of(response)
+    assert body["error"] == "validation_error"
+    assert body["message"] == "shard_count must be a positive integer"
+    pointers = {d["pointer"] for d in body["details"]}
+    assert {"/shard_count", "/seed"} <= pointers
+    assert invoker.calls == []
+
+
+def test_max_shards_exceeded_is_a_400_not_an_exception(parent):
+    response = parent.handle(request(shard_count=3, max_shards=2))
+    assert response["statusCode"] == 400
+    assert body_of(response)["message"] == "Computed shard count 3 exceeds max_shards=2"
+
+
+def test_missing_child_arn_is_a_500_after_validation(store, clock):
+    handler = ParentHandler(
+        invoker=RecordingInvoker(),
+        store=store,
+        config=ParentConfig(child_function=None, default_model="legacy_hash"),
+        clock=clock,
+    )
+    assert handler.handle(request())["statusCode"] == 500
+    assert handler.handle(request(run_id=" "))["statusCode"] == 400
+
+
+def test_model_dimension_validation_uses_the_selected_model(parent):
+    response = parent.handle(request(model="ride_hailing", dimensions={"num_drivrs": [1]}))
+    assert response["statusCode"] == 400
+    body = body_of(response)
+    assert "num_drivrs" in body["message"]
+    assert body["details"][0]["pointer"] == "/dimensions/num_drivrs"
+
+
+def test_oversized_payload_is_sent_by_reference(store, clock):
+    invoker = RecordingInvoker()
+    config = ParentConfig(
+        child_function=CHILD, default_model="legacy_hash", results_prefix="p", payload_limit_bytes=400
+    )
+    handler = ParentHandler(invoker=invoker, store=store, config=config, clock=clock)
+    big = request(dimensions={"a": list(range(200))}, shard_count=2)
+    assert handler.handle(big)["statusCode"] == 202
+    payloads = [json.loads(c.payload) for c in invoker.calls]
+    assert all("dimensions" not in p for p in payloads)
+    assert all(p["manifest_key"].endswith("/manifest.json") for p in payloads)
+    assert all(len(c.payload) <= 400 for c in invoker.calls)
+
+
+class FlakyInvoker(RecordingInvoker):
+    def invoke_async(self, function_name, payload):
+        if len(self.calls) == 1:
+            self.calls.append(None)  # type: ignore[arg-type]
+            raise ConnectionError("throttled")
+        return super().invoke_async(function_name, payload)
+
+
+def test_dispatch_failure_is_a_502_and_redrive_sends_only_what_is_missing(store, clock):
+    invoker = FlakyInvoker()
+    config = ParentConfig(child_function=CHILD, default_model="legacy_hash", results_prefix="p")
+    handler = ParentHandler(invoker=invoker, store=store, config=config, clock=clock)
+    response = handler.handle(request())
+    assert response["statusCode"] == 502
+    body = body_of(response)
+    assert body["error"] == "dispatch_error" and body["details"][0]["pointer"] == "/shards/1"
+    # nothing has run, so every shard is missing; redrive dispatches all three with attempt 2
+    handler.invoker = RecordingInvoker()
+    redrive = handler.redrive("r1")
+    assert redrive["statusCode"] == 202
+    assert [d["attempt"] for d in body_of(redrive)["dispatches"]] == [2, 2, 2]
+
+
+def test_redrive_unknown_run_is_404(parent):
+    assert parent.redrive("nope")["statusCode"] == 404
+
+
+def test_store_not_configured_is_a_500(clock):
+    handler = ParentHandler(
+        invoker=RecordingInvoker(),
+        store=MemoryObjectStore(configured=False),
+        config=ParentConfig(child_function=CHILD, default_model="legacy_hash"),
+        clock=clock,
+    )
+    response = handler.handle(request())
+    assert response["statusCode"] == 500
+    assert body_of(response)["error"] == "misconfiguration"
