@@ -1,0 +1,210 @@
+"""Storage keys: the documented layout, and a run_id encoding that cannot fake a path."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from serverless_sweep.core.keys import (
+    ParsedKey,
+    StorageLayout,
+    decode_run_id,
+    encode_run_id,
+    format_run_date,
+)
+
+SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.%~")
+any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=20)
+attempt_ids = st.text(alphabet="abcXYZ019_-", min_size=1, max_size=12)
+
+
+@pytest.mark.parametrize(
+    ("run_id", "encoded"),
+    [
+        ("pricing-2026-11", "pricing-2026-11"),
+        ("surge/berlin=v2", "surge%2Fberlin%3Dv2"),
+        ("a b", "a%20b"),
+        ("100%", "100%25"),
+        ("~", "%7E"),
+        ("\u6771\u4eac", "%E6%9D%B1%E4%BA%AC"),
+        ("\U0001f695", "%F0%9F%9A%95"),
+        ("\ud800", "%ED%A0%80"),
+        ("", "~"),
+        (".", "%2E"),
+        ("..", "%2E%2E"),
+        ("...", "..."),
+        ("a.b", "a.b"),
+        ("%2E", "%252E"),
+    ],
+)
+def test_encoding_examples(run_id: str, encoded: str) -> None:
+    assert encode_run_id(run_id) == encoded
+    assert decode_run_id(encoded) == run_id
+
+
+@given(any_text)
+def test_encoding_round_trips_and_never_makes_a_path(run_id: str) -> None:
+    encoded = encode_run_id(run_id)
+    assert encoded and set(encoded) <= SAFE
+    assert "/" not in encoded and "=" not in encoded
+    assert encoded not in (".", "..")
+    assert decode_run_id(encoded) == run_id
+
+
+@given(any_text, any_text)
+def test_encoding_is_injective(a: str, b: str) -> None:
+    if a != b:
+        assert encode_run_id(a) != encode_run_id(b)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["%", "%2", "%2f", "%G0", "a/b", "a=b", " ", "\u00e9", "%41", "%2D", ".", "..", "%FF", "~~"],
+)
+def test_decode_rejects_what_encode_never_produces(bad: str) -> None:
+    with pytest.raises(ValueError):
+        decode_run_id(bad)
+
+
+def test_layout_matches_the_architecture_doc() -> None:
+    layout = StorageLayout("serverless-sweeps")
+    d, r = "2026-11-27", "surge/berlin=v2"
+    run = "run_date=2026-11-27/run_id=surge%2Fberlin%3Dv2"
+    p = "serverless-sweeps"
+    assert layout.metrics_key(d, r, 3) == (
+        f"{p}/dataset=shard_metrics/{run}/status=success/part-3.parquet"
+    )
+    assert layout.errors_key(d, r, 3, 2, "abc123") == (
+        f"{p}/dataset=shard_errors/{run}/status=failure/part-3-2-abc123.parquet"
+    )
+    assert layout.success_outcome_key(d, r, 0) == (
+        f"{p}/dataset=shard_outcomes/{run}/status=success/part-0.json"
+    )
+    assert layout.failure_outcome_key(d, r, 0, 1, "x-y") == (
+        f"{p}/dataset=shard_outcomes/{run}/status=failure/part-0-1-x-y.json"
+    )
+    assert layout.manifest_key(d, r) == f"{p}/dataset=runs/{run}/status=accepted/manifest.json"
+    assert layout.run_index_key(r) == f"{p}/run_index/surge%2Fberlin%3Dv2.json"
+    assert layout.run_prefix("shard_outcomes", d, r, "failure") == (
+        f"{p}/dataset=shard_outcomes/{run}/status=failure/"
+    )
+    assert layout.run_prefix("runs", d, r) == f"{p}/dataset=runs/{run}/"
+    assert layout.dataset_prefix("shard_metrics") == f"{p}/dataset=shard_metrics/"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "start"),
+    [
+        ("", "dataset="),
+        ("/", "dataset="),
+        ("//", "dataset="),
+        ("/a/b/", "a/b/dataset="),
+        ("sweeps", "sweeps/dataset="),
+        (" sp ", " sp /dataset="),
+    ],
+)
+def test_prefix_is_stripped_of_slashes_only(prefix: str, start: str) -> None:
+    layout = StorageLayout(prefix)
+    assert layout.manifest_key(date(2026, 1, 2), "r").startswith(
+        start + "runs/run_date=2026-01-02/"
+    )
+    assert (
+        StorageLayout(prefix).run_index_key("r")
+        == start.replace("dataset=", "") + "run_index/r.json"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", ["2026-13-01", "2026-02-30", "26-01-01", "2026-1-1", "", "2026-01-01T00", 20260101]
+)
+def test_run_date_is_validated(bad: object) -> None:
+    with pytest.raises(ValueError):
+        format_run_date(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        StorageLayout().manifest_key(bad, "r")  # type: ignore[arg-type]
+
+
+def test_numbers_and_attempt_ids_are_validated() -> None:
+    layout = StorageLayout()
+    for bad_shard in (-1, True, 1.0):
+        with pytest.raises(ValueError):
+            layout.metrics_key("2026-01-01", "r", bad_shard)  # type: ignore[arg-type]
+    for attempt, attempt_id in ((0, "a"), (True, "a"), (1, ""), (1, "a.b"), (1, "a/b")):
+        with pytest.raises(ValueError):
+            layout.errors_key("2026-01-01", "r", 0, attempt, attempt_id)
+    assert format_run_date(date(2026, 1, 2)) == "2026-01-02"
+
+
+@given(
+    st.sampled_from(["", "/sweeps/", "a/b"]),
+    any_text,
+    st.dates(),
+    st.integers(min_value=0, max_value=2**63 - 1),
+    st.integers(min_value=1, max_value=1000),
+    attempt_ids,
+)
+def test_parse_key_reads_back_every_key(
+    prefix: str, run_id: str, day: date, shard: int, attempt: int, attempt_id: str
+) -> None:
+    layout = StorageLayout(prefix)
+    d = day.isoformat()
+    common = {"run_date": d, "run_id": run_id}
+    expected = {
+        layout.metrics_key(day, run_id, shard): ParsedKey(
+            "metrics", "shard_metrics", status="success", shard_id=shard, **common
+        ),
+        layout.errors_key(day, run_id, shard, attempt, attempt_id): ParsedKey(
+            "errors",
+            "shard_errors",
+            status="failure",
+            shard_id=shard,
+            attempt=attempt,
+            attempt_id=attempt_id,
+            **common,
+        ),
+        layout.success_outcome_key(day, run_id, shard): ParsedKey(
+            "success_outcome", "shard_outcomes", status="success", shard_id=shard, **common
+        ),
+        layout.failure_outcome_key(day, run_id, shard, attempt, attempt_id): ParsedKey(
+            "failure_outcome",
+            "shard_outcomes",
+            status="failure",
+            shard_id=shard,
+            attempt=attempt,
+            attempt_id=attempt_id,
+            **common,
+        ),
+        layout.manifest_key(day, run_id): ParsedKey(
+            "manifest", "runs", status="accepted", **common
+        ),
+    }
+    for key, parsed in expected.items():
+        assert layout.parse_key(key) == parsed
+        assert key.startswith(layout.run_prefix(parsed.dataset, d, run_id, parsed.status))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "other/dataset=runs/run_date=2026-01-01/run_id=r/status=accepted/manifest.json",
+        "p/run_index/r.json",
+        "p/dataset=runs/run_date=2026-01-01/run_id=r/status=success/manifest.json",
+        "p/dataset=runs/run_date=2026-01-01/run_id=r/status=accepted/other.json",
+        "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=success/part-01.parquet",
+        "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=success/part-1.json",
+        "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=failure/part-1-1-a.parquet",
+        "p/dataset=shard_outcomes/run_date=2026-01-01/run_id=r/status=failure/part-1-0-a.json",
+        "p/dataset=shard_outcomes/run_date=2026-01-01/run_id=r/status=failure/part-1.json",
+        "p/dataset=shard_outcomes/run_date=2026-02-30/run_id=r/status=success/part-1.json",
+        "p/dataset=shard_outcomes/run_date=2026-01-01/run_id=a%2fb/status=success/part-1.json",
+        "p/dataset=shard_outcomes/run_date=2026-01-01/run_id=a/b/status=success/part-1.json",
+        "p/dataset=shard_outcomes/run_date=2026-01-01/run_id=r/status=success/sub/part-1.json",
+        "p/dataset=shard_outcomes/run_id=r/run_date=2026-01-01/status=success/part-1.json",
+        "p/dataset=unknown/run_date=2026-01-01/run_id=r/status=success/part-1.json",
+    ],
+)
+def test_parse_key_ignores_foreign_and_malformed_keys(key: str) -> None:
+    assert StorageLayout("p").parse_key(key) is None
