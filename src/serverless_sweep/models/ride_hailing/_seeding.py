@@ -1,23 +1,14 @@
-"""Stand-in for `serverless_sweep.core.seeding.point_seed_sequence` until that module lands.
+"""Independent random streams of one point.
 
-Same contract: the point's root SeedSequence has entropy (seed as two's-complement uint64,
-point_index), so a point's randomness depends on the request seed and its global index only,
-never on the shard layout. Replace the import in `model.py` with the core function once it
-exists (a test compares the two when both are importable).
+A point's root SeedSequence comes from `serverless_sweep.core.seeding.point_seed_sequence`
+(request seed and global point index only, never the shard layout). The simulation draws each
+purpose (arrival times, pickup cells, trips, quote decisions, ...) from its own child of that
+root, so changing one parameter does not reshuffle unrelated draws.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-_UINT64 = (1 << 64) - 1
-
-
-def point_seed_sequence(seed: int, point_index: int) -> np.random.SeedSequence:
-    """Root SeedSequence of one point."""
-    if point_index < 0:
-        raise ValueError("point_index must be >= 0")
-    return np.random.SeedSequence((seed & _UINT64, point_index))
 
 
 def child_sequence(parent: np.random.SeedSequence, key: int) -> np.random.SeedSequence:

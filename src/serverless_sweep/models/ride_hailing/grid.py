@@ -1,16 +1,22 @@
 """The Berlin H3 grid, built once per process.
 
-Resolution 8: hexagons of about 0.74 km², whose neighbouring centres are ~0.87 km apart in
-Berlin. The bounding box lat 52.34–52.68, lng 13.08–13.76 holds 2,651 such cells (every cell
-whose centre lies inside the box), all on one icosahedron face, so H3 local IJ coordinates
-against one anchor are exact. In those coordinates the grid distance of two cells is
-max(|Δi|, |Δj|, |Δi − Δj|); the cell-by-cell distance matrix is precomputed as int8 (~7 MB) and
-equals `h3.grid_distance` for every pair (checked in the tests on a sample).
+Resolution 9: hexagons of about 0.1 km² whose neighbouring centres are ~0.33 km apart in
+Berlin, so a trip of 5 to 60 cells is 1.6 to 20 km (city rides) and match_radius counts in
+steps of a third of a km. The bounding box lat 52.34–52.68, lng 13.08–13.76 holds 18,556 cells
+(every cell whose centre lies inside the box), all on one icosahedron face, so H3 local IJ
+coordinates against one anchor are exact: the grid distance of two cells is
+max(|Δi|, |Δj|, |Δi − Δj|), equal to `h3.grid_distance` (checked in the tests on a sample).
+Distances are computed from those coordinates with numpy, never with h3 in a loop.
+
+Neighbourhoods (grid disks, rings) use a padded IJ raster: cell c sits at flat position
+`flat[c]` of a row-major (i, j) raster with `PAD` empty cells around the box, so the disk or
+ring of radius r ≤ PAD around c is `flat[c] + offsets(r)` without bound checks, and
+`raster_cell[...]` maps raster positions back to cell indices (-1 outside the box).
 
 Distances in km: a route of d ≥ 1 cells is driven as d steps of `KM_PER_CELL` (the mean
-distance between neighbouring centres: a zig-zag path, standing in for the road detour); a
-pickup inside the same cell is `SAME_CELL_KM` (the mean distance of two random points in a
-hexagon of this size).
+distance between neighbouring centres; a zig-zag path stands in for the road detour); a pickup
+inside the same cell is `SAME_CELL_KM` (the mean distance of two random points in a hexagon of
+this size).
 
 Where people are: pickups and driver start cells follow a fixed spatial weight per cell, 70 %
 a Gaussian around Berlin-Mitte (σ = 5 km) and 30 % uniform over the box.
@@ -25,20 +31,31 @@ import h3
 import numpy as np
 from numpy.typing import NDArray
 
-RESOLUTION = 8
+RESOLUTION = 9
 LAT_MIN, LAT_MAX = 52.34, 52.68
 LNG_MIN, LNG_MAX = 13.08, 13.76
-KM_PER_CELL = 0.872
-SAME_CELL_KM = 0.44
+KM_PER_CELL = 0.33
+SAME_CELL_KM = 0.16
 HOTSPOT_LATLNG = (52.5200, 13.4050)
 HOTSPOT_SIGMA_KM = 5.0
 HOTSPOT_SHARE = 0.7
+PAD = 64  # largest ring or disk radius the raster serves (trips go up to 60 cells)
 _ANCHOR_LATLNG = (52.51, 13.42)
 _KM_PER_DEG_LAT = 111.2
 
 
+@cache
+def hex_offsets(radius: int, ring_only: bool = False) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(Δi, Δj) of the cells within (or exactly at) radius of a cell, in a fixed order."""
+    span = np.arange(-radius, radius + 1)
+    di, dj = (a.ravel() for a in np.meshgrid(span, span, indexing="ij"))
+    dist = np.maximum(np.maximum(np.abs(di), np.abs(dj)), np.abs(di - dj))
+    keep = dist == radius if ring_only else dist <= radius
+    return di[keep].astype(np.intp), dj[keep].astype(np.intp)
+
+
 class BerlinGrid:
-    """Cells of the box, their distance matrix and spawn weights (read-only after build)."""
+    """Cells of the box, their IJ coordinates, the padded raster and spawn weights."""
 
     def __init__(self) -> None:
         box = h3.LatLngPoly(
@@ -47,21 +64,22 @@ class BerlinGrid:
         cells = sorted(h3.h3shape_to_cells(box, RESOLUTION))
         self.cells: tuple[str, ...] = tuple(cells)
         self.size = len(cells)
-        self.index: dict[str, int] = {c: i for i, c in enumerate(cells)}
-
         anchor = h3.latlng_to_cell(*_ANCHOR_LATLNG, RESOLUTION)
-        ij = np.array([h3.cell_to_local_ij(anchor, c) for c in cells], dtype=np.int16)
+        ij = np.array([h3.cell_to_local_ij(anchor, c) for c in cells], dtype=np.int64)
         i = ij[:, 0] - ij[:, 0].min()
         j = ij[:, 1] - ij[:, 1].min()
-        k = i - j
-        dist = np.abs(np.subtract.outer(i, i))
-        np.maximum(dist, np.abs(np.subtract.outer(j, j)), out=dist)
-        np.maximum(dist, np.abs(np.subtract.outer(k, k)), out=dist)
-        if int(dist.max()) > 127:  # pragma: no cover - a fact of this box, checked once
-            raise RuntimeError("grid distances do not fit int8")
-        self.dist: NDArray[np.int8] = dist.astype(np.int8)
-        self.dist.setflags(write=False)
-        self.max_distance = int(dist.max())
+        # Coordinates for distances: d = max(|Δi|, |Δj|, |Δk|) with k = i - j.
+        self.ci: NDArray[np.int32] = i.astype(np.int32)
+        self.cj: NDArray[np.int32] = j.astype(np.int32)
+        self.ck: NDArray[np.int32] = (i - j).astype(np.int32)
+
+        # Padded raster.
+        self.rows = int(i.max()) + 1 + 2 * PAD
+        self.stride = int(j.max()) + 1 + 2 * PAD
+        self.flat: NDArray[np.intp] = ((i + PAD) * self.stride + (j + PAD)).astype(np.intp)
+        raster = np.full(self.rows * self.stride, -1, dtype=np.intp)
+        raster[self.flat] = np.arange(self.size)
+        self.raster_cell: NDArray[np.intp] = raster
 
         latlng = np.array([h3.cell_to_latlng(c) for c in cells], dtype=np.float64)
         self.latlng: NDArray[np.float64] = latlng
@@ -75,40 +93,57 @@ class BerlinGrid:
         weights = HOTSPOT_SHARE * gauss / gauss.sum() + (1.0 - HOTSPOT_SHARE) / self.size
         self.weights: NDArray[np.float64] = weights / weights.sum()
         self.cum_weights: NDArray[np.float64] = np.cumsum(self.weights)
+        for array in (self.ci, self.cj, self.ck, self.flat, self.raster_cell, self.weights):
+            array.setflags(write=False)
+        self.max_distance = int(max(np.ptp(self.ci), np.ptp(self.cj), np.ptp(self.ck)))
+        self._offsets: dict[tuple[int, bool], NDArray[np.intp]] = {}
 
-        # Disk-1 neighbourhood of each cell (itself + up to 6 neighbours inside the box),
-        # padded with the sentinel index `size` (per-cell count arrays carry a 0 there).
-        nb = np.full((self.size, 7), self.size, dtype=np.intp)
-        for c in range(self.size):
-            row = np.flatnonzero(self.dist[c] <= 1)
-            nb[c, : row.size] = row
-        self.neighbours: NDArray[np.intp] = nb
-
-        self._disks: dict[tuple[int, int], NDArray[np.intp]] = {}
-        self._rings: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
-
-    def disk(self, cell: int, k: int) -> NDArray[np.intp]:
-        """Indices of the cells within grid distance k of cell (cached)."""
-        key = (cell, k)
-        found = self._disks.get(key)
+    def flat_offsets(self, radius: int, ring_only: bool = False) -> NDArray[np.intp]:
+        """Raster offsets of a disk (or ring) of this radius; radius must be ≤ PAD."""
+        key = (radius, ring_only)
+        found = self._offsets.get(key)
         if found is None:
-            found = np.flatnonzero(self.dist[cell] <= k)
-            self._disks[key] = found
+            if radius > PAD:
+                raise ValueError(f"radius {radius} exceeds the raster padding {PAD}")
+            di, dj = hex_offsets(radius, ring_only)
+            found = di * self.stride + dj
+            self._offsets[key] = found
         return found
 
-    def rings(self, cell: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-        """Cells ordered by distance from cell, and where each distance starts (cached).
+    def distances(self, cell: int, others: NDArray[np.intp]) -> NDArray[np.int32]:
+        """Grid distances from one cell to each of others."""
+        d: NDArray[np.int32] = np.abs(self.ci[others] - self.ci[cell])
+        np.maximum(d, np.abs(self.cj[others] - self.cj[cell]), out=d)
+        np.maximum(d, np.abs(self.ck[others] - self.ck[cell]), out=d)
+        return d
 
-        `order[starts[d]:starts[d + 1]]` are the cells at distance exactly d.
-        """
-        found = self._rings.get(cell)
-        if found is None:
-            row = self.dist[cell]
-            order = np.argsort(row, kind="stable").astype(np.intp)
-            starts = np.searchsorted(row[order], np.arange(self.max_distance + 2), side="left")
-            found = (order, starts.astype(np.intp))
-            self._rings[cell] = found
-        return found
+    def distance_matrix(self, a: NDArray[np.intp], b: NDArray[np.intp]) -> NDArray[np.int32]:
+        """Grid distances between every cell of a (rows) and of b (columns)."""
+        d: NDArray[np.int32] = np.abs(self.ci[a][:, None] - self.ci[b][None, :])
+        np.maximum(d, np.abs(self.cj[a][:, None] - self.cj[b][None, :]), out=d)
+        np.maximum(d, np.abs(self.ck[a][:, None] - self.ck[b][None, :]), out=d)
+        return d
+
+    def distance(self, a: int, b: int) -> int:
+        return int(
+            max(
+                abs(int(self.ci[a]) - int(self.ci[b])),
+                abs(int(self.cj[a]) - int(self.cj[b])),
+                abs(int(self.ck[a]) - int(self.ck[b])),
+            )
+        )
+
+    def ring(self, cell: int, radius: int) -> NDArray[np.intp]:
+        """Cells of the box at exactly this grid distance from cell (radius ≤ PAD)."""
+        found = self.raster_cell[self.flat[cell] + self.flat_offsets(radius, ring_only=True)]
+        inside: NDArray[np.intp] = found[found >= 0]
+        return inside
+
+    def disk(self, cell: int, radius: int) -> NDArray[np.intp]:
+        """Cells of the box within this grid distance of cell (radius ≤ PAD)."""
+        found = self.raster_cell[self.flat[cell] + self.flat_offsets(radius)]
+        inside: NDArray[np.intp] = found[found >= 0]
+        return inside
 
 
 @cache

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+from serverless_sweep.core.seeding import point_seed_sequence
 from serverless_sweep.models.base import ModelError, PointContext
-from serverless_sweep.models.ride_hailing._seeding import point_seed_sequence
 from serverless_sweep.models.ride_hailing.params import (
     PARAMETER_NAMES,
     PARAMETERS,

@@ -14,23 +14,25 @@ Rules (constants below):
   and the drop-off drawn (by the same weights) among the cells exactly d away (the largest
   reachable distance below d when the box has none).
 * Quote: fare = (base_fare + per_km_rate × trip km) × surge, where surge (when enabled) is
-  (open requests in the surge disk + this one) / max(idle drivers in the disk, 1), clipped to
-  [1, surge_max_multiplier]; the ETA is the smallest pickup ETA among all idle drivers (inf when
-  none). The rider rejects for price when fare > 100, else for ETA when ETA > 10 min, else
-  accepts with probability 0.8 (rejects "stochastic" otherwise). After a rejection the rider
-  asks again 10 s later; the third rejection is an abandonment, classified by its reason.
+  open requests (riders in the quote loop or waiting for a match, this one included) in the
+  surge disk / max(idle drivers in the disk, 1), clipped to [1, surge_max_multiplier]; the
+  ETA is the smallest pickup ETA among all idle drivers (inf when none). The rider rejects
+  for price when fare > 100, else for ETA when ETA > 10 min, else accepts with probability
+  0.8 (rejects "stochastic" otherwise). After a rejection the rider asks again 10 s later;
+  the third rejection is an abandonment, classified by its reason.
 * Patience: each rider draws 120–2400 s; the clock starts at acceptance and covers the wait for
   a match and for the pickup. A rider still waiting then cancels; a driver already on its way is
   released, idle in the cell it started from.
 * Matching (only pairs within match_radius grid cells): `simple` takes the nearest idle driver
-  (ties: lowest driver index), `cost_based` the least km + eta_weight × ETA seconds,
-  `hungarian` the assignment of least total such cost that matches as many riders as possible.
-  Batch matchers go through waiting riders in acceptance order. A driver accepts an offer with
+  (ties: lowest driver index), `cost_based` the least cost = km + eta_weight × ETA seconds,
+  `hungarian` the assignment of least total cost that matches as many riders as possible. In a
+  batch, `simple` serves riders first come first served, `cost_based` takes the cheapest
+  remaining pair again and again. A driver accepts an offer with
   probability 0.9; in batch mode a declined pair goes back to the pools for the next tick, in
   one-by-one mode the next candidate is offered at once.
 * Travel: leg seconds = km / (speed × hourly traffic factor × congestion factor) × 3600, fixed
   at departure. The traffic hour is the UTC hour of epoch_ms + t. Congestion (when enabled) is
-  1 / (1 + 0.1 × other online drivers in the disk of radius 1 around the leg's start cell),
+  1 / (1 + 0.1 × other online drivers within 5 cells (~1.7 km) of the leg's start cell),
   at least 0.25. A driver's position changes when it arrives.
 * End: events after simulation_duration_hours are not processed. Riders still waiting for a
   match or a pickup then count as cancelled (the horizon ended their wait); riders still in the
@@ -72,6 +74,7 @@ DRIVER_ACCEPT_PROB = 0.9
 PATIENCE_RANGE_S = (120.0, 2400.0)
 SPEED_RANGE_KMH = (20.0, 60.0)
 TRIP_CELLS_RANGE = (5, 60)
+CONGESTION_RADIUS = 5
 CONGESTION_PER_VEHICLE = 0.1
 CONGESTION_FLOOR = 0.25
 
@@ -182,7 +185,7 @@ class _Simulation:
     ) -> None:
         self.p = params
         self.grid = grid
-        self.dist = grid.dist
+        self.flat: list[int] = grid.flat.tolist()
         self.km_table: NDArray[np.float64] = (
             np.arange(grid.max_distance + 1, dtype=np.float64) * KM_PER_CELL
         )
@@ -218,11 +221,12 @@ class _Simulation:
         r_drop = np.empty(n_r, dtype=np.intp)
         weights = grid.weights
         for i in range(n_r):
-            order, starts = grid.rings(int(r_cell[i]))
-            d = min(int(trip_len[i]), grid.max_distance)
-            while starts[d] == starts[d + 1]:  # no cell exactly d away inside the box
+            cell = int(r_cell[i])
+            d = int(trip_len[i])
+            cand = grid.ring(cell, d)
+            while cand.size == 0:  # no cell exactly d away inside the box
                 d -= 1
-            cand = order[starts[d] : starts[d + 1]]
+                cand = grid.ring(cell, d)
             w = np.cumsum(weights[cand])
             r_drop[i] = cand[
                 min(int(np.searchsorted(w, trip_u[i] * w[-1], "right")), cand.size - 1)
@@ -230,7 +234,13 @@ class _Simulation:
         self.r_cell = r_cell
         self.r_cell_list: list[int] = r_cell.tolist()
         self.r_drop_list: list[int] = r_drop.tolist()
-        self.trip_km: list[float] = self.km_table[self.dist[r_cell, r_drop]].tolist()
+        trip_cells = np.maximum(
+            np.maximum(
+                np.abs(grid.ci[r_cell] - grid.ci[r_drop]), np.abs(grid.cj[r_cell] - grid.cj[r_drop])
+            ),
+            np.abs(grid.ck[r_cell] - grid.ck[r_drop]),
+        )
+        self.trip_km: list[float] = self.km_table[trip_cells].tolist()
         self.quote_u: list[list[float]] = (
             _rng(seed_sequence, _STREAM_QUOTES).random((n_r, MAX_QUOTES)).tolist()
         )
@@ -265,10 +275,15 @@ class _Simulation:
         self.online = 0
         self.decisions = _Uniforms(_rng(seed_sequence, _STREAM_DRIVER_DECISIONS))
 
-        # Per-cell counts (index grid.size is the padding sentinel, always 0).
-        self.vehicles = np.zeros(grid.size + 1, dtype=np.int64)
-        self.waiting_count = np.zeros(grid.size + 1, dtype=np.int64)
-        self.idle_count = np.zeros(grid.size + 1, dtype=np.int64)
+        # Counts on the grid's padded raster (see grid.py): open requests (riders quoting or
+        # waiting for a match) and idle drivers per cell (for surge); online drivers within
+        # CONGESTION_RADIUS of each cell (for congestion).
+        raster = grid.rows * grid.stride
+        self.open_count = np.zeros(raster, dtype=np.int64)
+        self.idle_count = np.zeros(raster, dtype=np.int64)
+        self.density = np.zeros(raster if self.congestion else 0, dtype=np.int64)
+        self.density_offsets = grid.flat_offsets(CONGESTION_RADIUS)
+        self.surge_offsets = grid.flat_offsets(params.surge_radius_k)
 
         self.seq = count()
         heap: list[tuple[float, int, int, int, int]] = []
@@ -292,14 +307,14 @@ class _Simulation:
         """Effective km/h of these drivers leaving their current cells at time t."""
         speeds = self.speed[drivers] * self._traffic(t)
         if self.congestion:
-            others = self.vehicles[self.grid.neighbours[self.d_cell[drivers]]].sum(axis=1) - 1
+            others = self.density[self.grid.flat[self.d_cell[drivers]]] - 1
             speeds *= np.maximum(CONGESTION_FLOOR, 1.0 / (1.0 + CONGESTION_PER_VEHICLE * others))
         return speeds
 
     def _speed(self, driver: int, cell: int, t: float) -> float:
         speed = self.speed_list[driver] * self._traffic(t)
         if self.congestion:
-            others = int(self.vehicles[self.grid.neighbours[cell]].sum()) - 1
+            others = int(self.density[self.flat[cell]]) - 1
             speed *= max(CONGESTION_FLOOR, 1.0 / (1.0 + CONGESTION_PER_VEHICLE * others))
         return speed
 
@@ -324,7 +339,8 @@ class _Simulation:
                 self._quote(a, b, t)
             elif kind == _DRIVER_ONLINE:
                 cell = int(self.d_cell[a])
-                self.vehicles[cell] += 1
+                if self.congestion:
+                    self.density[self.flat[cell] + self.density_offsets] += 1
                 self.online += 1
                 self._driver_idle(a, cell, t)
             elif kind == _CANCEL:
@@ -351,10 +367,12 @@ class _Simulation:
     def _quote(self, rider: int, attempt: int, t: float) -> None:
         p = self.p
         cell = self.r_cell_list[rider]
+        if attempt == 0:
+            self.open_count[self.flat[cell]] += 1
         multiplier = 1.0
         if self.surge:
-            disk = self.grid.disk(cell, p.surge_radius_k)
-            demand = int(self.waiting_count[disk].sum()) + 1
+            disk = self.flat[cell] + self.surge_offsets
+            demand = int(self.open_count[disk].sum())
             supply = max(int(self.idle_count[disk].sum()), 1)
             multiplier = min(p.surge_max_multiplier, max(1.0, demand / supply))
         fare = (p.base_fare + p.per_km_rate * self.trip_km[rider]) * multiplier
@@ -369,6 +387,7 @@ class _Simulation:
             reason = _STOCHASTIC
         if attempt + 1 >= MAX_QUOTES:
             self.state[rider] = _ABANDONED
+            self.open_count[self.flat[cell]] -= 1
             self.reason[rider] = reason
         else:
             self._push(t + REQUOTE_DELAY_S, _QUOTE, rider, attempt + 1)
@@ -377,7 +396,7 @@ class _Simulation:
         drivers = np.flatnonzero(self.idle)
         if drivers.size == 0:
             return _INF
-        km = self.km_table[self.dist[cell, self.d_cell[drivers]]]
+        km = self.km_table[self.grid.distances(cell, self.d_cell[drivers])]
         return float((km / self._speeds(drivers, t)).min()) * 3600.0
 
     def _accept(self, rider: int, cell: int, fare: float, t: float) -> None:
@@ -386,7 +405,6 @@ class _Simulation:
         self.fare[rider] = fare
         self._push(t + self.patience[rider], _CANCEL, rider, 0)
         self.waiting[rider] = None
-        self.waiting_count[cell] += 1
         if self.batch:
             self._mark_dirty(t)
         else:
@@ -396,7 +414,7 @@ class _Simulation:
         state = self.state[rider]
         if state == _WAITING:
             del self.waiting[rider]
-            self.waiting_count[self.r_cell_list[rider]] -= 1
+            self.open_count[self.flat[self.r_cell_list[rider]]] -= 1
             self.state[rider] = _CANCELLED
         elif state == _MATCHED:
             self.state[rider] = _CANCELLED
@@ -407,16 +425,17 @@ class _Simulation:
 
     def _driver_idle(self, driver: int, cell: int, t: float) -> None:
         self.idle[driver] = True
-        self.idle_count[cell] += 1
+        self.idle_count[self.flat[cell]] += 1
         if self.batch:
             self._mark_dirty(t)
         else:
             self._match_driver(driver, cell, t)
 
     def _move(self, driver: int, cell: int) -> None:
-        self.vehicles[self.d_cell[driver]] -= 1
+        if self.congestion:
+            self.density[self.flat[int(self.d_cell[driver])] + self.density_offsets] -= 1
+            self.density[self.flat[cell] + self.density_offsets] += 1
         self.d_cell[driver] = cell
-        self.vehicles[cell] += 1
 
     def _pickup(self, driver: int, rider: int, t: float) -> None:
         if self.state[rider] != _MATCHED or self.r_driver[rider] != driver:
@@ -437,10 +456,10 @@ class _Simulation:
     def _assign(self, rider: int, driver: int, km: float, t: float) -> None:
         cell = self.r_cell_list[rider]
         del self.waiting[rider]
-        self.waiting_count[cell] -= 1
+        self.open_count[self.flat[cell]] -= 1
         d_cell = int(self.d_cell[driver])
         self.idle[driver] = False
-        self.idle_count[d_cell] -= 1
+        self.idle_count[self.flat[d_cell]] -= 1
         self.state[rider] = _MATCHED
         self.match_t[rider] = t
         self.r_driver[rider] = driver
@@ -454,7 +473,7 @@ class _Simulation:
         drivers = np.flatnonzero(self.idle)
         if drivers.size == 0:
             return
-        d = self.dist[cell, self.d_cell[drivers]]
+        d = self.grid.distances(cell, self.d_cell[drivers])
         ok = d <= self.radius
         if not ok.any():
             return
@@ -479,7 +498,7 @@ class _Simulation:
         if not self.waiting:
             return
         riders = np.fromiter(self.waiting, dtype=np.intp, count=len(self.waiting))
-        d = self.dist[cell, self.r_cell[riders]]
+        d = self.grid.distances(cell, self.r_cell[riders])
         ok = d <= self.radius
         if not ok.any():
             return
@@ -503,7 +522,7 @@ class _Simulation:
         if self.radius == 0:
             feasible = r_cells[:, None] == d_cells[None, :]
         else:
-            feasible = self.dist[r_cells[:, None], d_cells[None, :]] <= self.radius
+            feasible = self.grid.distance_matrix(r_cells, d_cells) <= self.radius
         rows = np.flatnonzero(feasible.any(axis=1))
         if rows.size == 0:
             return
@@ -511,7 +530,7 @@ class _Simulation:
         riders = riders[rows]
         drivers = drivers[cols]
         ok = feasible[np.ix_(rows, cols)]
-        dist = self.dist[self.r_cell[riders][:, None], self.d_cell[drivers][None, :]]
+        dist = self.grid.distance_matrix(self.r_cell[riders], self.d_cell[drivers])
         km = self.km_table[dist]
         if self.algorithm == "simple":
             cost = dist.astype(np.float64)
@@ -520,8 +539,10 @@ class _Simulation:
             cost = km + self.eta_weight * eta_s
         if self.algorithm == "hungarian":
             pairs = self._hungarian(cost, ok)
+        elif self.algorithm == "cost_based":
+            pairs = self._cheapest_first(cost, ok)
         else:
-            pairs = self._greedy(cost, ok)
+            pairs = self._first_come(cost, ok)
         declined = False
         for r, c in pairs:
             if self.decisions.next() < DRIVER_ACCEPT_PROB:
@@ -532,7 +553,29 @@ class _Simulation:
             self._mark_dirty(t + self.interval)
 
     @staticmethod
-    def _greedy(cost: NDArray[np.float64], ok: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    def _cheapest_first(cost: NDArray[np.float64], ok: NDArray[np.bool_]) -> list[tuple[int, int]]:
+        """Greedy: the cheapest feasible pair of still-free rider and driver, repeatedly."""
+        n_cols = cost.shape[1]
+        flat = np.flatnonzero(ok)
+        order = flat[np.argsort(cost.ravel()[flat], kind="stable")]
+        rows_taken: set[int] = set()
+        cols_taken: set[int] = set()
+        pairs = []
+        limit = min(cost.shape)
+        for index in order.tolist():
+            r, c = divmod(index, n_cols)
+            if r in rows_taken or c in cols_taken:
+                continue
+            pairs.append((r, c))
+            rows_taken.add(r)
+            cols_taken.add(c)
+            if len(pairs) == limit:
+                break
+        pairs.sort()
+        return pairs
+
+    @staticmethod
+    def _first_come(cost: NDArray[np.float64], ok: NDArray[np.bool_]) -> list[tuple[int, int]]:
         """Riders in acceptance order each take their cheapest still-free feasible driver."""
         cost = np.where(ok, cost, _INF)
         pairs = []
