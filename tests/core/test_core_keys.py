@@ -151,10 +151,9 @@ def test_parse_key_reads_back_every_key(
 ) -> None:
     layout = StorageLayout(prefix)
     d = day.isoformat()
-    common = {"run_date": d, "run_id": run_id}
     expected = {
         layout.metrics_key(day, run_id, shard): ParsedKey(
-            "metrics", "shard_metrics", status="success", shard_id=shard, **common
+            "metrics", "shard_metrics", status="success", shard_id=shard, run_date=d, run_id=run_id
         ),
         layout.errors_key(day, run_id, shard, attempt, attempt_id): ParsedKey(
             "errors",
@@ -163,10 +162,16 @@ def test_parse_key_reads_back_every_key(
             shard_id=shard,
             attempt=attempt,
             attempt_id=attempt_id,
-            **common,
+            run_date=d,
+            run_id=run_id,
         ),
         layout.success_outcome_key(day, run_id, shard): ParsedKey(
-            "success_outcome", "shard_outcomes", status="success", shard_id=shard, **common
+            "success_outcome",
+            "shard_outcomes",
+            status="success",
+            shard_id=shard,
+            run_date=d,
+            run_id=run_id,
         ),
         layout.failure_outcome_key(day, run_id, shard, attempt, attempt_id): ParsedKey(
             "failure_outcome",
@@ -175,10 +180,11 @@ def test_parse_key_reads_back_every_key(
             shard_id=shard,
             attempt=attempt,
             attempt_id=attempt_id,
-            **common,
+            run_date=d,
+            run_id=run_id,
         ),
         layout.manifest_key(day, run_id): ParsedKey(
-            "manifest", "runs", status="accepted", **common
+            "manifest", "runs", status="accepted", run_date=d, run_id=run_id
         ),
     }
     for key, parsed in expected.items():

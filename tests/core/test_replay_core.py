@@ -29,7 +29,7 @@ needs_fixtures = pytest.mark.skipif(not CASES, reason=SKIP_REASON)
 
 
 @needs_fixtures
-@pytest.mark.parametrize("case", CASES or [None], ids=[c["id"] for c in CASES] or ["no-fixtures"])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case(case: dict[str, Any]) -> None:
     verdict, explanation = judge_core_case(case)
     assert verdict in ("matched", "diverged"), (
