@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from handler_helpers import CHILD
 
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, RecordingInvoker
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-
-from handler_helpers import CHILD
 
 
 @pytest.fixture
@@ -35,6 +32,7 @@ def parent(invoker: RecordingInvoker, store: MemoryObjectStore, clock: FixedCloc
 @pytest.fixture
 def child(store: MemoryObjectStore, clock: FixedClock) -> ChildHandler:
     return ChildHandler(
-        store=store, config=ChildConfig(results_prefix="p", default_model="legacy_hash"), clock=clock
+        store=store,
+        config=ChildConfig(results_prefix="p", default_model="legacy_hash"),
+        clock=clock,
     )
-

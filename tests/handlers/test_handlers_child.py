@@ -41,7 +41,9 @@ def test_success_writes_parquet_then_envelope(child, store):
     result = child.handle(payload())
     assert result["status"] == "ok" and result["points_processed"] == 3
     metrics = keys(store, "shard_metrics")
-    assert metrics == ["p/dataset=shard_metrics/run_date=2026-11-20/run_id=r1/status=success/part-0.parquet"]
+    assert metrics == [
+        "p/dataset=shard_metrics/run_date=2026-11-20/run_id=r1/status=success/part-0.parquet"
+    ]
     table = pq.read_table(io.BytesIO(store.objects[metrics[0]]))
     assert table.schema.equals(shard_metrics_schema("legacy_hash"), check_metadata=False)
     assert table.column("point_index").to_pylist() == [0, 1, 2]
@@ -106,7 +108,9 @@ def test_invalid_payload_writes_nothing(child, store):
 
 def test_unconfigured_bucket_raises_runtime_error_and_writes_nothing(clock):
     store = MemoryObjectStore(configured=False)
-    handler = ChildHandler(store=store, config=ChildConfig(default_model="legacy_hash"), clock=clock)
+    handler = ChildHandler(
+        store=store, config=ChildConfig(default_model="legacy_hash"), clock=clock
+    )
     with pytest.raises(RuntimeError, match="SWEEP_RESULTS_BUCKET must be configured"):
         handler.handle(payload())
     assert store.writes == []
@@ -125,7 +129,9 @@ def test_deadline_records_a_timeout_before_the_platform_kills_us():
     clock = SlowClock()
     handler = ChildHandler(
         store=store,
-        config=ChildConfig(results_prefix="p", default_model="legacy_hash", deadline_margin_ms=1000),
+        config=ChildConfig(
+            results_prefix="p", default_model="legacy_hash", deadline_margin_ms=1000
+        ),
         clock=clock,
     )
     budget_end = clock.monotonic() + 2.4
@@ -134,7 +140,9 @@ def test_deadline_records_a_timeout_before_the_platform_kills_us():
         return int((budget_end - clock.monotonic()) * 1000)
 
     with pytest.raises(ShardTimeout):
-        handler.handle(payload(end_index=6, dimensions={"a": list(range(6))}, total_points=6), remaining_ms)
+        handler.handle(
+            payload(end_index=6, dimensions={"a": list(range(6))}, total_points=6), remaining_ms
+        )
     [envelope_key] = keys(store, "shard_outcomes")
     envelope = json.loads(store.objects[envelope_key])
     assert envelope["error_kind"] == "timeout" and envelope["error_code"] == "ShardTimeout"
@@ -151,9 +159,18 @@ def test_parquet_bytes_are_identical_for_identical_rows():
     from serverless_sweep.handlers.parquet import metrics_parquet
 
     rows = [
-        {"shard_id": 0, "point_index": i, "point_seed": i, "model": "legacy_hash", "attempt": 1,
-         "compute_ms": 0.5, "parameters_json": "{}", "completed_rides": 1, "abandoned_rides": 2,
-         "platform_revenue_cents": 3}
+        {
+            "shard_id": 0,
+            "point_index": i,
+            "point_seed": i,
+            "model": "legacy_hash",
+            "attempt": 1,
+            "compute_ms": 0.5,
+            "parameters_json": "{}",
+            "completed_rides": 1,
+            "abandoned_rides": 2,
+            "platform_revenue_cents": 3,
+        }
         for i in range(4)
     ]
     assert metrics_parquet("legacy_hash", rows) == metrics_parquet("legacy_hash", rows)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from handler_helpers import request
 
 from serverless_sweep.handlers.status import StatusHandler
-
-from handler_helpers import request
 
 
 def deliver_all(invoker, child, start=0):

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import json
 
+from handler_helpers import CHILD, request
+
 from serverless_sweep.adapters.memory import MemoryObjectStore, RecordingInvoker
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-
-from handler_helpers import CHILD, request
 
 
 def body_of(response: dict) -> dict:
@@ -30,7 +30,9 @@ def test_accepts_plans_and_dispatches_one_event_per_shard(parent, invoker, store
     )
     assert all(p["run_date"] == "2026-11-27" and p["attempt"] == 1 for p in payloads)
     manifests = [k for k in store.objects if "/dataset=runs/" in k]
-    assert manifests == ["p/dataset=runs/run_date=2026-11-27/run_id=r1/status=accepted/manifest.json"]
+    assert manifests == [
+        "p/dataset=runs/run_date=2026-11-27/run_id=r1/status=accepted/manifest.json"
+    ]
 
 
 def test_same_run_id_same_request_is_not_dispatched_again(parent, invoker):
@@ -89,7 +91,10 @@ def test_model_dimension_validation_uses_the_selected_model(parent):
 def test_oversized_payload_is_sent_by_reference(store, clock):
     invoker = RecordingInvoker()
     config = ParentConfig(
-        child_function=CHILD, default_model="legacy_hash", results_prefix="p", payload_limit_bytes=400
+        child_function=CHILD,
+        default_model="legacy_hash",
+        results_prefix="p",
+        payload_limit_bytes=400,
     )
     handler = ParentHandler(invoker=invoker, store=store, config=config, clock=clock)
     big = request(dimensions={"a": list(range(200))}, shard_count=2)

@@ -110,4 +110,3 @@ class FixedClock:
 
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
-

@@ -86,9 +86,7 @@ class ReplayReport:
     def lines(self) -> list[str]:
         out = [f"FAIL {r.case_id}: {r.detail}" for r in self.failed]
         if self.diverged:
-            by_tag = Counter(
-                next(t for t in r.tags if t in DIVERGENCES) for r in self.diverged
-            )
+            by_tag = Counter(next(t for t in r.tags if t in DIVERGENCES) for r in self.diverged)
             tags = ", ".join(f"{t}: {n}" for t, n in sorted(by_tag.items()))
             out.append(f"{len(self.diverged)} diverged as declared ({tags})")
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.kinds().items()))
@@ -126,7 +124,9 @@ def load_cases(files: Iterable[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield kind, case
 
 
-def run_replay(paths: Sequence[Path], progress: Callable[[int], None] | None = None) -> ReplayReport:
+def run_replay(
+    paths: Sequence[Path], progress: Callable[[int], None] | None = None
+) -> ReplayReport:
     report = ReplayReport()
     for kind, case in load_cases(discover(paths)):
         report.results.append(run_case(kind, case))
@@ -154,7 +154,9 @@ def run_case(kind: str, case: Mapping[str, Any]) -> CaseResult:
         observed = _RUNNERS[kind](case["input"])
         problem = _compare(kind, case["expected"], observed)
     except Exception as exc:  # a harness or handler bug must show up as a failed case
-        return CaseResult(case["id"], kind, "failed", f"harness error {type(exc).__name__}: {exc}", tags)
+        return CaseResult(
+            case["id"], kind, "failed", f"harness error {type(exc).__name__}: {exc}", tags
+        )
     if problem is None:
         return CaseResult(case["id"], kind, "passed", tags=tags)
     declared = [t for t in tags if t in DIVERGENCES]
@@ -280,9 +282,13 @@ def _compare_invocations(expected: Sequence[Mapping[str, Any]], calls: Any) -> s
         return f"{len(calls)} invocations, expected {len(expected)}"
     for i, (want, call) in enumerate(zip(expected, calls, strict=True)):
         if want["FunctionName"] != call.function_name:
-            return f"invocation {i}: FunctionName {call.function_name!r} != {want['FunctionName']!r}"
+            return (
+                f"invocation {i}: FunctionName {call.function_name!r} != {want['FunctionName']!r}"
+            )
         if want["InvocationType"] != "Event":
-            return f"invocation {i}: recorded InvocationType {want['InvocationType']!r} is not async"
+            return (
+                f"invocation {i}: recorded InvocationType {want['InvocationType']!r} is not async"
+            )
         if want["Payload"] is None:
             return f"invocation {i}: recorded payload is not strict JSON"
         problem = semantic_diff(want["Payload"], json.loads(call.payload), f"invocations[{i}]")
@@ -340,7 +346,8 @@ def semantic_diff(expected: Any, actual: Any, path: str = "", ordered: bool = Fa
                 return problem
         return None
     if type(expected) is not type(actual):
-        return f"{path}: {_short(actual)} ({type(actual).__name__}) != {_short(expected)} ({type(expected).__name__})"
+        got, want = type(actual).__name__, type(expected).__name__
+        return f"{path}: {_short(actual)} ({got}) != {_short(expected)} ({want})"
     if isinstance(expected, float):
         if repr(expected) != repr(actual):
             return f"{path}: {actual!r} != {expected!r}"
@@ -367,7 +374,9 @@ def _clean_rejection(kind: str, observed: _Observed) -> bool:
     if kind == "child":
         if not isinstance(observed.exception, ValidationError):
             return False
-        return all(json.loads(w.data).get("error_kind") == "invalid_payload" for w in observed.extra)
+        return all(
+            json.loads(w.data).get("error_kind") == "invalid_payload" for w in observed.extra
+        )
     return False
 
 

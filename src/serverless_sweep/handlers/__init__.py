@@ -1,1 +1,1 @@
-"""Parent, child and status handlers: thin orchestration over the core, the models and small ports."""
+"""Parent, child and status handlers: thin orchestration over core, models and small ports."""

@@ -14,6 +14,7 @@ done, failure injection, point space, bounds, compute.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -181,7 +182,9 @@ class ChildHandler:
                         f"up to {slowest_ms:.0f} ms"
                     )
             t0 = self.clock.monotonic()
-            context = PointContext(run_id=run_id, shard_id=shard_id, seed=p["seed"], point_index=index)
+            context = PointContext(
+                run_id=run_id, shard_id=shard_id, seed=p["seed"], point_index=index
+            )
             values = model.run_point(point, context)
             elapsed_ms = (self.clock.monotonic() - t0) * 1000.0
             slowest_ms = max(slowest_ms, elapsed_ms)
@@ -200,10 +203,11 @@ class ChildHandler:
 
         attempt.kind = "storage"
         metrics_key = self.layout.metrics_key(attempt.run_date, run_id, shard_id)
-        try:
-            self.store.put_if_absent(metrics_key, metrics_parquet(model.name, rows), PARQUET_CONTENT)
-        except AlreadyExists:
-            pass  # a duplicate delivery got there first; its rows are the same points
+        # A duplicate delivery may have got there first: its rows are the same points.
+        with contextlib.suppress(AlreadyExists):
+            self.store.put_if_absent(
+                metrics_key, metrics_parquet(model.name, rows), PARQUET_CONTENT
+            )
         outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
         envelope = {
             "end_index": end,

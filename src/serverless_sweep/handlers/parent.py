@@ -18,14 +18,20 @@ from serverless_sweep.core.jsonio import dumps_canonical, parse_json_text
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange, plan_shards
 from serverless_sweep.core.validation import normalize_request
-from serverless_sweep.handlers.ports import Clock, Invoker, ObjectStore, StoreError, SystemClock
+from serverless_sweep.handlers.ports import (
+    AlreadyExists,
+    Clock,
+    Invoker,
+    ObjectStore,
+    StoreError,
+    SystemClock,
+)
 from serverless_sweep.handlers.responses import (
     CONTRACT_VERSION,
     error_response,
     proxy_response,
     validation_error_response,
 )
-from serverless_sweep.handlers.ports import AlreadyExists
 from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
 from serverless_sweep.handlers.status import gather_states, redrive_key, redrive_prefix
 from serverless_sweep.models.registry import UnknownModel, default_model_name, get_model
@@ -115,7 +121,9 @@ class ParentHandler:
             return validation_error_response(ValidationError.from_violations(violations))
 
         if not self.config.child_function:
-            return error_response(500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured")
+            return error_response(
+                500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured"
+            )
 
         try:
             shards = plan_shards(
@@ -130,7 +138,9 @@ class ParentHandler:
             return validation_error_response(exc)
 
         now = self.clock.now()
-        manifest = build_manifest(normalized, model_name, shards, now.date().isoformat(), now.isoformat())
+        manifest = build_manifest(
+            normalized, model_name, shards, now.date().isoformat(), now.isoformat()
+        )
         try:
             self.store.check_configured()
             record, created = register_run(self.store, self.layout, manifest)
@@ -153,7 +163,9 @@ class ParentHandler:
         child's create-if-absent writes make that harmless.
         """
         if not self.config.child_function:
-            return error_response(500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured")
+            return error_response(
+                500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured"
+            )
         try:
             record = find_run(self.store, self.layout, run_id)
         except StoreError as exc:
@@ -169,7 +181,10 @@ class ParentHandler:
         if not todo:
             return proxy_response(200, accepted_body(record, [], "redrive_submitted"))
         # Record the attempts first, so attempt numbers keep rising even if dispatch fails.
-        log = {"attempts": {str(s.shard_id): a for s, a in todo}, "at": self.clock.now().isoformat()}
+        log = {
+            "attempts": {str(s.shard_id): a for s, a in todo},
+            "at": self.clock.now().isoformat(),
+        }
         sequence = 1 + sum(1 for _ in self.store.list_keys(redrive_prefix(record)))
         while True:
             try:
@@ -212,7 +227,8 @@ class ParentHandler:
                 Violation(
                     f"/shards/{o.shard_id}",
                     "dispatch",
-                    f"shard {o.shard_id} was not dispatched: {o.error or f'status {o.status_code}'}",
+                    f"shard {o.shard_id} was not dispatched: "
+                    + (o.error or f"status {o.status_code}"),
                 )
                 for o in failed
             ]
@@ -241,7 +257,8 @@ def extract_request(event: object) -> object:
         if isinstance(body, dict):
             return body
     raise ValidationError(
-        "Request body must be a JSON object", [Violation("", "type", "Request body must be a JSON object")]
+        "Request body must be a JSON object",
+        [Violation("", "type", "Request body must be a JSON object")],
     )
 
 

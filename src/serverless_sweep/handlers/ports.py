@@ -35,7 +35,7 @@ class InvokeResult:
 
 @runtime_checkable
 class Invoker(Protocol):
-    """Fire-and-forget invocation of the child function with a JSON payload (bytes, as on the wire)."""
+    """Fire-and-forget invocation of the child function; the JSON payload travels as bytes."""
 
     def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult: ...
 
@@ -53,7 +53,7 @@ class ObjectStore(Protocol):
     def put_if_absent(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
     ) -> None:
-        """Write the key only if it does not exist; raise AlreadyExists otherwise (S3 If-None-Match: *)."""
+        """Write only if the key is absent, else raise AlreadyExists (S3 `If-None-Match: *`)."""
 
     def get(self, key: str) -> bytes | None:
         """The bytes at key, or None when absent."""

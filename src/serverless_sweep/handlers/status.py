@@ -119,7 +119,10 @@ def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> d
             continue
         envelope = json.loads(raw)
         rank = (int(envelope.get("attempt", 1)), str(envelope.get("event_time", "")))
-        if newest is None or rank > (int(newest.get("attempt", 1)), str(newest.get("event_time", ""))):
+        if newest is None or rank > (
+            int(newest.get("attempt", 1)),
+            str(newest.get("event_time", "")),
+        ):
             newest = envelope
     newest = newest or {}
     return {

@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=HELP + divergences,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="fixture file or directory")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="fixture file or directory"
+    )
     parser.set_defaults(func=run)
 
 
