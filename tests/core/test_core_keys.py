@@ -129,7 +129,8 @@ def test_run_date_is_validated(bad: object) -> None:
 
 def test_numbers_and_attempt_ids_are_validated() -> None:
     layout = StorageLayout()
-    for bad_shard in (-1, True, 1.0):
+    assert layout.metrics_key("2026-01-01", "r", -1).endswith("/part--1.parquet")
+    for bad_shard in (True, 1.0, 2**63, "1"):
         with pytest.raises(ValueError):
             layout.metrics_key("2026-01-01", "r", bad_shard)  # type: ignore[arg-type]
     for attempt, attempt_id in ((0, "a"), (True, "a"), (1, ""), (1, "a.b"), (1, "a/b")):
@@ -142,7 +143,7 @@ def test_numbers_and_attempt_ids_are_validated() -> None:
     st.sampled_from(["", "/sweeps/", "a/b"]),
     any_text,
     st.dates(),
-    st.integers(min_value=0, max_value=2**63 - 1),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.integers(min_value=1, max_value=1000),
     attempt_ids,
 )
@@ -200,6 +201,8 @@ def test_parse_key_reads_back_every_key(
         "p/dataset=runs/run_date=2026-01-01/run_id=r/status=success/manifest.json",
         "p/dataset=runs/run_date=2026-01-01/run_id=r/status=accepted/other.json",
         "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=success/part-01.parquet",
+        "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=success/part--0.parquet",
+        "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=success/part-+1.parquet",
         "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=success/part-1.json",
         "p/dataset=shard_metrics/run_date=2026-01-01/run_id=r/status=failure/part-1-1-a.parquet",
         "p/dataset=shard_outcomes/run_date=2026-01-01/run_id=r/status=failure/part-1-0-a.json",

@@ -84,10 +84,10 @@ _ESCAPED_DOTS: Final = {".": "%2E", "..": "%2E%2E"}
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
 _ATTEMPT_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
-_UINT_RE: Final = r"(?:0|[1-9][0-9]*)"
-_SUCCESS_PART_RE: Final = re.compile(rf"part-(?P<shard>{_UINT_RE})\.(?P<ext>parquet|json)")
+_INT_RE: Final = r"(?:0|-?[1-9][0-9]*)"
+_SUCCESS_PART_RE: Final = re.compile(rf"part-(?P<shard>{_INT_RE})\.(?P<ext>parquet|json)")
 _FAILURE_PART_RE: Final = re.compile(
-    rf"part-(?P<shard>{_UINT_RE})-(?P<attempt>[1-9][0-9]*)-(?P<aid>[A-Za-z0-9_-]+)"
+    rf"part-(?P<shard>{_INT_RE})-(?P<attempt>[1-9][0-9]*)-(?P<aid>[A-Za-z0-9_-]+)"
     r"\.(?P<ext>parquet|json)"
 )
 #: (dataset, status) -> (ParsedKey.kind, file extension) of the per-shard records.
@@ -152,8 +152,12 @@ def format_run_date(run_date: date | str) -> str:
 
 
 def _shard(shard_id: int) -> str:
-    if isinstance(shard_id, bool) or not isinstance(shard_id, int) or shard_id < 0:
-        raise ValueError(f"shard_id must be a non-negative integer, got {shard_id!r}")
+    # Any int64, negatives included: the shard payload contract does not bound shard_id and the
+    # old child accepted (and stored) a negative one; "part--1" still parses unambiguously.
+    if isinstance(shard_id, bool) or not isinstance(shard_id, int):
+        raise ValueError(f"shard_id must be an integer, got {shard_id!r}")
+    if not -(2**63) <= shard_id < 2**63:
+        raise ValueError(f"shard_id must be a 64-bit integer, got {shard_id!r}")
     return str(shard_id)
 
 
