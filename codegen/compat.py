@@ -226,7 +226,7 @@ def freeze_report(version: str) -> tuple[list[str], list[str]]:
 
 def changes_entry_pattern(version: str, relpath: str) -> re.Pattern[str]:
     """A CHANGES.md line naming the file in backticks, then a colon and a reason."""
-    return re.compile(rf"`schemas/{re.escape(version)}/{re.escape(relpath)}`\s*:\s*\S")
+    return re.compile(rf"`schemas/{re.escape(version)}/{re.escape(relpath)}`[ \t]*:[ \t]*\S")
 
 
 def unexplained_changes(version: str, changed: list[str], changes_text: str) -> list[str]:
