@@ -1,0 +1,179 @@
+"""The v1 contracts: the JSON Schemas (as packaged copies), their generated models, OpenAPI.
+
+Everything under `contracts/generated/` and `contracts/schemas/` is written by `make codegen`
+from `schemas/` and never edited by hand; this module is the hand-written entry point.
+
+Schema names are paths under `schemas/<version>/` without `.json`, "/"-separated
+(`sweep_request`, `models/ride_hailing/parameters`, `datasets/shard_metrics`). The HTTP API's
+`GET /schemas/{version}/{name}` uses the dotted form (`models.ride_hailing.parameters`);
+`load_schema` accepts both, and `api_schema_name` converts.
+
+Arrow schemas live in `serverless_sweep.contracts.generated.v1.arrow_schemas` (not imported here,
+so importing the contracts does not import pyarrow).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from serverless_sweep.contracts.generated.v1.accepted_response import (
+    AcceptedResponse,
+    DispatchRecord,
+)
+from serverless_sweep.contracts.generated.v1.error_response import ErrorDetail, ErrorResponse
+from serverless_sweep.contracts.generated.v1.legacy_hash_parameters import LegacyHashParameters
+from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
+    RideHailingParameters,
+)
+from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
+from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
+from serverless_sweep.contracts.generated.v1.shard_outcome import (
+    FailureOutcome,
+    OutputMetadata,
+    ShardOutcome,
+    ShardSummary,
+    SuccessOutcome,
+)
+from serverless_sweep.contracts.generated.v1.shard_payload import ShardPayload
+from serverless_sweep.contracts.generated.v1.sweep_request import SweepRequest
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "DEFAULT_VERSION",
+    "GENERATED_KEY",
+    "AcceptedResponse",
+    "DispatchRecord",
+    "ErrorDetail",
+    "ErrorResponse",
+    "FailureOutcome",
+    "LegacyHashParameters",
+    "OutputMetadata",
+    "RideHailingParameters",
+    "RunManifest",
+    "RunStatus",
+    "SchemaNotFoundError",
+    "ShardFailure",
+    "ShardOutcome",
+    "ShardPayload",
+    "ShardRange",
+    "ShardSummary",
+    "SuccessOutcome",
+    "SweepRequest",
+    "api_schema_name",
+    "load_apigateway_model",
+    "load_openapi",
+    "load_schema",
+    "schema_names",
+    "schema_versions",
+]
+
+CONTRACT_VERSION = "1.0"
+DEFAULT_VERSION = "v1"
+
+# Top-level key holding the do-not-edit notice in the generated JSON files; the loaders drop it.
+GENERATED_KEY = "x-generated"
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
+_VERSION = re.compile(r"^v[0-9]+$")
+
+
+class SchemaNotFoundError(LookupError):
+    """No such schema version or schema name (the API answers 404 not_found)."""
+
+
+def _package() -> Traversable:
+    return resources.files(__name__)
+
+
+def _read_json(resource: Traversable) -> dict[str, Any]:
+    document = json.loads(resource.read_text(encoding="utf-8"))
+    if not isinstance(document, dict):
+        raise ValueError(f"{resource.name}: expected a JSON object")
+    document.pop(GENERATED_KEY, None)
+    return document
+
+
+def _walk(directory: Traversable, prefix: str) -> list[str]:
+    names: list[str] = []
+    for entry in directory.iterdir():
+        if entry.is_dir():
+            names += _walk(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".json"):
+            names.append(prefix + entry.name.removesuffix(".json"))
+    return names
+
+
+@cache
+def schema_versions() -> tuple[str, ...]:
+    """Packaged schema versions, sorted ("v1", ...)."""
+    root = _package() / "schemas"
+    return tuple(sorted(e.name for e in root.iterdir() if e.is_dir() and _VERSION.match(e.name)))
+
+
+@cache
+def _names(version: str) -> tuple[str, ...]:
+    if version not in schema_versions():
+        raise SchemaNotFoundError(f"unknown schema version {version!r}")
+    return tuple(sorted(_walk(_package() / "schemas" / version, "")))
+
+
+def schema_names(version: str = DEFAULT_VERSION) -> list[str]:
+    """Every document of a version ("/"-separated names, sorted), column specs included."""
+    return list(_names(version))
+
+
+def api_schema_name(name: str) -> str:
+    """The dotted name used in GET /schemas/{version}/{name}: models.ride_hailing.parameters."""
+    return name.replace("/", ".")
+
+
+@cache
+def _schema(name: str, version: str) -> dict[str, Any]:
+    path = name.replace(".", "/")
+    if not _NAME.match(path) or path not in _names(version):
+        raise SchemaNotFoundError(f"no schema {name!r} in version {version!r}")
+    resource = _package() / "schemas" / version
+    for part in path.split("/")[:-1]:
+        resource = resource / part
+    return _read_json(resource / f"{path.rsplit('/', 1)[-1]}.json")
+
+
+def load_schema(name: str, version: str = DEFAULT_VERSION) -> dict[str, Any]:
+    """A document of schemas/<version>/ as written there (a fresh copy, safe to mutate).
+
+    name: "sweep_request", "models/ride_hailing/parameters" or the dotted API form
+    "models.ride_hailing.parameters". Raises SchemaNotFoundError for an unknown version or name.
+    """
+    return copy.deepcopy(_schema(name, version))
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    return _read_json(_package() / "generated" / "openapi.json")
+
+
+def load_openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the HTTP API (a fresh copy)."""
+    return copy.deepcopy(_openapi())
+
+
+@cache
+def _apigateway_model(name: str) -> dict[str, Any]:
+    directory = _package() / "generated" / "apigateway"
+    available = sorted(
+        e.name.removesuffix(".json") for e in directory.iterdir() if e.name.endswith(".json")
+    )
+    if name not in available:
+        raise SchemaNotFoundError(f"no API Gateway model {name!r} (have {available})")
+    return _read_json(directory / f"{name}.json")
+
+
+def load_apigateway_model(name: str) -> dict[str, Any]:
+    """An API Gateway REST request model (JSON Schema draft-04), e.g. "sweep_request"."""
+    return copy.deepcopy(_apigateway_model(name))

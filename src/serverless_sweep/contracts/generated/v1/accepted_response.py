@@ -1,0 +1,85 @@
+# GENERATED FILE - DO NOT EDIT.
+# Source: schemas/v1/accepted_response.json
+# Regenerate with `make codegen` (python -m codegen); `make codegen-check` fails when this file is stale.
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DispatchRecord(BaseModel):
+    """
+    The invoke result of one shard.
+    """
+
+    model_config = ConfigDict(
+        use_attribute_docstrings=True,
+    )
+    shard_id: Annotated[int, Field(examples=[0])]
+    """
+    Shard number.
+    """
+    status_code: Annotated[int, Field(examples=[202])]
+    """
+    Status code the invoke API answered (202 for an accepted async event).
+    """
+    attempt: Annotated[int | None, Field(examples=[1], ge=1)] = None
+    """
+    Attempt number sent with the shard.
+    """
+
+
+class AcceptedResponse(BaseModel):
+    """
+    The parent's answer to an accepted sweep request: 202 when shards were dispatched now, 200 when the same run_id with the same fingerprint was already accepted (nothing is dispatched again). Redrive answers with the same shape.
+    """
+
+    model_config = ConfigDict(
+        use_attribute_docstrings=True,
+    )
+    run_id: Annotated[str, Field(examples=["pricing-2026-11"])]
+    """
+    Normalized (stripped) run id.
+    """
+    total_points: Annotated[int, Field(examples=[6], ge=1)]
+    """
+    Points in the parameter space.
+    """
+    shards_dispatched: Annotated[int, Field(examples=[3], ge=0)]
+    """
+    Async invocations made by this call.
+    """
+    dispatches: list[DispatchRecord]
+    """
+    One record per dispatched shard, in dispatch order.
+    """
+    status: Annotated[
+        Literal["dispatch_submitted", "already_submitted", "redrive_submitted"],
+        Field(examples=["dispatch_submitted"]),
+    ]
+    """
+    dispatch_submitted: shards were dispatched by this call; already_submitted: the run existed with the same fingerprint; redrive_submitted: failed or missing shards were dispatched again.
+    """
+    contract_version: Literal["1.0"] | None = None
+    """
+    Contract version of this response.
+    """
+    fingerprint: Annotated[str | None, Field(pattern="^[0-9a-f]{64}$")] = None
+    """
+    SHA-256 (hex) of the canonical normalized request.
+    """
+    run_date: Annotated[date | None, Field(examples=["2026-11-27"])] = None
+    """
+    UTC acceptance date: the run_date partition of every record of the run.
+    """
+    model: Annotated[str | None, Field(examples=["ride_hailing"])] = None
+    """
+    Simulation model of the run.
+    """
+    shard_count: Annotated[int | None, Field(examples=[3], ge=1)] = None
+    """
+    Shards in the plan.
+    """

@@ -1,0 +1,1263 @@
+# GENERATED FILE - DO NOT EDIT.
+# Source: schemas/v1/datasets/shard_errors.json, schemas/v1/datasets/shard_metrics.json, schemas/v1/models/legacy_hash/columns.json, schemas/v1/models/ride_hailing/columns.json
+# Regenerate with `make codegen` (python -m codegen); `make codegen-check` fails when this file is stale.
+
+"""Arrow schemas of the Parquet datasets, generated from the column specs of schemas/v1.
+
+Field metadata carries each column's `description` and, when it has one, its `unit`. Partition
+keys (dataset, run_date, run_id, status) are path segments, never columns.
+shard_metrics files of a model hold `shard_metrics_schema(model)`: the common leading columns,
+then the model's own columns. The Athena table reads `SHARD_METRICS_UNION_SCHEMA` (the common
+columns, then every model's columns in model-name order, deduplicated by name) by column name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pyarrow as pa
+
+PARTITION_KEYS: Final[tuple[str, ...]] = ("dataset", "run_date", "run_id", "status")
+
+# The column specs as plain data: schema name -> spec (dataset, description, columns).
+COLUMN_SPECS: Final[dict[str, dict[str, Any]]] = {
+    "datasets/shard_errors": {
+        "dataset": "shard_errors",
+        "description": "One row per failed shard attempt (one file per attempt, never replaced).",
+        "columns": [
+            {
+                "name": "shard_id",
+                "type": "int64",
+                "nullable": False,
+                "description": "Shard that failed.",
+                "unit": None,
+            },
+            {
+                "name": "start_index",
+                "type": "int64",
+                "nullable": False,
+                "description": "First point index of the shard (inclusive).",
+                "unit": None,
+            },
+            {
+                "name": "end_index",
+                "type": "int64",
+                "nullable": False,
+                "description": "Point index after the shard's last point (exclusive).",
+                "unit": None,
+            },
+            {
+                "name": "attempt",
+                "type": "int32",
+                "nullable": False,
+                "description": "Attempt number that failed.",
+                "unit": None,
+            },
+            {
+                "name": "attempt_id",
+                "type": "string",
+                "nullable": False,
+                "description": "Unique id of the failed attempt.",
+                "unit": None,
+            },
+            {
+                "name": "model",
+                "type": "string",
+                "nullable": True,
+                "description": "Model of the run, when known.",
+                "unit": None,
+            },
+            {
+                "name": "error_code",
+                "type": "string",
+                "nullable": False,
+                "description": "Exception class name.",
+                "unit": None,
+            },
+            {
+                "name": "error_kind",
+                "type": "string",
+                "nullable": False,
+                "description": "invalid_payload, model_error, injected, storage, timeout or internal.",
+                "unit": None,
+            },
+            {
+                "name": "error_message",
+                "type": "string",
+                "nullable": False,
+                "description": "str() of the exception.",
+                "unit": None,
+            },
+            {
+                "name": "traceback",
+                "type": "string",
+                "nullable": True,
+                "description": "Traceback, truncated to its last 4000 characters.",
+                "unit": None,
+            },
+            {
+                "name": "event_time",
+                "type": "timestamp_ms",
+                "nullable": False,
+                "description": "When the failure was recorded (UTC).",
+                "unit": None,
+            },
+            {
+                "name": "runtime_version",
+                "type": "string",
+                "nullable": False,
+                "description": "serverless-sweep version that recorded the failure.",
+                "unit": None,
+            },
+        ],
+    },
+    "datasets/shard_metrics": {
+        "dataset": "shard_metrics",
+        "description": "One row per computed point. These leading columns are shared by every model; each model appends its own parameter and metric columns (schemas/v1/models/<model>/columns.json). The Athena table holds the union of all models' columns, read by name.",
+        "columns": [
+            {
+                "name": "shard_id",
+                "type": "int64",
+                "nullable": False,
+                "description": "Shard that computed the point.",
+                "unit": None,
+            },
+            {
+                "name": "point_index",
+                "type": "int64",
+                "nullable": False,
+                "description": "Index of the point in the mixed-radix enumeration of the dimensions.",
+                "unit": None,
+            },
+            {
+                "name": "point_seed",
+                "type": "int64",
+                "nullable": False,
+                "description": "Seed of the point's random streams, derived from the request seed and point index only.",
+                "unit": None,
+            },
+            {
+                "name": "model",
+                "type": "string",
+                "nullable": False,
+                "description": "Simulation model that produced the row.",
+                "unit": None,
+            },
+            {
+                "name": "attempt",
+                "type": "int32",
+                "nullable": False,
+                "description": "Attempt of the shard that produced the row.",
+                "unit": None,
+            },
+            {
+                "name": "compute_ms",
+                "type": "float64",
+                "nullable": False,
+                "description": "Wall time spent computing the point.",
+                "unit": "ms",
+            },
+        ],
+    },
+    "models/legacy_hash/columns": {
+        "dataset": "legacy_hash",
+        "description": "Columns the legacy_hash model appends to shard_metrics rows.",
+        "columns": [
+            {
+                "name": "parameters_json",
+                "type": "string",
+                "nullable": True,
+                "description": "The point as compact sorted-key JSON (the legacy_hash model accepts any values, so they are kept as text).",
+                "unit": None,
+            },
+            {
+                "name": "completed_rides",
+                "type": "int64",
+                "nullable": True,
+                "description": "Synthetic completed rides: state % 200 + 10.",
+                "unit": "rides",
+            },
+            {
+                "name": "abandoned_rides",
+                "type": "int64",
+                "nullable": True,
+                "description": "Synthetic abandoned rides: (state // 10) % 40.",
+                "unit": "rides",
+            },
+            {
+                "name": "platform_revenue_cents",
+                "type": "int64",
+                "nullable": True,
+                "description": "Synthetic revenue: completed_rides * (500 + state % 1200).",
+                "unit": "cents",
+            },
+        ],
+    },
+    "models/ride_hailing/columns": {
+        "dataset": "ride_hailing",
+        "description": "Columns the ride_hailing model appends to shard_metrics rows: every effective parameter (defaults resolved), then every metric. Nullable because the shard_metrics table holds the union of all models' columns.",
+        "columns": [
+            {
+                "name": "num_riders",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Riders spawned over the 1 h request window.",
+                "unit": "riders",
+            },
+            {
+                "name": "num_drivers",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Drivers spawned over the driver spread window.",
+                "unit": "drivers",
+            },
+            {
+                "name": "match_radius",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Largest grid distance for a match.",
+                "unit": "cells",
+            },
+            {
+                "name": "commission_rate",
+                "type": "float64",
+                "nullable": True,
+                "description": "Parameter: Platform share of each fare.",
+                "unit": None,
+            },
+            {
+                "name": "base_fare",
+                "type": "float64",
+                "nullable": True,
+                "description": "Parameter: Fixed part of a fare.",
+                "unit": "EUR",
+            },
+            {
+                "name": "per_km_rate",
+                "type": "float64",
+                "nullable": True,
+                "description": "Parameter: Fare per km.",
+                "unit": "EUR/km",
+            },
+            {
+                "name": "surge_enabled",
+                "type": "boolean",
+                "nullable": True,
+                "description": "Parameter: Whether surge pricing was on.",
+                "unit": None,
+            },
+            {
+                "name": "surge_radius_k",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Grid-disk radius of the surge neighbourhood.",
+                "unit": "cells",
+            },
+            {
+                "name": "surge_max_multiplier",
+                "type": "float64",
+                "nullable": True,
+                "description": "Parameter: Cap of the surge multiplier.",
+                "unit": None,
+            },
+            {
+                "name": "epoch_ms",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Wall-clock ms at simulation time 0 (null resolved to 0).",
+                "unit": "ms",
+            },
+            {
+                "name": "simulation_duration_hours",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Simulation end time (null resolved to window + 2 h).",
+                "unit": "h",
+            },
+            {
+                "name": "matching_algorithm_type",
+                "type": "string",
+                "nullable": True,
+                "description": "Parameter: Matcher: simple, cost_based or hungarian.",
+                "unit": None,
+            },
+            {
+                "name": "batch_matching_enabled",
+                "type": "boolean",
+                "nullable": True,
+                "description": "Parameter: Whether matching ran in global batches.",
+                "unit": None,
+            },
+            {
+                "name": "batch_interval_secs",
+                "type": "int64",
+                "nullable": True,
+                "description": "Parameter: Batch matching period.",
+                "unit": "s",
+            },
+            {
+                "name": "eta_weight",
+                "type": "float64",
+                "nullable": True,
+                "description": "Parameter: ETA weight in the cost-based and Hungarian matchers.",
+                "unit": "1/s",
+            },
+            {
+                "name": "traffic_profile",
+                "type": "string",
+                "nullable": True,
+                "description": "Parameter: Hourly speed profile: none or berlin.",
+                "unit": None,
+            },
+            {
+                "name": "dynamic_congestion_enabled",
+                "type": "boolean",
+                "nullable": True,
+                "description": "Parameter: Whether density slowed vehicles down.",
+                "unit": None,
+            },
+            {
+                "name": "base_speed_kmh",
+                "type": "float64",
+                "nullable": True,
+                "description": "Parameter: Free-flow speed; null when each driver drew one from 20 to 60 km/h.",
+                "unit": "km/h",
+            },
+            {
+                "name": "total_riders",
+                "type": "int64",
+                "nullable": True,
+                "description": "Resolved riders: completed + cancelled + abandoned at quote.",
+                "unit": "riders",
+            },
+            {
+                "name": "completed_riders",
+                "type": "int64",
+                "nullable": True,
+                "description": "Riders whose trip completed.",
+                "unit": "riders",
+            },
+            {
+                "name": "abandoned_quote_riders",
+                "type": "int64",
+                "nullable": True,
+                "description": "Riders who gave up at the quote stage (price, ETA or chance).",
+                "unit": "riders",
+            },
+            {
+                "name": "cancelled_riders",
+                "type": "int64",
+                "nullable": True,
+                "description": "Riders who cancelled while waiting for a match or pickup.",
+                "unit": "riders",
+            },
+            {
+                "name": "conversion_rate",
+                "type": "float64",
+                "nullable": True,
+                "description": "completed_riders / total_riders (0 when no rider resolved).",
+                "unit": None,
+            },
+            {
+                "name": "platform_revenue",
+                "type": "float64",
+                "nullable": True,
+                "description": "Commission kept by the platform.",
+                "unit": "EUR",
+            },
+            {
+                "name": "driver_payouts",
+                "type": "float64",
+                "nullable": True,
+                "description": "Fares minus commission, paid to drivers.",
+                "unit": "EUR",
+            },
+            {
+                "name": "total_fares_collected",
+                "type": "float64",
+                "nullable": True,
+                "description": "Sum of fares of completed trips.",
+                "unit": "EUR",
+            },
+            {
+                "name": "avg_time_to_match_ms",
+                "type": "float64",
+                "nullable": True,
+                "description": "Mean time from quote acceptance to match (0 when nothing completed).",
+                "unit": "ms",
+            },
+            {
+                "name": "median_time_to_match_ms",
+                "type": "float64",
+                "nullable": True,
+                "description": "Median time from quote acceptance to match.",
+                "unit": "ms",
+            },
+            {
+                "name": "p90_time_to_match_ms",
+                "type": "float64",
+                "nullable": True,
+                "description": "90th percentile time from quote acceptance to match.",
+                "unit": "ms",
+            },
+            {
+                "name": "avg_time_to_pickup_ms",
+                "type": "float64",
+                "nullable": True,
+                "description": "Mean time from match to pickup (0 when nothing completed).",
+                "unit": "ms",
+            },
+            {
+                "name": "median_time_to_pickup_ms",
+                "type": "float64",
+                "nullable": True,
+                "description": "Median time from match to pickup.",
+                "unit": "ms",
+            },
+            {
+                "name": "p90_time_to_pickup_ms",
+                "type": "float64",
+                "nullable": True,
+                "description": "90th percentile time from match to pickup.",
+                "unit": "ms",
+            },
+            {
+                "name": "completed_trips",
+                "type": "int64",
+                "nullable": True,
+                "description": "Trips driven to the drop-off.",
+                "unit": "trips",
+            },
+            {
+                "name": "riders_abandoned_price",
+                "type": "int64",
+                "nullable": True,
+                "description": "Riders who abandoned after too many overpriced quotes.",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_abandoned_eta",
+                "type": "int64",
+                "nullable": True,
+                "description": "Riders who abandoned after too many quotes with an ETA over 10 min.",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_abandoned_stochastic",
+                "type": "int64",
+                "nullable": True,
+                "description": "Riders who abandoned after too many randomly rejected fair quotes.",
+                "unit": "riders",
+            },
+            {
+                "name": "total_drivers",
+                "type": "int64",
+                "nullable": True,
+                "description": "Drivers that joined.",
+                "unit": "drivers",
+            },
+        ],
+    },
+}
+
+SHARD_ERRORS_FIELDS: Final[list[pa.Field]] = [
+    pa.field(
+        "shard_id", pa.int64(), nullable=False, metadata={"description": "Shard that failed."}
+    ),
+    pa.field(
+        "start_index",
+        pa.int64(),
+        nullable=False,
+        metadata={"description": "First point index of the shard (inclusive)."},
+    ),
+    pa.field(
+        "end_index",
+        pa.int64(),
+        nullable=False,
+        metadata={"description": "Point index after the shard's last point (exclusive)."},
+    ),
+    pa.field(
+        "attempt",
+        pa.int32(),
+        nullable=False,
+        metadata={"description": "Attempt number that failed."},
+    ),
+    pa.field(
+        "attempt_id",
+        pa.string(),
+        nullable=False,
+        metadata={"description": "Unique id of the failed attempt."},
+    ),
+    pa.field(
+        "model",
+        pa.string(),
+        nullable=True,
+        metadata={"description": "Model of the run, when known."},
+    ),
+    pa.field(
+        "error_code", pa.string(), nullable=False, metadata={"description": "Exception class name."}
+    ),
+    pa.field(
+        "error_kind",
+        pa.string(),
+        nullable=False,
+        metadata={
+            "description": "invalid_payload, model_error, injected, storage, timeout or internal."
+        },
+    ),
+    pa.field(
+        "error_message",
+        pa.string(),
+        nullable=False,
+        metadata={"description": "str() of the exception."},
+    ),
+    pa.field(
+        "traceback",
+        pa.string(),
+        nullable=True,
+        metadata={"description": "Traceback, truncated to its last 4000 characters."},
+    ),
+    pa.field(
+        "event_time",
+        pa.timestamp("ms", tz="UTC"),
+        nullable=False,
+        metadata={"description": "When the failure was recorded (UTC)."},
+    ),
+    pa.field(
+        "runtime_version",
+        pa.string(),
+        nullable=False,
+        metadata={"description": "serverless-sweep version that recorded the failure."},
+    ),
+]
+
+SHARD_ERRORS_SCHEMA: Final[pa.Schema] = pa.schema(SHARD_ERRORS_FIELDS)
+
+SHARD_METRICS_COMMON_FIELDS: Final[list[pa.Field]] = [
+    pa.field(
+        "shard_id",
+        pa.int64(),
+        nullable=False,
+        metadata={"description": "Shard that computed the point."},
+    ),
+    pa.field(
+        "point_index",
+        pa.int64(),
+        nullable=False,
+        metadata={
+            "description": "Index of the point in the mixed-radix enumeration of the dimensions."
+        },
+    ),
+    pa.field(
+        "point_seed",
+        pa.int64(),
+        nullable=False,
+        metadata={
+            "description": "Seed of the point's random streams, derived from the request seed and point index only."
+        },
+    ),
+    pa.field(
+        "model",
+        pa.string(),
+        nullable=False,
+        metadata={"description": "Simulation model that produced the row."},
+    ),
+    pa.field(
+        "attempt",
+        pa.int32(),
+        nullable=False,
+        metadata={"description": "Attempt of the shard that produced the row."},
+    ),
+    pa.field(
+        "compute_ms",
+        pa.float64(),
+        nullable=False,
+        metadata={"description": "Wall time spent computing the point.", "unit": "ms"},
+    ),
+]
+
+# Model name -> the columns the model appends to shard_metrics rows, in file order.
+MODEL_FIELDS: Final[dict[str, list[pa.Field]]] = {
+    "legacy_hash": [
+        pa.field(
+            "parameters_json",
+            pa.string(),
+            nullable=True,
+            metadata={
+                "description": "The point as compact sorted-key JSON (the legacy_hash model accepts any values, so they are kept as text)."
+            },
+        ),
+        pa.field(
+            "completed_rides",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Synthetic completed rides: state % 200 + 10.",
+                "unit": "rides",
+            },
+        ),
+        pa.field(
+            "abandoned_rides",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Synthetic abandoned rides: (state // 10) % 40.",
+                "unit": "rides",
+            },
+        ),
+        pa.field(
+            "platform_revenue_cents",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Synthetic revenue: completed_rides * (500 + state % 1200).",
+                "unit": "cents",
+            },
+        ),
+    ],
+    "ride_hailing": [
+        pa.field(
+            "num_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Riders spawned over the 1 h request window.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "num_drivers",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Drivers spawned over the driver spread window.",
+                "unit": "drivers",
+            },
+        ),
+        pa.field(
+            "match_radius",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Largest grid distance for a match.",
+                "unit": "cells",
+            },
+        ),
+        pa.field(
+            "commission_rate",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Platform share of each fare."},
+        ),
+        pa.field(
+            "base_fare",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Fixed part of a fare.", "unit": "EUR"},
+        ),
+        pa.field(
+            "per_km_rate",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Fare per km.", "unit": "EUR/km"},
+        ),
+        pa.field(
+            "surge_enabled",
+            pa.bool_(),
+            nullable=True,
+            metadata={"description": "Parameter: Whether surge pricing was on."},
+        ),
+        pa.field(
+            "surge_radius_k",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Grid-disk radius of the surge neighbourhood.",
+                "unit": "cells",
+            },
+        ),
+        pa.field(
+            "surge_max_multiplier",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Cap of the surge multiplier."},
+        ),
+        pa.field(
+            "epoch_ms",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Wall-clock ms at simulation time 0 (null resolved to 0).",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "simulation_duration_hours",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Simulation end time (null resolved to window + 2 h).",
+                "unit": "h",
+            },
+        ),
+        pa.field(
+            "matching_algorithm_type",
+            pa.string(),
+            nullable=True,
+            metadata={"description": "Parameter: Matcher: simple, cost_based or hungarian."},
+        ),
+        pa.field(
+            "batch_matching_enabled",
+            pa.bool_(),
+            nullable=True,
+            metadata={"description": "Parameter: Whether matching ran in global batches."},
+        ),
+        pa.field(
+            "batch_interval_secs",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Parameter: Batch matching period.", "unit": "s"},
+        ),
+        pa.field(
+            "eta_weight",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: ETA weight in the cost-based and Hungarian matchers.",
+                "unit": "1/s",
+            },
+        ),
+        pa.field(
+            "traffic_profile",
+            pa.string(),
+            nullable=True,
+            metadata={"description": "Parameter: Hourly speed profile: none or berlin."},
+        ),
+        pa.field(
+            "dynamic_congestion_enabled",
+            pa.bool_(),
+            nullable=True,
+            metadata={"description": "Parameter: Whether density slowed vehicles down."},
+        ),
+        pa.field(
+            "base_speed_kmh",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Free-flow speed; null when each driver drew one from 20 to 60 km/h.",
+                "unit": "km/h",
+            },
+        ),
+        pa.field(
+            "total_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Resolved riders: completed + cancelled + abandoned at quote.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "completed_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Riders whose trip completed.", "unit": "riders"},
+        ),
+        pa.field(
+            "abandoned_quote_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who gave up at the quote stage (price, ETA or chance).",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "cancelled_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who cancelled while waiting for a match or pickup.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "conversion_rate",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "completed_riders / total_riders (0 when no rider resolved)."},
+        ),
+        pa.field(
+            "platform_revenue",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Commission kept by the platform.", "unit": "EUR"},
+        ),
+        pa.field(
+            "driver_payouts",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Fares minus commission, paid to drivers.", "unit": "EUR"},
+        ),
+        pa.field(
+            "total_fares_collected",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Sum of fares of completed trips.", "unit": "EUR"},
+        ),
+        pa.field(
+            "avg_time_to_match_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Mean time from quote acceptance to match (0 when nothing completed).",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "median_time_to_match_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Median time from quote acceptance to match.", "unit": "ms"},
+        ),
+        pa.field(
+            "p90_time_to_match_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "90th percentile time from quote acceptance to match.",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "avg_time_to_pickup_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Mean time from match to pickup (0 when nothing completed).",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "median_time_to_pickup_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Median time from match to pickup.", "unit": "ms"},
+        ),
+        pa.field(
+            "p90_time_to_pickup_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "90th percentile time from match to pickup.", "unit": "ms"},
+        ),
+        pa.field(
+            "completed_trips",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Trips driven to the drop-off.", "unit": "trips"},
+        ),
+        pa.field(
+            "riders_abandoned_price",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who abandoned after too many overpriced quotes.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_abandoned_eta",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who abandoned after too many quotes with an ETA over 10 min.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_abandoned_stochastic",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who abandoned after too many randomly rejected fair quotes.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "total_drivers",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Drivers that joined.", "unit": "drivers"},
+        ),
+    ],
+}
+
+MODELS: Final[tuple[str, ...]] = ("legacy_hash", "ride_hailing")
+
+SHARD_METRICS_UNION_SCHEMA: Final[pa.Schema] = pa.schema(
+    [
+        pa.field(
+            "shard_id",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Shard that computed the point."},
+        ),
+        pa.field(
+            "point_index",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Index of the point in the mixed-radix enumeration of the dimensions."
+            },
+        ),
+        pa.field(
+            "point_seed",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Seed of the point's random streams, derived from the request seed and point index only."
+            },
+        ),
+        pa.field(
+            "model",
+            pa.string(),
+            nullable=False,
+            metadata={"description": "Simulation model that produced the row."},
+        ),
+        pa.field(
+            "attempt",
+            pa.int32(),
+            nullable=False,
+            metadata={"description": "Attempt of the shard that produced the row."},
+        ),
+        pa.field(
+            "compute_ms",
+            pa.float64(),
+            nullable=False,
+            metadata={"description": "Wall time spent computing the point.", "unit": "ms"},
+        ),
+        pa.field(
+            "parameters_json",
+            pa.string(),
+            nullable=True,
+            metadata={
+                "description": "The point as compact sorted-key JSON (the legacy_hash model accepts any values, so they are kept as text)."
+            },
+        ),
+        pa.field(
+            "completed_rides",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Synthetic completed rides: state % 200 + 10.",
+                "unit": "rides",
+            },
+        ),
+        pa.field(
+            "abandoned_rides",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Synthetic abandoned rides: (state // 10) % 40.",
+                "unit": "rides",
+            },
+        ),
+        pa.field(
+            "platform_revenue_cents",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Synthetic revenue: completed_rides * (500 + state % 1200).",
+                "unit": "cents",
+            },
+        ),
+        pa.field(
+            "num_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Riders spawned over the 1 h request window.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "num_drivers",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Drivers spawned over the driver spread window.",
+                "unit": "drivers",
+            },
+        ),
+        pa.field(
+            "match_radius",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Largest grid distance for a match.",
+                "unit": "cells",
+            },
+        ),
+        pa.field(
+            "commission_rate",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Platform share of each fare."},
+        ),
+        pa.field(
+            "base_fare",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Fixed part of a fare.", "unit": "EUR"},
+        ),
+        pa.field(
+            "per_km_rate",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Fare per km.", "unit": "EUR/km"},
+        ),
+        pa.field(
+            "surge_enabled",
+            pa.bool_(),
+            nullable=True,
+            metadata={"description": "Parameter: Whether surge pricing was on."},
+        ),
+        pa.field(
+            "surge_radius_k",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Grid-disk radius of the surge neighbourhood.",
+                "unit": "cells",
+            },
+        ),
+        pa.field(
+            "surge_max_multiplier",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Parameter: Cap of the surge multiplier."},
+        ),
+        pa.field(
+            "epoch_ms",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Wall-clock ms at simulation time 0 (null resolved to 0).",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "simulation_duration_hours",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Simulation end time (null resolved to window + 2 h).",
+                "unit": "h",
+            },
+        ),
+        pa.field(
+            "matching_algorithm_type",
+            pa.string(),
+            nullable=True,
+            metadata={"description": "Parameter: Matcher: simple, cost_based or hungarian."},
+        ),
+        pa.field(
+            "batch_matching_enabled",
+            pa.bool_(),
+            nullable=True,
+            metadata={"description": "Parameter: Whether matching ran in global batches."},
+        ),
+        pa.field(
+            "batch_interval_secs",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Parameter: Batch matching period.", "unit": "s"},
+        ),
+        pa.field(
+            "eta_weight",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: ETA weight in the cost-based and Hungarian matchers.",
+                "unit": "1/s",
+            },
+        ),
+        pa.field(
+            "traffic_profile",
+            pa.string(),
+            nullable=True,
+            metadata={"description": "Parameter: Hourly speed profile: none or berlin."},
+        ),
+        pa.field(
+            "dynamic_congestion_enabled",
+            pa.bool_(),
+            nullable=True,
+            metadata={"description": "Parameter: Whether density slowed vehicles down."},
+        ),
+        pa.field(
+            "base_speed_kmh",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Parameter: Free-flow speed; null when each driver drew one from 20 to 60 km/h.",
+                "unit": "km/h",
+            },
+        ),
+        pa.field(
+            "total_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Resolved riders: completed + cancelled + abandoned at quote.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "completed_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Riders whose trip completed.", "unit": "riders"},
+        ),
+        pa.field(
+            "abandoned_quote_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who gave up at the quote stage (price, ETA or chance).",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "cancelled_riders",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who cancelled while waiting for a match or pickup.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "conversion_rate",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "completed_riders / total_riders (0 when no rider resolved)."},
+        ),
+        pa.field(
+            "platform_revenue",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Commission kept by the platform.", "unit": "EUR"},
+        ),
+        pa.field(
+            "driver_payouts",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Fares minus commission, paid to drivers.", "unit": "EUR"},
+        ),
+        pa.field(
+            "total_fares_collected",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Sum of fares of completed trips.", "unit": "EUR"},
+        ),
+        pa.field(
+            "avg_time_to_match_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Mean time from quote acceptance to match (0 when nothing completed).",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "median_time_to_match_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Median time from quote acceptance to match.", "unit": "ms"},
+        ),
+        pa.field(
+            "p90_time_to_match_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "90th percentile time from quote acceptance to match.",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "avg_time_to_pickup_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Mean time from match to pickup (0 when nothing completed).",
+                "unit": "ms",
+            },
+        ),
+        pa.field(
+            "median_time_to_pickup_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "Median time from match to pickup.", "unit": "ms"},
+        ),
+        pa.field(
+            "p90_time_to_pickup_ms",
+            pa.float64(),
+            nullable=True,
+            metadata={"description": "90th percentile time from match to pickup.", "unit": "ms"},
+        ),
+        pa.field(
+            "completed_trips",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Trips driven to the drop-off.", "unit": "trips"},
+        ),
+        pa.field(
+            "riders_abandoned_price",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who abandoned after too many overpriced quotes.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_abandoned_eta",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who abandoned after too many quotes with an ETA over 10 min.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_abandoned_stochastic",
+            pa.int64(),
+            nullable=True,
+            metadata={
+                "description": "Riders who abandoned after too many randomly rejected fair quotes.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "total_drivers",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Drivers that joined.", "unit": "drivers"},
+        ),
+    ]
+)
+
+_SHARD_METRICS_SCHEMAS: Final[dict[str, pa.Schema]] = {
+    model: pa.schema([*SHARD_METRICS_COMMON_FIELDS, *fields])
+    for model, fields in MODEL_FIELDS.items()
+}
+
+
+def shard_metrics_schema(model: str) -> pa.Schema:
+    """Schema of one model's shard_metrics files: the common columns, then the model's."""
+    try:
+        return _SHARD_METRICS_SCHEMAS[model]
+    except KeyError:
+        known = ", ".join(MODELS)
+        message = f"no shard_metrics columns for model {model!r} (known: {known})"
+        raise KeyError(message) from None

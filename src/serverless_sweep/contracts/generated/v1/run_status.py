@@ -1,0 +1,114 @@
+# GENERATED FILE - DO NOT EDIT.
+# Source: schemas/v1/run_status.json
+# Regenerate with `make codegen` (python -m codegen); `make codegen-check` fails when this file is stale.
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ShardFailure(BaseModel):
+    """
+    Latest failure of one shard.
+    """
+
+    model_config = ConfigDict(
+        use_attribute_docstrings=True,
+    )
+    shard_id: int
+    """
+    Shard number.
+    """
+    attempt: int
+    """
+    Attempt that failed.
+    """
+    error_kind: str | None = None
+    """
+    Why it failed.
+    """
+    error_code: str
+    """
+    Exception class.
+    """
+    error_message: str
+    """
+    Message.
+    """
+
+
+class RunStatus(BaseModel):
+    """
+    State of a run, derived from its manifest and the outcome records in the store.
+    """
+
+    model_config = ConfigDict(
+        use_attribute_docstrings=True,
+    )
+    contract_version: Literal["1.0"] | None = None
+    """
+    Contract version of this document.
+    """
+    run_id: str
+    """
+    Run id.
+    """
+    run_date: date | None = None
+    """
+    run_date partition of the run.
+    """
+    model: str | None = None
+    """
+    Simulation model of the run.
+    """
+    fingerprint: str | None = None
+    """
+    Request fingerprint.
+    """
+    state: Literal["running", "succeeded", "failed"]
+    """
+    running: shards pending; succeeded: every shard succeeded, or the failed ones stay within tolerated_failure_percentage; failed: no shard pending and too many failed.
+    """
+    total_points: Annotated[int, Field(ge=0)]
+    """
+    Points in the parameter space.
+    """
+    shard_count: Annotated[int, Field(ge=0)]
+    """
+    Shards in the plan.
+    """
+    succeeded_shards: Annotated[int, Field(ge=0)]
+    """
+    Shards with a success record.
+    """
+    failed_shards: Annotated[int, Field(ge=0)]
+    """
+    Shards without a success record whose latest attempt failed.
+    """
+    pending_shards: Annotated[int, Field(ge=0)]
+    """
+    Shards with no record yet.
+    """
+    points_done: Annotated[int | None, Field(ge=0)] = None
+    """
+    Points in succeeded shards.
+    """
+    coverage: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    points_done / total_points, 0 to 1.
+    """
+    tolerated_failure_percentage: Annotated[float | None, Field(ge=0.0, le=100.0)] = None
+    """
+    Share of shards that may fail while the run still succeeds.
+    """
+    failures: list[ShardFailure] | None = None
+    """
+    Latest failure of each failed shard.
+    """
+    missing_shard_ids: list[int] | None = None
+    """
+    Shards with no record yet (at most 1000 listed).
+    """

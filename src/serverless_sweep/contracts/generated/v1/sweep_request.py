@@ -1,0 +1,76 @@
+# GENERATED FILE - DO NOT EDIT.
+# Source: schemas/v1/sweep_request.json
+# Regenerate with `make codegen` (python -m codegen); `make codegen-check` fails when this file is stale.
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import TypeAliasType
+
+DimensionsAdditionalProperty = TypeAliasType(
+    "DimensionsAdditionalProperty", Annotated[list[Any], Field(max_length=10000, min_length=1)]
+)
+
+
+FailureInjectionShard = TypeAliasType(
+    "FailureInjectionShard", Annotated[int, Field(ge=0, le=9223372036854775807)]
+)
+
+
+class SweepRequest(BaseModel):
+    """
+    A request to run a parameter sweep: the Cartesian product of the dimensions, split into shards that run in parallel. Limits that JSON Schema cannot express (at most 200000 points in the product) are enforced by the parent and answered with a 400 naming the rule. At least one of shard_count and shard_size must be given (non-null); the parent answers 400 'Either shard_count or shard_size is required' otherwise.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        use_attribute_docstrings=True,
+    )
+    run_id: Annotated[
+        str, Field(examples=["pricing-2026-11", "surge/berlin=v2"], min_length=1, pattern="\\S")
+    ]
+    """
+    Caller-chosen run name, unique per sweep. Surrounding whitespace is stripped (Python str.strip). Any other character is allowed; storage keys percent-encode it.
+    """
+    dimensions: Annotated[
+        dict[
+            Annotated[str, StringConstraints(pattern=r"\S", min_length=1)],
+            DimensionsAdditionalProperty,
+        ],
+        Field(examples=[{"commission_rate": [0.1, 0.2], "num_drivers": [100, 200, 300]}]),
+    ]
+    """
+    Parameter name -> the list of values to sweep. Names are sorted by code point before enumeration; the last name varies fastest. Each list holds 1 to 10000 values; the selected model's parameter schema restricts names and values.
+    """
+    shard_count: Annotated[int | None, Field(examples=[4], ge=1, le=9223372036854775807)] = None
+    """
+    Number of shards (capped at the number of points). Wins over shard_size when both are given. null counts as absent.
+    """
+    shard_size: Annotated[int | None, Field(examples=[25], ge=1, le=9223372036854775807)] = None
+    """
+    Target points per shard; shards are balanced, so 10 points at size 4 give 4, 3, 3. Ignored when shard_count is given. null counts as absent.
+    """
+    max_shards: Annotated[int, Field(examples=[1000], ge=1, le=9223372036854775807)] = 1000
+    """
+    Refuse the request when the plan needs more shards than this.
+    """
+    seed: Annotated[int, Field(examples=[7], ge=-9223372036854775808, le=9223372036854775807)] = 0
+    """
+    Root seed of the sweep; every point's random streams derive from (seed, point index) only. A signed 64-bit integer.
+    """
+    failure_injection_shards: Annotated[list[FailureInjectionShard], Field(examples=[[1]])] = []
+    """
+    Shard ids that fail on purpose (recorded as error_kind 'injected'); for verifying failure handling end to end. Deduplicated and sorted.
+    """
+    model: Annotated[
+        Literal["ride_hailing", "legacy_hash"] | None, Field(examples=["ride_hailing"])
+    ] = None
+    """
+    Simulation model to run at every point. Absent: the deployment default (SWEEP_DEFAULT_MODEL, itself defaulting to ride_hailing).
+    """
+    tolerated_failure_percentage: Annotated[float, Field(examples=[5], ge=0.0, le=100.0)] = 0
+    """
+    Share of shards (0-100) that may fail while the run still counts as succeeded, as in Step Functions Distributed Map's ToleratedFailurePercentage.
+    """
