@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from serverless_sweep import __version__
+from serverless_sweep.contracts import FailureOutcome, SuccessOutcome
 from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.indexing import PointSpace
 from serverless_sweep.core.jsonio import dumps_canonical
@@ -41,7 +42,7 @@ from serverless_sweep.handlers.ports import (
     StoreNotConfigured,
     SystemClock,
 )
-from serverless_sweep.handlers.responses import CONTRACT_VERSION
+from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.models.base import ModelError, PointContext
 from serverless_sweep.models.registry import UnknownModel, default_model_name, get_model
 
@@ -209,30 +210,34 @@ class ChildHandler:
                 metrics_key, metrics_parquet(model.name, rows), PARQUET_CONTENT
             )
         outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
-        envelope = {
-            "end_index": end,
-            "event_time": self.clock.now().isoformat(),
-            "output_metadata": {
-                "format": OUTPUT_FORMAT,
-                "metrics_key": metrics_key,
-                "points_processed": len(rows),
-                "result_key": outcome_key,
-                "summary": {
+        envelope = contract_body(
+            SuccessOutcome.model_validate(
+                {
                     "end_index": end,
-                    "metrics": model.summarize(model_rows),
+                    "event_time": self.clock.now().isoformat(),
+                    "output_metadata": {
+                        "format": OUTPUT_FORMAT,
+                        "metrics_key": metrics_key,
+                        "points_processed": len(rows),
+                        "result_key": outcome_key,
+                        "summary": {
+                            "end_index": end,
+                            "metrics": model.summarize(model_rows),
+                            "run_id": run_id,
+                            "shard_id": shard_id,
+                            "start_index": start,
+                        },
+                    },
+                    "record_schema": RECORD_SCHEMA,
                     "run_id": run_id,
                     "shard_id": shard_id,
                     "start_index": start,
-                },
-            },
-            "record_schema": RECORD_SCHEMA,
-            "run_id": run_id,
-            "shard_id": shard_id,
-            "start_index": start,
-            "status": "success",
-            **self._additions(attempt),
-            "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
-        }
+                    "status": "success",
+                    **self._additions(attempt),
+                    "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
+                }
+            )
+        )
         try:
             self.store.put_if_absent(outcome_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
         except AlreadyExists:
@@ -275,7 +280,7 @@ class ChildHandler:
         errors_key = self.layout.errors_key(
             attempt.run_date, p["run_id"], p["shard_id"], attempt.attempt, attempt.attempt_id
         )
-        envelope = {
+        envelope: dict[str, Any] = {
             "end_index": p["end_index"],
             "error_code": type(exc).__name__,
             "error_message": str(exc),
@@ -290,6 +295,10 @@ class ChildHandler:
             "error_kind": kind,
             "errors_key": errors_key,
         }
+        try:
+            envelope = contract_body(FailureOutcome.model_validate(envelope))
+        except Exception:  # never lose a failure record to a contract bug: keep the raw fields
+            logger.exception("failure envelope does not match the FailureOutcome contract")
         row = {
             "shard_id": p["shard_id"],
             "start_index": p["start_index"],

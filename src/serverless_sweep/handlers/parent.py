@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from serverless_sweep.contracts import AcceptedResponse, DispatchRecord, RunManifest
+from serverless_sweep.contracts import ShardRange as ManifestShard
 from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.core.fingerprint import request_fingerprint
 from serverless_sweep.core.jsonio import dumps_canonical, parse_json_text
@@ -28,6 +30,7 @@ from serverless_sweep.handlers.ports import (
 )
 from serverless_sweep.handlers.responses import (
     CONTRACT_VERSION,
+    contract_body,
     error_response,
     proxy_response,
     validation_error_response,
@@ -270,38 +273,40 @@ def build_manifest(
     accepted_at: str,
 ) -> dict[str, Any]:
     """The RunManifest document (schemas/v1/run_manifest.json)."""
-    return {
-        "contract_version": CONTRACT_VERSION,
-        "run_id": normalized["run_id"],
-        "run_date": run_date,
-        "accepted_at": accepted_at,
-        "fingerprint": request_fingerprint(normalized, model),
-        "model": model,
-        "request": dict(normalized),
-        "total_points": normalized["total_points"],
-        "shards": [s.as_dict() for s in shards],
-    }
+    manifest = RunManifest(
+        contract_version=CONTRACT_VERSION,
+        run_id=normalized["run_id"],
+        run_date=run_date,
+        accepted_at=accepted_at,
+        fingerprint=request_fingerprint(normalized, model),
+        model=model,
+        request=dict(normalized),
+        total_points=normalized["total_points"],
+        shards=[ManifestShard(**s.as_dict()) for s in shards],
+    )
+    return contract_body(manifest)
 
 
 def accepted_body(
     record: RunRecord, outcomes: list[DispatchOutcome], status: str
 ) -> dict[str, Any]:
     """An AcceptedResponse body: the old fields in the old order, then the additions."""
-    return {
-        "run_id": record.run_id,
-        "total_points": record.total_points,
-        "shards_dispatched": len(outcomes),
-        "dispatches": [
-            {"shard_id": o.shard_id, "status_code": o.status_code, "attempt": o.attempt}
+    response = AcceptedResponse(
+        run_id=record.run_id,
+        total_points=record.total_points,
+        shards_dispatched=len(outcomes),
+        dispatches=[
+            DispatchRecord(shard_id=o.shard_id, status_code=o.status_code or 0, attempt=o.attempt)
             for o in outcomes
         ],
-        "status": status,
-        "contract_version": CONTRACT_VERSION,
-        "fingerprint": record.fingerprint,
-        "run_date": record.run_date,
-        "model": record.model,
-        "shard_count": len(record.manifest["shards"]),
-    }
+        status=status,
+        contract_version=CONTRACT_VERSION,
+        fingerprint=record.fingerprint,
+        run_date=record.run_date,
+        model=record.model,
+        shard_count=len(record.manifest["shards"]),
+    )
+    return contract_body(response)
 
 
 class PayloadBuilder:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
+from serverless_sweep.contracts import ErrorDetail, ErrorResponse
 from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.core.jsonio import dumps_response_body
 
@@ -33,13 +36,19 @@ def error_body(
     run_id: str | None = None,
 ) -> dict[str, Any]:
     """An ErrorResponse body: the old `error`/`message` first, additions after."""
-    body: dict[str, Any] = {"error": error, "message": message}
-    if details:
-        body["details"] = [d.as_dict() for d in details]
-    body["contract_version"] = CONTRACT_VERSION
-    if run_id is not None:
-        body["run_id"] = run_id
-    return body
+    response = ErrorResponse(
+        error=error,
+        message=message,
+        details=[ErrorDetail(**d.as_dict()) for d in details] or None,
+        contract_version=CONTRACT_VERSION,
+        run_id=run_id,
+    )
+    return contract_body(response)
+
+
+def contract_body(document: BaseModel) -> dict[str, Any]:
+    """A generated contract model as a JSON body: schema field order, absent fields left out."""
+    return document.model_dump(mode="json", exclude_none=True)
 
 
 def error_response(

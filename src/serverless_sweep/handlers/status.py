@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from serverless_sweep.contracts import RunStatus, ShardFailure
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.ports import ObjectStore
-from serverless_sweep.handlers.responses import CONTRACT_VERSION, error_response, proxy_response
+from serverless_sweep.handlers.responses import (
+    CONTRACT_VERSION,
+    contract_body,
+    error_response,
+    proxy_response,
+)
 from serverless_sweep.handlers.runs import RunRecord, find_run
 
 MISSING_LIST_LIMIT = 1000
@@ -91,27 +97,28 @@ def run_status(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> 
         state = "succeeded"
     else:
         state = "failed"
-    return {
-        "contract_version": CONTRACT_VERSION,
-        "run_id": record.run_id,
-        "run_date": record.run_date,
-        "model": record.model,
-        "fingerprint": record.fingerprint,
-        "state": state,
-        "total_points": record.total_points,
-        "shard_count": len(shards),
-        "succeeded_shards": len(succeeded),
-        "failed_shards": len(failed),
-        "pending_shards": len(missing),
-        "points_done": points_done,
-        "coverage": points_done / record.total_points if record.total_points else 0.0,
-        "tolerated_failure_percentage": tolerated,
-        "failures": [_latest_failure(store, states, sid) for sid in failed],
-        "missing_shard_ids": missing[:MISSING_LIST_LIMIT],
-    }
+    status = RunStatus(
+        contract_version=CONTRACT_VERSION,
+        run_id=record.run_id,
+        run_date=record.run_date,
+        model=record.model,
+        fingerprint=record.fingerprint,
+        state=state,
+        total_points=record.total_points,
+        shard_count=len(shards),
+        succeeded_shards=len(succeeded),
+        failed_shards=len(failed),
+        pending_shards=len(missing),
+        points_done=points_done,
+        coverage=points_done / record.total_points if record.total_points else 0.0,
+        tolerated_failure_percentage=tolerated,
+        failures=[_latest_failure(store, states, sid) for sid in failed],
+        missing_shard_ids=missing[:MISSING_LIST_LIMIT],
+    )
+    return contract_body(status)
 
 
-def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> dict[str, Any]:
+def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> ShardFailure:
     newest: dict[str, Any] | None = None
     for _attempt, key in states.failures[shard_id]:
         raw = store.get(key)
@@ -125,13 +132,13 @@ def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> d
         ):
             newest = envelope
     newest = newest or {}
-    return {
-        "shard_id": shard_id,
-        "attempt": int(newest.get("attempt", 1)),
-        "error_kind": str(newest.get("error_kind", "internal")),
-        "error_code": str(newest.get("error_code", "unknown")),
-        "error_message": str(newest.get("error_message", "failure record unreadable")),
-    }
+    return ShardFailure(
+        shard_id=shard_id,
+        attempt=int(newest.get("attempt", 1)),
+        error_kind=str(newest.get("error_kind", "internal")),
+        error_code=str(newest.get("error_code", "unknown")),
+        error_message=str(newest.get("error_message", "failure record unreadable")),
+    )
 
 
 @dataclass
