@@ -256,6 +256,7 @@ class _Simulation:
         self.fare = [0.0] * n_r
         self.r_driver = [-1] * n_r
         self.waiting: dict[int, None] = {}  # acceptance order
+        self.r_new = np.zeros(n_r, dtype=bool)  # started waiting since the last batch
 
         # Drivers.
         d_times = np.sort(_rng(seed_sequence, _STREAM_DRIVER_TIMES).random(n_d) * spread_s)
@@ -272,6 +273,7 @@ class _Simulation:
             self.speed = np.full(n_d, params.base_speed_kmh, dtype=np.float64)
         self.speed_list: list[float] = self.speed.tolist()
         self.idle = np.zeros(n_d, dtype=bool)
+        self.d_new = np.zeros(n_d, dtype=bool)  # became idle since the last batch
         self.online = 0
         self.decisions = _Uniforms(_rng(seed_sequence, _STREAM_DRIVER_DECISIONS))
 
@@ -406,6 +408,7 @@ class _Simulation:
         self._push(t + self.patience[rider], _CANCEL, rider, 0)
         self.waiting[rider] = None
         if self.batch:
+            self.r_new[rider] = True
             self._mark_dirty(t)
         else:
             self._match_rider(rider, cell, t)
@@ -427,6 +430,7 @@ class _Simulation:
         self.idle[driver] = True
         self.idle_count[self.flat[cell]] += 1
         if self.batch:
+            self.d_new[driver] = True
             self._mark_dirty(t)
         else:
             self._match_driver(driver, cell, t)
@@ -517,19 +521,25 @@ class _Simulation:
         if drivers.size == 0:
             return
         riders = np.fromiter(self.waiting, dtype=np.intp, count=len(self.waiting))
-        r_cells = self.r_cell[riders]
-        d_cells = self.d_cell[drivers]
-        if self.radius == 0:
-            feasible = r_cells[:, None] == d_cells[None, :]
-        else:
-            feasible = self.grid.distance_matrix(r_cells, d_cells) <= self.radius
-        rows = np.flatnonzero(feasible.any(axis=1))
-        if rows.size == 0:
+        # Only pairs with a rider or driver that is new since the last batch can be feasible
+        # (the previous batch left no feasible pair behind), so find the candidate riders
+        # through the new ones instead of testing every waiting rider against every driver.
+        new_riders = self.r_new[riders]
+        new_drivers = self.d_new[drivers]
+        self.r_new[riders] = False
+        self.d_new[drivers] = False
+        candidate = np.zeros(riders.size, dtype=bool)
+        if new_riders.any():
+            candidate[new_riders] = self._feasible(riders[new_riders], drivers).any(axis=1)
+        if new_drivers.any():
+            candidate |= self._feasible(riders, drivers[new_drivers]).any(axis=1)
+        riders = riders[candidate]
+        if riders.size == 0:
             return
-        cols = np.flatnonzero(feasible[rows].any(axis=0))
-        riders = riders[rows]
+        feasible = self._feasible(riders, drivers)
+        cols = np.flatnonzero(feasible.any(axis=0))
         drivers = drivers[cols]
-        ok = feasible[np.ix_(rows, cols)]
+        ok = feasible[:, cols]
         dist = self.grid.distance_matrix(self.r_cell[riders], self.d_cell[drivers])
         km = self.km_table[dist]
         if self.algorithm == "simple":
@@ -545,12 +555,25 @@ class _Simulation:
             pairs = self._first_come(cost, ok)
         declined = False
         for r, c in pairs:
+            rider, driver = int(riders[r]), int(drivers[c])
             if self.decisions.next() < DRIVER_ACCEPT_PROB:
-                self._assign(int(riders[r]), int(drivers[c]), float(km[r, c]), t)
-            else:
+                self._assign(rider, driver, float(km[r, c]), t)
+            else:  # both go back to the pools, for the next tick
                 declined = True
+                self.r_new[rider] = True
+                self.d_new[driver] = True
         if declined:
             self._mark_dirty(t + self.interval)
+
+    def _feasible(self, riders: NDArray[np.intp], drivers: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Which rider-driver pairs are within match_radius (rows: riders)."""
+        r_cells = self.r_cell[riders]
+        d_cells = self.d_cell[drivers]
+        if self.radius == 0:
+            same: NDArray[np.bool_] = r_cells[:, None] == d_cells[None, :]
+            return same
+        near: NDArray[np.bool_] = self.grid.distance_matrix(r_cells, d_cells) <= self.radius
+        return near
 
     @staticmethod
     def _cheapest_first(cost: NDArray[np.float64], ok: NDArray[np.bool_]) -> list[tuple[int, int]]:
