@@ -163,7 +163,7 @@ def check_invariants(point: Mapping[str, Any], row: Mapping[str, Any]) -> None:
             assert avg == med == p90 == 0.0
     if row["completed_riders"]:
         assert row["avg_time_to_pickup_ms"] > 0.0
-        assert fares > 0.0
+        assert (fares > 0.0) == (row["base_fare"] > 0.0 or row["per_km_rate"] > 0.0)
     for value in row.values():
         assert not (isinstance(value, float) and not math.isfinite(value))
 
@@ -405,6 +405,7 @@ def test_pointer_escapes_odd_names() -> None:
         ("simulation_duration_hours", 0, "minimum", ["simulation_duration_hours", "or null"]),
         ("base_speed_kmh", 0, "exclusiveMinimum", ["base_speed_kmh", "0", "> 0", "<= 200"]),
         ("base_speed_kmh", 250.0, "maximum", ["base_speed_kmh", "250.0", "<= 200"]),
+        ("epoch_ms", 2**63, "maximum", ["epoch_ms", str(2**63), "int64"]),
         ("matching_algorithm_type", "greedy", "enum", ["'greedy'", "'simple'", "'hungarian'"]),
         ("traffic_profile", "paris", "enum", ["traffic_profile", "'paris'", "'berlin'"]),
     ],

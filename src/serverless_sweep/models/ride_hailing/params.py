@@ -7,7 +7,8 @@ installed package must not read the repository, and no schema loader exists yet;
 
 Type rules (stricter than JSON Schema in one place, on purpose): a boolean is never an integer
 or a number; an int is a valid number; a float is never an integer, even 5.0 (a Parquet int64
-column never silently receives a float); NaN and ±inf are not numbers.
+column never silently receives a float); NaN and ±inf are not numbers; an integer must fit
+int64 (only epoch_ms has no schema maximum).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from serverless_sweep.core.errors import ValidationError, Violation, json_pointe
 
 ParamType = Literal["integer", "number", "boolean", "string"]
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 REQUEST_WINDOW_HOURS = 1
 DRIVER_SPREAD_HOURS = 1
 DEFAULT_EXTRA_HOURS = 2
@@ -139,6 +142,9 @@ def check_value(name: str, spec: ParamSpec, value: object, pointer: str) -> Viol
         return violation("minimum", f"is below the minimum {_num(spec.minimum)}")
     if spec.maximum is not None and value > spec.maximum:
         return violation("maximum", f"is above the maximum {_num(spec.maximum)}")
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        rule = "maximum" if value > 0 else "minimum"
+        return violation(rule, "does not fit the int64 column")
     return None
 
 
