@@ -150,9 +150,24 @@ def test_deadline_records_a_timeout_before_the_platform_kills_us():
 
 
 def test_non_list_dimension_is_rejected_with_a_failure_record(child, store):
-    with pytest.raises(ValidationError, match="Dimension 'a' must be a list"):
+    with pytest.raises(ValidationError, match="/dimensions/a: Input should be a valid list") as err:
         child.handle(payload(dimensions={"a": "xy"}, end_index=2))
-    assert len(keys(store, "shard_outcomes")) == 1
+    assert err.value.details[0].pointer == "/dimensions/a"
+    [key] = keys(store, "shard_outcomes")
+    assert json.loads(store.objects[key])["error_kind"] == "invalid_payload"
+
+
+def test_payload_by_reference_reads_dimensions_from_the_manifest(parent, child, invoker, store):
+    from serverless_sweep.handlers.parent import ParentConfig
+
+    parent.config = ParentConfig(
+        child_function="c", default_model="legacy_hash", results_prefix="p", payload_limit_bytes=300
+    )
+    parent.handle({"run_id": "big", "dimensions": {"a": list(range(100))}, "shard_count": 2})
+    events = [json.loads(c.payload) for c in invoker.calls]
+    assert all("dimensions" not in e for e in events)
+    results = [child.handle(e) for e in events]
+    assert [r["points_processed"] for r in results] == [50, 50]
 
 
 def test_parquet_bytes_are_identical_for_identical_rows():

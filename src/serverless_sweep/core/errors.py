@@ -7,8 +7,9 @@ machine-readable details so that API clients can point at the field and the rule
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +51,21 @@ def json_pointer(*parts: str | int) -> str:
     """Build an RFC 6901 pointer, escaping '~' and '/' inside keys."""
     escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
     return "".join("/" + p for p in escaped)
+
+
+def violations_from_pydantic(
+    errors: Iterable[Mapping[str, Any]], root: str = ""
+) -> list[Violation]:
+    """Turn pydantic's `ValidationError.errors()` into violations (pointer, rule, message).
+
+    The generated contract models validate documents the old-style checks let through; their
+    findings must still name the field and the rule like every other rejection.
+    """
+    violations = []
+    for error in errors:
+        pointer = root + json_pointer(*error.get("loc", ()))
+        rule = str(error.get("type", "invalid"))
+        violations.append(
+            Violation(pointer, rule, f"{pointer or '/'}: {error.get('msg', 'invalid')}")
+        )
+    return violations

@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
+
 from serverless_sweep import __version__
-from serverless_sweep.contracts import FailureOutcome, SuccessOutcome
-from serverless_sweep.core.errors import ValidationError
+from serverless_sweep.contracts import FailureOutcome, RunManifest, ShardPayload, SuccessOutcome
+from serverless_sweep.core.errors import ValidationError, violations_from_pydantic
 from serverless_sweep.core.indexing import PointSpace
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
@@ -150,21 +152,25 @@ class ChildHandler:
         self, attempt: _Attempt, started: float, remaining_ms: RemainingMillis | None
     ) -> dict[str, Any]:
         p = attempt.payload
-        run_id, shard_id = p["run_id"], p["shard_id"]
-        start, end = p["start_index"], p["end_index"]
-
-        if shard_id in p["failure_injection_shards"]:
+        if p["shard_id"] in p["failure_injection_shards"]:  # `==` membership, as before
             attempt.kind = "injected"
             raise RuntimeError(INJECTED_FAILURE_MESSAGE)
 
         attempt.kind = "invalid_payload"
+        try:
+            payload = ShardPayload.model_validate(p)
+        except PydanticValidationError as exc:
+            # Declared divergence `lenient-child` lands here too: non-list dimension values.
+            raise ValidationError.from_violations(violations_from_pydantic(exc.errors())) from None
+        run_id, shard_id = payload.run_id, payload.shard_id
+        start, end, seed = payload.start_index, payload.end_index, payload.seed
         if attempt.model is None:
             raise ValidationError("No model given and SWEEP_DEFAULT_MODEL names no known model")
         try:
             model = get_model(attempt.model)
         except UnknownModel as exc:
             raise ValidationError(str(exc)) from None
-        space = PointSpace.from_mapping(self._dimensions(p))
+        space = PointSpace.from_mapping(self._dimensions(payload))
         if not (0 <= start < end <= space.size):
             raise ValidationError("Invalid shard bounds")
 
@@ -183,9 +189,7 @@ class ChildHandler:
                         f"up to {slowest_ms:.0f} ms"
                     )
             t0 = self.clock.monotonic()
-            context = PointContext(
-                run_id=run_id, shard_id=shard_id, seed=p["seed"], point_index=index
-            )
+            context = PointContext(run_id=run_id, shard_id=shard_id, seed=seed, point_index=index)
             values = model.run_point(point, context)
             elapsed_ms = (self.clock.monotonic() - t0) * 1000.0
             slowest_ms = max(slowest_ms, elapsed_ms)
@@ -194,7 +198,7 @@ class ChildHandler:
                 {
                     "shard_id": shard_id,
                     "point_index": index,
-                    "point_seed": point_seed(p["seed"], index),
+                    "point_seed": point_seed(seed, index),
                     "model": model.name,
                     "attempt": attempt.attempt,
                     "compute_ms": elapsed_ms,
@@ -246,21 +250,16 @@ class ChildHandler:
                 return _result(json.loads(raw), outcome_key, duplicate=True)
         return _result(envelope, outcome_key, duplicate=False)
 
-    def _dimensions(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        if "dimensions" in payload:
-            dimensions = payload["dimensions"]
-        else:
-            raw = self.store.get(payload["manifest_key"])
-            if raw is None:
-                raise ValidationError(f"Run manifest {payload['manifest_key']!r} not found")
-            dimensions = json.loads(raw)["request"]["dimensions"]
-        for name, values in dimensions.items():
-            if not isinstance(values, list):
-                # Declared divergence `lenient-child`: the old child iterated any value.
-                raise ValidationError(
-                    f"Dimension {name!r} must be a list, got {type(values).__name__}"
-                )
-        return dict(dimensions)
+    def _dimensions(self, payload: ShardPayload) -> dict[str, Any]:
+        if payload.dimensions is not None:
+            return dict(payload.dimensions)
+        if payload.manifest_key is None:
+            raise ValidationError("Shard payload needs dimensions or manifest_key")
+        raw = self.store.get(payload.manifest_key)
+        if raw is None:
+            raise ValidationError(f"Run manifest {payload.manifest_key!r} not found")
+        manifest = RunManifest.model_validate_json(raw)
+        return dict(manifest.request["dimensions"])
 
     # -- failures -----------------------------------------------------------------------------
 

@@ -65,9 +65,9 @@ class ShardPayload(BaseModel):
     """
     Root seed of the sweep.
     """
-    failure_injection_shards: Annotated[list[int], Field(examples=[[1]])]
+    failure_injection_shards: Annotated[list[Any], Field(examples=[[1]])]
     """
-    Shard ids that must fail on purpose.
+    Shard ids that must fail on purpose. The parent sends non-negative integers; the child matches its shard_id by equality and tolerates other entries, as the old runtime did (a payload carrying them is still a valid v1 payload).
     """
     run_date: Annotated[date | None, Field(examples=["2026-11-27"])] = None
     """
