@@ -57,7 +57,8 @@ class RideHailingModel:
                 continue
             good = []
             for index, value in enumerate(values):
-                problem = check_value(name, spec, value, json_pointer("dimensions", name, index))
+                pointer = json_pointer("dimensions", name, index)
+                problem = check_value(name, spec, value, pointer, label="Dimension")
                 if problem is None:
                     good.append(value)
                 else:

@@ -109,15 +109,20 @@ def json_type_name(value: object) -> str:
     return type(value).__name__
 
 
-def check_value(name: str, spec: ParamSpec, value: object, pointer: str) -> Violation | None:
-    """The first schema rule `value` breaks as the value of parameter `name`, or None."""
+def check_value(
+    name: str, spec: ParamSpec, value: object, pointer: str, label: str = "Parameter"
+) -> Violation | None:
+    """The first schema rule `value` breaks as the value of parameter `name`, or None.
+
+    `label` starts the message ("Parameter" for a point, "Dimension" for a request).
+    """
     shown = _show(value)
 
     def violation(rule: str, problem: str) -> Violation:
         return Violation(
             pointer,
             rule,
-            f"Parameter '{name}': value {shown} {problem}; allowed: {spec.allowed_text()}",
+            f"{label} '{name}': value {shown} {problem}; allowed: {spec.allowed_text()}",
         )
 
     if value is None:
