@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from serverless_sweep.contracts import AcceptedResponse, DispatchRecord, RunManifest
+from pydantic import ValidationError as PydanticValidationError
+
+from serverless_sweep.contracts import AcceptedResponse, DispatchRecord, RunManifest, SweepRequest
 from serverless_sweep.contracts import ShardRange as ManifestShard
-from serverless_sweep.core.errors import ValidationError, Violation
+from serverless_sweep.core.errors import ValidationError, Violation, violations_from_pydantic
 from serverless_sweep.core.fingerprint import request_fingerprint
 from serverless_sweep.core.jsonio import dumps_canonical, parse_json_text
 from serverless_sweep.core.keys import StorageLayout
@@ -111,15 +113,21 @@ class ParentHandler:
         """Validate and accept a request object; answer with a proxy response."""
         try:
             normalized = normalize_request(payload)
+            # The old-order checks above own the messages; the generated contract model is
+            # the typed view the rest of the handler reads.
+            request = SweepRequest.model_validate(normalized)
         except ValidationError as exc:
             return validation_error_response(exc)
+        except PydanticValidationError as exc:
+            violations = violations_from_pydantic(exc.errors())
+            return validation_error_response(ValidationError.from_violations(violations))
 
-        model_name = normalized.get("model") or self.config.default_model
+        model_name = request.model or self.config.default_model
         if model_name is None:
             return error_response(
                 500, "misconfiguration", self.config.default_model_error or "no default model"
             )
-        violations = get_model(model_name).validate_dimensions(normalized["dimensions"])
+        violations = get_model(model_name).validate_dimensions(request.dimensions)
         if violations:
             return validation_error_response(ValidationError.from_violations(violations))
 
