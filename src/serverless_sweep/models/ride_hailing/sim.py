@@ -143,10 +143,14 @@ class RideHailingMetrics:
 
 
 def simulate(
-    params: RideHailingParams, seed_sequence: np.random.SeedSequence
+    params: RideHailingParams, rng_seed_sequence: np.random.SeedSequence
 ) -> RideHailingMetrics:
-    """Run one point. Pure: the same params and seed sequence give the same metrics."""
-    return _Simulation(params, seed_sequence, berlin_grid()).run()
+    """Run one point. Pure: the same params and seed sequence give the same metrics.
+
+    Every random draw comes from children of `rng_seed_sequence` (derived without mutating it),
+    normally `serverless_sweep.core.seeding.point_seed_sequence(seed, point_index)`.
+    """
+    return _Simulation(params, rng_seed_sequence, berlin_grid()).run()
 
 
 def _rng(seed_sequence: np.random.SeedSequence, stream: int) -> np.random.Generator:
