@@ -27,6 +27,7 @@ from serverless_sweep.models.ride_hailing import (
     RideHailingParams,
     simulate,
 )
+from serverless_sweep.models.ride_hailing.params import spec_from_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "v1" / "models" / "ride_hailing"
 PARAMETER_SCHEMA = json.loads((SCHEMA_DIR / "parameters.json").read_text())
@@ -75,6 +76,20 @@ def test_parameter_table_equals_the_schema_file() -> None:
         assert prop.get("enum") == (list(spec.enum) if spec.enum else None), name
         known = {"description", "type", "default", "minimum", "maximum", "exclusiveMinimum", "enum"}
         assert set(prop) <= known, f"{name}: the table does not mirror {set(prop) - known}"
+
+
+def test_dataclass_defaults_equal_the_schema_defaults() -> None:
+    assert RideHailingParams() == RideHailingParams.from_point({})
+    assert list(RideHailingParams().as_dict()) == list(PARAMETERS)
+
+
+def test_schema_keywords_the_model_cannot_check_fail_loudly() -> None:
+    with pytest.raises(RuntimeError, match="multipleOf"):
+        spec_from_schema("x", {"type": "integer", "default": 1, "multipleOf": 2})
+    with pytest.raises(RuntimeError, match="unsupported type"):
+        spec_from_schema("x", {"type": ["integer", "string"], "default": 1})
+    spec = spec_from_schema("x", {"type": ["number", "null"], "default": None, "maximum": 3})
+    assert (spec.type, spec.nullable, spec.maximum) == ("number", True, 3)
 
 
 def test_columns_order_and_python_types_match_columns_json() -> None:

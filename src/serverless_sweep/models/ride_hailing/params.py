@@ -1,9 +1,10 @@
 """Parameters of the ride_hailing model: the schema table, value checks, effective values.
 
-The table mirrors `schemas/v1/models/ride_hailing/parameters.json` (a test asserts that every
-name, type, default, bound and enum is equal to the file's). It is embedded because the
-installed package must not read the repository, and no schema loader exists yet; switch to
-`serverless_sweep.contracts.load_schema("models/ride_hailing/parameters")` once it does.
+The table is read once, at import, from the packaged parameter schema
+(`serverless_sweep.contracts.load_schema("models/ride_hailing/parameters")`, the copy of
+`schemas/v1/models/ride_hailing/parameters.json`), so names, types, defaults, bounds and enums
+have one source. `RideHailingParams` repeats the defaults as dataclass defaults for
+convenience; a test keeps them equal to the schema's.
 
 Type rules (stricter than JSON Schema in one place, on purpose): a boolean is never an integer
 or a number; an int is a valid number; a float is never an integer, even 5.0 (a Parquet int64
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from serverless_sweep.contracts import load_schema
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
 
 ParamType = Literal["integer", "number", "boolean", "string"]
@@ -64,29 +66,44 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-PARAMETERS: dict[str, ParamSpec] = {
-    "num_riders": ParamSpec("integer", 500, minimum=0, maximum=100000),
-    "num_drivers": ParamSpec("integer", 100, minimum=0, maximum=20000),
-    "match_radius": ParamSpec("integer", 0, minimum=0, maximum=50),
-    "commission_rate": ParamSpec("number", 0.0, minimum=0, maximum=1),
-    "base_fare": ParamSpec("number", 2.5, minimum=0),
-    "per_km_rate": ParamSpec("number", 1.5, minimum=0),
-    "surge_enabled": ParamSpec("boolean", False),
-    "surge_radius_k": ParamSpec("integer", 1, minimum=0, maximum=10),
-    "surge_max_multiplier": ParamSpec("number", 2.0, minimum=1),
-    "epoch_ms": ParamSpec("integer", None, nullable=True, minimum=0),
-    "simulation_duration_hours": ParamSpec("integer", None, nullable=True, minimum=1, maximum=48),
-    "matching_algorithm_type": ParamSpec(
-        "string", "hungarian", enum=("simple", "cost_based", "hungarian")
-    ),
-    "batch_matching_enabled": ParamSpec("boolean", True),
-    "batch_interval_secs": ParamSpec("integer", 5, minimum=1, maximum=3600),
-    "eta_weight": ParamSpec("number", 0.1, minimum=0),
-    "traffic_profile": ParamSpec("string", "none", enum=("none", "berlin")),
-    "dynamic_congestion_enabled": ParamSpec("boolean", False),
-    "base_speed_kmh": ParamSpec("number", None, nullable=True, exclusive_minimum=0, maximum=200),
-}
+SCHEMA_NAME = "models/ride_hailing/parameters"
+# The JSON Schema keywords `check_value` enforces; a property using any other keyword fails the
+# import instead of being half-checked.
+_UNDERSTOOD_KEYWORDS = frozenset(
+    {"description", "type", "default", "minimum", "maximum", "exclusiveMinimum", "enum"}
+)
 
+
+def spec_from_schema(name: str, prop: Mapping[str, Any]) -> ParamSpec:
+    """One property of the parameter schema as a ParamSpec."""
+    unknown = set(prop) - _UNDERSTOOD_KEYWORDS
+    if unknown:
+        raise RuntimeError(
+            f"ride_hailing parameter {name!r} uses schema keywords the model does not check: "
+            f"{sorted(unknown)}"
+        )
+    types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+    base = [t for t in types if t != "null"]
+    if len(base) != 1 or base[0] not in ("integer", "number", "boolean", "string"):
+        raise RuntimeError(f"ride_hailing parameter {name!r} has an unsupported type {types!r}")
+    enum = prop.get("enum")
+    return ParamSpec(
+        type=base[0],
+        default=prop.get("default"),
+        nullable="null" in types,
+        minimum=prop.get("minimum"),
+        maximum=prop.get("maximum"),
+        exclusive_minimum=prop.get("exclusiveMinimum"),
+        enum=tuple(enum) if enum is not None else None,
+    )
+
+
+def _load_parameters() -> dict[str, ParamSpec]:
+    schema = load_schema(SCHEMA_NAME)
+    return {name: spec_from_schema(name, prop) for name, prop in schema["properties"].items()}
+
+
+PARAMETERS: dict[str, ParamSpec] = _load_parameters()
 PARAMETER_NAMES: tuple[str, ...] = tuple(PARAMETERS)
 
 _JSON_TYPE_NAMES = {
