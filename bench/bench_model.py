@@ -23,10 +23,16 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import heapq  # noqa: E402
 import statistics  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Mapping  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import pyarrow.parquet as pq  # noqa: E402
+
+from serverless_sweep.adapters.local.store import LocalObjectStore  # noqa: E402
+from serverless_sweep.handlers.child import ChildConfig, ChildHandler  # noqa: E402
 from serverless_sweep.models.base import PointContext  # noqa: E402
 from serverless_sweep.models.ride_hailing import RideHailingModel  # noqa: E402
 from serverless_sweep.models.ride_hailing.grid import berlin_grid  # noqa: E402
@@ -81,15 +87,47 @@ def seconds_per_point(
     return statistics.median(samples)
 
 
-# >>> CHILD-HANDLER OVERHEAD: to be added by the handlers engineer. <<<
-# Measure a child shard run end to end (payload in, Parquet + outcome out, memory adapter) over
-# the same points, and print the share of the time spent outside `run_point`, e.g.
-#     handler_s = ...  # seconds per point through the child handler
-#     print(f"child handler: {handler_s * 1e3:.1f} ms/point, "
-#           f"{1 - default_s / handler_s:.0%} outside the model")
-def child_handler_overhead(default_s: float) -> None:
-    """Placeholder (see the marked comment above): prints nothing yet."""
-    return None
+def child_handler_overhead(points: int, rounds: int) -> None:
+    """Share of a child invocation spent outside the model (payload checks, Parquet, store).
+
+    A whole shard goes through the real child handler into a real local store (a temp folder):
+    the time inside the model is the sum of the shard's own `compute_ms` column, the rest is the
+    handler's overhead. Shown for the default ride_hailing point and for legacy_hash, whose
+    points cost microseconds, so there the overhead is nearly everything.
+    """
+    for model, dimensions in (
+        ("ride_hailing", {"commission_rate": [i / 100 for i in range(points)]}),
+        ("legacy_hash", {"a": list(range(points * 100))}),
+    ):
+        size = len(next(iter(dimensions.values())))
+        totals, inside = [], []
+        with tempfile.TemporaryDirectory() as root:
+            store = LocalObjectStore(Path(root))
+            handler = ChildHandler(store=store, config=ChildConfig(results_prefix=""))
+            for r in range(rounds):
+                payload = {
+                    "run_id": f"bench-{model}-{r}",
+                    "dimensions": dimensions,
+                    "total_points": size,
+                    "shard_id": 0,
+                    "start_index": 0,
+                    "end_index": size,
+                    "seed": SEED,
+                    "failure_injection_shards": [],
+                    "model": model,
+                    "run_date": "2026-11-27",
+                }
+                start = time.perf_counter()
+                result = handler.handle(payload)
+                totals.append(time.perf_counter() - start)
+                table = pq.read_table(store.path_for(result["metrics_key"]))
+                inside.append(sum(table.column("compute_ms").to_pylist()) / 1e3)
+        total, model_s = statistics.median(totals), statistics.median(inside)
+        print(
+            f"child handler, {model:12s} shard of {size:5d} points: "
+            f"{total / size * 1e3:7.3f} ms/point end to end, "
+            f"{1 - model_s / total:5.1%} of the time outside the model"
+        )
 
 
 def main() -> None:
@@ -121,7 +159,7 @@ def main() -> None:
             line += f"  = {per_point / results['default']:5.2f}x default"
         print(line)
 
-    child_handler_overhead(results["default"])
+    child_handler_overhead(args.points, args.rounds)
 
 
 if __name__ == "__main__":
