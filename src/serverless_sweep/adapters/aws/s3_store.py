@@ -1,0 +1,319 @@
+"""`ObjectStore` over one S3 bucket, with the semantics `adapters/local/store.py` defines.
+
+What the handlers rely on, and how S3 provides it:
+
+* `put_if_absent` is the idempotency primitive (success artifacts, the run index pointer, redrive
+  logs). It is a single `PutObject` with `If-None-Match: *` (S3 conditional writes, 2024): S3
+  itself refuses to replace an existing key, so of several racing writers exactly one wins and
+  there is no check-then-write window. `412 PreconditionFailed` means the key exists ->
+  `AlreadyExists`. `409 ConditionalRequestConflict` means another conditional write to the same
+  key is in flight; AWS says to retry, so we retry a few times (the retry then answers 412 or
+  succeeds) instead of guessing who won. See `put_if_absent` for the retried-request case.
+* `get` answers None for a missing key (`NoSuchKey`) and `exists` False (`HeadObject` 404). Both
+  need `s3:ListBucket` on the bucket: without it S3 answers 403 for missing keys, which is a
+  `StoreError` here (the child's "already done?" check would then fail every shard).
+* `list_keys` pages through `ListObjectsV2` and yields keys in the order S3 returns them, which
+  is ascending UTF-8 byte order, i.e. Python code point order (the local store's order).
+  botocore requests URL-encoded keys and decodes them, so any key round-trips.
+* every other failure (HTTP errors, timeouts, connection errors, missing credentials) becomes
+  `StoreError` naming bucket and key, so the child records it as `error_kind="storage"`.
+
+Encryption: no `ServerSideEncryption` header is sent by default. S3 encrypts every new object at
+rest with the bucket's default encryption (SSE-S3 unless the bucket says otherwise); sending
+`AES256` explicitly would silently override a bucket configured for SSE-KMS, which is the more
+surprising behaviour. Pass `server_side_encryption=` to force a value.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    ParamValidationError,
+)
+
+from serverless_sweep.adapters.aws._clients import make_client
+from serverless_sweep.handlers.ports import AlreadyExists, StoreError, StoreNotConfigured
+
+BUCKET_ENV = "SWEEP_RESULTS_BUCKET"
+NOT_CONFIGURED_MESSAGE = f"{BUCKET_ENV} must be configured"
+"""The old runtime's exact wording; replay fixtures compare it."""
+
+S3_CONNECT_TIMEOUT_S = 5.0
+S3_READ_TIMEOUT_S = 30.0
+LIST_PAGE_SIZE = 1000
+"""S3's maximum (and default) page size for ListObjectsV2."""
+
+CONFLICT_RETRY_DELAYS_S: tuple[float, ...] = (0.05, 0.2, 0.5, 1.0)
+"""Pauses before re-sending a conditional write that got 409 ConditionalRequestConflict."""
+
+_MISSING_KEY_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+_PRECONDITION_FAILED = "PreconditionFailed"
+_CONDITIONAL_CONFLICT = "ConditionalRequestConflict"
+
+
+def make_s3_client(*, endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+    """The S3 client the store uses by default (standard retries, explicit timeouts)."""
+    return make_client(
+        "s3",
+        endpoint_env_suffix="S3",
+        connect_timeout=S3_CONNECT_TIMEOUT_S,
+        read_timeout=S3_READ_TIMEOUT_S,
+        endpoint_url=endpoint_url,
+        region_name=region_name,
+    )
+
+
+class S3ObjectStore:
+    """A flat key -> bytes store in one S3 bucket (see the module docstring for the semantics).
+
+    `client` is a boto3 S3 client; when None one is built on first use (standard retries,
+    explicit timeouts, `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` honoured), so creating the
+    store costs nothing and an unconfigured store never touches boto3.
+    """
+
+    def __init__(
+        self,
+        bucket: str | None,
+        *,
+        client: Any = None,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        page_size: int = LIST_PAGE_SIZE,
+        server_side_encryption: str | None = None,
+        conflict_retry_delays: Sequence[float] = CONFLICT_RETRY_DELAYS_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= page_size <= LIST_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {LIST_PAGE_SIZE}, got {page_size}")
+        self._bucket = (bucket or "").strip()
+        self._client = client
+        self._endpoint_url = endpoint_url
+        self._region_name = region_name
+        self._page_size = page_size
+        self._sse = server_side_encryption
+        self._conflict_retry_delays = tuple(conflict_retry_delays)
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._conditional_writes_checked = False
+
+    def __repr__(self) -> str:
+        return f"S3ObjectStore({self._bucket!r})"
+
+    @property
+    def bucket(self) -> str:
+        """The bucket name ('' when unconfigured)."""
+        return self._bucket
+
+    @property
+    def client(self) -> Any:
+        """The boto3 S3 client, built on first use (thread-safe)."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = make_s3_client(
+                        endpoint_url=self._endpoint_url, region_name=self._region_name
+                    )
+        return self._client
+
+    # -- ObjectStore ----------------------------------------------------------------------------
+
+    def check_configured(self) -> None:
+        """Raise StoreNotConfigured when no bucket is set. No network call: this runs per shard."""
+        if not self._bucket:
+            raise StoreNotConfigured(NOT_CONFIGURED_MESSAGE)
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        """Write (or overwrite) key. Used only for records that never collide (attempt ids)."""
+        self._put(key, data, content_type, if_absent=False)
+
+    def put_if_absent(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        """Create key only if absent, else raise AlreadyExists; S3 decides atomically.
+
+        One subtlety of retries: if a first attempt was stored but its answer was lost (read
+        timeout, connection reset), botocore's retry finds our own object and gets 412. When
+        the 412 came from a retried request, the stored bytes are compared with ours: equal
+        means the write is ours (or an identical one) and counts as done. Treating it as
+        AlreadyExists could make the parent believe another submission registered the run and
+        skip dispatching it; a duplicate dispatch, by contrast, is harmless.
+        """
+        self._check_conditional_writes_supported(key)
+        delays = iter(self._conflict_retry_delays)
+        while True:
+            try:
+                self._put(key, data, content_type, if_absent=True)
+                return
+            except _Conflict as conflict:
+                delay = next(delays, None)
+                if delay is None:
+                    raise StoreError(
+                        f"S3 PutObject (create-if-absent) s3://{self._bucket}/{key} failed: "
+                        f"another conditional write to the key stayed in progress after "
+                        f"{len(self._conflict_retry_delays)} retries"
+                    ) from conflict.cause
+                self._sleep(delay)
+            except _PreconditionFailed as failed:
+                if failed.retried and self.get(key) == bytes(data):
+                    return
+                raise AlreadyExists(f"store key {key!r} already exists") from failed.cause
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes at key, or None when the key does not exist."""
+        bucket = self._require_bucket()
+        try:
+            response = self.client.get_object(Bucket=bucket, Key=key)
+            body: bytes = response["Body"].read()
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchKey":
+                return None
+            raise self._store_error("GetObject", key, exc) from exc
+        except ParamValidationError as exc:
+            raise _invalid_key(key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._store_error("GetObject", key, exc) from exc
+        return body
+
+    def exists(self, key: str) -> bool:
+        """Whether key exists (HeadObject).
+
+        A HEAD error has no body, so S3 cannot say *which* thing is missing: a missing bucket
+        also reads as False here. `get`, `put` and `list_keys` do report a missing bucket.
+        """
+        bucket = self._require_bucket()
+        try:
+            self.client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _http_status(exc) == 404 or _error_code(exc) in _MISSING_KEY_CODES:
+                return False
+            raise self._store_error("HeadObject", key, exc) from exc
+        except ParamValidationError as exc:
+            raise _invalid_key(key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._store_error("HeadObject", key, exc) from exc
+        return True
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """Every key starting with prefix, in S3's (code point) order, one page at a time."""
+        bucket = self._require_bucket()
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(
+            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self._page_size}
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    yield item["Key"]
+        except ClientError as exc:
+            raise self._store_error("ListObjectsV2", f"{prefix}*", exc) from exc
+        except ParamValidationError as exc:
+            raise _invalid_key(prefix, exc) from exc
+        except BotoCoreError as exc:
+            raise self._store_error("ListObjectsV2", f"{prefix}*", exc) from exc
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _require_bucket(self) -> str:
+        self.check_configured()
+        return self._bucket
+
+    def _put(self, key: str, data: bytes, content_type: str, *, if_absent: bool) -> None:
+        bucket = self._require_bucket()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"store data for key {key!r} must be bytes, not {type(data).__name__}")
+        params: dict[str, Any] = {
+            "Bucket": bucket,
+            "Key": key,
+            "Body": bytes(data),
+            "ContentType": content_type,
+        }
+        if self._sse:
+            params["ServerSideEncryption"] = self._sse
+        if if_absent:
+            params["IfNoneMatch"] = "*"
+        operation = "PutObject (create-if-absent)" if if_absent else "PutObject"
+        try:
+            self.client.put_object(**params)
+        except ClientError as exc:
+            code = _error_code(exc)
+            if if_absent and (code == _PRECONDITION_FAILED or _http_status(exc) == 412):
+                raise _PreconditionFailed(exc) from exc
+            if if_absent and (code == _CONDITIONAL_CONFLICT or _http_status(exc) == 409):
+                raise _Conflict(exc) from exc
+            raise self._store_error(operation, key, exc) from exc
+        except ParamValidationError as exc:
+            raise _invalid_key(key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._store_error(operation, key, exc) from exc
+
+    def _check_conditional_writes_supported(self, key: str) -> None:
+        """Fail clearly if this botocore predates S3 conditional writes (no IfNoneMatch member).
+
+        Older botocore would reject the parameter with a confusing validation error; a Lambda
+        runtime's bundled SDK can lag behind, so the deployment must ship a recent boto3.
+        """
+        if self._conditional_writes_checked:
+            return
+        try:
+            operation = self.client.meta.service_model.operation_model("PutObject")
+            members = operation.input_shape.members
+        except AttributeError:  # a hand-made fake client: nothing to check
+            members = {"IfNoneMatch": None}
+        if "IfNoneMatch" not in members:
+            raise StoreError(
+                f"cannot create s3://{self._bucket}/{key} if absent: this botocore has no "
+                f"PutObject IfNoneMatch (S3 conditional writes); deploy a newer boto3"
+            )
+        self._conditional_writes_checked = True
+
+    def _store_error(self, operation: str, key: str, exc: Exception) -> StoreError:
+        return StoreError(f"S3 {operation} s3://{self._bucket}/{key} failed: {_describe(exc)}")
+
+
+class _PreconditionFailed(Exception):
+    """Internal: the conditional write found the key (412)."""
+
+    def __init__(self, cause: ClientError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        metadata = cause.response.get("ResponseMetadata", {})
+        self.retried = int(metadata.get("RetryAttempts", 0) or 0) > 0
+
+
+class _Conflict(Exception):
+    """Internal: a concurrent conditional write to the same key is in progress (409)."""
+
+    def __init__(self, cause: ClientError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _http_status(exc: ClientError) -> int | None:
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return int(status) if status is not None else None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code") or "unknown"
+        message = error.get("Message") or ""
+        status = _http_status(exc)
+        where = f"HTTP {status} " if status is not None else ""
+        return f"{where}{code}: {message}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _invalid_key(key: str, exc: Exception) -> ValueError:
+    """Parameters S3 would never accept (empty key, ...): a caller bug, as in the local store."""
+    return ValueError(f"invalid store key {key!r}: {exc}")

@@ -1,0 +1,115 @@
+"""LambdaInvoker against moto's Lambda API (real Invoke calls over HTTP).
+
+moto executes functions only in Docker, which this machine lacks. Two things are still real:
+an Invoke of a function that does not exist fails with Lambda's own error, and with moto's
+Docker-free backend (`lambda_without_docker`) an Event invoke of an existing function answers
+202. The parent's fan-out is exercised with the real invoker and the real S3 store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
+from serverless_sweep.adapters.aws.s3_store import S3ObjectStore
+from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+from serverless_sweep.handlers.ports import Invoker
+
+REGION = "eu-central-1"
+MISSING = "arn:aws:lambda:eu-central-1:123456789012:function:sweep-child-missing"
+
+
+def test_implements_the_invoker_port() -> None:
+    assert isinstance(LambdaInvoker(), Invoker)
+
+
+def test_client_is_built_lazily_once() -> None:
+    invoker = LambdaInvoker()
+    assert invoker._client is None
+    assert invoker.client is invoker.client
+    config = invoker.client.meta.config
+    assert config.retries["mode"] == "standard"
+    assert (config.connect_timeout, config.read_timeout) == (5.0, 15.0)
+
+
+def test_missing_function_error_propagates() -> None:
+    with pytest.raises(ClientError) as info:
+        LambdaInvoker().invoke_async(MISSING, b'{"shard_id": 0}')
+    assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@pytest.mark.usefixtures("lambda_without_docker")
+def test_event_invoke_of_an_existing_function_answers_202(aws_env: str) -> None:
+    arn = _create_function(aws_env, "sweep-child-ok")
+    seen: list[dict[str, Any]] = []
+    invoker = LambdaInvoker()
+    invoker.client.meta.events.register(
+        "provide-client-params.lambda.Invoke", lambda params, **_: seen.append(dict(params))
+    )
+    result = invoker.invoke_async(arn, b'{"shard_id": 0}')
+    assert result.status_code == 202
+    assert seen == [{"FunctionName": arn, "InvocationType": "Event", "Payload": b'{"shard_id": 0}'}]
+
+
+def test_parent_with_a_failing_invoke_answers_502_and_keeps_the_run(bucket: str, s3: Any) -> None:
+    parent = ParentHandler(
+        invoker=LambdaInvoker(),
+        store=S3ObjectStore(bucket),
+        config=ParentConfig(child_function=MISSING, default_model="legacy_hash"),
+    )
+    response = parent.submit({"run_id": "r-502", "dimensions": {"a": [1, 2, 3]}, "shard_count": 3})
+    assert response["statusCode"] == 502
+    body = json.loads(response["body"])
+    assert body["error"] == "dispatch_error"
+    assert body["run_id"] == "r-502"
+    assert [d["pointer"] for d in body["details"]] == ["/shards/0", "/shards/1", "/shards/2"]
+    assert all("ResourceNotFoundException" in d["message"] for d in body["details"])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert "serverless-sweeps/run_index/r-502.json" in keys
+    assert any(k.endswith("/run_id=r-502/status=accepted/manifest.json") for k in keys)
+
+
+@pytest.mark.usefixtures("lambda_without_docker")
+def test_parent_fans_out_through_the_real_invoke_api(bucket: str, aws_env: str) -> None:
+    arn = _create_function(aws_env, "sweep-child-fanout")
+    parent = ParentHandler(
+        invoker=LambdaInvoker(),
+        store=S3ObjectStore(bucket),
+        config=ParentConfig(child_function=arn, default_model="legacy_hash"),
+    )
+    response = parent.submit({"run_id": "r-202", "dimensions": {"a": [1, 2, 3]}, "shard_count": 3})
+    assert response["statusCode"] == 202, response["body"]
+    body = json.loads(response["body"])
+    assert [d["status_code"] for d in body["dispatches"]] == [202, 202, 202]
+
+
+def _create_function(endpoint: str, name: str) -> str:
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION)
+    try:
+        role = iam.get_role(RoleName="sweep-test-role")["Role"]["Arn"]
+    except ClientError:
+        role = iam.create_role(RoleName="sweep-test-role", AssumeRolePolicyDocument="{}")["Role"][
+            "Arn"
+        ]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    client = boto3.client("lambda", endpoint_url=endpoint, region_name=REGION)
+    try:
+        return str(client.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+    except ClientError:
+        created = client.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="handler.handler",
+            Code={"ZipFile": code.getvalue()},
+        )
+        return str(created["FunctionArn"])
