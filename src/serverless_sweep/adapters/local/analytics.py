@@ -1,0 +1,526 @@
+"""DuckDB over a local store: the Athena tables, on this machine.
+
+A local store has the cloud's exact Hive layout (docs/ARCHITECTURE.md), so the same SQL answers
+the same questions in both places. `open_duckdb` opens an in-memory DuckDB database with one
+view per dataset:
+
+=================  ==========================================================================
+view               rows
+=================  ==========================================================================
+``shard_metrics``  one per computed point: the common columns, then every model's columns
+                   (`SHARD_METRICS_UNION_SCHEMA`; another model's columns are NULL)
+``shard_errors``   one per failed shard attempt (`SHARD_ERRORS_SCHEMA`)
+``shard_outcomes`` one per outcome envelope (success: one per shard; failure: one per failed
+                   attempt), with the Athena table's columns (the envelope's own ``status``,
+                   ``run_id`` and ``run_date`` fields are ``envelope_status`` and so on)
+``runs``           one per accepted run: its manifest (``request`` is JSON, ``shards`` a list)
+=================  ==========================================================================
+
+Every view ends with the partition columns ``dataset VARCHAR``, ``run_date DATE``,
+``run_id VARCHAR`` and ``status VARCHAR``. Unlike Athena, whose ``run_id`` partition holds the
+folder text (the percent-encoded id of `core.keys.encode_run_id`), DuckDB percent-decodes
+partition values, so here ``run_id`` is the run id as submitted: run ``surge/berlin=v2`` is
+``WHERE run_id = 'surge/berlin=v2'`` locally and ``WHERE run_id = 'surge%2Fberlin%3Dv2'`` on
+Athena. `render_query` fills the shared query templates accordingly. Ids made only of ASCII
+letters, digits, ``-``, ``_`` and ``.`` are the same in both.
+
+A view over a dataset with no files yet is an empty relation with the right column names and
+types (from the generated Arrow schemas), so queries never fail on a fresh store. Views of
+datasets that had files when the connection was opened list the folder again at every query;
+call `create_views` again to pick up a dataset that appeared later.
+
+DuckDB is an optional dependency (the ``local`` extra): it is imported when a connection is
+opened, never at module import, so the Lambda package does not need it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import pyarrow as pa
+
+from serverless_sweep.contracts.generated.v1.arrow_schemas import (
+    MODEL_FIELDS,
+    SHARD_ERRORS_SCHEMA,
+    SHARD_METRICS_UNION_SCHEMA,
+)
+from serverless_sweep.core.keys import (
+    DATASET_RUNS,
+    DATASET_SHARD_ERRORS,
+    DATASET_SHARD_METRICS,
+    DATASET_SHARD_OUTCOMES,
+    encode_run_id,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "HEALTH_TERMS",
+    "PARTITION_COLUMNS",
+    "VIEW_NAMES",
+    "AnalyticsUnavailable",
+    "HealthTerm",
+    "create_views",
+    "fetch_dicts",
+    "health_score_sql",
+    "health_scores",
+    "open_duckdb",
+    "render_query",
+    "sql_string",
+    "view_columns",
+]
+
+VIEW_NAMES: Final[tuple[str, ...]] = (
+    DATASET_SHARD_METRICS,
+    DATASET_SHARD_ERRORS,
+    DATASET_SHARD_OUTCOMES,
+    DATASET_RUNS,
+)
+
+PARTITION_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("dataset", "VARCHAR"),
+    ("run_date", "DATE"),
+    ("run_id", "VARCHAR"),
+    ("status", "VARCHAR"),
+)
+"""Partition columns of every view, with their DuckDB types (``run_id`` decoded, see above)."""
+
+_HIVE_TYPES: Final = "{" + ", ".join(f"'{n}': '{t}'" for n, t in PARTITION_COLUMNS) + "}"
+
+# The shard_outcomes view mirrors infra/athena/ddl/shard_outcomes.sql: (view column, JSON field,
+# DuckDB type). `metrics` is a MAP of text, as in Athena, because each model has its own keys.
+_OUTCOME_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("record_schema", "record_schema", "VARCHAR"),
+    ("contract_version", "contract_version", "VARCHAR"),
+    ("envelope_status", "status", "VARCHAR"),
+    ("envelope_run_id", "run_id", "VARCHAR"),
+    ("shard_id", "shard_id", "BIGINT"),
+    ("start_index", "start_index", "BIGINT"),
+    ("end_index", "end_index", "BIGINT"),
+    ("event_time", "event_time", "VARCHAR"),
+    (
+        "output_metadata",
+        "output_metadata",
+        "STRUCT(format VARCHAR, points_processed BIGINT, result_key VARCHAR, "
+        "metrics_key VARCHAR, summary STRUCT(run_id VARCHAR, shard_id BIGINT, "
+        "start_index BIGINT, end_index BIGINT, metrics MAP(VARCHAR, VARCHAR)))",
+    ),
+    ("attempt", "attempt", "BIGINT"),
+    ("envelope_run_date", "run_date", "VARCHAR"),
+    ("model", "model", "VARCHAR"),
+    ("fingerprint", "fingerprint", "VARCHAR"),
+    ("duration_ms", "duration_ms", "DOUBLE"),
+    ("runtime_version", "runtime_version", "VARCHAR"),
+    ("error_code", "error_code", "VARCHAR"),
+    ("error_message", "error_message", "VARCHAR"),
+    ("error_kind", "error_kind", "VARCHAR"),
+    ("attempt_id", "attempt_id", "VARCHAR"),
+    ("errors_key", "errors_key", "VARCHAR"),
+)
+
+# The runs view: the manifest fields (schemas/v1/run_manifest.json).
+_RUN_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("contract_version", "VARCHAR"),
+    ("run_id", "VARCHAR"),
+    ("run_date", "VARCHAR"),
+    ("accepted_at", "VARCHAR"),
+    ("fingerprint", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("request", "JSON"),
+    ("total_points", "BIGINT"),
+    ("shards", "STRUCT(shard_id BIGINT, start_index BIGINT, end_index BIGINT)[]"),
+)
+
+
+class AnalyticsUnavailable(RuntimeError):
+    """DuckDB is not installed (it comes with the ``local`` extra)."""
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError as exc:  # pragma: no cover - the dev environment has it
+        raise AnalyticsUnavailable(
+            "DuckDB is not installed; install the local extra: "
+            "pip install 'serverless-sweep[local]'"
+        ) from exc
+    return duckdb
+
+
+# -- SQL text helpers ---------------------------------------------------------------------------
+
+
+def sql_string(value: str) -> str:
+    """The text of a SQL string literal's content: single quotes doubled (no surrounding quotes)."""
+    return value.replace("'", "''")
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _arrow_to_sql(data_type: pa.DataType) -> str:
+    """DuckDB type of a column spec type (the vocabulary of schemas/v1/column_spec.json)."""
+    if pa.types.is_int64(data_type):
+        return "BIGINT"
+    if pa.types.is_int32(data_type):
+        return "INTEGER"
+    if pa.types.is_float64(data_type):
+        return "DOUBLE"
+    if pa.types.is_boolean(data_type):
+        return "BOOLEAN"
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "VARCHAR"
+    if pa.types.is_timestamp(data_type):
+        return "TIMESTAMP" if data_type.tz is None else "TIMESTAMP WITH TIME ZONE"
+    raise TypeError(f"no DuckDB type for Arrow type {data_type}")  # a new column_spec type
+
+
+def _typed_empty(columns: Sequence[tuple[str, str]]) -> str:
+    """A zero-row SELECT with these column names and types (the shape of an empty dataset)."""
+    items = ", ".join(f"CAST(NULL AS {t}) AS {_quote_ident(n)}" for n, t in columns)
+    return f"SELECT {items} WHERE false"
+
+
+def _schema_columns(schema: pa.Schema) -> list[tuple[str, str]]:
+    return [(field.name, _arrow_to_sql(field.type)) for field in schema]
+
+
+# -- views --------------------------------------------------------------------------------------
+
+
+def _glob(root: Path, dataset: str, pattern: str) -> tuple[str, bool]:
+    """DuckDB glob text of a dataset's files, and whether any file matches now."""
+    folder = root / f"dataset={dataset}"
+    has_files = folder.is_dir() and next(folder.glob(pattern), None) is not None
+    return sql_string(f"{folder.as_posix()}/{pattern}"), has_files
+
+
+def _parquet_view(root: Path, dataset: str, schema: pa.Schema) -> str:
+    columns = [*_schema_columns(schema), *PARTITION_COLUMNS]
+    empty = _typed_empty(columns)
+    glob, has_files = _glob(root, dataset, "*/*/*/*.parquet")
+    if not has_files:
+        return empty
+    # The empty typed relation first: UNION ALL BY NAME keeps its column order and types and
+    # adds NULL for the columns a run's files lack (a legacy_hash run has no ride_hailing
+    # columns), so a query never depends on which models have run.
+    return (
+        f"SELECT * FROM ({empty}) UNION ALL BY NAME SELECT * FROM read_parquet('{glob}', "
+        f"hive_partitioning = true, union_by_name = true, hive_types = {_HIVE_TYPES})"
+    )
+
+
+def _partitions_from_filename(dataset_sql: str) -> str:
+    """Partition columns parsed from the file path (the JSON envelopes carry fields of the same
+    names, which hive_partitioning would silently replace)."""
+
+    def part(key: str) -> str:
+        return f"regexp_extract(filename, '/{key}=([^/]*)/', 1)"
+
+    return (
+        f"{dataset_sql} AS dataset, CAST({part('run_date')} AS DATE) AS run_date, "
+        f"url_decode({part('run_id')}) AS run_id, {part('status')} AS status"
+    )
+
+
+def _outcomes_view(root: Path) -> str:
+    columns = [(name, sql_type) for name, _, sql_type in _OUTCOME_COLUMNS]
+    empty = _typed_empty([*columns, *PARTITION_COLUMNS])
+    glob, has_files = _glob(root, DATASET_SHARD_OUTCOMES, "*/*/*/*.json")
+    if not has_files:
+        return empty
+    json_columns = ", ".join(f"'{field}': '{t}'" for _, field, t in _OUTCOME_COLUMNS)
+    select = ", ".join(
+        f"{_quote_ident(field)} AS {_quote_ident(name)}" for name, field, _ in _OUTCOME_COLUMNS
+    )
+    return (
+        f"SELECT {select}, {_partitions_from_filename(repr(DATASET_SHARD_OUTCOMES))} "
+        f"FROM read_json('{glob}', format = 'auto', hive_partitioning = false, "
+        f"filename = true, columns = {{{json_columns}}})"
+    )
+
+
+def _runs_view(root: Path) -> str:
+    columns = [(n, t) for n, t in _RUN_COLUMNS if n not in ("run_id", "run_date")]
+    empty = _typed_empty([*columns, ("shard_count", "BIGINT"), *PARTITION_COLUMNS])
+    glob, has_files = _glob(root, DATASET_RUNS, "*/*/*/manifest.json")
+    if not has_files:
+        return empty
+    json_columns = ", ".join(f"'{n}': '{t}'" for n, t in _RUN_COLUMNS)
+    select = ", ".join(_quote_ident(n) for n, _ in columns)
+    # run_id and run_date come from the manifest (the id as submitted, the date as a DATE).
+    return (
+        f"SELECT {select}, CAST(len(shards) AS BIGINT) AS shard_count, "
+        f"'{DATASET_RUNS}' AS dataset, CAST(run_date AS DATE) AS run_date, run_id, "
+        f"regexp_extract(filename, '/status=([^/]*)/', 1) AS status "
+        f"FROM read_json('{glob}', format = 'auto', hive_partitioning = false, "
+        f"filename = true, columns = {{{json_columns}}})"
+    )
+
+
+def create_views(con: duckdb.DuckDBPyConnection, store_root: Path | str) -> None:
+    """(Re)create the four views over the store at `store_root` (see the module docstring)."""
+    root = Path(store_root).resolve()
+    definitions = {
+        DATASET_SHARD_METRICS: _parquet_view(
+            root, DATASET_SHARD_METRICS, SHARD_METRICS_UNION_SCHEMA
+        ),
+        DATASET_SHARD_ERRORS: _parquet_view(root, DATASET_SHARD_ERRORS, SHARD_ERRORS_SCHEMA),
+        DATASET_SHARD_OUTCOMES: _outcomes_view(root),
+        DATASET_RUNS: _runs_view(root),
+    }
+    for name, select in definitions.items():
+        con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {select}")
+
+
+def open_duckdb(store_root: Path | str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with a view per dataset of the store (never writes to it).
+
+    Raises `AnalyticsUnavailable` when DuckDB is not installed.
+    """
+    con: duckdb.DuckDBPyConnection = _duckdb().connect(":memory:")
+    # Times are stored in UTC; show them in UTC whatever the machine's zone.
+    con.execute("SET TimeZone = 'UTC'")
+    create_views(con, store_root)
+    return con
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of a view, in order."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [view],
+    ).fetchall()
+    return [(str(name), str(sql_type)) for name, sql_type in rows]
+
+
+def fetch_dicts(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[object] | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run one query; return its column names and rows as dicts (in column order)."""
+    cursor = con.execute(sql, list(parameters) if parameters is not None else None)
+    if cursor.description is None:  # a statement without a result set
+        return [], []
+    names = [str(d[0]) for d in cursor.description]
+    return names, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# -- query templates ----------------------------------------------------------------------------
+
+_NUMBER_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def render_query(
+    template: str,
+    values: Mapping[str, object],
+    *,
+    engine: Literal["duckdb", "athena"] = "duckdb",
+) -> str:
+    """Fill the ``${name}`` placeholders of a query template (infra/athena/queries/README.md).
+
+    Strings are escaped for a single-quoted SQL literal (the templates put them inside quotes);
+    numbers must look like numbers (they are pasted bare). ``run_id`` is the id as submitted for
+    DuckDB and its percent-encoded storage form for Athena, whose ``run_id`` partition holds the
+    folder text. A placeholder without a value raises `KeyError` naming it; ``$$`` is a dollar.
+    """
+    rendered: dict[str, str] = {}
+    for name, value in values.items():
+        if isinstance(value, bool):
+            rendered[name] = "true" if value else "false"
+        elif isinstance(value, int | float):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"template value {name}={value!r} is not a finite number")
+            rendered[name] = repr(value)
+        else:
+            text = str(value)
+            if name == "run_id" and engine == "athena":
+                text = encode_run_id(text)
+            rendered[name] = sql_string(text)
+    tmpl = string.Template(template)
+    missing = [n for n in tmpl.get_identifiers() if n not in rendered]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return tmpl.substitute(rendered)
+
+
+def template_placeholders(template: str) -> list[str]:
+    """The ``${name}`` placeholders of a query template, in order of first use."""
+    return list(string.Template(template).get_identifiers())
+
+
+# -- health score -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HealthTerm:
+    """One metric of the health score.
+
+    `sql` computes the metric from one shard_metrics row in the SQL subset Athena and DuckDB
+    share. Across the run's points the metric is min-max normalized to 0..1 (1 = best, so a
+    lower-is-better metric is flipped); a metric that is equal at every point is 0.5, and a NULL
+    metric counts as the worst (0). The score is the weighted sum; the weights add up to 1.
+    """
+
+    name: str
+    sql: str
+    weight: float
+    higher_is_better: bool
+    why: str
+
+
+HEALTH_TERMS: Final[dict[str, tuple[HealthTerm, ...]]] = {
+    "ride_hailing": (
+        HealthTerm(
+            "conversion_rate",
+            "CAST(conversion_rate AS DOUBLE)",
+            0.25,
+            True,
+            "share of riders who completed a trip: the marketplace doing its job",
+        ),
+        HealthTerm(
+            "platform_revenue",
+            "CAST(platform_revenue AS DOUBLE)",
+            0.20,
+            True,
+            "commission kept by the platform",
+        ),
+        HealthTerm(
+            "driver_payouts",
+            "CAST(driver_payouts AS DOUBLE)",
+            0.15,
+            True,
+            "what drivers earn; supply only stays if this holds up",
+        ),
+        HealthTerm(
+            "avg_time_to_match_ms",
+            "CAST(avg_time_to_match_ms AS DOUBLE)",
+            0.10,
+            False,
+            "rider wait until a driver is assigned",
+        ),
+        HealthTerm(
+            "avg_time_to_pickup_ms",
+            "CAST(avg_time_to_pickup_ms AS DOUBLE)",
+            0.10,
+            False,
+            "rider wait until the car arrives",
+        ),
+        HealthTerm(
+            "cancel_rate",
+            "COALESCE(CAST(cancelled_riders AS DOUBLE) / NULLIF(total_riders, 0), 0.0)",
+            0.10,
+            False,
+            "riders who accepted a quote and gave up waiting (the worst experience)",
+        ),
+        HealthTerm(
+            "quote_abandon_rate",
+            "COALESCE(CAST(abandoned_quote_riders AS DOUBLE) / NULLIF(total_riders, 0), 0.0)",
+            0.10,
+            False,
+            "riders who turned the quote down (price, ETA); with cancel_rate it is "
+            "1 - conversion_rate, the split says which loss hurts more",
+        ),
+    ),
+    "legacy_hash": (
+        HealthTerm(
+            "completed_rides",
+            "CAST(completed_rides AS DOUBLE)",
+            0.40,
+            True,
+            "synthetic completed rides",
+        ),
+        HealthTerm(
+            "platform_revenue_cents",
+            "CAST(platform_revenue_cents AS DOUBLE)",
+            0.40,
+            True,
+            "synthetic revenue",
+        ),
+        HealthTerm(
+            "abandoned_rides",
+            "CAST(abandoned_rides AS DOUBLE)",
+            0.20,
+            False,
+            "synthetic abandoned rides",
+        ),
+    ),
+}
+
+
+def health_terms(model: str) -> tuple[HealthTerm, ...]:
+    """The health score definition of a model (KeyError naming the known models otherwise)."""
+    try:
+        return HEALTH_TERMS[model]
+    except KeyError:
+        known = ", ".join(sorted(HEALTH_TERMS))
+        raise KeyError(f"no health score defined for model {model!r} (known: {known})") from None
+
+
+def _normalized(term: HealthTerm) -> str:
+    column = f"m_{term.name}"
+    lo, hi = f"MIN({column}) OVER ()", f"MAX({column}) OVER ()"
+    distance = f"{column} - {lo}" if term.higher_is_better else f"{hi} - {column}"
+    return f"COALESCE(CASE WHEN {hi} = {lo} THEN 0.5 ELSE ({distance}) / ({hi} - {lo}) END, 0.0)"
+
+
+def health_score_sql(model: str) -> str:
+    """SQL ranking one run's points (DuckDB, one ``?`` parameter: the run id).
+
+    Columns: rank, health_score, the term metrics (their names from `HEALTH_TERMS`), then
+    every column of the model (parameters and metrics), point_index and shard_id. Ties keep
+    point order.
+    """
+    terms = health_terms(model)
+    model_columns = [f.name for f in MODEL_FIELDS[model]]
+    metric_exprs = ", ".join(f"{t.sql} AS m_{t.name}" for t in terms)
+    normalized = ", ".join(f"{_normalized(t)} AS n_{t.name}" for t in terms)
+    score = " + ".join(f"{t.weight!r} * n_{t.name}" for t in terms)
+    passthrough = ", ".join(_quote_ident(c) for c in ["point_index", "shard_id", *model_columns])
+    term_columns = ", ".join(
+        f"m_{t.name} AS {_quote_ident('term_' + t.name)}"
+        for t in terms
+        if t.name not in model_columns
+    )
+    term_select = f"{term_columns}, " if term_columns else ""
+    return f"""
+WITH points AS (
+    SELECT {passthrough}, {metric_exprs}
+    FROM shard_metrics
+    WHERE run_id = ? AND model = '{sql_string(model)}'
+),
+normalized AS (
+    SELECT *, {normalized} FROM points
+),
+scored AS (
+    SELECT *, {score} AS health_score FROM normalized
+)
+SELECT ROW_NUMBER() OVER (ORDER BY health_score DESC, point_index) AS rank,
+       health_score, {term_select}{passthrough}
+FROM scored
+ORDER BY rank
+"""
+
+
+def health_scores(
+    con: duckdb.DuckDBPyConnection, run_id: str, model: str, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """One run's points ranked by health score, best first (see `HealthTerm`).
+
+    Each dict holds ``rank``, ``health_score`` (0..1, comparable only within the run), the
+    computed term metrics that are not columns themselves (``term_cancel_rate``...), then
+    ``point_index``, ``shard_id`` and every column the model writes.
+    """
+    sql = health_score_sql(model)
+    if limit is not None:
+        sql += f"LIMIT {int(limit)}\n"
+    _, rows = fetch_dicts(con, sql, [run_id])
+    return rows
