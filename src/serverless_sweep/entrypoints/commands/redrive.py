@@ -1,0 +1,124 @@
+"""`sweep redrive RUN_ID`: dispatch again exactly the shards without a success record.
+
+The parent's `redrive` finds them from the store (failed and missing shards alike), records the
+new attempt numbers, then dispatches; a succeeded shard is never re-run, and the child would
+not recompute it anyway (its success envelope answers for it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from serverless_sweep.adapters.local.runtime import LocalRuntime
+from serverless_sweep.entrypoints.commands.run import (
+    add_runtime_options,
+    err,
+    print_rejection,
+    runtime_settings,
+    wait_and_report,
+)
+from serverless_sweep.entrypoints.progress import (
+    EXIT_FAILED,
+    EXIT_STATUS_HELP,
+    EXIT_UNKNOWN_RUN,
+    EXIT_USAGE,
+    ShardProgress,
+    add_store_option,
+    load_run,
+    store_hint,
+    store_root,
+)
+from serverless_sweep.handlers.ports import StoreNotConfigured
+
+DESCRIPTION = """\
+Re-run the shards of a run that have no success record (failed ones, and missing ones after
+an interrupted `sweep run`), each with the next attempt number, then wait with a progress bar
+and print the run's new status. Shards that succeeded are never run again, so a redrive is
+always safe to repeat; with nothing left to do it just shows the status.
+"""
+
+EPILOG = f"""\
+examples:
+  sweep redrive ride-hailing-demo
+  sweep redrive ride-hailing-demo --max-retries 0 --workers 1
+
+{EXIT_STATUS_HELP}
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "redrive",
+        help="re-run only the failed or missing shards of a run",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run_id", metavar="RUN_ID", help="the run's run_id, as submitted")
+    add_store_option(parser)
+    add_runtime_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = store_root(args)
+    loaded = load_run(root, args.run_id)
+    if loaded is None:
+        where = "" if root.is_dir() else " (the folder does not exist)"
+        print(f"sweep redrive: no run {args.run_id!r} in store {root}{where}", file=sys.stderr)
+        return EXIT_UNKNOWN_RUN
+    record = loaded[0]
+    progress = ShardProgress(record.run_id, enabled=not args.no_progress and not args.json)
+    try:
+        runtime = LocalRuntime(runtime_settings(args, root))
+    except (StoreNotConfigured, ValueError) as exc:
+        err(f"sweep redrive: {exc}")
+        return EXIT_USAGE
+    runtime.invoker.on_event(progress.on_event)
+    try:
+        response = runtime.parent.redrive(record.run_id)
+        status_code = int(response["statusCode"])
+        body: dict[str, Any] = json.loads(response["body"])
+        if status_code == 404:
+            print_rejection("redrive", status_code, body)
+            return EXIT_UNKNOWN_RUN
+        if status_code not in (200, 202, 502):
+            print_rejection("redrive", status_code, body)
+            return EXIT_FAILED
+        if status_code == 502:
+            print_rejection("redrive", status_code, body)
+        undispatched = {
+            int(str(d["pointer"]).rsplit("/", 1)[1])
+            for d in body.get("details", [])
+            if str(d.get("pointer", "")).startswith("/shards/")
+        }
+        dispatches = body.get("dispatches")
+        if dispatches is None:  # a 502 body lists what failed, not what went out
+            redriven = {s.shard_id for s in record.shards} - undispatched
+        else:
+            redriven = {int(d["shard_id"]) for d in dispatches}
+        sizes = {s.shard_id: s.end_index - s.start_index for s in record.shards}
+        dispatched = {sid: sizes[sid] for sid in sorted(redriven) if sid in sizes}
+        if not dispatched and not args.json:
+            err(f"sweep redrive: nothing to redrive: every shard of {record.run_id!r} succeeded")
+        elif dispatched and not args.json:
+            attempts = sorted({int(d["attempt"]) for d in dispatches or []})
+            which = ", ".join(str(s) for s in list(dispatched)[:20])
+            more = ", ..." if len(dispatched) > 20 else ""
+            err(
+                f"sweep redrive: dispatching {len(dispatched)} shard(s) ({which}{more}) as "
+                f"attempt {', '.join(map(str, attempts)) or '?'}"
+            )
+        return wait_and_report(args, root, runtime, progress, record, dispatched, body, "redrive")
+    except KeyboardInterrupt:
+        runtime.invoker.close(wait=False)
+        err(
+            f"sweep redrive: interrupted; `sweep status {record.run_id}{store_hint(args)}` "
+            "shows what is still missing"
+        )
+        raise
+    finally:
+        runtime.close()

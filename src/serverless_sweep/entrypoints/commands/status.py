@@ -1,0 +1,83 @@
+"""`sweep status RUN_ID`: a run's state, from the store alone.
+
+Nothing keeps a state table: the manifest says which shards exist, outcome envelopes say which
+succeeded or failed (`handlers.status.run_status`, the same document the API's GET returns).
+Locally, a shard with no record is only *pending* while a `sweep run`/`sweep redrive` process
+works on the run; otherwise nothing will ever run it and it is reported *missing*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from serverless_sweep.entrypoints.progress import (
+    EXIT_STATUS_HELP,
+    EXIT_UNKNOWN_RUN,
+    active_pids,
+    add_store_option,
+    dumps_json,
+    exit_status_of,
+    failure_lines,
+    load_run,
+    status_json,
+    status_lines,
+    store_hint,
+    store_root,
+)
+
+DESCRIPTION = """\
+Show a run's state: succeeded, failed, missing (or pending) shards, coverage, and the latest
+failure of each failed shard, computed from the records in the store.
+
+States: succeeded (every shard succeeded, or the failed ones are within the request's
+tolerated_failure_percentage), failed (nothing left to run and too many shards failed),
+running (a local `sweep run`/`redrive` process is still working on it) and incomplete (shards
+without a record and no local process working on them: `sweep redrive` dispatches them).
+--json prints the RunStatus document of the API plus local_state, active_pids and
+missing_shards.
+"""
+
+EPILOG = f"""\
+examples:
+  sweep status ride-hailing-demo
+  sweep status ride-hailing-demo --json | jq .failures
+
+{EXIT_STATUS_HELP}
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="show a run's shards (succeeded / failed / missing), coverage and failures",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run_id", metavar="RUN_ID", help="the run's run_id, as submitted")
+    add_store_option(parser)
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = store_root(args)
+    loaded = load_run(root, args.run_id)
+    if loaded is None:
+        where = "" if root.is_dir() else " (the folder does not exist)"
+        print(f"sweep status: no run {args.run_id!r} in store {root}{where}", file=sys.stderr)
+        return EXIT_UNKNOWN_RUN
+    record, status = loaded
+    pids = active_pids(root, record.run_id)
+    if args.json:
+        print(dumps_json(status_json(status, pids)))
+    else:
+        redrive = f"sweep redrive {shlex.quote(record.run_id)}{store_hint(args)}"
+        lines = status_lines(record, status, pids, redrive)
+        failures = failure_lines(status)
+        if failures:
+            lines += ["", *failures]
+        print("\n".join(lines))
+    return exit_status_of(status)
