@@ -60,6 +60,10 @@ def test_unconfigured_bucket_raises_the_old_message(bucket_name: str | None) -> 
     with pytest.raises(StoreNotConfigured):
         store.put("k", b"x")
     with pytest.raises(StoreNotConfigured):
+        store.put_if_absent("k", b"x")
+    with pytest.raises(StoreNotConfigured):
+        store.exists("k")
+    with pytest.raises(StoreNotConfigured):
         list(store.list_keys(""))
     assert store._client is None
 

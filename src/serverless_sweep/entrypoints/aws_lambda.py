@@ -155,7 +155,7 @@ def _dispatch(route: Route, event: object) -> dict[str, Any]:
         return error_response(500, "misconfiguration", str(exc), run_id=route.run_id)
     except StoreError as exc:
         return error_response(
-            500, "internal_error", f"could not read the run: {exc}", run_id=route.run_id
+            500, "internal_error", f"could not read or update the run: {exc}", run_id=route.run_id
         )
 
 

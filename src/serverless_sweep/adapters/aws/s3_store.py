@@ -144,6 +144,7 @@ class S3ObjectStore:
         AlreadyExists could make the parent believe another submission registered the run and
         skip dispatching it; a duplicate dispatch, by contrast, is harmless.
         """
+        self._require_bucket()
         self._check_conditional_writes_supported(key)
         delays = iter(self._conflict_retry_delays)
         while True:
