@@ -142,3 +142,29 @@ def test_store_not_configured_is_a_500(clock):
     response = handler.handle(request())
     assert response["statusCode"] == 500
     assert body_of(response)["error"] == "misconfiguration"
+
+
+class BrokenStore(MemoryObjectStore):
+    def list_keys(self, prefix):
+        from serverless_sweep.handlers.ports import StoreError
+
+        raise StoreError(f"listing {prefix} failed")
+
+
+def test_store_failures_in_status_and_redrive_are_500s_in_the_error_contract(clock):
+    from serverless_sweep.handlers.status import StatusHandler
+
+    store = BrokenStore()
+    handler = ParentHandler(
+        invoker=RecordingInvoker(),
+        store=store,
+        config=ParentConfig(child_function=CHILD, default_model="legacy_hash"),
+        clock=clock,
+    )
+    assert handler.handle(request())["statusCode"] == 202
+    for response in (handler.redrive("r1"), StatusHandler(store, handler.layout).handle("r1")):
+        assert response["statusCode"] == 500
+        body = body_of(response)
+        assert body["error"] == "internal_error" and "listing" in body["message"]
+    unconfigured = StatusHandler(MemoryObjectStore(configured=False), handler.layout).handle("r1")
+    assert body_of(unconfigured)["error"] == "misconfiguration"

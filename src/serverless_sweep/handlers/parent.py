@@ -28,6 +28,7 @@ from serverless_sweep.handlers.ports import (
     Invoker,
     ObjectStore,
     StoreError,
+    StoreNotConfigured,
     SystemClock,
 )
 from serverless_sweep.handlers.responses import (
@@ -178,9 +179,15 @@ class ParentHandler:
                 500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured"
             )
         try:
-            record = find_run(self.store, self.layout, run_id)
+            self.store.check_configured()
+            return self._redrive(run_id)
+        except StoreNotConfigured as exc:
+            return error_response(500, "misconfiguration", str(exc), run_id=run_id)
         except StoreError as exc:
-            return error_response(500, "internal_error", f"could not read the run: {exc}")
+            return error_response(500, "internal_error", f"store failed: {exc}", run_id=run_id)
+
+    def _redrive(self, run_id: str) -> dict[str, Any]:
+        record = find_run(self.store, self.layout, run_id)
         if record is None:
             return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
         states = gather_states(self.store, self.layout, record)

@@ -14,7 +14,7 @@ from typing import Any
 
 from serverless_sweep.contracts import RunStatus, ShardFailure
 from serverless_sweep.core.keys import StorageLayout
-from serverless_sweep.handlers.ports import ObjectStore
+from serverless_sweep.handlers.ports import ObjectStore, StoreError, StoreNotConfigured
 from serverless_sweep.handlers.responses import (
     CONTRACT_VERSION,
     contract_body,
@@ -149,7 +149,14 @@ class StatusHandler:
     layout: StorageLayout
 
     def handle(self, run_id: str) -> dict[str, Any]:
-        record = find_run(self.store, self.layout, run_id)
-        if record is None:
-            return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
-        return proxy_response(200, run_status(self.store, self.layout, record))
+        try:
+            self.store.check_configured()
+            record = find_run(self.store, self.layout, run_id)
+            if record is None:
+                message = f"No run with run_id {run_id!r}"
+                return error_response(404, "not_found", message, run_id=run_id)
+            return proxy_response(200, run_status(self.store, self.layout, record))
+        except StoreNotConfigured as exc:
+            return error_response(500, "misconfiguration", str(exc), run_id=run_id)
+        except StoreError as exc:
+            return error_response(500, "internal_error", f"store failed: {exc}", run_id=run_id)
