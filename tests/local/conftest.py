@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from local_helpers import runtime_env
+
+
+@pytest.fixture(autouse=True)
+def _restore_runtime_env() -> Iterator[None]:
+    """LocalRuntime writes its settings into os.environ; put them back after each test."""
+    with runtime_env():
+        yield
