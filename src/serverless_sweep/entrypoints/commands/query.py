@@ -26,6 +26,7 @@ from serverless_sweep.entrypoints.progress import (
     EXIT_UNKNOWN_RUN,
     EXIT_USAGE,
     add_store_option,
+    closed_pipe_ok,
     load_run,
     store_root,
     write_rows,
@@ -167,5 +168,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if names:
-        write_rows(names, rows, args.format, sys.stdout)
+        with closed_pipe_ok():
+            write_rows(names, rows, args.format, sys.stdout)
     return EXIT_OK

@@ -19,7 +19,9 @@ from serverless_sweep.entrypoints.progress import (
     EXIT_USAGE,
     add_store_option,
     best_lines,
+    closed_pipe_ok,
     dumps_json,
+    emit,
     fetch_best,
     load_run,
     ranked_records,
@@ -120,14 +122,15 @@ def run(args: argparse.Namespace) -> int:
                 "the points computed so far"
             )
         lines += ["", *best_lines(rows, record), "", *score_lines(record.model)]
-        print("\n".join(lines))
+        emit("\n".join(lines))
     else:
         flat = ranked_records(rows, record)
         if args.format == "json":
-            print(dumps_json(flat))
+            emit(dumps_json(flat))
         else:
             names: list[str] = []
             for row in flat:
                 names += [k for k in row if k not in names]
-            write_rows(names, [{n: r.get(n) for n in names} for r in flat], "csv", sys.stdout)
+            with closed_pipe_ok():
+                write_rows(names, [{n: r.get(n) for n in names} for r in flat], "csv", sys.stdout)
     return EXIT_OK

@@ -31,6 +31,7 @@ from serverless_sweep.entrypoints.progress import (
     add_store_option,
     best_lines,
     dumps_json,
+    emit,
     exit_status_of,
     failure_lines,
     fetch_best,
@@ -257,12 +258,15 @@ def _follow(
     body: dict[str, Any] = json.loads(response["body"])
     if 400 <= status_code < 500:
         if args.json:
-            print(dumps_json({"status_code": status_code, "error": body}))
+            emit(dumps_json({"status_code": status_code, "error": body}))
         print_rejection("run", status_code, body)
+        if status_code == 409:
+            again = f"sweep run {shlex.quote(str(args.request))} --run-id NEW_ID"
+            err(f"  hint: `{again}` runs it as a new run")
         return EXIT_USAGE
     if status_code >= 500 and status_code != 502:
         if args.json:
-            print(dumps_json({"status_code": status_code, "error": body}))
+            emit(dumps_json({"status_code": status_code, "error": body}))
         print_rejection("run", status_code, body)
         return EXIT_FAILED
     run_id = str(body["run_id"])
@@ -333,7 +337,7 @@ def wait_and_report(
             "store": str(root),
             "exit_status": code,
         }
-        print(dumps_json(doc))
+        emit(dumps_json(doc))
         return code
     print_summary(args, root, record, status, pids, progress if dispatched else None, best,
                   best_problem)  # fmt: skip
@@ -375,7 +379,7 @@ def print_summary(
     else:
         lines.append("best configurations: no points have results yet")
     lines += ["", *location_lines(root, record), "", *hint_lines(record, opt)]
-    print("\n".join(lines))
+    emit("\n".join(lines))
 
 
 def runtime_workers(args: argparse.Namespace) -> str:

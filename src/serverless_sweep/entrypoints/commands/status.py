@@ -18,6 +18,7 @@ from serverless_sweep.entrypoints.progress import (
     active_pids,
     add_store_option,
     dumps_json,
+    emit,
     exit_status_of,
     failure_lines,
     load_run,
@@ -72,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
     record, status = loaded
     pids = active_pids(root, record.run_id)
     if args.json:
-        print(dumps_json(status_json(status, pids)))
+        emit(dumps_json(status_json(status, pids)))
     else:
         redrive = f"sweep redrive {shlex.quote(record.run_id)}{store_hint(args)}"
         lines = status_lines(record, status, pids, redrive)
         failures = failure_lines(status)
         if failures:
             lines += ["", *failures]
-        print("\n".join(lines))
+        emit("\n".join(lines))
     return exit_status_of(status)
