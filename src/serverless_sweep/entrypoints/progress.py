@@ -56,12 +56,16 @@ EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_UNKNOWN_RUN: Final = 3
 
-EXIT_STATUS_HELP: Final = """\
+EXIT_STATUS_RUN_HELP: Final = """\
 exit status:
   0  the run succeeded (all shards, or failures within tolerated_failure_percentage)
   1  the run failed or is incomplete (failed, missing or pending shards), or a runtime error
-  2  usage error: bad flags, unreadable request file, rejected request (4xx)
+  2  usage error: bad flags, unreadable request file, rejected request (4xx)"""
+EXIT_STATUS_HELP: Final = (
+    EXIT_STATUS_RUN_HELP
+    + """
   3  no run with that run_id in the store"""
+)
 
 MARKER_FOLDER: Final = ".sweep-local/active"
 """Under the store root: one file per process running a run (not a key of the layout)."""
@@ -257,7 +261,8 @@ class ShardProgress:
         if self._bar is None:
             return
         done, failed, pending, points, elapsed = self.snapshot()
-        self._bar.n = done + failed
+        if done + failed > self._bar.n:  # update(), not n=: tqdm's rate estimate needs it
+            self._bar.update(done + failed - self._bar.n)
         self._bar.set_postfix_str(
             f"ok {done}, failed {failed}, pending {pending}, "
             f"{points / elapsed if elapsed > 0 else 0.0:.1f} points/s",
@@ -428,9 +433,10 @@ def failure_lines(status: Mapping[str, Any], limit: int = FAILURES_SHOWN) -> lis
     return lines
 
 
-def location_lines(root: Path, record: RunRecord) -> list[str]:
+def run_folders(record: RunRecord) -> list[tuple[str, str]]:
+    """(dataset, key prefix) of the run's folders in the store."""
     layout = StorageLayout(LOCAL_PREFIX)
-    folders = [
+    return [
         ("shard_metrics", layout.run_prefix(DATASET_SHARD_METRICS, record.run_date,
                                             record.run_id, STATUS_SUCCESS)),
         ("shard_errors", layout.run_prefix(DATASET_SHARD_ERRORS, record.run_date,
@@ -440,8 +446,11 @@ def location_lines(root: Path, record: RunRecord) -> list[str]:
         ("runs", layout.run_prefix(DATASET_RUNS, record.run_date, record.run_id,
                                    STATUS_ACCEPTED)),
     ]  # fmt: skip
+
+
+def location_lines(root: Path, record: RunRecord) -> list[str]:
     lines = [f"results (Hive-partitioned, Athena's layout) under {root}:"]
-    for name, prefix in folders:
+    for name, prefix in run_folders(record):
         lines.append(f"  {name:<15}{prefix}")
     return lines
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from typing import Any
 
@@ -116,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         runtime.invoker.close(wait=False)
         err(
-            f"sweep redrive: interrupted; `sweep status {record.run_id}{store_hint(args)}` "
-            "shows what is still missing"
+            f"sweep redrive: interrupted; `sweep status {shlex.quote(record.run_id)}"
+            f"{store_hint(args)}` shows what is still missing"
         )
         raise
     finally:

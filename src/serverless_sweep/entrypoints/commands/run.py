@@ -23,7 +23,7 @@ from serverless_sweep.core.jsonio import parse_json_text
 from serverless_sweep.entrypoints.progress import (
     BEST_SHOWN,
     EXIT_FAILED,
-    EXIT_STATUS_HELP,
+    EXIT_STATUS_RUN_HELP,
     EXIT_USAGE,
     ShardProgress,
     active_marker,
@@ -41,6 +41,7 @@ from serverless_sweep.entrypoints.progress import (
     positive_float,
     positive_int,
     rate,
+    run_folders,
     score_lines,
     status_json,
     status_lines,
@@ -74,7 +75,7 @@ examples:
   sweep run examples/legacy_hash_load.json --store /tmp/load --no-progress --json
   sweep run req.json --chaos-duplicates 1.0     # every shard delivered twice: idempotency check
 
-{EXIT_STATUS_HELP}
+{EXIT_STATUS_RUN_HELP}
 """
 
 RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
@@ -100,7 +101,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--model",
         choices=MODEL_NAMES,
-        help="use this model instead of the request's `model` (default: the request's, else "
+        help="run this model: replaces the request's `model` (default: the request's, else "
         "$SWEEP_DEFAULT_MODEL, else ride_hailing)",
     )
     add_runtime_options(parser)
@@ -159,6 +160,7 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
 def runtime_settings(args: argparse.Namespace, root: Path) -> LocalSettings:
     return LocalSettings(
         root=root,
+        default_model=getattr(args, "model", None),
         workers=args.workers,
         max_concurrency=args.max_concurrency,
         max_retries=args.max_retries,
@@ -236,10 +238,11 @@ def run(args: argparse.Namespace) -> int:
         return _follow(args, root, runtime, progress, response)
     except KeyboardInterrupt:
         runtime.invoker.close(wait=False)
+        run_arg = shlex.quote(progress.label)
         err(
             "sweep run: interrupted; shards without a record are missing now: "
-            f"`sweep status RUN_ID{store_hint(args)}` lists them and `sweep redrive RUN_ID` "
-            "dispatches them"
+            f"`sweep status {run_arg}{store_hint(args)}` lists them and "
+            f"`sweep redrive {run_arg}{store_hint(args)}` dispatches them"
         )
         raise
     finally:
@@ -335,6 +338,7 @@ def wait_and_report(
             "points_per_second": round(progress.points_per_second, 3) if dispatched else None,
             "best_configurations": best,
             "store": str(root),
+            "folders": {name: str(root / prefix) for name, prefix in run_folders(record)},
             "exit_status": code,
         }
         emit(dumps_json(doc))
