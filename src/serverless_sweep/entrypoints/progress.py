@@ -22,6 +22,7 @@ import io
 import json
 import os
 import shlex
+import shutil
 import sys
 import threading
 import time
@@ -120,6 +121,19 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
+
+
+def sweep_cmd() -> str:
+    """How to call this program again in a suggested command: ``sweep`` when that is what the
+    shell finds, else the path it was started by (``.venv/bin/sweep`` after `make run`)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) != "sweep":
+        return "sweep"  # run as a module or from a test: the installed name is the best guess
+    found = shutil.which("sweep")
+    with contextlib.suppress(OSError):
+        if found is not None and os.path.samefile(found, argv0):
+            return "sweep"
+    return shlex.quote(argv0)
 
 
 def store_hint(args: argparse.Namespace) -> str:
@@ -462,11 +476,12 @@ def hint_lines(record: RunRecord, store_opt: str) -> list[str]:
         f"FROM shard_metrics WHERE run_id = '{literal}' GROUP BY model"
     )
     run_arg = shlex.quote(record.run_id)
+    cmd = sweep_cmd()
     return [
         "query them:",
-        f"  sweep results {run_arg}{store_opt}          # every point ranked by health score",
-        f"  sweep query{store_opt} {shell_quote(sql)}",
-        f"  sweep query{store_opt} --run {run_arg} --file infra/athena/queries/run_profile.sql",
+        f"  {cmd} results {run_arg}{store_opt}          # every point ranked by health score",
+        f"  {cmd} query{store_opt} {shell_quote(sql)}",
+        f"  {cmd} query{store_opt} --run {run_arg} --file infra/athena/queries/run_profile.sql",
     ]
 
 

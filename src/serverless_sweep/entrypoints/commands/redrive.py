@@ -31,6 +31,7 @@ from serverless_sweep.entrypoints.progress import (
     load_run,
     store_hint,
     store_root,
+    sweep_cmd,
 )
 from serverless_sweep.handlers.ports import StoreNotConfigured
 
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         runtime.invoker.close(wait=False)
         err(
-            f"sweep redrive: interrupted; `sweep status {shlex.quote(record.run_id)}"
+            f"sweep redrive: interrupted; `{sweep_cmd()} status {shlex.quote(record.run_id)}"
             f"{store_hint(args)}` shows what is still missing"
         )
         raise

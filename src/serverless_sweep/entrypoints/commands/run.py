@@ -47,6 +47,7 @@ from serverless_sweep.entrypoints.progress import (
     status_lines,
     store_hint,
     store_root,
+    sweep_cmd,
 )
 from serverless_sweep.handlers.ports import StoreNotConfigured
 from serverless_sweep.handlers.runs import RunRecord
@@ -241,8 +242,8 @@ def run(args: argparse.Namespace) -> int:
         run_arg = shlex.quote(progress.label)
         err(
             "sweep run: interrupted; shards without a record are missing now: "
-            f"`sweep status {run_arg}{store_hint(args)}` lists them and "
-            f"`sweep redrive {run_arg}{store_hint(args)}` dispatches them"
+            f"`{sweep_cmd()} status {run_arg}{store_hint(args)}` lists them and "
+            f"`{sweep_cmd()} redrive {run_arg}{store_hint(args)}` dispatches them"
         )
         raise
     finally:
@@ -264,7 +265,7 @@ def _follow(
             emit(dumps_json({"status_code": status_code, "error": body}))
         print_rejection("run", status_code, body)
         if status_code == 409:
-            again = f"sweep run {shlex.quote(str(args.request))} --run-id NEW_ID"
+            again = f"{sweep_cmd()} run {shlex.quote(str(args.request))} --run-id NEW_ID"
             err(f"  hint: `{again}` runs it as a new run")
         return EXIT_USAGE
     if status_code >= 500 and status_code != 502:
@@ -365,7 +366,7 @@ def print_summary(
             f"wall time  {progress.elapsed_s:.1f} s ({progress.points_per_second:.1f} points/s "
             f"with {runtime_workers(args)})"
         )
-    redrive = f"sweep redrive {shlex.quote(record.run_id)}{opt}"
+    redrive = f"{sweep_cmd()} redrive {shlex.quote(record.run_id)}{opt}"
     lines = ["", *status_lines(record, status, pids, redrive, extra)]
     failures = failure_lines(status)
     if failures:
@@ -374,7 +375,7 @@ def print_summary(
     if best:
         lines.append(
             f"best configurations by health score (top {len(best)} of {status['points_done']} "
-            f"points; `sweep results {record.run_id}{opt}` ranks them all):"
+            f"points; `{sweep_cmd()} results {shlex.quote(record.run_id)}{opt}` ranks them all):"
         )
         lines += ["  " + line for line in best_lines(best, record)]
         lines += ["  " + line for line in score_lines(record.model)]

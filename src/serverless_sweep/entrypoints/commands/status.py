@@ -26,6 +26,7 @@ from serverless_sweep.entrypoints.progress import (
     status_lines,
     store_hint,
     store_root,
+    sweep_cmd,
 )
 
 DESCRIPTION = """\
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit(dumps_json(status_json(status, pids)))
     else:
-        redrive = f"sweep redrive {shlex.quote(record.run_id)}{store_hint(args)}"
+        redrive = f"{sweep_cmd()} redrive {shlex.quote(record.run_id)}{store_hint(args)}"
         lines = status_lines(record, status, pids, redrive)
         failures = failure_lines(status)
         if failures:
