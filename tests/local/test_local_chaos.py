@@ -27,8 +27,11 @@ def test_every_shard_delivered_twice_still_lands_once(tmp_path: Path) -> None:
 
     assert calm.code == storm.code == 0, storm.err
     assert storm.json()["status"]["succeeded_shards"] == 4
-    for kind in ("shard_metrics/*/*/status=success/*.parquet",
-                 "shard_outcomes/*/*/status=success/*.json"):  # fmt: skip
+    kinds = (
+        "shard_metrics/*/*/status=success/*.parquet",
+        "shard_outcomes/*/*/status=success/*.json",
+    )
+    for kind in kinds:
         found = matching(chaotic, f"dataset={kind}")
         assert [Path(p).name.split(".")[0] for p in found] == [f"part-{i}" for i in range(4)]
     assert matching(chaotic, "dataset=shard_errors/**/*") == []

@@ -58,8 +58,8 @@ def test_status_of_a_failed_run(tmp_path: Path) -> None:
 
 def test_status_of_a_succeeded_run_exits_0(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    assert sweep("run", write_request(tmp_path, legacy_request("st-ok")), "--store", store,
-                 *RUN_FLAGS).code == 0  # fmt: skip
+    request = write_request(tmp_path, legacy_request("st-ok"))
+    assert sweep("run", request, "--store", store, *RUN_FLAGS).code == 0
 
     result = sweep("status", "st-ok", "--store", store)
 
@@ -163,8 +163,8 @@ def test_redrive_runs_missing_shards_to_completion(tmp_path: Path) -> None:
 
 def test_redrive_of_a_succeeded_run_changes_nothing(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    assert sweep("run", write_request(tmp_path, legacy_request("rd-ok")), "--store", store,
-                 *RUN_FLAGS).code == 0  # fmt: skip
+    request = write_request(tmp_path, legacy_request("rd-ok"))
+    assert sweep("run", request, "--store", store, *RUN_FLAGS).code == 0
     before = files(store)
 
     result = sweep("redrive", "rd-ok", "--store", store, *RUN_FLAGS)

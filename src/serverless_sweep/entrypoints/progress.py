@@ -57,16 +57,14 @@ EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_UNKNOWN_RUN: Final = 3
 
-EXIT_STATUS_RUN_HELP: Final = """\
-exit status:
-  0  the run succeeded (all shards, or failures within tolerated_failure_percentage)
-  1  the run failed or is incomplete (failed, missing or pending shards), or a runtime error
-  2  usage error: bad flags, unreadable request file, rejected request (4xx)"""
-EXIT_STATUS_HELP: Final = (
-    EXIT_STATUS_RUN_HELP
-    + """
-  3  no run with that run_id in the store"""
+_EXIT_LINES: Final = (
+    "  0  the run succeeded (all shards, or failures within tolerated_failure_percentage)",
+    "  1  the run failed or is incomplete (failed, missing or pending shards), or a runtime error",
+    "  2  usage error: bad flags, unreadable request file, rejected request (4xx)",
+    "  3  no run with that run_id in the store",
 )
+EXIT_STATUS_RUN_HELP: Final = "exit status:\n" + "\n".join(_EXIT_LINES[:3])  # never 3
+EXIT_STATUS_HELP: Final = "exit status:\n" + "\n".join(_EXIT_LINES)
 
 MARKER_FOLDER: Final = ".sweep-local/active"
 """Under the store root: one file per process running a run (not a key of the layout)."""
@@ -450,16 +448,16 @@ def failure_lines(status: Mapping[str, Any], limit: int = FAILURES_SHOWN) -> lis
 def run_folders(record: RunRecord) -> list[tuple[str, str]]:
     """(dataset, key prefix) of the run's folders in the store."""
     layout = StorageLayout(LOCAL_PREFIX)
+    folders = [
+        (DATASET_SHARD_METRICS, STATUS_SUCCESS),
+        (DATASET_SHARD_ERRORS, STATUS_FAILURE),
+        (DATASET_SHARD_OUTCOMES, None),  # both statuses
+        (DATASET_RUNS, STATUS_ACCEPTED),
+    ]
     return [
-        ("shard_metrics", layout.run_prefix(DATASET_SHARD_METRICS, record.run_date,
-                                            record.run_id, STATUS_SUCCESS)),
-        ("shard_errors", layout.run_prefix(DATASET_SHARD_ERRORS, record.run_date,
-                                           record.run_id, STATUS_FAILURE)),
-        ("shard_outcomes", layout.run_prefix(DATASET_SHARD_OUTCOMES, record.run_date,
-                                             record.run_id)),
-        ("runs", layout.run_prefix(DATASET_RUNS, record.run_date, record.run_id,
-                                   STATUS_ACCEPTED)),
-    ]  # fmt: skip
+        (dataset, layout.run_prefix(dataset, record.run_date, record.run_id, status))
+        for dataset, status in folders
+    ]
 
 
 def location_lines(root: Path, record: RunRecord) -> list[str]:

@@ -152,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             return _fail(str(exc))
     if not root.is_dir():
-        print(f"sweep query: note: store {root} does not exist; every view is empty",
-              file=sys.stderr)  # fmt: skip
+        note = f"sweep query: note: store {root} is not a folder (yet); every view is empty"
+        print(note, file=sys.stderr)
     try:
         con = open_duckdb(root)
     except AnalyticsUnavailable as exc:

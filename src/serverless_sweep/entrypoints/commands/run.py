@@ -344,8 +344,8 @@ def wait_and_report(
         }
         emit(dumps_json(doc))
         return code
-    print_summary(args, root, record, status, pids, progress if dispatched else None, best,
-                  best_problem)  # fmt: skip
+    shown = progress if dispatched else None
+    print_summary(args, root, record, status, pids, shown, best, best_problem)
     return code
 
 
