@@ -86,7 +86,8 @@ def main() -> None:
         run, model_s = runtime_seconds(request, args.workers, Path(tmp))
 
     efficiency = bare / (run * args.workers)
-    print(f"sweep {args.request.name}: {points} points, {args.workers} workers")
+    workers = f"{args.workers} worker{'s' if args.workers != 1 else ''}"
+    print(f"sweep {args.request.name}: {points} points, {workers}")
     print(f"  bare loop, 1 core     {bare:7.2f} s  ({points / bare:.2f} points/s)")
     print(f"  local runtime         {run:7.2f} s  ({points / run:.2f} points/s, end to end)")
     print(f"  model time in workers {model_s:7.2f} s  ({model_s / bare:.2f}x the bare loop)")
