@@ -93,6 +93,9 @@ def main() -> None:
     print(f"  model time in workers {model_s:7.2f} s  ({model_s / bare:.2f}x the bare loop)")
     print(f"  speed-up              {bare / run:7.2f}x")
     print(f"  parallel efficiency   {efficiency:7.2f}  (bare / (runtime x workers))")
+    busy = model_s / (run * args.workers)
+    print(f"  workers busy in model {busy:7.2f}  (model time / (runtime x workers); the rest is")
+    print("                                 start-up, Parquet, dispatch and idle tails)")
 
 
 if __name__ == "__main__":
