@@ -36,7 +36,6 @@ opened, never at module import, so the Lambda package does not need it.
 from __future__ import annotations
 
 import math
-import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,9 +70,11 @@ __all__ = [
     "fetch_dicts",
     "health_score_sql",
     "health_scores",
+    "health_terms",
     "open_duckdb",
     "render_query",
     "sql_string",
+    "template_placeholders",
     "view_columns",
 ]
 
@@ -316,8 +317,6 @@ def fetch_dicts(
 
 # -- query templates ----------------------------------------------------------------------------
 
-_NUMBER_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-
 
 def render_query(
     template: str,
@@ -327,10 +326,11 @@ def render_query(
 ) -> str:
     """Fill the ``${name}`` placeholders of a query template (infra/athena/queries/README.md).
 
-    Strings are escaped for a single-quoted SQL literal (the templates put them inside quotes);
-    numbers must look like numbers (they are pasted bare). ``run_id`` is the id as submitted for
-    DuckDB and its percent-encoded storage form for Athena, whose ``run_id`` partition holds the
-    folder text. A placeholder without a value raises `KeyError` naming it; ``$$`` is a dollar.
+    Every value is pasted as text: strings with single quotes doubled (the templates put
+    string placeholders inside quotes), ints and floats as Python writes them. ``run_id`` is the
+    id as submitted for DuckDB and its percent-encoded storage form for Athena, whose ``run_id``
+    partition holds the folder text. A placeholder without a value raises `KeyError` naming it;
+    ``$$`` is a dollar.
     """
     rendered: dict[str, str] = {}
     for name, value in values.items():
