@@ -63,9 +63,10 @@ from urllib.parse import parse_qsl, unquote
 from jsonschema import Draft4Validator
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URLPath
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from serverless_sweep.contracts import (
@@ -343,7 +344,10 @@ class ApiGateway:
             response = await self.handle(request, request_id)
         except Exception as exc:  # a bug here must still answer in the documented JSON shape
             logger.exception("%s %s: the local API failed", request.method, request.url.path)
-            problem = f"The local API failed: {type(exc).__name__}: {_clip(str(exc), 300)}"
+            problem = (
+                f"Internal error in the local API (request id {request_id}): "
+                f"{type(exc).__name__}: {_clip(str(exc), 300)}"
+            )
             response = to_response(error_response(500, "internal_error", problem), request_id)
         await response(scope, receive, send)
 
@@ -422,10 +426,16 @@ class ApiGateway:
             logger.error(
                 "%s %s: malformed Lambda proxy response: %s", request.method, raw_path, exc
             )
-            problem = f"The integration returned a malformed Lambda proxy response: {exc}"
+            problem = (
+                f"Internal error (request id {request_id}): the integration returned a "
+                f"malformed Lambda proxy response: {exc}"
+            )
         except Exception as exc:
             logger.exception("%s %s: the integration raised", request.method, raw_path)
-            problem = f"The integration failed: {type(exc).__name__}: {_clip(str(exc), 300)}"
+            problem = (
+                f"Internal error (request id {request_id}): the integration raised "
+                f"{type(exc).__name__}: {_clip(str(exc), 300)}"
+            )
         return to_response(error_response(500, "internal_error", problem), request_id)
 
 
@@ -513,6 +523,27 @@ def default_resources(runtime: LocalRuntime) -> list[Resource]:
     ]
 
 
+class GatewayRoute(BaseRoute):
+    """Hands every HTTP request to the gateway.
+
+    A Starlette `Route("/{path:path}")` would not do: its pattern is matched against the decoded
+    path with `.`, which does not match a newline, so `/schemas/%0A/x` would get Starlette's
+    plain-text 404 instead of the gateway's JSON one.
+    """
+
+    def __init__(self, gateway: ApiGateway) -> None:
+        self.gateway = gateway
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL if scope["type"] == "http" else Match.NONE), {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.gateway(scope, receive, send)
+
+
 def create_app(runtime: LocalRuntime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Starlette:
     """The local API as an ASGI app over `runtime`'s parent and status handlers.
 
@@ -520,9 +551,9 @@ def create_app(runtime: LocalRuntime, *, max_body_bytes: int = DEFAULT_MAX_BODY_
     starts nor closes the runtime. `app.state.gateway` is the `ApiGateway` (routing table).
     """
     gateway = ApiGateway(default_resources(runtime), max_body_bytes=max_body_bytes)
-    # One catch-all ASGI route (no method list): routing and 404/405 are the gateway's, so that
-    # they answer in JSON and route on the raw path (see the module docstring).
-    app = Starlette(routes=[Route("/{path:path}", gateway)])
+    # One catch-all route: routing and 404/405 are the gateway's, so that they answer in JSON
+    # and route on the raw path (see the module docstring).
+    app = Starlette(routes=[GatewayRoute(gateway)])
     app.state.gateway = gateway
     app.state.runtime = runtime
     return app
