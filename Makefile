@@ -45,6 +45,7 @@ lint: $(STAMP)  ## ruff and mypy
 bench: $(STAMP)  ## print the benchmark figures
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_dispatch.py
+	$(BIN)/python bench/bench_parallel.py
 
 clean:  ## remove the venv and local run data
 	rm -rf $(VENV) sweep-data .pytest_cache .mypy_cache .ruff_cache

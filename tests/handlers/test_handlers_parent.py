@@ -168,3 +168,20 @@ def test_store_failures_in_status_and_redrive_are_500s_in_the_error_contract(clo
         assert body["error"] == "internal_error" and "listing" in body["message"]
     unconfigured = StatusHandler(MemoryObjectStore(configured=False), handler.layout).handle("r1")
     assert body_of(unconfigured)["error"] == "misconfiguration"
+
+
+def test_payload_text_is_exactly_the_canonical_json_of_the_payload(parent, invoker):
+    odd = request(
+        run_id="r{1}\u00e9",
+        dimensions={"b{": [{"x}": [1.5, None, "}{"]}], "a": [-0.0, 10**30, "\u2028"]},
+        seed=-3,
+        failure_injection_shards=[5],
+    )
+    assert parent.handle(odd)["statusCode"] == 202
+    for call in invoker.calls:
+        payload = json.loads(call.payload)
+        assert call.payload.decode() == json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        assert payload["dimensions"] == {
+            "a": [-0.0, 10**30, "\u2028"],
+            "b{": [{"x}": [1.5, None, "}{"]}],
+        }

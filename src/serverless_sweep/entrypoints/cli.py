@@ -6,7 +6,9 @@ Subcommands are registered from small modules so that each stays readable on its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,9 +24,9 @@ folder with the cloud's Hive layout for results, and DuckDB in place of Athena.
 
 Typical session:
   sweep run examples/ride_hailing_sweep.json     # run a sweep, with a progress bar and summary
-  sweep status pricing-demo                      # succeeded / failed / pending shards
-  sweep redrive pricing-demo                     # re-run only failed or missing shards
-  sweep results pricing-demo                     # best configurations by health score
+  sweep status ride-hailing-demo                      # succeeded / failed / pending shards
+  sweep redrive ride-hailing-demo                     # re-run only failed or missing shards
+  sweep results ride-hailing-demo                     # best configurations by health score
   sweep query "SELECT count(*) FROM shard_metrics"
   sweep serve                                    # local API (API Gateway emulator) on 127.0.0.1
 """
@@ -60,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `sweep query ... | head`: the reader left; that is not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - swallow the final flush
+        return 0
 
 
 if __name__ == "__main__":
