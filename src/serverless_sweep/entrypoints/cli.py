@@ -23,12 +23,13 @@ Lambda: the same parent and child handlers, worker processes for the async fan-o
 folder with the cloud's Hive layout for results, and DuckDB in place of Athena.
 
 Typical session:
-  sweep run examples/ride_hailing_sweep.json     # run a sweep, with a progress bar and summary
-  sweep status ride-hailing-demo                      # succeeded / failed / pending shards
-  sweep redrive ride-hailing-demo                     # re-run only failed or missing shards
-  sweep results ride-hailing-demo                     # best configurations by health score
+  sweep run examples/ride_hailing_sweep.json   # run a sweep, with a progress bar and summary
+  sweep status ride-hailing-demo               # succeeded / failed / missing shards
+  sweep redrive ride-hailing-demo              # re-run only failed or missing shards
+  sweep results ride-hailing-demo              # best configurations by health score
   sweep query "SELECT count(*) FROM shard_metrics"
-  sweep serve                                    # local API (API Gateway emulator) on 127.0.0.1
+  sweep serve                                  # local API (API Gateway emulator) on 127.0.0.1
+  sweep replay ../shared/replay                # parity with the old runtime's recorded cases
 """
 
 
