@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -200,6 +201,7 @@ class ServeProcess:
     url: str = ""
     log: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
+    reader: threading.Thread | None = None
 
     def __enter__(self) -> ServeProcess:
         argv = [
@@ -243,7 +245,7 @@ class ServeProcess:
                 if match and not found:
                     found.append(match.group(1))
 
-        reader = threading.Thread(target=read, daemon=True)
+        self.reader = reader = threading.Thread(target=read, daemon=True)
         reader.start()
         deadline = time.monotonic() + timeout
         while not found:
@@ -254,17 +256,22 @@ class ServeProcess:
         _wait_listening(url, deadline)
         return url
 
-    def stop(self) -> int | None:
-        """SIGTERM, then SIGKILL if it does not exit within 20 s; the exit status."""
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        """Send `sig`, then SIGKILL if it does not exit within 30 s; the exit status.
+
+        Once it returns, `log` holds the whole output.
+        """
         if self.process is None:
             return None
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(sig)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if self.reader is not None:
+            self.reader.join(timeout=10)
         return self.process.returncode
 
     def __exit__(self, *exc: object) -> None:

@@ -45,6 +45,11 @@ never derived from this code. `GET /schemas/{version}/{name}` serves the publish
 under the dotted names the document enumerates (`models.ride_hailing.parameters`); any other name,
 including the `/`-separated form, is a 404 `not_found`.
 
+Not emulated, on purpose: the deployed methods require SigV4 (AWS_IAM) and a resource policy, the
+stage throttles (429), and Lambda's 6 MB synchronous payload limit applies behind the gateway's
+10 MB one. The local API has no authentication, which is why `sweep serve` binds 127.0.0.1. The
+two document routes are local only: infra/terraform deploys the three /sweep-run routes.
+
 The app does not own the runtime: whoever created the `LocalRuntime` closes it.
 """
 
