@@ -175,6 +175,29 @@ def test_run_ids_travel_percent_encoded_and_arrive_decoded(api: Api) -> None:
     assert response.status_code == 404 and body["error"] == "not_found"
 
 
+@pytest.mark.xfail(
+    reason="local store bug: core/keys.py leaves '.' and '-' unescaped, so run_id '.tmp-run' "
+    "gives key run_index/.tmp-run.json, which LocalObjectStore refuses (ValueError: reserved "
+    "temp prefix '.tmp-'); submit, status and redrive of such a run answer 500",
+    strict=False,
+)
+def test_a_run_id_that_looks_like_a_store_temp_file_works(api: Api) -> None:
+    code, body = api.submit(legacy_request(".tmp-run"))
+    assert code == 202, body
+    assert api.wait_finished(".tmp-run")["state"] == "succeeded"
+
+
+@pytest.mark.xfail(
+    reason="contract gap: SweepRequest has no maxLength for run_id, but the encoded id must fit "
+    "a file name (255 bytes) locally and an S3 key (1024 bytes) in the cloud; a 300-character "
+    "run_id is accepted by validation and then fails with 500 internal_error",
+    strict=False,
+)
+def test_a_long_run_id_is_accepted_or_refused_but_never_a_server_error(api: Api) -> None:
+    code, body = api.submit(legacy_request("r" * 300))
+    assert code in (202, 400), body
+
+
 def test_unknown_run_is_404(api: Api) -> None:
     code, body = api.status("no-such-run")
     assert code == 404
@@ -209,6 +232,12 @@ def test_unknown_run_is_404(api: Api) -> None:
             b'{"run_id": "r", "dimensions": {"a": [NaN]}, "shard_count": 1}',
             {"Content-Type": "application/json"},
             "Invalid request body: not JSON: NaN is not a JSON number",
+        ),
+        (
+            # Draft-04 (the gateway model) has no integer 7.0; 2020-12 (the document) has.
+            b'{"run_id": "r", "dimensions": {"a": [1]}, "shard_count": 1, "seed": 7.0}',
+            {"Content-Type": "application/json"},
+            "Invalid request body: 7.0 is not of type 'integer' (at /seed)",
         ),
         (b'{"run_id": "\xff"}', {"Content-Type": "application/json"}, "Invalid request body: the"),
     ],
