@@ -93,8 +93,14 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "STAGE",
     "ApiGateway",
+    "GatewayRoute",
     "Integration",
+    "Method",
+    "Resource",
+    "build_event",
     "create_app",
+    "ingress_error",
+    "to_response",
 ]
 
 logger = logging.getLogger(__name__)
@@ -445,8 +451,8 @@ class ApiGateway:
 
 
 def _raw_path(request: Request) -> str:
-    """The request path as sent (percent-encoded). Falls back to re-encoding the decoded path
-    for servers that do not provide `raw_path` (then `%2F` cannot be told from `/`)."""
+    """The request path as sent (percent-encoded). Servers that do not provide `raw_path` get
+    the decoded path instead, where a `%2F` inside a run_id can no longer be told from `/`."""
     raw = request.scope.get("raw_path")
     if isinstance(raw, bytes) and raw:
         return raw.decode("latin-1").split("?", 1)[0]
