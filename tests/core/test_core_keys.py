@@ -35,7 +35,8 @@ attempt_ids = st.text(alphabet="abcXYZ019_-", min_size=1, max_size=12)
         ("", "~"),
         (".", "%2E"),
         ("..", "%2E%2E"),
-        ("...", "..."),
+        ("...", "%2E.."),
+        (".tmp-x", "%2Etmp-x"),
         ("a.b", "a.b"),
         ("%2E", "%252E"),
     ],
@@ -217,3 +218,31 @@ def test_parse_key_reads_back_every_key(
 )
 def test_parse_key_ignores_foreign_and_malformed_keys(key: str) -> None:
     assert StorageLayout("p").parse_key(key) is None
+
+
+def test_long_run_ids_are_shortened_with_a_digest_and_never_collide() -> None:
+    from serverless_sweep.core.keys import MAX_ENCODED_RUN_ID, is_shortened_run_id
+
+    long_ids = ["x" * 500, "x" * 499 + "y", "\u6771" * 100, "a/" * 150]
+    encoded = [encode_run_id(r) for r in long_ids]
+    assert len(set(encoded)) == len(long_ids)
+    for run_id, enc in zip(long_ids, encoded, strict=True):
+        assert len(enc) <= MAX_ENCODED_RUN_ID
+        assert is_shortened_run_id(enc) and "/" not in enc and "=" not in enc
+        assert enc == encode_run_id(run_id)  # stable
+        with pytest.raises(ValueError, match="shortened"):
+            decode_run_id(enc)
+    # ids up to the limit stay whole and decodable
+    whole = "y" * MAX_ENCODED_RUN_ID
+    assert encode_run_id(whole) == whole and not is_shortened_run_id(whole)
+    # a cut never splits a %XX escape
+    assert all("%" not in enc.split("~")[0][-2:] for enc in encoded)
+
+
+def test_parse_key_reads_shortened_run_ids_back_as_their_folder_text() -> None:
+    layout = StorageLayout("p")
+    run_id = "r" * 300
+    key = layout.success_outcome_key("2026-11-27", run_id, 3)
+    parsed = layout.parse_key(key)
+    assert parsed is not None and parsed.shard_id == 3
+    assert parsed.run_id == encode_run_id(run_id)

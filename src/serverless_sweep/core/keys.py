@@ -17,7 +17,12 @@ and writes every other byte of the UTF-8 encoding as ``%XX`` (uppercase hex), so
 never contains ``/`` or ``=``. The mapping is a bijection onto its canonical outputs:
 
 * ``"."`` and ``".."`` are written ``%2E`` and ``%2E%2E`` (bare they are path navigation on a
-  file system and in many S3 tools); any other dot stays a dot;
+  file system and in many S3 tools), and a leading dot is always ``%2E`` (no hidden files, and
+  the local store's ``.tmp-`` prefix stays reserved); any other dot stays a dot;
+* an encoding longer than `MAX_ENCODED_RUN_ID` (200) characters is shortened to its head, ``~``
+  and a 32-hex-digit SHA-256 of the whole id (`is_shortened_run_id`): path segments are capped
+  at 255 bytes, yet the old runtime accepted ids of any length. Such a segment cannot be
+  decoded; the run manifest keeps the full id;
 * the empty string (the parent never accepts it, but a hand-made shard payload could carry it)
   is written ``~``: a bare ``~`` is never the encoding of a non-empty id (``~`` itself is
   written ``%7E``), so the result stays non-empty and unambiguous;
@@ -49,6 +54,7 @@ is stored under ``run_id=surge%2Fberlin%3Dv2``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -67,6 +73,7 @@ __all__ = [
     "decode_run_id",
     "encode_run_id",
     "format_run_date",
+    "is_shortened_run_id",
 ]
 
 DATASET_SHARD_METRICS: Final = "shard_metrics"
@@ -79,6 +86,10 @@ STATUS_ACCEPTED: Final = "accepted"
 RUN_INDEX_FOLDER: Final = "run_index"
 
 EMPTY_RUN_ID: Final = "~"
+SHORTENED_MARK: Final = "~"
+#: Longest encoded run id kept whole: "run_id=" + 200 stays well inside a 255-byte path segment.
+MAX_ENCODED_RUN_ID: Final = 200
+_DIGEST_CHARS: Final = 32
 _SAFE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 _ESCAPED_DOTS: Final = {".": "%2E", "..": "%2E%2E"}
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -106,13 +117,50 @@ def encode_run_id(run_id: str) -> str:
     if run_id in _ESCAPED_DOTS:
         return _ESCAPED_DOTS[run_id]
     data = run_id.encode("utf-8", "surrogatepass")
-    return "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in data)
+    encoded = "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in data)
+    if encoded.startswith("."):
+        # A leading dot would make a hidden file of the run index entry, and `.tmp-...` is the
+        # local store's reserved temp prefix.
+        encoded = "%2E" + encoded[1:]
+    if len(encoded) <= MAX_ENCODED_RUN_ID:
+        return encoded
+    return _shortened(encoded, data)
+
+
+def _shortened(encoded: str, data: bytes) -> str:
+    """A long id's segment: its readable head, `~`, and a digest of the whole id.
+
+    File systems cap a path segment at 255 bytes and S3 a key at 1024, while the old runtime
+    accepted run ids of any length. `~` never appears in a full encoding (it is written `%7E`),
+    so a shortened segment can never be mistaken for, or collide with, a full one.
+    """
+    digest = hashlib.sha256(data).hexdigest()[:_DIGEST_CHARS]
+    head = encoded[: MAX_ENCODED_RUN_ID - 1 - _DIGEST_CHARS]
+    escape = head.rfind("%", len(head) - 2)
+    if escape != -1:
+        head = head[:escape]  # never cut an escape in half
+    return f"{head}{SHORTENED_MARK}{digest}"
+
+
+def is_shortened_run_id(encoded: str) -> bool:
+    """Whether a key segment is the shortened form of a long run id (not decodable)."""
+    head, mark, digest = encoded.rpartition(SHORTENED_MARK)
+    return (
+        bool(mark)
+        and bool(head)
+        and len(digest) == _DIGEST_CHARS
+        and all(c in "0123456789abcdef" for c in digest)
+    )
 
 
 def decode_run_id(encoded: str) -> str:
     """Inverse of `encode_run_id`; `ValueError` on anything it would not have produced."""
     if encoded == EMPTY_RUN_ID:
         return ""
+    if is_shortened_run_id(encoded):
+        raise ValueError(
+            f"{encoded!r} is a shortened long run id: the full id is in the run's manifest"
+        )
     out = bytearray()
     i = 0
     while i < len(encoded):
@@ -279,7 +327,8 @@ class StorageLayout:
         filename = parts[4]
         try:
             format_run_date(run_date)
-            run_id = decode_run_id(encoded)
+            # A shortened long id cannot be decoded: the folder text stands in for it.
+            run_id = encoded if is_shortened_run_id(encoded) else decode_run_id(encoded)
         except ValueError:
             return None
         if dataset == DATASET_RUNS:
