@@ -205,6 +205,10 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
                 ),
                 "parameters": [copy.deepcopy(RUN_ID_PARAMETER)],
                 "responses": {
+                    "200": _response(
+                        "Nothing to redrive: every shard already succeeded (shards_dispatched 0).",
+                        _ref("AcceptedResponse"),
+                    ),
                     "202": _response(
                         "The failed or missing shards were dispatched again.",
                         _ref("AcceptedResponse"),

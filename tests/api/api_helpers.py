@@ -122,31 +122,6 @@ class OpenApiResponses:
         return document
 
 
-def is_known_redrive_gap(
-    responses: OpenApiResponses, method: str, route: str, status: int, body: bytes
-) -> bool:
-    """The known contract gap of schemathesis-baseline.json, recognized precisely.
-
-    A redrive of a run whose shards all succeeded answers 200 with an AcceptedResponse that
-    dispatched nothing, while the document lists no 200 for redriveRun. Once the document lists
-    200 this is never true again, so the tests stop tolerating anything by themselves.
-    """
-    if (method.upper(), route, status) != ("POST", REDRIVE_ROUTE, 200):
-        return False
-    if 200 in responses.documented(route, method):
-        return False
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return False
-    return bool(
-        responses.component("AcceptedResponse").is_valid(document)
-        and document.get("status") == "redrive_submitted"
-        and document.get("shards_dispatched") == 0
-        and document.get("dispatches") == []
-    )
-
-
 def _escape(segment: str) -> str:
     return segment.replace("~", "~0").replace("/", "~1")
 

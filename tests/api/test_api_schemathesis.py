@@ -16,9 +16,8 @@ The runtime runs children inline (synchronously, inside the request) with the le
 so a POST that answered 202 has finished its run, and the linked calls see a complete run.
 
 All built-in checks run, with one exception, explained where it is configured:
-positive_data_acceptance is off for POST /sweep-run. One known contract gap is tolerated, and
-only in its exact form (see schemathesis-baseline.json and `is_known_redrive_gap`); every time
-it shows, a 'known contract gap' warning says so.
+positive_data_acceptance is off for POST /sweep-run. Known contract gaps would be listed in
+schemathesis-baseline.json (shared with the CLI run); it is empty.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +34,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-from api_helpers import BASELINE, OpenApiResponses, is_known_redrive_gap, runtime_env
+from api_helpers import BASELINE, OpenApiResponses, runtime_env
 from hypothesis import HealthCheck
 from schemathesis.baseline import Baseline
 from schemathesis.core.failures import Failure, FailureGroup
@@ -202,16 +200,11 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
             print(harness.recorder.summary())
 
 
-# -- validation with the known gap ---------------------------------------------------------------
+# -- validation ----------------------------------------------------------------------------------
 
 
-def _in_baseline(failure: Failure) -> bool:
-    checks: tuple[str, ...] = getattr(failure, "checks", ())
-    return any(KNOWN.match(failure, check) is not None for check in checks)
-
-
-def check_against_document(case: schemathesis.Case[Any], response: schemathesis.Response) -> bool:
-    """Our own check of one response, independent of schemathesis; True for the known gap.
+def check_against_document(case: schemathesis.Case[Any], response: schemathesis.Response) -> None:
+    """Our own check of one response, independent of schemathesis.
 
     A declared method: the status must be documented, the body JSON and valid against the
     schema of that status. An undeclared one (schemathesis probes them): a JSON 405 with an
@@ -224,30 +217,23 @@ def check_against_document(case: schemathesis.Case[Any], response: schemathesis.
     if method.lower() not in RESPONSES.document["paths"][route]:
         assert response.status_code == 405, (method, route, response.status_code)
         assert RESPONSES.component("ErrorResponse").is_valid(json.loads(response.content))
-        return False
-    if is_known_redrive_gap(RESPONSES, method, route, response.status_code, response.content):
-        return True
+        return
     RESPONSES.check(route, method, response.status_code, content_type, response.content)
-    return False
 
 
 def validate(case: schemathesis.Case[Any], response: schemathesis.Response, **kwargs: Any) -> None:
-    """Schemathesis' checks and ours; only the known gap is tolerated, in its exact form."""
-    known_gap = check_against_document(case, response)
+    """Schemathesis' checks and ours; a failure is tolerated only if the baseline lists it."""
+    check_against_document(case, response)
     try:
         case.validate_response(response, **kwargs)
     except FailureGroup as group:
-        if not (known_gap and all(_in_baseline(f) for f in group.exceptions)):
+        if not all(_in_baseline(f) for f in group.exceptions):
             raise
-    if known_gap:
-        # A plain UserWarning: pytest-xdist must unpickle the category in the controller,
-        # which cannot import a class defined in this test module.
-        warnings.warn(
-            f"known contract gap: {case.method} {case.operation.path} answered "
-            f"{response.status_code}, not in the document (see schemathesis-baseline.json)",
-            UserWarning,
-            stacklevel=2,
-        )
+
+
+def _in_baseline(failure: Failure) -> bool:
+    checks: tuple[str, ...] = getattr(failure, "checks", ())
+    return any(KNOWN.match(failure, check) is not None for check in checks)
 
 
 # -- the tests ------------------------------------------------------------------------------------
