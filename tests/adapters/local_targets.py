@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import uuid
 from pathlib import Path
@@ -43,6 +44,7 @@ def record(event: dict[str, Any], context: Any) -> str:
         ended=time.time(),
         remaining_before=remaining_before,
         remaining_after=remaining_after,
+        sigint_ignored=signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
     )
     return "the return value is discarded"
 

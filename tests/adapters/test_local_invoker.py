@@ -443,3 +443,13 @@ def test_lambda_context_counts_down() -> None:
     assert context.invoked_function_arn == "arn:aws:lambda:local:000000000000:function:child"
     assert context.function_version == "$LATEST"
     assert LocalLambdaContext("c", "r").get_remaining_time_in_millis() > 899_000
+
+
+def test_workers_ignore_ctrl_c_meant_for_the_parent(
+    invoker: LocalAsyncInvoker, out_dir: Path
+) -> None:
+    """A terminal's SIGINT reaches the whole process group; workers must leave it to the parent."""
+    invoker.invoke_async("record", payload(out_dir, tag="sigint"))
+    assert invoker.wait(timeout=60)
+    [rec] = records(out_dir)
+    assert rec["pid"] != os.getpid() and rec["sigint_ignored"] is True

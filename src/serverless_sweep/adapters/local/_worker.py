@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import traceback
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ class AttemptResult:
     error_type: str | None = None
     error_message: str | None = None
     error_traceback: str | None = None
+
+
+def ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C belongs to the parent process.
+
+    A terminal sends SIGINT to the whole process group; workers that took it would die with
+    KeyboardInterrupt tracebacks mid-shard. The parent decides whether to drain or drop work.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_attempt(

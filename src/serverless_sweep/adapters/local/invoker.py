@@ -44,7 +44,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from types import TracebackType
 
-from serverless_sweep.adapters.local._worker import AttemptResult, run_attempt
+from serverless_sweep.adapters.local._worker import AttemptResult, ignore_interrupts, run_attempt
 from serverless_sweep.adapters.local.lambda_context import DEFAULT_TIMEOUT_S
 from serverless_sweep.adapters.local.registry import (
     FunctionNotFound,
@@ -539,7 +539,9 @@ class LocalAsyncInvoker(_InvokerBase):
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.max_concurrency, mp_context=self._mp_context
+                max_workers=self.max_concurrency,
+                mp_context=self._mp_context,
+                initializer=ignore_interrupts,
             )
         return self._pool
 
