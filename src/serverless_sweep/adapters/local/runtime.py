@@ -100,9 +100,11 @@ class LocalRuntime:
     def wait(self, timeout: float | None = None) -> bool:
         return self.invoker.wait(timeout)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers; with wait=False, queued shard invocations are dropped (redrive
+        dispatches whatever is then missing)."""
         if isinstance(self.invoker, LocalAsyncInvoker):
-            self.invoker.close()
+            self.invoker.close(wait=wait)
 
     def __enter__(self) -> LocalRuntime:
         return self

@@ -213,15 +213,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def shutdown(runtime: LocalRuntime, *, drop: bool) -> None:
-    """Close the runtime: wait for queued shard invocations unless told to drop them.
-
-    `LocalRuntime.close()` always waits, so dropping reaches for the invoker itself.
-    """
-    from serverless_sweep.adapters.local.invoker import LocalAsyncInvoker
-
-    invoker = runtime.invoker
-    pending = invoker.stats().pending
-    if not isinstance(invoker, LocalAsyncInvoker) or pending == 0:
+    """Close the runtime: wait for queued shard invocations unless told to drop them."""
+    pending = runtime.invoker.stats().pending
+    if pending == 0:
         runtime.close()
         return
     if drop:
@@ -230,7 +224,7 @@ def shutdown(runtime: LocalRuntime, *, drop: bool) -> None:
             "`sweep redrive RUN_ID` dispatches whatever is missing",
             file=sys.stderr,
         )
-        invoker.close(wait=False)
+        runtime.close(wait=False)
         return
     print(
         f"stopping: waiting for {pending} pending shard invocation(s) "
@@ -242,4 +236,4 @@ def shutdown(runtime: LocalRuntime, *, drop: bool) -> None:
         runtime.close()
     except KeyboardInterrupt:
         print("stopping: dropped the pending shard invocations", file=sys.stderr)
-        invoker.close(wait=False)
+        runtime.close(wait=False)
