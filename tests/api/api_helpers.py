@@ -5,7 +5,6 @@ Only 127.0.0.1 is ever bound here: the API has no authentication.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -15,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.types import ASGIApp
 
+from serverless_sweep.adapters.local.runtime import RUNTIME_ENV, preserved_runtime_env
 from serverless_sweep.contracts import load_openapi
 
 LOOPBACK = "127.0.0.1"
@@ -37,22 +36,8 @@ REDRIVE_ROUTE = "/sweep-run/{run_id}/redrive"
 DOC_URI = "urn:serverless-sweep:openapi"
 SWEEP = Path(sys.executable).with_name("sweep")
 
-# Variables LocalRuntime writes into os.environ (its workers' "Lambda configuration").
-RUNTIME_ENV = ("SWEEP_STORE", "SWEEP_RESULTS_PREFIX", "SWEEP_DEFAULT_MODEL")
 
-
-@contextlib.contextmanager
-def runtime_env() -> Iterator[None]:
-    """Put back the environment variables a LocalRuntime overwrites."""
-    saved = {name: os.environ.get(name) for name in RUNTIME_ENV}
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+runtime_env = preserved_runtime_env
 
 
 def legacy_request(run_id: str = "api-run", **overrides: Any) -> dict[str, Any]:

@@ -6,15 +6,12 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from serverless_sweep.adapters.local.runtime import preserved_runtime_env
 from serverless_sweep.entrypoints.cli import main
-
-# Variables LocalRuntime writes into os.environ (its workers' "Lambda configuration").
-RUNTIME_ENV = ("SWEEP_STORE", "SWEEP_RESULTS_PREFIX", "SWEEP_DEFAULT_MODEL")
 
 
 @dataclass(frozen=True)
@@ -35,18 +32,7 @@ def sweep(*argv: str | os.PathLike[str]) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
-@contextlib.contextmanager
-def runtime_env() -> Iterator[None]:
-    """Restore the variables LocalRuntime writes (for fixtures wider than one test)."""
-    saved = {name: os.environ.get(name) for name in RUNTIME_ENV}
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+runtime_env = preserved_runtime_env
 
 
 def legacy_request(run_id: str = "leg", **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,9 @@ the same handler code the Lambda functions run. The child runs in a worker throu
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +25,27 @@ from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.status import StatusHandler
 from serverless_sweep.models.registry import default_model_name
 
+#: Variables LocalRuntime writes into os.environ: its workers' "Lambda configuration".
+RUNTIME_ENV = ("SWEEP_STORE", "SWEEP_RESULTS_PREFIX", "SWEEP_DEFAULT_MODEL")
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
 STORE_ENV = "SWEEP_STORE"
 PREFIX_ENV = "SWEEP_RESULTS_PREFIX"
 LOCAL_PREFIX = ""
+
+
+@contextlib.contextmanager
+def preserved_runtime_env() -> Iterator[None]:
+    """Put back the variables a LocalRuntime overwrites (for tests and embedding programs)."""
+    saved = {name: os.environ.get(name) for name in RUNTIME_ENV}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def local_child(event: object, context: LocalLambdaContext) -> dict[str, Any]:
