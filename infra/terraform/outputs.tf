@@ -1,0 +1,67 @@
+output "api_url" {
+  description = "Base URL of the API stage: POST <api_url>/sweep-run, GET <api_url>/sweep-run/{run_id}, POST <api_url>/sweep-run/{run_id}/redrive (SigV4-signed, service execute-api)."
+  value       = aws_api_gateway_stage.this.invoke_url
+}
+
+output "api_id" {
+  description = "REST API id."
+  value       = aws_api_gateway_rest_api.this.id
+}
+
+output "bucket" {
+  description = "Results bucket (SWEEP_RESULTS_BUCKET)."
+  value       = aws_s3_bucket.results.id
+}
+
+output "results_prefix" {
+  description = "Key prefix of the results (SWEEP_RESULTS_PREFIX)."
+  value       = local.results_prefix
+}
+
+output "parent_function_name" {
+  description = "Parent Lambda function (API integration; also invokable directly with a SweepRequest)."
+  value       = aws_lambda_function.parent.function_name
+}
+
+output "child_function_name" {
+  description = "Child Lambda function (one shard per asynchronous invocation)."
+  value       = aws_lambda_function.child.function_name
+}
+
+output "child_function_arn" {
+  description = "CHILD_LAMBDA_ARN of the parent."
+  value       = aws_lambda_function.child.arn
+}
+
+output "child_dead_letter_queue_url" {
+  description = "SQS queue holding child events that failed every attempt or expired."
+  value       = aws_sqs_queue.child_dlq.id
+}
+
+output "athena_workgroup" {
+  description = "Athena workgroup (results to athena-results/ in the bucket, SSE-S3, enforced)."
+  value       = aws_athena_workgroup.sweeps.name
+}
+
+output "athena_database" {
+  description = "Glue database of the tables shard_metrics, shard_errors, shard_outcomes."
+  value       = aws_glue_catalog_database.sweeps.name
+}
+
+output "athena_named_query_ids" {
+  description = "Named queries holding each table's CREATE EXTERNAL TABLE statement."
+  value       = { for table, query in aws_athena_named_query.create_table : table => query.id }
+}
+
+output "athena_ddl_commands" {
+  description = "Run once after the first apply (and after a schema change, following DROP TABLE): one AWS CLI command per table."
+  value = [
+    for table, query in aws_athena_named_query.create_table : join(" ", [
+      "aws athena start-query-execution",
+      "--region ${var.region}",
+      "--work-group ${aws_athena_workgroup.sweeps.name}",
+      "--query-execution-context Database=${aws_glue_catalog_database.sweeps.name}",
+      "--query-string \"$(aws athena get-named-query --region ${var.region} --named-query-id ${query.id} --query NamedQuery.QueryString --output text)\"",
+    ])
+  ]
+}
