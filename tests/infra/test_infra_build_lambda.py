@@ -1,0 +1,199 @@
+"""infra/build_lambda.py: deterministic zips, the pip command, the pruning rules.
+
+Everything here runs offline on tiny trees. The real build (pip downloads ~150 MB of wheels for
+CPython 3.12 manylinux, about a minute) is not part of `make test`; set SWEEP_FULL_LAMBDA_BUILD=1
+to run it here too (and SWEEP_LAMBDA_SMOKE_PYTHON=/path/to/python3.12 to smoke-test the result).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import stat
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from infra_helpers import REPO_ROOT
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "build_lambda", REPO_ROOT / "infra" / "build_lambda.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_lambda"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+build_lambda = _load()
+
+
+def _tiny_project(root: Path, *, reverse: bool = False, mtime: float = 1_000_000_000) -> Path:
+    """A project with one package: code, data, a cache dir to ignore, an executable file."""
+    files = {
+        "pyproject.toml": '[project]\nname = "tiny"\nversion = "1"\ndependencies = []\n',
+        "src/tinypkg/__init__.py": "VALUE = 1\n",
+        "src/tinypkg/sub/mod.py": "def f():\n    return 2\n",
+        "src/tinypkg/data/schema.json": '{"a": 1}\n',
+        "src/tinypkg/tool.sh": "#!/bin/sh\necho hi\n",
+        "src/tinypkg/__pycache__/mod.cpython-311.pyc": "junk",
+        "src/tinypkg/stale.pyc": "junk",
+    }
+    for name in sorted(files, reverse=reverse):  # creation order must not matter
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[name])
+        os.utime(path, (mtime, mtime))
+    (root / "src/tinypkg/tool.sh").chmod(0o750)
+    (root / "src/tinypkg/data/schema.json").chmod(0o600)
+    return root
+
+
+def _build(project: Path, output: Path) -> Any:
+    return build_lambda.build(
+        output, project_dir=project, package="tinypkg", with_dependencies=False
+    )
+
+
+def test_same_inputs_give_byte_identical_zips(tmp_path: Path) -> None:
+    first = _build(_tiny_project(tmp_path / "a"), tmp_path / "a.zip")
+    second = _build(
+        _tiny_project(tmp_path / "b", reverse=True, mtime=1_700_000_000), tmp_path / "b.zip"
+    )
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+    assert first.sha256 == second.sha256
+
+
+def test_entries_are_sorted_normalized_and_without_caches(tmp_path: Path) -> None:
+    result = _build(_tiny_project(tmp_path / "p"), tmp_path / "p.zip")
+    with zipfile.ZipFile(tmp_path / "p.zip") as archive:
+        infos = archive.infolist()
+        names = [info.filename for info in infos]
+        assert names == [
+            "tinypkg/__init__.py",
+            "tinypkg/data/schema.json",
+            "tinypkg/sub/mod.py",
+            "tinypkg/tool.sh",
+        ]
+        for info in infos:
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert info.create_system == 3
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            mode = info.external_attr >> 16
+            assert stat.S_ISREG(mode)
+            expected = 0o755 if info.filename.endswith(".sh") else 0o644
+            assert stat.S_IMODE(mode) == expected, info.filename
+        assert archive.read("tinypkg/sub/mod.py") == b"def f():\n    return 2\n"
+    assert result.entries == 4
+    assert not (tmp_path / "p.zip.partial").exists()
+
+
+def test_source_date_epoch_sets_the_timestamp(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    assert build_lambda.zip_timestamp() == (2023, 11, 14, 22, 13, 20)
+    assert build_lambda.zip_timestamp({"SOURCE_DATE_EPOCH": "0"}) == (1980, 1, 1, 0, 0, 0)
+    assert build_lambda.zip_timestamp({}) == (1980, 1, 1, 0, 0, 0)
+
+
+def test_runtime_requirements_are_the_package_and_aws_extra_without_dev_tools() -> None:
+    requirements = build_lambda.runtime_requirements(REPO_ROOT, ["aws"])
+    names = {r.split("==")[0].lower() for r in requirements}
+    assert {"numpy", "scipy", "pyarrow", "pydantic", "h3", "boto3"} <= names
+    assert not names & {"pytest", "ruff", "mypy", "moto", "hypothesis", "duckdb", "uvicorn"}
+    with pytest.raises(SystemExit):
+        build_lambda.runtime_requirements(REPO_ROOT, ["no-such-extra"])
+
+
+def test_pip_command_targets_the_lambda_runtime(tmp_path: Path) -> None:
+    command = build_lambda.pip_install_command(
+        tmp_path, ["numpy==2.4.6"], constraints=REPO_ROOT / "constraints.txt", python="py"
+    )
+    assert command[:4] == ["py", "-m", "pip", "install"]
+    assert "--only-binary=:all:" in command and "--no-compile" in command
+    assert command[command.index("--python-version") + 1] == "3.12"
+    assert command[command.index("--implementation") + 1] == "cp"
+    assert command[command.index("--target") + 1] == str(tmp_path)
+    platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
+    assert "manylinux2014_x86_64" in platforms and "manylinux_2_34_x86_64" in platforms
+    assert "manylinux_2_35_x86_64" not in platforms  # Amazon Linux 2023 has glibc 2.34
+    assert command[command.index("-c") + 1].endswith("constraints.txt")
+    assert command[-1] == "numpy==2.4.6"
+
+
+def test_prune_and_slim_remove_only_what_the_runtime_never_loads(tmp_path: Path) -> None:
+    staging = tmp_path / "s"
+    files = {
+        "bin/f2py": b"#!python",
+        "numpy/__init__.py": b"",
+        "numpy/tests/test_x.py": b"",
+        "numpy/testing/__init__.py": b"",  # a runtime module, not a test suite
+        "numpy/core.pyi": b"",
+        "numpy-2.dist-info/RECORD": b"",
+        "numpy-2.dist-info/METADATA": b"Name: numpy",
+        "numpy-2.dist-info/direct_url.json": b"{}",
+        "pyarrow/include/arrow/api.h": b"",
+        "pyarrow/lib.pyx": b"",
+        "pyarrow/lib.cpython-312-x86_64-linux-gnu.so": b"lib",
+        "pyarrow/_flight.cpython-312-x86_64-linux-gnu.so": b"f",
+        "pyarrow/libarrow_flight.so.2600": b"f",
+        "pyarrow/_s3fs.cpython-312-x86_64-linux-gnu.so": b"s3",
+        "pyarrow/libarrow_python.so": b"python",
+        "pyarrow/libarrow_python.so.2600": b"python",
+        "pyarrow/libarrow_python.so.2600.1.0": b"python",
+        "pyarrow/libparquet.so.2600": b"parquet",
+        "pyarrow/libparquet.so": b"a different build",  # not a copy: kept
+        "botocore/data/endpoints.json": b"{}",
+        "botocore/data/s3/2006-03-01/service-2.json.gz": b"",
+        "botocore/data/lambda/2015-03-31/service-2.json.gz": b"",
+        "botocore/data/ec2/2016-11-15/service-2.json.gz": b"",
+    }
+    for name, data in files.items():
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    build_lambda.prune(staging)
+    removed = build_lambda.slim(staging)
+    left = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    assert left == [
+        "botocore/data/endpoints.json",
+        "botocore/data/lambda/2015-03-31/service-2.json.gz",
+        "botocore/data/s3/2006-03-01/service-2.json.gz",
+        "numpy-2.dist-info/METADATA",
+        "numpy/__init__.py",
+        "numpy/testing/__init__.py",
+        "pyarrow/lib.cpython-312-x86_64-linux-gnu.so",
+        "pyarrow/libarrow_python.so.2600",
+        "pyarrow/libparquet.so",
+        "pyarrow/libparquet.so.2600",
+    ]
+    assert "botocore/data/ec2" in removed and "pyarrow/libarrow_python.so" in removed
+
+
+def test_no_deps_build_of_the_real_package(tmp_path: Path) -> None:
+    output = tmp_path / "lambda.zip"
+    assert build_lambda.main(["--no-deps", "--output", str(output)]) == 0
+    with zipfile.ZipFile(output) as archive:
+        names = set(archive.namelist())
+    assert "serverless_sweep/entrypoints/aws_lambda.py" in names
+    assert "serverless_sweep/contracts/generated/apigateway/sweep_request.json" in names
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+
+
+@pytest.mark.skipif(
+    os.environ.get("SWEEP_FULL_LAMBDA_BUILD") != "1",
+    reason="full Lambda build downloads ~150 MB of wheels; set SWEEP_FULL_LAMBDA_BUILD=1",
+)
+def test_full_build_fits_lambda(tmp_path: Path) -> None:  # pragma: no cover - opt-in
+    result = build_lambda.build(tmp_path / "full.zip", strip=True)
+    assert result.fits_unzipped_limit, list(build_lambda.report(result))
+    again = build_lambda.build(tmp_path / "again.zip", strip=True)
+    assert again.sha256 == result.sha256
+    smoke_python = os.environ.get("SWEEP_LAMBDA_SMOKE_PYTHON")
+    if smoke_python:
+        build_lambda.smoke(result.path, smoke_python)
