@@ -1,5 +1,5 @@
 terraform {
-  # templatefile(), optional() object attributes, moved blocks, check-free: 1.5 is plenty.
+  # startswith() (athena.tf) needs 1.3; developed and tested with 1.11.
   required_version = ">= 1.5.0"
 
   required_providers {
