@@ -49,3 +49,23 @@ bench: $(STAMP)  ## print the benchmark figures
 
 clean:  ## remove the venv and local run data
 	rm -rf $(VENV) sweep-data .pytest_cache .mypy_cache .ruff_cache
+
+# -- AWS deployment (infra/README.md) ------------------------------------------------------------
+LAMBDA_ZIP ?= build/lambda/serverless-sweep-lambda.zip
+LAMBDA_SMOKE_PYTHON ?=
+TF_APPLY_ARGS ?=
+TERRAFORM := TF_CLI_CONFIG_FILE=$(CURDIR)/infra/terraformrc terraform -chdir=infra/terraform
+
+.PHONY: package deploy
+
+package: $(STAMP)  ## build the Lambda zip build/lambda/serverless-sweep-lambda.zip (needs PyPI and binutils)
+	$(BIN)/python infra/build_lambda.py --output $(LAMBDA_ZIP) --strip --fail-over-limit \
+		$(if $(LAMBDA_SMOKE_PYTHON),--smoke $(LAMBDA_SMOKE_PYTHON))
+
+deploy: $(STAMP)  ## package, then terraform init + apply infra/terraform (asks before changing anything)
+	@command -v terraform >/dev/null 2>&1 || { echo "make deploy: terraform is not on PATH"; exit 1; }
+	@$(BIN)/python -c 'import sys, boto3; sys.exit(0 if boto3.Session().get_credentials() else "make deploy: no AWS credentials configured (environment, AWS_PROFILE, SSO or an instance role); refusing to deploy")'
+	$(MAKE) package
+	$(TERRAFORM) init -input=false -lockfile=readonly
+	$(TERRAFORM) apply -var lambda_zip_path=$(CURDIR)/$(LAMBDA_ZIP) $(TF_APPLY_ARGS)
+	@echo "First deployment? Create the Athena tables once: see infra/README.md (athena_ddl_commands)."
