@@ -24,7 +24,7 @@ run: $(STAMP)  ## run the example sweep locally and print where the results are
 
 test: $(STAMP)  ## codegen drift check, lint, types and the whole test suite
 	$(BIN)/python -m codegen --check
-	$(BIN)/ruff check src tests codegen bench
+	$(BIN)/ruff check src tests codegen bench infra
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -38,8 +38,8 @@ codegen-check: $(STAMP)  ## fail when a generated file differs from a fresh gene
 	$(BIN)/python -m codegen --check
 
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check src tests codegen bench
-	$(BIN)/ruff format --check src tests codegen bench
+	$(BIN)/ruff check src tests codegen bench infra
+	$(BIN)/ruff format --check src tests codegen bench infra
 	$(BIN)/mypy
 
 bench: $(STAMP)  ## print the benchmark figures
