@@ -28,15 +28,9 @@ locals {
   }] : []
 }
 
-# -- parent ---------------------------------------------------------------------------------------
-
-resource "aws_iam_role" "parent" {
-  name               = "${var.name_prefix}-parent"
-  description        = "serverless-sweep parent function"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-}
-
-data "aws_iam_policy_document" "parent" {
+# Both functions read and write results under the prefix, and list it (the child's "already
+# done?" check and the status both list keys; without ListBucket, S3 answers 403 for a missing key).
+data "aws_iam_policy_document" "results_access" {
   statement {
     sid       = "ReadWriteResults"
     actions   = ["s3:GetObject", "s3:PutObject"]
@@ -57,6 +51,18 @@ data "aws_iam_policy_document" "parent" {
       }
     }
   }
+}
+
+# -- parent ---------------------------------------------------------------------------------------
+
+resource "aws_iam_role" "parent" {
+  name               = "${var.name_prefix}-parent"
+  description        = "serverless-sweep parent function"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "parent" {
+  source_policy_documents = [data.aws_iam_policy_document.results_access.json]
 
   statement {
     sid       = "InvokeChild"
@@ -86,26 +92,7 @@ resource "aws_iam_role" "child" {
 }
 
 data "aws_iam_policy_document" "child" {
-  statement {
-    sid       = "ReadWriteResults"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = [local.results_arn]
-  }
-
-  statement {
-    sid       = "ListResults"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.results.arn]
-
-    dynamic "condition" {
-      for_each = local.list_results_conditions
-      content {
-        test     = condition.value.test
-        variable = condition.value.variable
-        values   = condition.value.values
-      }
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.results_access.json]
 
   statement {
     sid       = "WriteOwnLogs"
