@@ -28,6 +28,7 @@ from serverless_sweep.core.planning import plan_shards
 from serverless_sweep.core.validation import normalize_request
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+from serverless_sweep.models.registry import DEFAULT_MODEL_ENV
 
 FORMAT = "sweep-replay/v1"
 KINDS = ("validation", "shard_plan", "parent", "child")
@@ -194,7 +195,7 @@ def _run_shard_plan(inp: Mapping[str, Any]) -> _Observed:
 
 def _env(inp: Mapping[str, Any]) -> dict[str, str]:
     env = dict(inp.get("env", {}))
-    env["SWEEP_DEFAULT_MODEL"] = REPLAY_MODEL
+    env[DEFAULT_MODEL_ENV] = REPLAY_MODEL
     return env
 
 

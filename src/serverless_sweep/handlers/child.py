@@ -45,18 +45,21 @@ from serverless_sweep.handlers.ports import (
     SystemClock,
 )
 from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
+from serverless_sweep.handlers.settings import (
+    DEFAULT_RESULTS_PREFIX,
+    JSON_CONTENT,
+    PARQUET_CONTENT,
+    deployment_default_model,
+    results_prefix,
+)
 from serverless_sweep.models.base import ModelError, PointContext
-from serverless_sweep.models.registry import UnknownModel, default_model_name, get_model
+from serverless_sweep.models.registry import UnknownModel, get_model
 
-RESULTS_PREFIX_ENV = "SWEEP_RESULTS_PREFIX"
-DEFAULT_RESULTS_PREFIX = "serverless-sweeps"
 DEADLINE_MARGIN_ENV = "SWEEP_DEADLINE_MARGIN_MS"
 INJECTED_FAILURE_MESSAGE = "Injected shard failure for verification"
 OUTPUT_FORMAT = "parquet-compatible-json"
 RECORD_SCHEMA = "v1"
 TRACEBACK_LIMIT = 4000
-JSON_CONTENT = "application/json"
-PARQUET_CONTENT = "application/vnd.apache.parquet"
 
 RemainingMillis = Callable[[], int]
 logger = logging.getLogger(__name__)
@@ -78,13 +81,9 @@ class ChildConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ChildConfig:
         env = os.environ if environ is None else environ
-        try:
-            model: str | None = default_model_name(env)
-        except UnknownModel:
-            model = None
         return cls(
-            results_prefix=env.get(RESULTS_PREFIX_ENV, DEFAULT_RESULTS_PREFIX),
-            default_model=model,
+            results_prefix=results_prefix(env),
+            default_model=deployment_default_model(env)[0],
             deadline_margin_ms=int(env.get(DEADLINE_MARGIN_ENV, "5000")),
         )
 

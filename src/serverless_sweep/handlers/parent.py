@@ -39,12 +39,16 @@ from serverless_sweep.handlers.responses import (
     validation_error_response,
 )
 from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
+from serverless_sweep.handlers.settings import (
+    DEFAULT_RESULTS_PREFIX,
+    JSON_CONTENT,
+    deployment_default_model,
+    results_prefix,
+)
 from serverless_sweep.handlers.status import gather_states, redrive_key, redrive_prefix
-from serverless_sweep.models.registry import UnknownModel, default_model_name, get_model
+from serverless_sweep.models.registry import get_model
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
-RESULTS_PREFIX_ENV = "SWEEP_RESULTS_PREFIX"
-DEFAULT_RESULTS_PREFIX = "serverless-sweeps"
 # Lambda's limit for an asynchronous (Event) invocation payload.
 ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
 
@@ -62,15 +66,11 @@ class ParentConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ParentConfig:
         env = os.environ if environ is None else environ
-        try:
-            model: str | None = default_model_name(env)
-            model_error = None
-        except UnknownModel as exc:
-            model, model_error = None, str(exc)
+        model, model_error = deployment_default_model(env)
         return cls(
             child_function=env.get(CHILD_FUNCTION_ENV) or None,
             default_model=model,
-            results_prefix=env.get(RESULTS_PREFIX_ENV, DEFAULT_RESULTS_PREFIX),
+            results_prefix=results_prefix(env),
             default_model_error=model_error,
         )
 
@@ -207,7 +207,7 @@ class ParentHandler:
         while True:
             try:
                 self.store.put_if_absent(
-                    redrive_key(record, sequence), dumps_canonical(log).encode(), "application/json"
+                    redrive_key(record, sequence), dumps_canonical(log).encode(), JSON_CONTENT
                 )
                 break
             except AlreadyExists:

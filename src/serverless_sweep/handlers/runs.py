@@ -16,8 +16,7 @@ from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange
 from serverless_sweep.handlers.ports import AlreadyExists, ObjectStore
-
-JSON_CONTENT = "application/json"
+from serverless_sweep.handlers.settings import JSON_CONTENT
 
 
 @dataclass(frozen=True, slots=True)

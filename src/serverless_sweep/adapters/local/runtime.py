@@ -19,18 +19,21 @@ from serverless_sweep.adapters.local.clock import LocalClock
 from serverless_sweep.adapters.local.invoker import InlineInvoker, LocalAsyncInvoker
 from serverless_sweep.adapters.local.lambda_context import LocalLambdaContext
 from serverless_sweep.adapters.local.registry import FunctionRegistry
-from serverless_sweep.adapters.local.store import LocalObjectStore, store_root_from_env
+from serverless_sweep.adapters.local.store import (
+    STORE_ENV_VAR,
+    LocalObjectStore,
+    store_root_from_env,
+)
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+from serverless_sweep.handlers.settings import RESULTS_PREFIX_ENV
 from serverless_sweep.handlers.status import StatusHandler
-from serverless_sweep.models.registry import default_model_name
+from serverless_sweep.models.registry import DEFAULT_MODEL_ENV, default_model_name
 
 #: Variables LocalRuntime writes into os.environ: its workers' "Lambda configuration".
-RUNTIME_ENV = ("SWEEP_STORE", "SWEEP_RESULTS_PREFIX", "SWEEP_DEFAULT_MODEL")
+RUNTIME_ENV = (STORE_ENV_VAR, RESULTS_PREFIX_ENV, DEFAULT_MODEL_ENV)
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
-STORE_ENV = "SWEEP_STORE"
-PREFIX_ENV = "SWEEP_RESULTS_PREFIX"
 LOCAL_PREFIX = ""
 
 
@@ -77,10 +80,10 @@ class LocalRuntime:
         self.settings = settings
         root = settings.root.resolve()
         # Workers inherit the environment when they start: this is their "Lambda configuration".
-        os.environ[STORE_ENV] = str(root)
-        os.environ[PREFIX_ENV] = LOCAL_PREFIX
+        os.environ[STORE_ENV_VAR] = str(root)
+        os.environ[RESULTS_PREFIX_ENV] = LOCAL_PREFIX
         model = settings.default_model or default_model_name()
-        os.environ["SWEEP_DEFAULT_MODEL"] = model
+        os.environ[DEFAULT_MODEL_ENV] = model
         registry = FunctionRegistry({CHILD_FUNCTION_NAME: CHILD_TARGET})
         self.invoker: LocalAsyncInvoker | InlineInvoker
         if settings.inline:
