@@ -181,23 +181,32 @@ def test_freeze_report_flags_an_edited_released_schema(monkeypatch: pytest.Monke
     from codegen import compat
     from codegen._common import SchemaFile, load_schema_files
 
+    _, already_changed = freeze_report("v1")  # real, documented changes since the release
+    # Edit two released documents that have no documented change yet, so the edit is new.
+    untouched = [
+        f.name for f in load_schema_files(version="v1") if f"{f.name}.json" not in already_changed
+    ]
+    breaking, reworded = untouched[0], untouched[1]
+
     def edited(version: str = "v1") -> list[SchemaFile]:
         files = []
         for f in load_schema_files(version=version):
             document = copy.deepcopy(f.document)
-            if f.name == "sweep_request":
-                document["required"].append("seed")
-                document["properties"]["note"] = {"description": "new", "type": "string"}
-            if f.name == "run_status":
-                document["properties"]["state"]["description"] = "reworded"
+            if f.name == breaking:
+                document.setdefault("properties", {})["note"] = {
+                    "description": "new",
+                    "type": "string",
+                }
+                document["required"] = [*document.get("required", []), "note"]
+            if f.name == reworded:
+                document["description"] = "reworded"
             files.append(SchemaFile(f.name, f.path, document, version))
         return files
 
-    _, already_changed = freeze_report("v1")  # real, documented changes since the release
     monkeypatch.setattr(compat, "load_schema_files", edited)
     problems, changed = freeze_report("v1")
-    assert changed == sorted({*already_changed, "run_status.json", "sweep_request.json"})
-    assert problems == ["schemas/v1/sweep_request.json: (root): newly required ['seed']"]
+    assert changed == sorted({*already_changed, f"{breaking}.json", f"{reworded}.json"})
+    assert problems == [f"schemas/v1/{breaking}.json: (root): newly required ['note']"]
     explained = "".join(f"- `schemas/v1/{name}`: documented\n" for name in already_changed)
-    changes_md = explained + "- `schemas/v1/run_status.json`: wording\n"
-    assert unexplained_changes("v1", changed, changes_md) == ["sweep_request.json"]
+    changes_md = explained + f"- `schemas/v1/{reworded}.json`: wording\n"
+    assert unexplained_changes("v1", changed, changes_md) == [f"{breaking}.json"]

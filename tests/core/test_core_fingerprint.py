@@ -123,3 +123,13 @@ def test_stable_under_any_key_reordering(
 ) -> None:
     payload = {"run_id": "r", "dimensions": dimensions, "shard_size": 2, "seed": seed}
     assert fp(shuffled(payload, rng)) == fp(payload)
+
+
+def test_max_concurrency_paces_the_run_and_is_not_fingerprinted() -> None:
+    """Issue 7: a per-run cap changes how fast a sweep runs, not what it computes, so the same
+    sweep resubmitted with another cap must stay `already_submitted` (same fingerprint)."""
+    capped = normalize_request({**REQUEST, "max_concurrency": 5})
+    assert capped["max_concurrency"] == 5
+    assert fp({**REQUEST, "max_concurrency": 5}) == fp(REQUEST)
+    assert fp({**REQUEST, "max_concurrency": 0}) == fp(REQUEST)
+    assert "max_concurrency" not in fingerprint_document(capped, "m")

@@ -477,3 +477,24 @@ def test_key_order_of_payload_and_dimensions_never_changes_the_result(
     shuffled = dict(fields)
     shuffled["dimensions"] = dict(items)
     assert strict_equal(normalize_request(payload), normalize_request(shuffled))
+
+
+def test_max_concurrency_is_optional_non_negative_and_kept_when_given() -> None:
+    """Issue 7: `max_concurrency` (0 or absent = no per-run cap) is validated like the other
+    integers (no booleans, no floats, int64) and appended only when present."""
+    assert "max_concurrency" not in normalize_request(base())
+    for ok in (0, 1, 64, I64_MAX):
+        assert strict_equal(normalize_request(base(max_concurrency=ok))["max_concurrency"], ok)
+    for bad, rule in (
+        (-1, "minimum"),
+        (True, "type"),
+        (2.0, "type"),
+        ("4", "type"),
+        (None, "type"),
+        (I64_MAX + 1, "integer_range"),
+    ):
+        with pytest.raises(ValidationError) as info:
+            normalize_request(base(max_concurrency=bad))
+        (detail,) = info.value.details
+        assert (detail.pointer, detail.rule) == ("/max_concurrency", rule)
+        assert "max_concurrency" in info.value.message

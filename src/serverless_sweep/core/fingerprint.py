@@ -12,6 +12,8 @@ What goes in, and why:
   same request that normalize alike fingerprint alike;
 * WITHOUT run_id: the fingerprint describes the sweep's content, so the same sweep submitted
   under another run_id has the same fingerprint (useful to spot duplicate work across runs);
+* WITHOUT max_concurrency: it paces the fan-out, the results are the same, so resubmitting a
+  sweep with another cap is still the same sweep (200 already_submitted), not a conflict;
 * WITH the resolved model (the request's `model`, else the deployment default): the same
   dimensions under another model are another sweep, and a request that omits `model` must not
   silently match a run made while the default was different;
@@ -31,12 +33,15 @@ from typing import Any
 
 from serverless_sweep.core.jsonio import dumps_canonical
 
-__all__ = ["fingerprint_document", "request_fingerprint"]
+__all__ = ["NOT_FINGERPRINTED", "fingerprint_document", "request_fingerprint"]
+
+#: Request fields that name or pace a run without changing what it computes.
+NOT_FINGERPRINTED = frozenset({"run_id", "max_concurrency"})
 
 
 def fingerprint_document(normalized: Mapping[str, Any], model: str) -> dict[str, Any]:
     """The exact object whose canonical text is hashed (exposed for debugging and tests)."""
-    document = {key: value for key, value in normalized.items() if key != "run_id"}
+    document = {key: value for key, value in normalized.items() if key not in NOT_FINGERPRINTED}
     document["model"] = model
     document["tolerated_failure_percentage"] = float(
         normalized.get("tolerated_failure_percentage", 0)

@@ -10,7 +10,8 @@ Why it looks like this:
   name, so a client can fix a request in one round trip.
 * Old check order: run_id, dimensions (each entry in insertion order: name, then list, then size
   <= 10000), shard_count, shard_size, max_shards, seed, failure_injection_shards, and only then
-  the 200000-point limit. Then the new optional fields (model, tolerated_failure_percentage),
+  the 200000-point limit. Then the new optional fields (model, tolerated_failure_percentage,
+  max_concurrency),
   which the old runtime ignored.
 * Missing vs null: shard_count/shard_size null count as absent; max_shards, seed and
   failure_injection_shards set to null are errors (only a missing key gets the default).
@@ -69,6 +70,9 @@ TOO_LARGE_MESSAGE: Final = (
 )
 MODEL_MESSAGE: Final = "model must be one of: " + ", ".join(sorted(KNOWN_MODELS))
 TOLERATED_MESSAGE: Final = "tolerated_failure_percentage must be a number between 0 and 100"
+MAX_CONCURRENCY_MESSAGE: Final = (
+    "max_concurrency must be a non-negative integer (0 or absent: no per-run cap)"
+)
 
 
 def is_int(value: object) -> TypeGuard[int]:
@@ -227,7 +231,7 @@ def normalize_request(payload: object) -> dict[str, Any]:
     The result's keys, in order: run_id (stripped), dimensions (names sorted by code point,
     values as given), total_points, max_shards (default 1000), seed (default 0),
     failure_injection_shards (deduplicated, sorted), then shard_count and/or shard_size when
-    given non-null, then model and tolerated_failure_percentage when present.
+    given non-null, then model, tolerated_failure_percentage and max_concurrency when present.
     """
     if not isinstance(payload, Mapping):
         raise ValidationError(NOT_OBJECT_MESSAGE, [Violation("", "type", NOT_OBJECT_MESSAGE)])
@@ -285,6 +289,15 @@ def normalize_request(payload: object) -> dict[str, Any]:
             report.add(json_pointer("model"), "enum", MODEL_MESSAGE)
     if "tolerated_failure_percentage" in payload:
         _check_tolerated(payload["tolerated_failure_percentage"], report)
+    if "max_concurrency" in payload:
+        _check_int(
+            report,
+            json_pointer("max_concurrency"),
+            payload["max_concurrency"],
+            MAX_CONCURRENCY_MESSAGE,
+            minimum=0,
+            field="max_concurrency",
+        )
 
     report.raise_if_any()
     assert run_id is not None and dimensions is not None
@@ -301,7 +314,7 @@ def normalize_request(payload: object) -> dict[str, Any]:
         normalized["shard_count"] = shard_count
     if shard_size is not None:
         normalized["shard_size"] = shard_size
-    for optional in ("model", "tolerated_failure_percentage"):
+    for optional in ("model", "tolerated_failure_percentage", "max_concurrency"):
         if optional in payload:
             normalized[optional] = payload[optional]
     return normalized

@@ -74,3 +74,7 @@ class SweepRequest(BaseModel):
     """
     Share of shards (0-100) that may fail while the run still counts as succeeded, as in Step Functions Distributed Map's ToleratedFailurePercentage.
     """
+    max_concurrency: Annotated[int, Field(examples=[50], ge=0)] = 0
+    """
+    Most shards of this run in flight at once (dispatched and not yet finished), as in Step Functions Distributed Map's MaxConcurrency. 0 or absent: no per-run cap (the deployment's dispatch concurrency and the child function's reserved concurrency still apply). Not part of the fingerprint: it changes how fast a sweep runs, not what it computes.
+    """
