@@ -20,7 +20,7 @@ from botocore.config import Config  # type: ignore[import-untyped]
 
 from serverless_sweep.adapters.aws.json_logging import JsonFormatter
 from serverless_sweep.adapters.memory import RecordingInvoker
-from serverless_sweep.entrypoints import aws_lambda
+from serverless_sweep.entrypoints import aws_lambda, lambda_services
 from serverless_sweep.entrypoints.aws_lambda import (
     Route,
     Services,
@@ -53,7 +53,7 @@ def deployment(bucket: str, monkeypatch: pytest.MonkeyPatch) -> RecordingInvoker
     monkeypatch.setenv("CHILD_LAMBDA_ARN", CHILD_ARN)
     monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "legacy_hash")
     invoker = RecordingInvoker()
-    monkeypatch.setattr(aws_lambda, "services", Services(invoker=invoker))
+    monkeypatch.setattr(lambda_services, "services", Services(invoker=invoker))
     return invoker
 
 
@@ -239,7 +239,7 @@ def test_unknown_run_and_unknown_route_are_404(deployment: RecordingInvoker) -> 
 def test_unset_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHILD_LAMBDA_ARN", CHILD_ARN)
     monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "legacy_hash")
-    monkeypatch.setattr(aws_lambda, "services", Services(invoker=RecordingInvoker()))
+    monkeypatch.setattr(lambda_services, "services", Services(invoker=RecordingInvoker()))
     for event in (rest_event("POST", "/sweep-run", request()), rest_event("GET", "/sweep-run/r1")):
         response = parent_handler(event, FakeContext())
         assert response["statusCode"] == 500
@@ -259,7 +259,7 @@ def test_unset_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
             },
             FakeContext(),
         )
-    assert aws_lambda.services._s3_client is None  # no client for an unconfigured bucket
+    assert lambda_services.services._s3_client is None  # no client for an unconfigured bucket
 
 
 def test_store_failure_on_status_is_a_500_in_contract_shape(
@@ -272,7 +272,7 @@ def test_store_failure_on_status_is_a_500_in_contract_shape(
         config=Config(retries={"mode": "standard", "max_attempts": 1}),
     )
     monkeypatch.setattr(
-        aws_lambda, "services", Services(s3_client=dead, invoker=RecordingInvoker())
+        lambda_services, "services", Services(s3_client=dead, invoker=RecordingInvoker())
     )
     response = parent_handler(rest_event("GET", "/sweep-run/r1"), FakeContext())
     assert response["statusCode"] == 500
@@ -302,7 +302,7 @@ def test_default_services_use_the_real_invoke_api(
     monkeypatch.setenv("SWEEP_RESULTS_BUCKET", bucket)
     monkeypatch.setenv("CHILD_LAMBDA_ARN", CHILD_ARN)
     monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "legacy_hash")
-    monkeypatch.setattr(aws_lambda, "services", Services())
+    monkeypatch.setattr(lambda_services, "services", Services())
     response = parent_handler(
         rest_event("POST", "/sweep-run", request(run_id="real")), FakeContext()
     )
@@ -310,7 +310,7 @@ def test_default_services_use_the_real_invoke_api(
     body = body_of(response)
     assert body["error"] == "dispatch_error"
     assert "ResourceNotFoundException" in body["details"][0]["message"]
-    services = aws_lambda.services
+    services = lambda_services.services
     assert services.s3_client() is services.s3_client()  # built once, reused when warm
     assert services.invoker() is services.invoker()
 

@@ -21,7 +21,7 @@ def deliver_all(invoker, child, start=0):
 
 
 def status_of(store, parent) -> dict:
-    response = StatusHandler(store, parent.layout).handle("r1")
+    response = StatusHandler(store, parent.layout, clock=parent.clock).handle("r1")
     assert response["statusCode"] == 200
     return json.loads(response["body"])
 

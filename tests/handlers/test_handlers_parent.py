@@ -29,10 +29,16 @@ def test_accepts_plans_and_dispatches_one_event_per_shard(parent, invoker, store
         payloads[0], sort_keys=True, separators=(",", ":")
     )
     assert all(p["run_date"] == "2026-11-27" and p["attempt"] == 1 for p in payloads)
-    manifests = [k for k in store.objects if "/dataset=runs/" in k]
-    assert manifests == [
-        "p/dataset=runs/run_date=2026-11-27/run_id=r1/status=accepted/manifest.json"
+    folder = "p/dataset=runs/run_date=2026-11-27/run_id=r1/status=accepted/"
+    run_records = sorted(k for k in store.objects if "/dataset=runs/" in k)
+    # the manifest, and the dispatch ledger of the inline job beside it
+    assert run_records == [
+        f"{folder}dispatch-submit/claim-00000000.json",
+        f"{folder}dispatch-submit/done-00000000.json",
+        f"{folder}dispatch-submit/job.json",
+        f"{folder}manifest.json",
     ]
+    assert body["dispatch_state"] == "complete" and body["shards_to_dispatch"] == 3
 
 
 def test_same_run_id_same_request_is_not_dispatched_again(parent, invoker):

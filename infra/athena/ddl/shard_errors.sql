@@ -25,7 +25,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`shard_errors` (
   `attempt_id`      string COMMENT 'Unique id of the failed attempt.',
   `model`           string COMMENT 'Model of the run, when known.',
   `error_code`      string COMMENT 'Exception class name.',
-  `error_kind`      string COMMENT 'invalid_payload, model_error, injected, storage, timeout or internal.',
+  `error_kind`      string COMMENT 'invalid_payload, model_error, injected, storage, timeout or internal; crashed, platform_timeout or expired when the on-failure recorder wrote the row from Lambda\'s failure record.',
   `error_message`   string COMMENT 'str() of the exception.',
   `traceback`       string COMMENT 'Traceback, truncated to its last 4000 characters.',
   `event_time`      timestamp COMMENT 'When the failure was recorded (UTC).',

@@ -35,7 +35,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`shard_outcomes` (
   `runtime_version`   string COMMENT 'serverless-sweep version that wrote the record.',
   `error_code`        string COMMENT 'Exception class name. (FailureOutcome only)',
   `error_message`     string COMMENT 'str() of the exception. (FailureOutcome only)',
-  `error_kind`        string COMMENT 'Why the attempt failed. (FailureOutcome only)',
+  `error_kind`        string COMMENT 'Why the attempt failed. crashed, platform_timeout and expired are written by the on-failure recorder from Lambda\'s failure record (or the local runtime\'s equivalent) when the attempt left no record of its own: the runtime died (out of memory, a crash, a killed worker), the platform\'s hard timeout struck, or the event waited longer than its maximum age. (FailureOutcome only)',
   `attempt_id`        string COMMENT 'Unique id of this failed attempt (names its files, so nothing is replaced). (FailureOutcome only)',
   `errors_key`        string COMMENT 'Store key of the attempt\'s row in the shard_errors dataset. (FailureOutcome only)'
 )

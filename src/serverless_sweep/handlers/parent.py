@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -22,9 +23,18 @@ from serverless_sweep.core.jsonio import dumps_canonical, parse_json_text
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange, plan_shards
 from serverless_sweep.core.validation import normalize_request
+from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT, create_job, redrive_job
+from serverless_sweep.handlers.dispatcher import (
+    DEFAULT_DISPATCH_CONCURRENCY,
+    Dispatcher,
+    DispatchOutcome,
+    DispatchSettings,
+)
+from serverless_sweep.handlers.payloads import ASYNC_PAYLOAD_LIMIT_BYTES, PayloadBuilder
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
     Clock,
+    DispatchScheduler,
     Invoker,
     ObjectStore,
     StoreError,
@@ -40,28 +50,44 @@ from serverless_sweep.handlers.responses import (
 )
 from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
 from serverless_sweep.handlers.settings import (
+    DEFAULT_CHILD_MAX_EVENT_AGE_S,
+    DEFAULT_CHILD_TIMEOUT_S,
     DEFAULT_RESULTS_PREFIX,
+    DISPATCH_CONCURRENCY_ENV,
+    DISPATCHER_FUNCTION_ENV,
     JSON_CONTENT,
+    LOST_GRACE_S,
     deployment_default_model,
+    lost_after_seconds,
+    positive_int_setting,
     results_prefix,
 )
 from serverless_sweep.handlers.status import gather_states, redrive_key, redrive_prefix
 from serverless_sweep.models.registry import get_model
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
-# Lambda's limit for an asynchronous (Event) invocation payload.
-ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class ParentConfig:
-    """Deployment settings of the parent, normally read from the environment."""
+    """Deployment settings of the parent, normally read from the environment.
+
+    `dispatcher_function` set (the cloud: the parent's own name) means asynchronous dispatch:
+    the API records the run and a dispatch job, schedules the job and answers at once. Unset,
+    the parent dispatches inside the request, sequentially in plan order, as the old runtime did
+    (the replay fixtures pin that path).
+    """
 
     child_function: str | None
     default_model: str | None
     results_prefix: str = DEFAULT_RESULTS_PREFIX
     payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES
     default_model_error: str | None = None
+    dispatcher_function: str | None = None
+    dispatch_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
+    lost_after_s: float = float(
+        DEFAULT_CHILD_MAX_EVENT_AGE_S + DEFAULT_CHILD_TIMEOUT_S + LOST_GRACE_S
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ParentConfig:
@@ -72,33 +98,50 @@ class ParentConfig:
             default_model=model,
             results_prefix=results_prefix(env),
             default_model_error=model_error,
+            dispatcher_function=env.get(DISPATCHER_FUNCTION_ENV, "").strip() or None,
+            dispatch_concurrency=positive_int_setting(
+                env, DISPATCH_CONCURRENCY_ENV, DEFAULT_DISPATCH_CONCURRENCY
+            ),
+            lost_after_s=lost_after_seconds(env),
         )
 
-
-@dataclass(frozen=True, slots=True)
-class DispatchOutcome:
-    shard_id: int
-    attempt: int
-    status_code: int | None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+    def dispatch_settings(self) -> DispatchSettings:
+        return DispatchSettings(
+            concurrency=self.dispatch_concurrency, lost_after_s=self.lost_after_s
+        )
 
 
 @dataclass
 class ParentHandler:
-    """Turns a sweep request into a recorded run and one async child invocation per shard."""
+    """Turns a sweep request into a recorded run and one async child invocation per shard.
+
+    With a `scheduler` the invocations happen in a dispatch job after the answer (see
+    `handlers.dispatcher`); without one they happen inside the request, one after another.
+    """
 
     invoker: Invoker
     store: ObjectStore
     config: ParentConfig
     clock: Clock = field(default_factory=SystemClock)
+    scheduler: DispatchScheduler | None = None
 
     @property
     def layout(self) -> StorageLayout:
         return StorageLayout(self.config.results_prefix)
+
+    def dispatcher(self, settings: DispatchSettings | None = None) -> Dispatcher:
+        """The dispatcher for this deployment (continuations go through `scheduler`)."""
+        assert self.config.child_function is not None
+        return Dispatcher(
+            invoker=self.invoker,
+            store=self.store,
+            layout=self.layout,
+            child_function=self.config.child_function,
+            payload_limit_bytes=self.config.payload_limit_bytes,
+            settings=settings or self.config.dispatch_settings(),
+            scheduler=self.scheduler,
+            clock=self.clock,
+        )
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -156,6 +199,8 @@ class ParentHandler:
         try:
             self.store.check_configured()
             record, created = register_run(self.store, self.layout, manifest)
+            if created:
+                create_job(self.store, record, JOB_SUBMIT, now)
         except RunConflict as exc:
             return error_response(409, "conflict", str(exc), run_id=normalized["run_id"])
         except RuntimeError as exc:
@@ -165,8 +210,7 @@ class ParentHandler:
 
         if not created:
             return proxy_response(200, accepted_body(record, [], "already_submitted"))
-        outcomes = self.dispatch(record, ((s, 1) for s in record.shards))
-        return self._dispatch_response(record, outcomes, "dispatch_submitted")
+        return self._start(record, JOB_SUBMIT, len(shards), "dispatch_submitted")
 
     def redrive(self, run_id: str) -> dict[str, Any]:
         """Dispatch again exactly the shards without a success record, with new attempt numbers.
@@ -191,36 +235,50 @@ class ParentHandler:
         if record is None:
             return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
         states = gather_states(self.store, self.layout, record)
-        todo = [
-            (shard, states.last_attempt(shard.shard_id) + 1)
-            for shard in record.shards
-            if shard.shard_id not in states.succeeded
-        ]
+        todo = [shard for shard in record.shards if shard.shard_id not in states.succeeded]
         if not todo:
-            return proxy_response(200, accepted_body(record, [], "redrive_submitted"))
-        # Record the attempts first, so attempt numbers keep rising even if dispatch fails.
-        log = {
-            "attempts": {str(s.shard_id): a for s, a in todo},
-            "at": self.clock.now().isoformat(),
-        }
-        sequence = 1 + sum(1 for _ in self.store.list_keys(redrive_prefix(record)))
-        while True:
-            try:
-                self.store.put_if_absent(
-                    redrive_key(record, sequence), dumps_canonical(log).encode(), JSON_CONTENT
-                )
-                break
-            except AlreadyExists:
-                sequence += 1
-        outcomes = self.dispatch(record, todo)
-        return self._dispatch_response(record, outcomes, "redrive_submitted")
+            body = accepted_body(record, [], "redrive_submitted", dispatch_state="none")
+            return proxy_response(200, body)
+        sequence = claim_redrive(self.store, record, todo, self.clock.now())
+        job = redrive_job(sequence)
+        create_job(self.store, record, job, self.clock.now())
+        return self._start(record, job, len(todo), "redrive_submitted")
 
     # -- fan-out ------------------------------------------------------------------------------
+
+    def _start(self, record: RunRecord, job: str, count: int, status: str) -> dict[str, Any]:
+        """Run the job now (inline) or schedule it (asynchronous), and answer."""
+        if self.scheduler is None:
+            try:
+                report = self.dispatcher(DispatchSettings(concurrency=1)).run(
+                    record.run_id, job, record=record, fresh=True
+                )
+            except StoreError as exc:
+                message = (
+                    f"the run is recorded but its dispatch ledger could not be written ({exc}); "
+                    f"`redrive` dispatches the shards that have no record"
+                )
+                return error_response(500, "internal_error", message, run_id=record.run_id)
+            return self._dispatch_response(record, report.outcomes, status, count)
+        try:
+            self.scheduler.schedule(record.run_id, job)
+        except Exception as exc:  # the run is recorded: redrive starts another job
+            message = (
+                f"the run is recorded but its dispatch could not be started "
+                f"({type(exc).__name__}: {exc}); `redrive` starts it again"
+            )
+            return error_response(502, "dispatch_error", message, run_id=record.run_id)
+        body = accepted_body(record, [], status, dispatch_state="under_way", to_dispatch=count)
+        return proxy_response(202, body)
 
     def dispatch(
         self, record: RunRecord, shards: Iterable[tuple[ShardRange, int]]
     ) -> list[DispatchOutcome]:
-        """One async invocation per (shard, attempt); failures are collected, not raised."""
+        """Invoke the given (shard, attempt) pairs now, one after another, without a ledger.
+
+        Kept for callers that drive the fan-out themselves (benchmarks, tools); the API goes
+        through dispatch jobs.
+        """
         assert self.config.child_function is not None
         builder = PayloadBuilder(record, self.config.payload_limit_bytes)
         outcomes: list[DispatchOutcome] = []
@@ -237,7 +295,7 @@ class ParentHandler:
         return outcomes
 
     def _dispatch_response(
-        self, record: RunRecord, outcomes: list[DispatchOutcome], status: str
+        self, record: RunRecord, outcomes: list[DispatchOutcome], status: str, count: int
     ) -> dict[str, Any]:
         failed = [o for o in outcomes if not o.ok]
         if failed:
@@ -255,7 +313,30 @@ class ParentHandler:
                 f"recorded, so `redrive` dispatches exactly the missing ones"
             )
             return error_response(502, "dispatch_error", message, details, run_id=record.run_id)
-        return proxy_response(202, accepted_body(record, outcomes, status))
+        body = accepted_body(record, outcomes, status, dispatch_state="complete", to_dispatch=count)
+        return proxy_response(202, body)
+
+
+def claim_redrive(
+    store: ObjectStore, record: RunRecord, todo: list[ShardRange], now: datetime
+) -> int:
+    """Write the next redrive log create-if-absent and return its sequence number.
+
+    The attempt number of every shard in redrive N is N + 1 (the submission is attempt 1): the
+    create-if-absent write hands each sequence to one redrive, so concurrent redrives can never
+    reuse an attempt number, and it is always above every earlier attempt of the shard (each
+    earlier redrive k < N gave at most k + 1).
+    """
+    sequence = 1 + sum(1 for _ in store.list_keys(redrive_prefix(record)))
+    while True:
+        log = {"attempts": {str(s.shard_id): sequence + 1 for s in todo}, "at": now.isoformat()}
+        try:
+            store.put_if_absent(
+                redrive_key(record, sequence), dumps_canonical(log).encode(), JSON_CONTENT
+            )
+            return sequence
+        except AlreadyExists:
+            sequence += 1
 
 
 def extract_request(event: object) -> object:
@@ -303,7 +384,12 @@ def build_manifest(
 
 
 def accepted_body(
-    record: RunRecord, outcomes: list[DispatchOutcome], status: str
+    record: RunRecord,
+    outcomes: list[DispatchOutcome],
+    status: str,
+    *,
+    dispatch_state: str | None = None,
+    to_dispatch: int | None = None,
 ) -> dict[str, Any]:
     """An AcceptedResponse body: the old fields in the old order, then the additions."""
     response = AcceptedResponse(
@@ -320,62 +406,7 @@ def accepted_body(
         run_date=record.run_date,
         model=record.model,
         shard_count=len(record.manifest["shards"]),
+        dispatch_state=dispatch_state,
+        shards_to_dispatch=to_dispatch,
     )
     return contract_body(response)
-
-
-class PayloadBuilder:
-    """Builds each shard's payload text: compact, sorted keys, like the old runtime.
-
-    Everything but four integers is the same for every shard of a run, so the canonical text is
-    rendered once into a format template and each shard only fills in attempt, shard_id and its
-    bounds: with 10,000 shards that is most of the parent's work. Payloads over the async limit
-    carry the manifest key instead of the dimensions.
-    """
-
-    _PER_SHARD = ("attempt", "end_index", "shard_id", "start_index")
-
-    def __init__(self, record: RunRecord, limit_bytes: int) -> None:
-        request = record.request
-        self._limit = limit_bytes
-        fixed: dict[str, Any] = {
-            "contract_version": CONTRACT_VERSION,
-            "failure_injection_shards": request["failure_injection_shards"],
-            "fingerprint": record.fingerprint,
-            "model": record.model,
-            "run_date": record.run_date,
-            "run_id": record.run_id,
-            "seed": request["seed"],
-            "total_points": record.total_points,
-        }
-        self._inline = _template({**fixed, "dimensions": request["dimensions"]}, self._PER_SHARD)
-        self._by_reference = _template(
-            {**fixed, "manifest_key": record.manifest_key}, self._PER_SHARD
-        )
-        self._use_reference = False
-
-    def build(self, shard: ShardRange, attempt: int) -> bytes:
-        values = {
-            "attempt": attempt,
-            "end_index": shard.end_index,
-            "shard_id": shard.shard_id,
-            "start_index": shard.start_index,
-        }
-        if not self._use_reference:
-            data = self._inline.format_map(values).encode()
-            if len(data) <= self._limit:
-                return data
-            self._use_reference = True  # same dimensions for every shard: all go by reference
-        return self._by_reference.format_map(values).encode()
-
-
-def _template(fixed: dict[str, Any], per_shard: tuple[str, ...]) -> str:
-    """A str.format template equal to dumps_canonical(fixed + per-shard integers)."""
-    fields = []
-    for key in sorted([*fixed, *per_shard]):
-        if key in per_shard:
-            value = "{" + key + "}"
-        else:
-            value = dumps_canonical(fixed[key]).replace("{", "{{").replace("}", "}}")
-        fields.append(dumps_canonical(key) + ":" + value)
-    return "{{" + ",".join(fields) + "}}"

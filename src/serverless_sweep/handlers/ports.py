@@ -26,6 +26,32 @@ class StoreNotConfigured(RuntimeError):
     """The store has no location configured (for example SWEEP_RESULTS_BUCKET unset)."""
 
 
+class InvokeError(Exception):
+    """The invoke API did not accept an event. `retryable` says whether trying again later may
+    succeed (throttling, a 5xx, a reset connection) or never will (unknown function, access
+    denied, payload too large). Adapters map their library's errors onto these three classes, so
+    the dispatcher's backoff never has to know botocore."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class InvokeThrottled(InvokeError):
+    """429 / TooManyRequestsException: the account or function is at its concurrency limit."""
+
+    retryable = True
+
+
+class InvokeUnavailable(InvokeError):
+    """A 5xx answer or a connection that failed, reset or timed out: the service may be back."""
+
+    retryable = True
+
+
 @dataclass(frozen=True, slots=True)
 class InvokeResult:
     """What an async invoke answered: Lambda's StatusCode (202 when the event was queued)."""
@@ -63,6 +89,19 @@ class ObjectStore(Protocol):
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key under prefix, in lexicographic order."""
+
+
+@runtime_checkable
+class DispatchScheduler(Protocol):
+    """Starts a dispatch job somewhere else, without waiting for it.
+
+    In the cloud: an asynchronous invocation of the parent function in its dispatch role (Lambda
+    retries it when it crashes). Locally: a thread of the local runtime. The job itself is the
+    pair (run_id, job name); everything else the dispatcher reads from the store, so a
+    continuation, a retry after a crash and a duplicate delivery all resume the same work.
+    """
+
+    def schedule(self, run_id: str, job: str) -> None: ...
 
 
 class Clock(Protocol):

@@ -30,3 +30,38 @@ def deployment_default_model(env: Mapping[str, str]) -> tuple[str | None, str | 
         return default_model_name(env), None
     except UnknownModel as exc:
         return None, str(exc)
+
+
+# -- dispatch (issue 7) -------------------------------------------------------------------------
+
+DISPATCHER_FUNCTION_ENV = "SWEEP_DISPATCHER_FUNCTION"
+"""The function the parent invokes asynchronously to run a dispatch job (in the cloud, itself).
+Unset: the parent dispatches inside the request, one shard after another (the old runtime)."""
+DISPATCH_CONCURRENCY_ENV = "SWEEP_DISPATCH_CONCURRENCY"
+CHILD_MAX_EVENT_AGE_ENV = "SWEEP_CHILD_MAX_EVENT_AGE_S"
+CHILD_TIMEOUT_ENV = "SWEEP_CHILD_TIMEOUT_S"
+DEFAULT_CHILD_MAX_EVENT_AGE_S = 21_600  # Lambda's default and maximum: 6 hours
+DEFAULT_CHILD_TIMEOUT_S = 900
+LOST_GRACE_S = 60
+"""Added to max event age + timeout: the on-failure recorder's own delivery and clock skew."""
+
+
+def positive_int_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    """An integer setting; a missing, malformed or non-positive value gives the default.
+
+    A typo in a function's configuration must not take every request down; the value in force
+    is logged by the entry points.
+    """
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def lost_after_seconds(env: Mapping[str, str]) -> float:
+    """How long after its dispatch a shard with no record counts as lost."""
+    age = positive_int_setting(env, CHILD_MAX_EVENT_AGE_ENV, DEFAULT_CHILD_MAX_EVENT_AGE_S)
+    timeout = positive_int_setting(env, CHILD_TIMEOUT_ENV, DEFAULT_CHILD_TIMEOUT_S)
+    return float(age + timeout + LOST_GRACE_S)

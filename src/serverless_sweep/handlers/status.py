@@ -10,11 +10,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from serverless_sweep.contracts import RunStatus, ShardFailure
 from serverless_sweep.core.keys import StorageLayout
-from serverless_sweep.handlers.ports import ObjectStore, StoreError, StoreNotConfigured
+from serverless_sweep.handlers.dispatch_ledger import (
+    JOB_SUBMIT,
+    job_items,
+    read_ledger,
+    redrive_job,
+)
+from serverless_sweep.handlers.ports import (
+    Clock,
+    ObjectStore,
+    StoreError,
+    StoreNotConfigured,
+    SystemClock,
+)
 from serverless_sweep.handlers.responses import (
     CONTRACT_VERSION,
     contract_body,
@@ -22,8 +35,14 @@ from serverless_sweep.handlers.responses import (
     proxy_response,
 )
 from serverless_sweep.handlers.runs import RunRecord, find_run
+from serverless_sweep.handlers.settings import (
+    DEFAULT_CHILD_MAX_EVENT_AGE_S,
+    DEFAULT_CHILD_TIMEOUT_S,
+    LOST_GRACE_S,
+)
 
 MISSING_LIST_LIMIT = 1000
+DEFAULT_LOST_AFTER_S = float(DEFAULT_CHILD_MAX_EVENT_AGE_S + DEFAULT_CHILD_TIMEOUT_S + LOST_GRACE_S)
 REDRIVE_PREFIX = "redrive-"
 
 
@@ -36,6 +55,9 @@ class ShardStates:
     failures: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     # shard_id -> highest attempt number dispatched by a redrive
     redriven: dict[int, int] = field(default_factory=dict)
+
+    def last_failed_attempt(self, shard_id: int) -> int:
+        return max((a for a, _ in self.failures.get(shard_id, [])), default=0)
 
     def last_attempt(self, shard_id: int) -> int:
         attempts = [a for a, _ in self.failures.get(shard_id, [])]
@@ -56,16 +78,14 @@ def gather_states(store: ObjectStore, layout: StorageLayout, record: RunRecord) 
             else:
                 attempt = parsed.attempt if parsed.attempt is not None else 1
                 states.failures.setdefault(parsed.shard_id, []).append((attempt, key))
-    for redrive in _redrive_records(store, layout, record):
+    for redrive in _redrive_records(store, record):
         for shard_id, attempt in redrive.get("attempts", {}).items():
             sid = int(shard_id)
             states.redriven[sid] = max(states.redriven.get(sid, 1), int(attempt))
     return states
 
 
-def _redrive_records(
-    store: ObjectStore, layout: StorageLayout, record: RunRecord
-) -> Iterator[dict[str, Any]]:
+def _redrive_records(store: ObjectStore, record: RunRecord) -> Iterator[dict[str, Any]]:
     for key in store.list_keys(redrive_prefix(record)):
         raw = store.get(key)
         if raw is not None:
@@ -81,19 +101,53 @@ def redrive_key(record: RunRecord, sequence: int) -> str:
     return f"{redrive_prefix(record)}{sequence:06d}.json"
 
 
-def run_status(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> dict[str, Any]:
-    """The RunStatus document (schemas/v1/run_status.json)."""
+def run_status(
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    *,
+    now: datetime | None = None,
+    lost_after_s: float = DEFAULT_LOST_AFTER_S,
+) -> dict[str, Any]:
+    """The RunStatus document (schemas/v1/run_status.json).
+
+    A shard is succeeded (success envelope), failed (a failure envelope, no success), or has no
+    record yet; then the dispatch ledger says whether it is in flight, not yet dispatched,
+    refused by the invoke API (dispatch_failed), or lost: dispatched (or waiting for a dispatcher
+    that shows no sign of life) longer than `lost_after_s` ago. Lost and dispatch-failed shards
+    will not get a record by themselves, so they are not pending: they count like failed ones.
+    """
     states = gather_states(store, layout, record)
     shards = record.shards
     shard_ids = {s.shard_id for s in shards}
     succeeded = states.succeeded & shard_ids
-    failed = sorted((set(states.failures) & shard_ids) - succeeded)
-    missing = sorted(shard_ids - succeeded - set(failed))
+    with_failures = sorted((set(states.failures) & shard_ids) - succeeded)
+    missing = sorted(shard_ids - succeeded - set(with_failures))
+    latest = dispatch_states(
+        store, record, missing + with_failures, now or datetime.now(UTC), lost_after_s
+    )
+    # A failed shard whose newer attempt is dispatched (a redrive in progress) is pending again:
+    # its old failure is not its outcome any more.
+    retrying = [
+        s
+        for s in with_failures
+        if latest[s][1] in ("dispatched", "undispatched")
+        and latest[s][0] > states.last_failed_attempt(s)
+    ]
+    failed = [s for s in with_failures if s not in set(retrying)]
+    missing = sorted(missing + retrying)
+    dispatch = {s: latest[s][1] for s in missing}
+    lost = sorted(s for s in missing if dispatch[s] == "lost")
+    dispatch_failed = [s for s in missing if dispatch[s] == "dispatch_failed"]
+    in_flight = sum(1 for s in missing if dispatch[s] == "dispatched")
+    waiting = sum(1 for s in missing if dispatch[s] == "undispatched")
+    pending = in_flight + waiting
     points_done = sum(s.end_index - s.start_index for s in shards if s.shard_id in succeeded)
     tolerated = float(record.request.get("tolerated_failure_percentage", 0))
-    if missing:
+    unfinished = len(failed) + len(lost) + len(dispatch_failed)
+    if pending:
         state = "running"
-    elif not failed or 100.0 * len(failed) / len(shards) <= tolerated:
+    elif not unfinished or 100.0 * unfinished / len(shards) <= tolerated:
         state = "succeeded"
     else:
         state = "failed"
@@ -108,14 +162,82 @@ def run_status(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> 
         shard_count=len(shards),
         succeeded_shards=len(succeeded),
         failed_shards=len(failed),
-        pending_shards=len(missing),
+        pending_shards=pending,
         points_done=points_done,
         coverage=points_done / record.total_points if record.total_points else 0.0,
         tolerated_failure_percentage=tolerated,
         failures=[_latest_failure(store, states, sid) for sid in failed],
         missing_shard_ids=missing[:MISSING_LIST_LIMIT],
+        dispatched_shards=in_flight,
+        undispatched_shards=waiting,
+        dispatch_failed_shards=len(dispatch_failed),
+        lost_shards=len(lost),
+        lost_shard_ids=lost[:MISSING_LIST_LIMIT],
     )
     return contract_body(status)
+
+
+def dispatch_states(
+    store: ObjectStore,
+    record: RunRecord,
+    shard_ids: list[int],
+    now: datetime,
+    lost_after_s: float,
+) -> dict[int, tuple[int, str]]:
+    """(latest attempt, dispatched | undispatched | dispatch_failed | lost) of each shard.
+
+    The latest attempt of each shard decides (the highest attempt the ledger or a redrive log
+    names). Runs and redrives recorded before the ledger existed have no job records: their
+    shards count as dispatched when the run (or the redrive) was accepted.
+    """
+    if not shard_ids:
+        return {}
+    wanted = set(shard_ids)
+    ledgers = read_ledger(store, record)
+    # (attempt, state, ISO time) of the newest known dispatch per shard
+    latest: dict[int, tuple[int, str, str]] = {}
+
+    def offer(shard_id: int, attempt: int, state: str, at: str) -> None:
+        if shard_id in wanted and (shard_id not in latest or attempt >= latest[shard_id][0]):
+            latest[shard_id] = (attempt, state, at)
+
+    if JOB_SUBMIT not in ledgers:
+        accepted_at = str(record.manifest.get("accepted_at", ""))
+        for shard_id in wanted:
+            offer(shard_id, 1, "dispatched", accepted_at)
+    for sequence, log in enumerate(_redrive_records(store, record), start=1):
+        if redrive_job(sequence) not in ledgers:
+            for shard_id, attempt in log.get("attempts", {}).items():
+                offer(int(shard_id), int(attempt), "dispatched", str(log.get("at", "")))
+    for job, ledger in sorted(ledgers.items()):
+        activity = ledger.last_activity() or ""
+        items = job_items(store, record, job) or []
+        claimed = {sid for sid, _ in ledger.shard_dispatches()}
+        for shard, attempt in items:
+            if shard.shard_id not in claimed:
+                offer(shard.shard_id, attempt, "undispatched", activity)
+        for shard_id, dispatch in ledger.shard_dispatches():
+            state = "dispatch_failed" if dispatch.state == "failed" else "dispatched"
+            offer(shard_id, dispatch.attempt, state, dispatch.at)
+
+    horizon = now - timedelta(seconds=lost_after_s)
+    result: dict[int, tuple[int, str]] = {}
+    for shard_id in shard_ids:
+        attempt, state, at = latest.get(shard_id, (1, "dispatched", ""))
+        if state in ("dispatched", "undispatched") and _older_than(at, horizon):
+            state = "lost"
+        result[shard_id] = (attempt, state)
+    return result
+
+
+def _older_than(at: str, horizon: datetime) -> bool:
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return False  # an unreadable time never makes a shard lost
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment < horizon
 
 
 def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> ShardFailure:
@@ -147,6 +269,8 @@ class StatusHandler:
 
     store: ObjectStore
     layout: StorageLayout
+    lost_after_s: float = DEFAULT_LOST_AFTER_S
+    clock: Clock = field(default_factory=SystemClock)
 
     def handle(self, run_id: str) -> dict[str, Any]:
         try:
@@ -155,7 +279,14 @@ class StatusHandler:
             if record is None:
                 message = f"No run with run_id {run_id!r}"
                 return error_response(404, "not_found", message, run_id=run_id)
-            return proxy_response(200, run_status(self.store, self.layout, record))
+            status = run_status(
+                self.store,
+                self.layout,
+                record,
+                now=self.clock.now(),
+                lost_after_s=self.lost_after_s,
+            )
+            return proxy_response(200, status)
         except StoreNotConfigured as exc:
             return error_response(500, "misconfiguration", str(exc), run_id=run_id)
         except StoreError as exc:

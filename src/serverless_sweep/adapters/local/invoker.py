@@ -120,6 +120,8 @@ class InvocationEvent:
     error_type: str | None = None
     error_message: str | None = None
     error_traceback: str | None = None
+    payload: bytes = b""
+    """The event as invoked (what Lambda's on-failure destination record carries back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +316,7 @@ class _InvokerBase:
             error_type=result.error_type,
             error_message=result.error_message,
             error_traceback=result.error_traceback,
+            payload=delivery.payload,
         )
         return event, retry
 

@@ -9,14 +9,22 @@ the same handler code the Lambda functions run. The child runs in a worker throu
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-from collections.abc import Iterator
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from serverless_sweep.adapters.local.clock import LocalClock
-from serverless_sweep.adapters.local.invoker import InlineInvoker, LocalAsyncInvoker
+from serverless_sweep.adapters.local.invoker import (
+    InlineInvoker,
+    InvocationEvent,
+    LocalAsyncInvoker,
+)
 from serverless_sweep.adapters.local.lambda_context import LocalLambdaContext
 from serverless_sweep.adapters.local.registry import FunctionRegistry
 from serverless_sweep.adapters.local.store import (
@@ -25,6 +33,8 @@ from serverless_sweep.adapters.local.store import (
     store_root_from_env,
 )
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+from serverless_sweep.handlers.dispatcher import DispatchSettings
+from serverless_sweep.handlers.failure_recorder import FailureRecorder, destination_record
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.settings import RESULTS_PREFIX_ENV
 from serverless_sweep.handlers.status import StatusHandler
@@ -35,6 +45,11 @@ RUNTIME_ENV = (STORE_ENV_VAR, RESULTS_PREFIX_ENV, DEFAULT_MODEL_ENV)
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
 LOCAL_PREFIX = ""
+LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCTION_NAME
+DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dispatcher) twice
+WORKER_DIED = "BrokenProcessPool"
+
+logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -58,6 +73,55 @@ def local_child(event: object, context: LocalLambdaContext) -> dict[str, Any]:
     return handler.handle(event, context.get_remaining_time_in_millis)
 
 
+class ThreadDispatchScheduler:
+    """Local dispatch jobs: each on a thread of its own, as Lambda runs the parent's dispatch
+    invocation beside the API. A job that raises is retried twice after a short pause (Lambda's
+    async retry policy); the ledger makes a retry resume where the failed run stopped."""
+
+    def __init__(self, run_job: Callable[[str, str], object], retry_delay_s: float = 0.2) -> None:
+        self._run_job = run_job
+        self._retry_delay_s = retry_delay_s
+        self._cond = threading.Condition()
+        self._active = 0
+        self.failed_jobs: list[tuple[str, str, str]] = []
+
+    def schedule(self, run_id: str, job: str) -> None:
+        with self._cond:
+            self._active += 1
+        thread = threading.Thread(
+            target=self._run, args=(run_id, job), name=f"sweep-dispatch-{job}", daemon=True
+        )
+        thread.start()
+
+    def _run(self, run_id: str, job: str) -> None:
+        try:
+            for attempt in range(1 + DISPATCH_RETRIES):
+                try:
+                    self._run_job(run_id, job)
+                    return
+                except Exception as exc:
+                    logger.exception("dispatch job %s of run %r failed", job, run_id)
+                    if attempt == DISPATCH_RETRIES:
+                        with self._cond:
+                            self.failed_jobs.append((run_id, job, f"{type(exc).__name__}: {exc}"))
+                    else:
+                        time.sleep(self._retry_delay_s)
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    @property
+    def active(self) -> int:
+        with self._cond:
+            return self._active
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no dispatch job is running; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._active == 0, timeout)
+
+
 @dataclass(frozen=True, slots=True)
 class LocalSettings:
     """Knobs of the local deployment (CLI flags and environment map onto these)."""
@@ -71,6 +135,8 @@ class LocalSettings:
     timeout_s: float = 900.0
     default_model: str | None = None
     inline: bool = False  # run children in-process, synchronously (debugging, tests)
+    dispatch_concurrency: int = 4  # a local invoke is a queue push: a few threads suffice
+    poll_interval_s: float = 0.2  # how often a capped run (max_concurrency) looks for outcomes
 
 
 class LocalRuntime:
@@ -106,6 +172,7 @@ class LocalRuntime:
             )
         self.store = LocalObjectStore(root)
         self.store.check_configured()
+        self.scheduler = ThreadDispatchScheduler(self._run_dispatch_job)
         self.parent = ParentHandler(
             invoker=self.invoker,
             store=self.store,
@@ -113,17 +180,70 @@ class LocalRuntime:
                 child_function=CHILD_FUNCTION_NAME,
                 default_model=model,
                 results_prefix=LOCAL_PREFIX,
+                dispatcher_function="local-dispatcher",
             ),
             clock=LocalClock(),
+            scheduler=self.scheduler,
         )
-        self.status = StatusHandler(self.store, self.parent.layout)
+        self.dispatch_settings = DispatchSettings(
+            concurrency=settings.dispatch_concurrency,
+            poll_interval_s=settings.poll_interval_s,
+            lost_after_s=self.parent.config.lost_after_s,
+        )
+        self.status = StatusHandler(
+            self.store, self.parent.layout, lost_after_s=self.parent.config.lost_after_s
+        )
+        # Lambda's on-failure destination, emulated: an attempt that died without a record
+        # (a killed worker, retries exhausted) is recorded by the same handler code.
+        self.recorder = FailureRecorder(self.store, self.parent.layout, LocalClock())
+        self.invoker.on_event(self._on_final_failure)
+
+    def _run_dispatch_job(self, run_id: str, job: str) -> object:
+        return self.parent.dispatcher(self.dispatch_settings).run(run_id, job)
+
+    def _on_final_failure(self, event: InvocationEvent) -> None:
+        if event.ok or not event.final or event.function_name != CHILD_FUNCTION_NAME:
+            return
+        died = event.error_type == WORKER_DIED
+        record = destination_record(
+            event.payload,
+            request_id=event.request_id or str(uuid.uuid4()),
+            function_arn=LOCAL_FUNCTION_ARN,
+            condition="RetriesExhausted",
+            invoke_count=event.attempt,
+            error_type="Runtime.ExitError" if died else str(event.error_type or "Unknown"),
+            error_message=(
+                f"Runtime exited with error: the worker process (pid {event.pid or '?'}) died "
+                f"({event.error_message})"
+                if died
+                else str(event.error_message or "")
+            ),
+            stack_trace=(event.error_traceback or "").splitlines(),
+            timestamp=LocalClock().now(),
+        )
+        try:
+            self.recorder.handle(record)
+        except Exception:  # never break the invoker's callbacks; the shard stays missing
+            logger.exception("could not record the failure of shard %s", event.shard_id)
 
     def wait(self, timeout: float | None = None) -> bool:
-        return self.invoker.wait(timeout)
+        """Block until dispatch jobs and every shard invocation they made have finished."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.scheduler.wait(left):
+                return False
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.invoker.wait(left):
+                return False
+            if self.scheduler.active == 0:  # no job started a new one meanwhile
+                return True
 
     def close(self, wait: bool = True) -> None:
         """Stop the workers; with wait=False, queued shard invocations are dropped (redrive
         dispatches whatever is then missing)."""
+        if wait:
+            self.scheduler.wait()
         if isinstance(self.invoker, LocalAsyncInvoker):
             self.invoker.close(wait=wait)
 

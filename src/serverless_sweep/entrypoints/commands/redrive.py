@@ -33,6 +33,7 @@ from serverless_sweep.entrypoints.progress import (
     store_root,
     sweep_cmd,
 )
+from serverless_sweep.handlers.dispatch_ledger import latest_redrive_items
 from serverless_sweep.handlers.ports import StoreNotConfigured
 
 DESCRIPTION = """\
@@ -98,7 +99,12 @@ def run(args: argparse.Namespace) -> int:
             if str(d.get("pointer", "")).startswith("/shards/")
         }
         dispatches = body.get("dispatches")
-        if dispatches is None:  # a 502 body lists what failed, not what went out
+        attempts: list[int] = sorted({int(d["attempt"]) for d in dispatches or []})
+        if body.get("dispatch_state") == "under_way":  # the dispatcher invokes them now
+            items = latest_redrive_items(runtime.store, record)
+            redriven = {shard.shard_id for shard, _ in items}
+            attempts = sorted({attempt for _, attempt in items})
+        elif dispatches is None:  # a 502 body lists what failed, not what went out
             redriven = {s.shard_id for s in record.shards} - undispatched
         else:
             redriven = {int(d["shard_id"]) for d in dispatches}
@@ -107,7 +113,6 @@ def run(args: argparse.Namespace) -> int:
         if not dispatched and not args.json:
             err(f"sweep redrive: nothing to redrive: every shard of {record.run_id!r} succeeded")
         elif dispatched and not args.json:
-            attempts = sorted({int(d["attempt"]) for d in dispatches or []})
             which = ", ".join(str(s) for s in list(dispatched)[:20])
             more = ", ..." if len(dispatched) > 20 else ""
             err(

@@ -288,6 +288,8 @@ def _follow(
             f"{record.run_date}; nothing was dispatched. Its recorded status follows."
         )
         dispatched: dict[int, int] = {}
+    elif body.get("dispatch_state") == "under_way":  # the dispatcher invokes every shard
+        dispatched = {s.shard_id: s.end_index - s.start_index for s in record.shards}
     else:
         undispatched = {
             int(d["pointer"].rsplit("/", 1)[1])
@@ -317,7 +319,7 @@ def wait_and_report(
     if dispatched:
         with active_marker(root, record.run_id, f"sweep {command}"):
             progress.start(dispatched)
-            idle = progress.wait(runtime.invoker.wait)
+            idle = progress.wait(runtime.wait)
         err(progress.final_line())
         if not idle:
             err(f"sweep {command}: the local invoker stopped before every shard finished")

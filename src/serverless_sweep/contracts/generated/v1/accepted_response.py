@@ -34,7 +34,7 @@ class DispatchRecord(BaseModel):
 
 class AcceptedResponse(BaseModel):
     """
-    The parent's answer to an accepted sweep request: 202 when shards were dispatched now, 200 when the same run_id with the same fingerprint was already accepted (nothing is dispatched again). Redrive answers with the same shape.
+    The parent's answer to an accepted sweep request: 202 when shards were dispatched now or an asynchronous dispatch is under way (dispatch_state), 200 when the same run_id with the same fingerprint was already accepted (nothing is dispatched again). Redrive answers with the same shape.
     """
 
     model_config = ConfigDict(
@@ -82,4 +82,14 @@ class AcceptedResponse(BaseModel):
     shard_count: Annotated[int | None, Field(examples=[3], ge=1)] = None
     """
     Shards in the plan.
+    """
+    dispatch_state: Annotated[
+        Literal["complete", "under_way", "none"] | None, Field(examples=["under_way"])
+    ] = None
+    """
+    complete: this call invoked every shard it lists in dispatches (the old runtime's behaviour, used when no dispatcher function is configured); under_way: the run is recorded and an asynchronous dispatcher is invoking its shards now, so shards_dispatched is 0 and GET /sweep-run/{run_id} shows the progress (dispatched_shards, undispatched_shards); none: nothing needed dispatching.
+    """
+    shards_to_dispatch: Annotated[int | None, Field(examples=[3], ge=0)] = None
+    """
+    Shards this call handed to the dispatcher (all of them with dispatch_state complete, which lists each in dispatches).
     """

@@ -78,7 +78,7 @@ COLUMN_SPECS: Final[dict[str, dict[str, Any]]] = {
                 "name": "error_kind",
                 "type": "string",
                 "nullable": False,
-                "description": "invalid_payload, model_error, injected, storage, timeout or internal.",
+                "description": "invalid_payload, model_error, injected, storage, timeout or internal; crashed, platform_timeout or expired when the on-failure recorder wrote the row from Lambda's failure record.",
                 "unit": None,
             },
             {
@@ -502,7 +502,7 @@ SHARD_ERRORS_FIELDS: Final[list[pa.Field]] = [
         pa.string(),
         nullable=False,
         metadata={
-            "description": "invalid_payload, model_error, injected, storage, timeout or internal."
+            "description": "invalid_payload, model_error, injected, storage, timeout or internal; crashed, platform_timeout or expired when the on-failure recorder wrote the row from Lambda's failure record."
         },
     ),
     pa.field(

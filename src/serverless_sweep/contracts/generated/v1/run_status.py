@@ -70,7 +70,7 @@ class RunStatus(BaseModel):
     """
     state: Literal["running", "succeeded", "failed"]
     """
-    running: shards pending; succeeded: every shard succeeded, or the failed ones stay within tolerated_failure_percentage; failed: no shard pending and too many failed.
+    running: shards pending (in flight or not yet dispatched); succeeded: every shard succeeded, or the failed, lost and undispatchable ones together stay within tolerated_failure_percentage; failed: no shard pending and too many failed, lost or undispatchable.
     """
     total_points: Annotated[int, Field(ge=0)]
     """
@@ -90,7 +90,7 @@ class RunStatus(BaseModel):
     """
     pending_shards: Annotated[int, Field(ge=0)]
     """
-    Shards with no record yet.
+    Shards with no record yet that may still get one: in flight (dispatched_shards) or not yet dispatched (undispatched_shards); lost and dispatch-failed shards are not pending.
     """
     points_done: Annotated[int | None, Field(ge=0)] = None
     """
@@ -111,4 +111,24 @@ class RunStatus(BaseModel):
     missing_shard_ids: list[int] | None = None
     """
     Shards with no record yet (at most 1000 listed).
+    """
+    dispatched_shards: Annotated[int | None, Field(ge=0)] = None
+    """
+    Shards without an outcome record whose latest attempt the invoke API accepted (or may have: a dispatcher stopped while invoking them) and that are not lost: in flight.
+    """
+    undispatched_shards: Annotated[int | None, Field(ge=0)] = None
+    """
+    Shards without an outcome record that the dispatcher has not reached yet.
+    """
+    dispatch_failed_shards: Annotated[int | None, Field(ge=0)] = None
+    """
+    Shards without an outcome record whose invoke the invoke API refused for good (after its retries): redrive dispatches them again. Counted like failed shards against tolerated_failure_percentage.
+    """
+    lost_shards: Annotated[int | None, Field(ge=0)] = None
+    """
+    Shards dispatched (or waiting for a dispatcher) longer ago than the child's maximum event age plus its timeout, still without any record: they will not run any more. Counted like failed shards; redrive reruns them.
+    """
+    lost_shard_ids: list[int] | None = None
+    """
+    The lost shards (at most 1000 listed).
     """

@@ -204,11 +204,21 @@ class FailureOutcome(BaseModel):
     str() of the exception.
     """
     error_kind: (
-        Literal["invalid_payload", "model_error", "injected", "storage", "timeout", "internal"]
+        Literal[
+            "invalid_payload",
+            "model_error",
+            "injected",
+            "storage",
+            "timeout",
+            "internal",
+            "crashed",
+            "platform_timeout",
+            "expired",
+        ]
         | None
     ) = None
     """
-    Why the attempt failed.
+    Why the attempt failed. crashed, platform_timeout and expired are written by the on-failure recorder from Lambda's failure record (or the local runtime's equivalent) when the attempt left no record of its own: the runtime died (out of memory, a crash, a killed worker), the platform's hard timeout struck, or the event waited longer than its maximum age.
     """
     attempt: Annotated[int | None, Field(ge=1)] = None
     """

@@ -1,0 +1,423 @@
+"""The dispatcher: hands a run's shards to the invoke API, fast, once, and without a person.
+
+Why it exists: the parent used to invoke shard after shard inside the API request. At a
+realistic 20 ms per Lambda Invoke that is 47 shards/s: API Gateway gives up after 29 s and the
+parent's own timeout after a few thousand shards, leaving the rest undispatched. Now the API
+records the run and a dispatch *job* and answers; the dispatcher runs the job elsewhere (an
+asynchronous invocation of the parent in its dispatch role, or a local thread) with:
+
+* bounded concurrency: `concurrency` invokes in flight (default 64; size the HTTP connection
+  pool to match), so throughput is about concurrency / latency;
+* exponential backoff with full jitter on `InvokeThrottled` / `InvokeUnavailable`; any other
+  error is final for that shard and recorded (the status shows it, redrive retries it);
+* once only: items are taken in claims (`dispatch_ledger`), each written create-if-absent before
+  its invokes start, so two dispatchers of the same job (a duplicate delivery, a retry after a
+  crash, a continuation) never invoke the same item. A dispatcher that dies mid-claim leaves
+  those items *in doubt*: they are not invoked again by a dispatcher (the invoke may have gone
+  through); the status reports them as lost when no record arrives in time and redrive reruns
+  them. At most two claims per dispatcher can be in doubt;
+* its own deadline: with `remaining_ms` given, it stops claiming when less than
+  `handover_margin_ms` is left, finishes what is in flight, and schedules a fresh invocation of
+  itself that resumes from the ledger (continuation), so a plan of any size is dispatched;
+* a per-run cap (`max_concurrency` in the request): at most that many of the run's shards in
+  flight (dispatched, no outcome record yet, not lost). The dispatcher then polls the store for
+  outcomes and writes a heartbeat while it waits; Lambda's own retries of a failed attempt may
+  briefly run beside a new shard, as in Step Functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from serverless_sweep.core.jsonio import dumps_canonical
+from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.core.planning import ShardRange
+from serverless_sweep.handlers.dispatch_ledger import (
+    JobItem,
+    claim_key,
+    done_key,
+    heartbeat_key,
+    job_items,
+    read_job,
+    read_ledger,
+)
+from serverless_sweep.handlers.payloads import PayloadBuilder
+from serverless_sweep.handlers.ports import (
+    AlreadyExists,
+    Clock,
+    DispatchScheduler,
+    InvokeError,
+    Invoker,
+    ObjectStore,
+    SystemClock,
+)
+from serverless_sweep.handlers.runs import RunRecord, find_run
+from serverless_sweep.handlers.settings import JSON_CONTENT
+from serverless_sweep.handlers.status import gather_states
+
+logger = logging.getLogger(__name__)
+
+RemainingMillis = Callable[[], int]
+
+DEFAULT_DISPATCH_CONCURRENCY = 64
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchSettings:
+    """How the dispatcher paces itself (one options object for every deployment)."""
+
+    concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
+    chunk_size: int = 256
+    """Items per claim (two store writes each). About one claim waits queued behind the running
+    invokes, so a crash leaves at most two claims in doubt."""
+    max_invoke_tries: int = 8
+    backoff_base_s: float = 0.05
+    backoff_cap_s: float = 5.0
+    handover_margin_ms: int = 60_000
+    """Stop claiming when less than this is left of the invocation (continuation takes over)."""
+    poll_interval_s: float = 1.0
+    """How often a capped run reads the store for finished shards."""
+    heartbeat_interval_s: float = 60.0
+    lost_after_s: float = 21_600.0 + 900.0 + 60.0
+    """A dispatched shard with no record after this long is lost (max event age + timeout)."""
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError("dispatch concurrency must be at least 1")
+        if self.chunk_size < 1:
+            raise ValueError("dispatch chunk_size must be at least 1")
+        if self.max_invoke_tries < 1:
+            raise ValueError("max_invoke_tries must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchOutcome:
+    """How the invoke of one (shard, attempt) ended."""
+
+    shard_id: int
+    attempt: int
+    status_code: int | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatcher invocation did (it may be one of several for the same job)."""
+
+    run_id: str
+    job: str
+    outcomes: list[DispatchOutcome] = field(default_factory=list)
+    remaining: int = 0
+    """Items not yet claimed when this invocation stopped (0 when the job is complete)."""
+    handed_over: bool = False
+    unknown_job: bool = False
+
+    @property
+    def failed(self) -> list[DispatchOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "job": self.job,
+            "dispatched": sum(1 for o in self.outcomes if o.ok),
+            "failed": len(self.failed),
+            "remaining": self.remaining,
+            "handed_over": self.handed_over,
+            "unknown_job": self.unknown_job,
+        }
+
+
+@dataclass
+class Dispatcher:
+    """Runs dispatch jobs (see the module docstring)."""
+
+    invoker: Invoker
+    store: ObjectStore
+    layout: StorageLayout
+    child_function: str
+    payload_limit_bytes: int
+    settings: DispatchSettings = field(default_factory=DispatchSettings)
+    scheduler: DispatchScheduler | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def run(
+        self,
+        run_id: str,
+        job: str,
+        remaining_ms: RemainingMillis | None = None,
+        record: RunRecord | None = None,
+        *,
+        fresh: bool = False,
+    ) -> DispatchReport:
+        """Dispatch what is left of `job`; hand over to a continuation before the deadline.
+
+        `fresh`: the caller has just created the job, so its ledger is known to be empty and is
+        not read (one listing less inside an API request).
+        """
+        report = DispatchReport(run_id, job)
+        record = record or find_run(self.store, self.layout, run_id)
+        items = None if record is None else job_items(self.store, record, job)
+        if record is None or items is None:
+            logger.warning("dispatch job %s of run %r names nothing known", job, run_id)
+            report.unknown_job = True
+            return report
+        _Run(self, record, job, items, remaining_ms, report).execute(fresh=fresh)
+        return report
+
+
+class _Run:
+    """One dispatcher invocation of one job: the claim loop and its bookkeeping."""
+
+    def __init__(
+        self,
+        owner: Dispatcher,
+        record: RunRecord,
+        job: str,
+        items: list[JobItem],
+        remaining_ms: RemainingMillis | None,
+        report: DispatchReport,
+    ) -> None:
+        self.o = owner
+        self.s = owner.settings
+        self.record = record
+        self.job = job
+        self.items = items
+        self.remaining_ms = remaining_ms
+        self.report = report
+        self.builder = PayloadBuilder(record, owner.payload_limit_bytes)
+        self.cap = int(record.request.get("max_concurrency") or 0)
+        self.by = uuid.uuid4().hex[:12]
+        self.lock = threading.Lock()
+        # (shard_id, attempt) of this run's shards believed in flight, for the per-run cap.
+        self.in_flight: set[tuple[int, int]] = set()
+        self.last_poll = float("-inf")
+        self.last_heartbeat = float("-inf")
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def execute(self, *, fresh: bool) -> None:
+        start = 0 if fresh else read_job(self.o.store, self.record, self.job).next_start()
+        if self.cap:
+            self._poll_in_flight(force=True)
+        claims: list[tuple[int, int, list[Future[DispatchOutcome]]]] = []
+        pool = ThreadPoolExecutor(self.s.concurrency, thread_name_prefix="sweep-dispatch")
+        try:
+            while True:
+                claims = self._flush(claims)
+                busy = sum(1 for _, _, fs in claims for f in fs if not f.done())
+                if start >= len(self.items):
+                    if not claims:
+                        break
+                    self._wait_any(claims)
+                    continue
+                if self._deadline_near():
+                    self._drain(claims)
+                    claims = []
+                    self.report.remaining = len(self.items) - start
+                    self._hand_over()
+                    return
+                # Keep about one claim queued behind the running invokes (pipelining the claim
+                # writes), and within the run's cap.
+                room = self.s.chunk_size if busy < self.s.chunk_size else 0
+                if self.cap:
+                    room = min(room, self.cap - self._in_flight_count())
+                if room <= 0:
+                    if busy:
+                        self._wait_any(claims)
+                    else:
+                        self._heartbeat()
+                        self.o.sleep(self.s.poll_interval_s)
+                    continue
+                end = min(len(self.items), start + room)
+                claimed_end = self._claim(start, end)
+                if claimed_end is None:  # another dispatcher took [start, ...): skip its claim
+                    start = read_job(self.o.store, self.record, self.job).next_start()
+                    continue
+                batch = self.items[start:end]
+                futures = [pool.submit(self._invoke, shard, attempt) for shard, attempt in batch]
+                with self.lock:
+                    self.in_flight.update((s.shard_id, a) for s, a in batch)
+                claims.append((start, end, futures))
+                start = end
+        finally:
+            self._drain(claims)
+            pool.shutdown(wait=True)
+
+    def _flush(
+        self, claims: list[tuple[int, int, list[Future[DispatchOutcome]]]]
+    ) -> list[tuple[int, int, list[Future[DispatchOutcome]]]]:
+        """Write the done record of every claim whose invokes have all ended."""
+        left = []
+        for start, end, futures in claims:
+            if all(f.done() for f in futures):
+                self._write_done(start, end, [f.result() for f in futures])
+            else:
+                left.append((start, end, futures))
+        return left
+
+    def _drain(self, claims: list[tuple[int, int, list[Future[DispatchOutcome]]]]) -> None:
+        for start, end, futures in claims:
+            wait(futures)
+            self._write_done(start, end, [f.result() for f in futures])
+
+    def _wait_any(self, claims: list[tuple[int, int, list[Future[DispatchOutcome]]]]) -> None:
+        pending = [f for _, _, fs in claims for f in fs if not f.done()]
+        if pending:
+            wait(pending, timeout=self.s.poll_interval_s, return_when=FIRST_COMPLETED)
+
+    # -- claims and records -----------------------------------------------------------------------
+
+    def _claim(self, start: int, end: int) -> int | None:
+        document = {
+            "job": self.job,
+            "start": start,
+            "end": end,
+            "items": [[s.shard_id, a] for s, a in self.items[start:end]],
+            "claimed_at": self.o.clock.now().isoformat(),
+            "by": self.by,
+        }
+        key = claim_key(self.record, self.job, start)
+        try:
+            self.o.store.put_if_absent(key, dumps_canonical(document).encode(), JSON_CONTENT)
+        except AlreadyExists:
+            return None
+        return end
+
+    def _write_done(self, start: int, end: int, outcomes: list[DispatchOutcome]) -> None:
+        self.report.outcomes.extend(outcomes)
+        document = {
+            "job": self.job,
+            "start": start,
+            "end": end,
+            "accepted": [[o.shard_id, o.attempt, o.status_code] for o in outcomes if o.ok],
+            "failed": [
+                [o.shard_id, o.attempt, o.error or f"status {o.status_code}"]
+                for o in outcomes
+                if not o.ok
+            ],
+            "done_at": self.o.clock.now().isoformat(),
+            "by": self.by,
+        }
+        try:
+            self.o.store.put_if_absent(
+                done_key(self.record, self.job, start),
+                dumps_canonical(document).encode(),
+                JSON_CONTENT,
+            )
+        except Exception:  # the claim stays: its items count as in doubt, nothing is re-invoked
+            logger.exception("could not write the dispatch record of items %s-%s", start, end)
+        with self.lock:
+            for o in outcomes:
+                if not o.ok:
+                    self.in_flight.discard((o.shard_id, o.attempt))
+
+    def _heartbeat(self) -> None:
+        now = self.o.clock.monotonic()
+        if now - self.last_heartbeat < self.s.heartbeat_interval_s:
+            return
+        self.last_heartbeat = now
+        document = {"at": self.o.clock.now().isoformat(), "by": self.by, "job": self.job}
+        try:
+            self.o.store.put(
+                heartbeat_key(self.record, self.job),
+                dumps_canonical(document).encode(),
+                JSON_CONTENT,
+            )
+        except Exception:
+            logger.exception("could not write the dispatch heartbeat")
+
+    # -- invokes ----------------------------------------------------------------------------------
+
+    def _invoke(self, shard: ShardRange, attempt: int) -> DispatchOutcome:
+        payload = self.builder.build(shard, attempt)
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                result = self.o.invoker.invoke_async(self.o.child_function, payload)
+                return DispatchOutcome(shard.shard_id, attempt, result.status_code)
+            except InvokeError as exc:
+                if (
+                    not exc.retryable
+                    or tries >= self.s.max_invoke_tries
+                    or self._deadline_near(half=True)
+                ):
+                    return DispatchOutcome(shard.shard_id, attempt, None, _describe(exc, tries))
+                self.o.sleep(self._backoff(tries))
+            except Exception as exc:  # an invoker bug or a refusal: never lose the other shards
+                return DispatchOutcome(shard.shard_id, attempt, None, _describe(exc, tries))
+
+    def _backoff(self, tries: int) -> float:
+        """Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2**tries))."""
+        ceiling = min(self.s.backoff_cap_s, self.s.backoff_base_s * (2**tries))
+        with self.lock:
+            return self.o.rng.uniform(0.0, ceiling)
+
+    # -- deadline and the per-run cap -------------------------------------------------------------
+
+    def _deadline_near(self, *, half: bool = False) -> bool:
+        if self.remaining_ms is None:
+            return False
+        margin = self.s.handover_margin_ms / (2 if half else 1)
+        return self.remaining_ms() < margin
+
+    def _hand_over(self) -> None:
+        if self.o.scheduler is None:
+            logger.warning("dispatch of %s stopped at its deadline with no scheduler", self.job)
+            return
+        self.o.scheduler.schedule(self.record.run_id, self.job)
+        self.report.handed_over = True
+        logger.info(
+            "dispatch of %s handed over with %d items left", self.job, self.report.remaining
+        )
+
+    def _in_flight_count(self) -> int:
+        self._poll_in_flight()
+        with self.lock:
+            return len(self.in_flight)
+
+    def _poll_in_flight(self, *, force: bool = False) -> None:
+        """Drop finished shards from `in_flight` (and, at the start, add the run's others)."""
+        now = self.o.clock.monotonic()
+        if not force and now - self.last_poll < self.s.poll_interval_s:
+            return
+        self.last_poll = now
+        states = gather_states(self.o.store, self.layout, self.record)
+        lost_before = (self.o.clock.now() - timedelta(seconds=self.s.lost_after_s)).isoformat()
+        if force:
+            for _job, ledger in read_ledger(self.o.store, self.record).items():
+                for shard_id, dispatch in ledger.shard_dispatches():
+                    if dispatch.state in ("accepted", "in_doubt") and dispatch.at >= lost_before:
+                        with self.lock:
+                            self.in_flight.add((shard_id, dispatch.attempt))
+        with self.lock:
+            self.in_flight = {
+                (shard_id, attempt)
+                for shard_id, attempt in self.in_flight
+                if shard_id not in states.succeeded
+                and not any(a >= attempt for a, _ in states.failures.get(shard_id, []))
+            }
+
+    @property
+    def layout(self) -> StorageLayout:
+        return self.o.layout
+
+
+def _describe(exc: BaseException, tries: int) -> str:
+    suffix = f" (after {tries} tries)" if tries > 1 else ""
+    return f"{type(exc).__name__}: {exc}{suffix}"
