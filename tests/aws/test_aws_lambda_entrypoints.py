@@ -20,7 +20,7 @@ from botocore.config import Config  # type: ignore[import-untyped]
 
 from serverless_sweep.adapters.aws.json_logging import JsonFormatter
 from serverless_sweep.adapters.memory import RecordingInvoker
-from serverless_sweep.entrypoints import aws_lambda, lambda_services
+from serverless_sweep.entrypoints import lambda_services
 from serverless_sweep.entrypoints.aws_lambda import (
     Route,
     Services,
