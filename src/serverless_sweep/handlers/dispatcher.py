@@ -327,7 +327,7 @@ class _Run:
                     self.in_flight.discard((o.shard_id, o.attempt))
 
     def _heartbeat(self) -> None:
-        now = self.o.clock.monotonic()
+        now = time.monotonic()  # pacing only: real time, whatever clock the run uses
         if now - self.last_heartbeat < self.s.heartbeat_interval_s:
             return
         self.last_heartbeat = now
@@ -393,7 +393,7 @@ class _Run:
 
     def _poll_in_flight(self, *, force: bool = False) -> None:
         """Drop finished shards from `in_flight` (and, at the start, add the run's others)."""
-        now = self.o.clock.monotonic()
+        now = time.monotonic()  # pacing only: real time, whatever clock the run uses
         if not force and now - self.last_poll < self.s.poll_interval_s:
             return
         self.last_poll = now

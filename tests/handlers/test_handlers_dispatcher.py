@@ -1,0 +1,382 @@
+"""The asynchronous dispatcher (issue 7): once only, bounded, resumable, capped, never stuck.
+
+These run the real Dispatcher, ParentHandler and status code against the in-memory store; the
+invokers are small fakes that count what they are asked (the moto-server and fault-proxy tests
+in tests/aws drive the same code through the real Lambda API).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from handler_helpers import CHILD, request
+
+from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore
+from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT, claim_key, read_job
+from serverless_sweep.handlers.dispatcher import DispatchSettings
+from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+from serverless_sweep.handlers.ports import (
+    InvokeError,
+    InvokeResult,
+    InvokeThrottled,
+    InvokeUnavailable,
+)
+from serverless_sweep.handlers.runs import find_run
+from serverless_sweep.handlers.status import StatusHandler
+
+
+@dataclass
+class CountingInvoker:
+    """Accepts every event (202) and counts invokes per shard; optional failure plan."""
+
+    fail: dict[int, list[Exception]] = field(default_factory=dict)
+    delay_s: float = 0.0
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    running: int = 0
+    most_running: int = 0
+
+    def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
+        event = json.loads(payload)
+        with self.lock:
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+            planned = self.fail.get(event["shard_id"])
+            error = planned.pop(0) if planned else None
+        try:
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            if error is not None:
+                raise error
+            with self.lock:
+                self.calls.append(event)
+            return InvokeResult(202)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+    def per_shard(self) -> Counter[int]:
+        return Counter(int(c["shard_id"]) for c in self.calls)
+
+
+@dataclass
+class RecordingScheduler:
+    jobs: list[tuple[str, str]] = field(default_factory=list)
+
+    def schedule(self, run_id: str, job: str) -> None:
+        self.jobs.append((run_id, job))
+
+
+def make_parent(
+    invoker: Any, store: MemoryObjectStore, clock: FixedClock, **config: Any
+) -> tuple[ParentHandler, RecordingScheduler]:
+    scheduler = RecordingScheduler()
+    parent = ParentHandler(
+        invoker=invoker,
+        store=store,
+        config=ParentConfig(
+            child_function=CHILD,
+            default_model="legacy_hash",
+            results_prefix="p",
+            dispatcher_function="parent",
+            **config,
+        ),
+        clock=clock,
+        scheduler=scheduler,
+    )
+    return parent, scheduler
+
+
+def body(response: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(response["body"])
+    return result
+
+
+def status(parent: ParentHandler, run_id: str = "r1") -> dict[str, Any]:
+    handler = StatusHandler(
+        parent.store, parent.layout, lost_after_s=parent.config.lost_after_s, clock=parent.clock
+    )
+    return body(handler.handle(run_id))
+
+
+def many(n: int, **extra: Any) -> dict[str, Any]:
+    return request(dimensions={"x": list(range(n))}, shard_size=1, shard_count=None, **extra)
+
+
+@pytest.fixture
+def store() -> MemoryObjectStore:
+    return MemoryObjectStore()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+def test_submit_answers_before_any_invoke_and_the_job_invokes_each_shard_once(store, clock):
+    invoker = CountingInvoker()
+    parent, scheduler = make_parent(invoker, store, clock)
+    response = parent.handle(many(700, max_shards=1000))
+    assert response["statusCode"] == 202
+    accepted = body(response)
+    assert (accepted["shards_dispatched"], accepted["dispatches"]) == (0, [])
+    assert accepted["dispatch_state"] == "under_way" and accepted["shards_to_dispatch"] == 700
+    assert invoker.calls == [] and scheduler.jobs == [("r1", JOB_SUBMIT)]
+    before = status(parent)
+    assert (before["state"], before["undispatched_shards"], before["pending_shards"]) == (
+        "running",
+        700,
+        700,
+    )
+
+    report = parent.dispatcher(DispatchSettings(concurrency=16, chunk_size=64)).run(
+        "r1", JOB_SUBMIT
+    )
+    assert report.remaining == 0 and not report.failed and not report.handed_over
+    assert invoker.per_shard() == Counter({i: 1 for i in range(700)})
+    assert all(c["attempt"] == 1 for c in invoker.calls)
+    after = status(parent)
+    assert (after["dispatched_shards"], after["undispatched_shards"]) == (700, 0)
+    assert after["state"] == "running" and after["lost_shards"] == 0
+
+
+def test_invokes_run_concurrently_within_the_bound(store, clock):
+    invoker = CountingInvoker(delay_s=0.01)
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(200))
+    parent.dispatcher(DispatchSettings(concurrency=8, chunk_size=32)).run("r1", JOB_SUBMIT)
+    assert 1 < invoker.most_running <= 8
+    assert invoker.per_shard() == Counter({i: 1 for i in range(200)})
+
+
+def test_a_second_run_of_a_finished_job_invokes_nothing(store, clock):
+    invoker = CountingInvoker()
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(50))
+    parent.dispatcher().run("r1", JOB_SUBMIT)
+    again = parent.dispatcher().run("r1", JOB_SUBMIT)  # Lambda redelivers the job event
+    assert again.outcomes == [] and again.remaining == 0
+    assert invoker.per_shard() == Counter({i: 1 for i in range(50)})
+
+
+def test_two_dispatchers_of_one_job_at_once_never_invoke_a_shard_twice(store, clock):
+    invoker = CountingInvoker(delay_s=0.002)
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(400))
+    settings = DispatchSettings(concurrency=4, chunk_size=10)
+    threads = [
+        threading.Thread(target=parent.dispatcher(settings).run, args=("r1", JOB_SUBMIT))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert invoker.per_shard() == Counter({i: 1 for i in range(400)})
+
+
+def test_throttling_and_5xx_are_retried_with_full_jitter_backoff(store, clock):
+    invoker = CountingInvoker(
+        fail={
+            3: [InvokeThrottled("429")] * 3,
+            5: [InvokeUnavailable("503"), InvokeUnavailable("x")],
+        }
+    )
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(8))
+    slept: list[float] = []
+    dispatcher = parent.dispatcher(
+        DispatchSettings(concurrency=1, backoff_base_s=0.1, backoff_cap_s=0.3)
+    )
+    dispatcher.sleep = slept.append
+    report = dispatcher.run("r1", JOB_SUBMIT)
+    assert not report.failed
+    assert invoker.per_shard() == Counter({i: 1 for i in range(8)})
+    assert len(slept) == 5  # one pause before each retry
+    # full jitter: uniform in [0, min(cap, base * 2**tries)), never above the cap
+    assert all(0.0 <= s < 0.3 for s in slept)
+
+
+def test_a_refused_invoke_is_recorded_and_shown_never_stuck_and_redrive_resends_it(store, clock):
+    invoker = CountingInvoker(
+        fail={2: [InvokeError("ResourceNotFoundException: no such function")]}
+    )
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(4))
+    report = parent.dispatcher().run("r1", JOB_SUBMIT)
+    assert [(o.shard_id, o.ok) for o in report.failed] == [(2, False)]
+    assert "ResourceNotFoundException" in (report.failed[0].error or "")
+    now = status(parent)
+    assert now["dispatch_failed_shards"] == 1 and now["dispatched_shards"] == 3
+    assert 2 in now["missing_shard_ids"]
+    redrive = body(parent.redrive("r1"))
+    assert redrive["dispatch_state"] == "under_way" and redrive["shards_to_dispatch"] == 4
+    parent.dispatcher().run("r1", "redrive-000001")
+    attempts = [(c["shard_id"], c["attempt"]) for c in invoker.calls if c["attempt"] == 2]
+    assert sorted(attempts) == [(0, 2), (1, 2), (2, 2), (3, 2)]
+    assert status(parent)["dispatch_failed_shards"] == 0
+
+
+def test_the_deadline_hands_over_to_a_continuation_that_resumes(store, clock):
+    invoker = CountingInvoker()
+    parent, scheduler = make_parent(invoker, store, clock)
+    parent.handle(many(300))
+    scheduler.jobs.clear()
+    budget = {"left_ms": 66_000}  # six looks at the clock before the 60 s margin
+
+    def remaining() -> int:
+        budget["left_ms"] -= 1_000  # every look at the clock costs a second
+        return budget["left_ms"]
+
+    settings = DispatchSettings(concurrency=2, chunk_size=20, handover_margin_ms=60_000)
+    first = parent.dispatcher(settings).run("r1", JOB_SUBMIT, remaining)
+    assert first.handed_over and first.remaining > 0
+    assert scheduler.jobs == [("r1", JOB_SUBMIT)]
+    assert 0 < len(invoker.calls) < 300
+    second = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
+    assert second.remaining == 0 and not second.handed_over
+    assert invoker.per_shard() == Counter({i: 1 for i in range(300)})
+
+
+def test_a_dispatcher_killed_mid_claim_leaves_shards_in_doubt_then_lost_then_redriven(store, clock):
+    invoker = CountingInvoker()
+    parent, _ = make_parent(invoker, store, clock, lost_after_s=3_600.0)
+    parent.handle(many(10))
+    record = find_run(store, parent.layout, "r1")
+    assert record is not None
+    # A dispatcher claimed items 0-3 and died before it wrote what became of its invokes.
+    claim = {
+        "job": JOB_SUBMIT,
+        "start": 0,
+        "end": 4,
+        "items": [[i, 1] for i in range(4)],
+        "claimed_at": clock.now().isoformat(),
+        "by": "dead",
+    }
+    store.put_if_absent(claim_key(record, JOB_SUBMIT, 0), json.dumps(claim).encode())
+    parent.dispatcher().run("r1", JOB_SUBMIT)  # Lambda's retry of the dead dispatcher
+    assert invoker.per_shard() == Counter({i: 1 for i in range(4, 10)})  # 0-3 never again
+    assert read_job(store, record, JOB_SUBMIT).next_start() == 10
+    fresh = status(parent)
+    assert (fresh["dispatched_shards"], fresh["lost_shards"], fresh["state"]) == (10, 0, "running")
+
+    clock.advance(3_601)
+    late = status(parent)
+    assert late["lost_shards"] == 10 and late["pending_shards"] == 0
+    assert late["lost_shard_ids"] == list(range(10)) and late["state"] == "failed"
+    parent.redrive("r1")
+    parent.dispatcher().run("r1", "redrive-000001")
+    assert sorted(c["shard_id"] for c in invoker.calls if c["attempt"] == 2) == list(range(10))
+    assert status(parent)["lost_shards"] == 0
+
+
+def test_tolerated_failure_percentage_counts_lost_shards(store, clock):
+    parent, _ = make_parent(CountingInvoker(), store, clock, lost_after_s=60.0)
+    parent.handle(many(4, tolerated_failure_percentage=100))
+    parent.dispatcher().run("r1", JOB_SUBMIT)
+    clock.advance(61)
+    assert status(parent)["state"] == "succeeded"  # 4 lost of 4, all tolerated
+
+
+def test_a_job_with_no_dispatcher_alive_turns_lost_not_running_for_ever(store, clock):
+    parent, _ = make_parent(CountingInvoker(), store, clock, lost_after_s=60.0)
+    parent.handle(many(3))  # scheduled, but the dispatcher never ran
+    assert status(parent)["undispatched_shards"] == 3
+    clock.advance(61)
+    late = status(parent)
+    assert late["lost_shards"] == 3 and late["state"] == "failed"
+
+
+class CompletingInvoker(CountingInvoker):
+    """Each invoked shard 'finishes' (a success envelope appears) after a short delay."""
+
+    def __init__(self, parent_ref: list[ParentHandler], finish_s: float) -> None:
+        super().__init__()
+        self.parent_ref = parent_ref
+        self.finish_s = finish_s
+        self.in_flight_seen: list[int] = []
+        self.finished: set[int] = set()
+
+    def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
+        result = super().invoke_async(function_name, payload)
+        event = json.loads(payload)
+        with self.lock:
+            self.in_flight_seen.append(len(self.calls) - len(self.finished))
+        timer = threading.Timer(self.finish_s, self._finish, args=(event,))
+        timer.daemon = True
+        timer.start()
+        return result
+
+    def _finish(self, event: dict[str, Any]) -> None:
+        parent = self.parent_ref[0]
+        key = parent.layout.success_outcome_key(
+            event["run_date"], event["run_id"], event["shard_id"]
+        )
+        with self.lock:
+            parent.store.put(key, b"{}")
+            self.finished.add(event["shard_id"])
+
+
+def test_max_concurrency_caps_the_shards_in_flight(store):
+    ref: list[ParentHandler] = []
+    invoker = CompletingInvoker(ref, finish_s=0.02)
+    parent, _ = make_parent(invoker, store, FixedClock())
+    ref.append(parent)
+    assert parent.handle(many(30, max_concurrency=3))["statusCode"] == 202
+    settings = DispatchSettings(concurrency=8, chunk_size=8, poll_interval_s=0.005)
+    report = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
+    assert report.remaining == 0
+    assert invoker.per_shard() == Counter({i: 1 for i in range(30)})
+    assert max(invoker.in_flight_seen) <= 3
+    assert max(invoker.in_flight_seen) == 3  # the cap is used, not undershot
+
+
+def test_inline_mode_without_a_dispatcher_function_keeps_the_old_sequential_answer(store, clock):
+    invoker = CountingInvoker()
+    parent = ParentHandler(
+        invoker=invoker,
+        store=store,
+        config=ParentConfig(child_function=CHILD, default_model="legacy_hash"),
+        clock=clock,
+    )
+    accepted = body(parent.handle(many(5)))
+    assert accepted["dispatch_state"] == "complete" and accepted["shards_dispatched"] == 5
+    assert [c["shard_id"] for c in invoker.calls] == [0, 1, 2, 3, 4]  # plan order
+
+
+def test_a_failing_scheduler_answers_502_and_keeps_the_run_for_redrive(store, clock):
+    class Broken:
+        def schedule(self, run_id: str, job: str) -> None:
+            raise InvokeThrottled("Rate exceeded")
+
+    parent, _ = make_parent(CountingInvoker(), store, clock)
+    parent.scheduler = Broken()
+    response = parent.handle(many(2))
+    assert response["statusCode"] == 502
+    assert "redrive" in body(response)["message"] and "Rate exceeded" in body(response)["message"]
+    assert find_run(store, parent.layout, "r1") is not None
+
+
+def test_concurrent_redrives_never_reuse_an_attempt_number(store, clock):
+    """Issue 9 item 9: 20 concurrent redrives reused attempt numbers (attempt 4 went out 8
+    times per shard). Each redrive now owns its sequence N and sends attempt N + 1."""
+    invoker = CountingInvoker()
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(3))
+    parent.dispatcher().run("r1", JOB_SUBMIT)
+    threads = [threading.Thread(target=parent.redrive, args=("r1",)) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for sequence in range(1, 21):
+        parent.dispatcher().run("r1", f"redrive-{sequence:06d}")
+    sent = Counter((c["shard_id"], c["attempt"]) for c in invoker.calls)
+    assert set(sent.values()) == {1}, "an attempt number went out twice"
+    assert sorted({a for _, a in sent}) == list(range(1, 22))
