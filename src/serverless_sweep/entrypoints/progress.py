@@ -422,8 +422,19 @@ def status_lines(
         more = f", ... ({pending} in all)" if pending > 20 else ""
         lines.append(f"missing    shards {shown}{more}: no record, and no local process is")
         lines.append(f"           working on them; `{redrive_cmd}` dispatches exactly those")
-    if status["failed_shards"] and not pending:
-        lines.append(f"redrive    `{redrive_cmd}` re-runs only the failed shards")
+    lost = int(status.get("lost_shards", 0))
+    refused = int(status.get("dispatch_failed_shards", 0))
+    if lost:
+        ids = ", ".join(str(s) for s in status.get("lost_shard_ids", [])[:20])
+        more = f", ... ({lost} in all)" if lost > 20 else ""
+        lines.append(f"lost       shards {ids}{more}: dispatched so long ago that no record")
+        lines.append("           can arrive any more (counted as failed)")
+    if refused:
+        lines.append(
+            f"refused    {refused} shard(s) the invoke API would not take (counted as failed)"
+        )
+    if (status["failed_shards"] or lost or refused) and not pending:
+        lines.append(f"redrive    `{redrive_cmd}` re-runs only the shards without a success")
     return lines
 
 
