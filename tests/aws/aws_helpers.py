@@ -13,7 +13,9 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 REGION = "eu-central-1"
 
 
-def client(service: str, endpoint: str, *, attempts: int = 1, pool: int = 10) -> Any:
+def client(
+    service: str, endpoint: str, *, attempts: int = 1, pool: int = 10, read_timeout: float = 15
+) -> Any:
     """A boto3 client on `endpoint` with `attempts` total attempts (1: botocore retries off)."""
     return boto3.client(
         service,
@@ -23,7 +25,7 @@ def client(service: str, endpoint: str, *, attempts: int = 1, pool: int = 10) ->
             retries={"mode": "standard", "total_max_attempts": attempts},
             max_pool_connections=pool,
             connect_timeout=5,
-            read_timeout=15,
+            read_timeout=read_timeout,
         ),
     )
 

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
 from serverless_sweep.adapters.aws.s3_store import S3ObjectStore
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-from serverless_sweep.handlers.ports import Invoker
+from serverless_sweep.handlers.ports import InvokeError, Invoker
 
 REGION = "eu-central-1"
 MISSING = "arn:aws:lambda:eu-central-1:123456789012:function:sweep-child-missing"
@@ -35,14 +35,23 @@ def test_client_is_built_lazily_once() -> None:
     assert invoker._client is None
     assert invoker.client is invoker.client
     config = invoker.client.meta.config
-    assert config.retries["mode"] == "standard"
+    assert config.retries == {"mode": "standard", "total_max_attempts": 1}
     assert (config.connect_timeout, config.read_timeout) == (5.0, 15.0)
+    assert config.max_pool_connections == 64
 
 
-def test_missing_function_error_propagates() -> None:
-    with pytest.raises(ClientError) as info:
+def test_pool_is_sized_by_the_constructor() -> None:
+    assert LambdaInvoker(max_pool_connections=8).client.meta.config.max_pool_connections == 8
+    with pytest.raises(ValueError, match="max_pool_connections"):
+        LambdaInvoker(max_pool_connections=0)
+
+
+def test_missing_function_is_a_non_retryable_invoke_error() -> None:
+    with pytest.raises(InvokeError) as info:
         LambdaInvoker().invoke_async(MISSING, b'{"shard_id": 0}')
-    assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert type(info.value) is InvokeError and info.value.retryable is False
+    assert MISSING in str(info.value) and "ResourceNotFoundException" in str(info.value)
+    assert isinstance(info.value.__cause__, ClientError)
 
 
 @pytest.mark.usefixtures("lambda_without_docker")

@@ -43,6 +43,7 @@ import ipaddress
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 import uuid
@@ -136,6 +137,8 @@ class ProxyRequest:
     upstream_status: int | None = None
     """What moto answered (None: not forwarded)."""
     headers: dict[str, str] = field(default_factory=dict)
+    connection: int = 0
+    """Which client connection carried it (numbered from 1): how well a client's pool reuses."""
 
     @property
     def payload_bytes(self) -> int:
@@ -349,7 +352,14 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._connections = 0
+        self._connections_lock = threading.Lock()
         super().__init__(*args, **kwargs)
+
+    def next_connection_number(self) -> int:
+        with self._connections_lock:
+            self._connections += 1
+            return self._connections
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self._slots.acquire()
@@ -358,6 +368,12 @@ class _Server(ThreadingHTTPServer):
         except BaseException:
             self._slots.release()
             raise
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (reset, closed early) is normal here: say nothing."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
@@ -374,6 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like botocore's urllib3 pool expects
     server: _Server
     _upstream: http.client.HTTPConnection | None = None
+    _connection_number = 0
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the proxy's log is `FaultProxy.log`, not stderr."""
@@ -382,6 +399,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._proxy()
 
     do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
+
+    def setup(self) -> None:
+        super().setup()
+        self._connection_number = self.server.next_connection_number()
 
     def handle_one_request(self) -> None:
         try:
@@ -401,6 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         entry = _describe(self.command, self.path, dict(self.headers.items()), body)
+        entry.connection = self._connection_number
         matched = proxy._admit(entry)
         if entry.latency_s:
             time.sleep(entry.latency_s)

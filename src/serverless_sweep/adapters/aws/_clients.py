@@ -3,7 +3,9 @@
 Why a shared factory instead of a bare `boto3.client(...)`:
 
 * retries use botocore's *standard* mode (exponential backoff with jitter, throttling and
-  transient 5xx retried, a retry quota), not the legacy default;
+  transient 5xx retried, a retry quota), not the legacy default -- or are off (one attempt)
+  for a caller that backs off itself, like the dispatcher's Lambda invokes;
+* the connection pool can be sized to the number of threads sharing a client;
 * connect and read timeouts are explicit and short enough that a stuck connection fails inside
   a Lambda invocation (and is recorded) instead of eating the whole time budget;
 * the endpoint can be redirected for local testing (moto server, LocalStack, MinIO) with the
@@ -24,6 +26,9 @@ from botocore.config import Config  # type: ignore[import-untyped]
 DEFAULT_MAX_ATTEMPTS = 5
 """Total attempts (first try + retries) per API call, standard retry mode."""
 
+DEFAULT_MAX_POOL_CONNECTIONS = 10
+"""botocore's own default: enough for the store's few concurrent calls per invocation."""
+
 
 def endpoint_from_env(
     service_env_suffix: str, environ: Mapping[str, str] | None = None
@@ -42,12 +47,25 @@ def client_config(
     connect_timeout: float,
     read_timeout: float,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    max_pool_connections: int = DEFAULT_MAX_POOL_CONNECTIONS,
 ) -> Config:
-    """A botocore Config with standard retries and explicit timeouts."""
+    """A botocore Config with standard retries, explicit timeouts and a sized connection pool.
+
+    `max_attempts` counts the first try too (botocore's `total_max_attempts`; its own
+    `max_attempts` key counts retries only, one off from what the name suggests): 1 turns
+    botocore's retries off, for callers that back off themselves. `max_pool_connections` should
+    match the number of threads sharing the client, else they queue for a connection (and
+    urllib3 warns "Connection pool is full, discarding connection").
+    """
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts counts the first try and must be >= 1, got {max_attempts}")
+    if max_pool_connections < 1:
+        raise ValueError(f"max_pool_connections must be >= 1, got {max_pool_connections}")
     return Config(
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
+        max_pool_connections=max_pool_connections,
     )
 
 
@@ -58,6 +76,7 @@ def make_client(
     connect_timeout: float,
     read_timeout: float,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    max_pool_connections: int = DEFAULT_MAX_POOL_CONNECTIONS,
     endpoint_url: str | None = None,
     region_name: str | None = None,
 ) -> Any:
@@ -67,6 +86,9 @@ def make_client(
         endpoint_url=endpoint_url or endpoint_from_env(endpoint_env_suffix),
         region_name=region_name,
         config=client_config(
-            connect_timeout=connect_timeout, read_timeout=read_timeout, max_attempts=max_attempts
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_attempts=max_attempts,
+            max_pool_connections=max_pool_connections,
         ),
     )

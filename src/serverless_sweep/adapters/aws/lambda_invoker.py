@@ -1,31 +1,122 @@
 """`Invoker` over AWS Lambda: one asynchronous (`InvocationType="Event"`) invoke per shard.
 
 An Event invoke only queues the payload (Lambda answers 202) and returns; Lambda then runs the
-child at least once, retrying failed runs itself. Errors of the Invoke API call (throttling
-that outlasts the retries, a wrong function name, missing permission, payload too large) are
-*not* caught here: they propagate, and the parent collects them per shard, answers 502 and keeps
-the run recorded so that `redrive` can dispatch exactly the missing shards.
+child at least once, retrying failed runs itself.
+
+Built for the dispatcher, which calls `invoke_async` from many threads at once:
+
+* one boto3 client shared by every thread (boto3 clients are thread-safe), its connection pool
+  sized to the dispatcher's concurrency (`max_pool_connections`), so threads do not queue for a
+  connection nor churn through new TCP/TLS handshakes;
+* botocore's own retries are *off*: the dispatcher backs off itself (exponential, full jitter)
+  and keeps a per-shard ledger. Retrying inside botocore as well would multiply the attempts
+  (5 x the dispatcher's), hide throttling from the dispatcher's concurrency control and blur
+  what the ledger says about each attempt;
+* every failure of the Invoke call leaves through ONE mapper, `map_invoke_errors` (as httpx's
+  `map_httpcore_exceptions` does for httpcore), onto the port's exceptions, so the dispatcher
+  never has to know botocore:
+
+  - `InvokeThrottled`: HTTP 429, TooManyRequestsException, ThrottlingException,
+    EC2ThrottledException (Lambda itself throttled by EC2);
+  - `InvokeUnavailable`: other 5xx answers, connection errors (refused, reset, closed), connect
+    and read timeouts, plus ResourceConflictException / ResourceNotReadyException (the function
+    is being updated, initialised or re-activated: it will be back). After a reset or a read
+    timeout the event *may* have been queued: the message says so;
+  - `InvokeError(retryable=False)`: everything else Lambda answers (ResourceNotFound,
+    AccessDenied, RequestTooLarge, InvalidParameterValue, ...), including the 502 configuration
+    errors no retry can fix (a KMS key, subnet or security group that is gone or disabled, a
+    broken runtime or zip), and botocore's own refusals (no credentials, bad parameters).
+
+  Each message names the function and the AWS error code (plus HTTP status and AWS's message),
+  because it ends up in the shard's dispatch record that a person reads.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+
 from serverless_sweep.adapters.aws._clients import make_client
-from serverless_sweep.handlers.ports import InvokeResult
+from serverless_sweep.handlers.ports import (
+    InvokeError,
+    InvokeResult,
+    InvokeThrottled,
+    InvokeUnavailable,
+)
 
 LAMBDA_CONNECT_TIMEOUT_S = 5.0
 LAMBDA_READ_TIMEOUT_S = 15.0
 """An Event invoke answers as soon as the event is queued; a long wait means trouble."""
 
+DEFAULT_MAX_POOL_CONNECTIONS = 64
+"""Matches the dispatcher's default concurrency (SWEEP_DISPATCH_CONCURRENCY)."""
+
+INVOKE_ATTEMPTS = 1
+"""botocore's attempts per invoke: one, the dispatcher does the retrying."""
+
+THROTTLING_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "EC2ThrottledException",
+    }
+)
+"""Error codes that mean "slow down" whatever their HTTP status (EC2ThrottledException is 502)."""
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ServiceException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "InternalServerError",
+        "ResourceConflictException",
+        "ResourceNotReadyException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "SnapStartNotReadyException",
+    }
+)
+"""Codes worth retrying even when their HTTP status is not 5xx (409 while a function updates)."""
+
+PERMANENT_5XX_CODES = frozenset(
+    {
+        "InvalidRuntimeException",
+        "InvalidZipFileException",
+        "InvalidSecurityGroupIDException",
+        "InvalidSubnetIDException",
+        "KMSAccessDeniedException",
+        "KMSDisabledException",
+        "KMSInvalidStateException",
+        "KMSNotFoundException",
+    }
+)
+"""Lambda's 502 answers about the function's configuration: retrying cannot fix them."""
+
 
 class LambdaInvoker:
     """Fire-and-forget invocation of the child function through the Lambda Invoke API.
 
-    `client` is a boto3 Lambda client; when None one is built on first use (standard retry
-    mode, so throttling is retried with backoff; `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL`
-    honoured for local testing).
+    `client` is a boto3 Lambda client; when None one is built on first use (botocore retries
+    off, a pool of `max_pool_connections` connections, short timeouts,
+    `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL` honoured for local testing). An injected
+    client is used as it is: its pool and retries are the caller's choice.
     """
 
     def __init__(
@@ -34,14 +125,18 @@ class LambdaInvoker:
         *,
         endpoint_url: str | None = None,
         region_name: str | None = None,
+        max_pool_connections: int = DEFAULT_MAX_POOL_CONNECTIONS,
     ) -> None:
+        if max_pool_connections < 1:
+            raise ValueError(f"max_pool_connections must be >= 1, got {max_pool_connections}")
         self._client = client
         self._endpoint_url = endpoint_url
         self._region_name = region_name
+        self.max_pool_connections = max_pool_connections
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return "LambdaInvoker()"
+        return f"LambdaInvoker(max_pool_connections={self.max_pool_connections})"
 
     @property
     def client(self) -> Any:
@@ -54,14 +149,77 @@ class LambdaInvoker:
                         endpoint_env_suffix="LAMBDA",
                         connect_timeout=LAMBDA_CONNECT_TIMEOUT_S,
                         read_timeout=LAMBDA_READ_TIMEOUT_S,
+                        max_attempts=INVOKE_ATTEMPTS,
+                        max_pool_connections=self.max_pool_connections,
                         endpoint_url=self._endpoint_url,
                         region_name=self._region_name,
                     )
         return self._client
 
     def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
-        """Queue one event for `function_name` (name or ARN); answer Lambda's StatusCode."""
-        response = self.client.invoke(
-            FunctionName=function_name, InvocationType="Event", Payload=bytes(payload)
-        )
+        """Queue one event for `function_name` (name or ARN); answer Lambda's StatusCode.
+
+        Raises `InvokeThrottled`, `InvokeUnavailable` (both retryable) or a non-retryable
+        `InvokeError`; see the module docstring for which is which.
+        """
+        with map_invoke_errors(function_name):
+            response = self.client.invoke(
+                FunctionName=function_name, InvocationType="Event", Payload=bytes(payload)
+            )
+            # The answer's body is a stream; until it is read, urllib3 cannot put the
+            # connection back in the pool, and every invoke would open a new one.
+            body = response.get("Payload")
+            if body is not None:
+                body.read()
+                body.close()
         return InvokeResult(int(response["StatusCode"]))
+
+
+@contextmanager
+def map_invoke_errors(function_name: str) -> Iterator[None]:
+    """Turn botocore's exceptions raised inside the block into the port's `InvokeError`s.
+
+    The original exception is kept as `__cause__` for the logs; anything that is not a botocore
+    exception (a bug) passes through untouched.
+    """
+    try:
+        yield
+    except ClientError as error:
+        raise classify_client_error(function_name, error) from error
+    except (BotoConnectionError, HTTPClientError) as error:
+        raise InvokeUnavailable(_connection_message(function_name, error)) from error
+    except BotoCoreError as error:
+        raise InvokeError(
+            f"Lambda Invoke of {function_name} was not sent: {type(error).__name__}: {error}",
+            retryable=False,
+        ) from error
+
+
+def classify_client_error(function_name: str, error: ClientError) -> InvokeError:
+    """The port exception for an error answer of the Invoke API (see the module docstring)."""
+    response: dict[str, Any] = getattr(error, "response", None) or {}
+    details = response.get("Error") or {}
+    code = str(details.get("Code") or "Unknown")
+    status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+    message = str(details.get("Message") or response.get("message") or "").strip()
+    reason = response.get("Reason")
+    text = f"Lambda Invoke of {function_name} failed: {code} (HTTP {status or '?'})"
+    if message:
+        text += f": {message}"
+    if reason:
+        text += f" [reason {reason}]"
+    if status == 429 or code in THROTTLING_CODES:
+        return InvokeThrottled(text + "; retry later with backoff")
+    if code in PERMANENT_5XX_CODES:
+        return InvokeError(text + "; fix the function's configuration", retryable=False)
+    if status >= 500 or code in TRANSIENT_CODES:
+        return InvokeUnavailable(text + "; retry later")
+    return InvokeError(text, retryable=False)
+
+
+def _connection_message(function_name: str, error: Exception) -> str:
+    in_doubt = isinstance(error, ConnectionClosedError | ReadTimeoutError)
+    text = f"Lambda Invoke of {function_name} got no answer: {type(error).__name__}: {error}"
+    if in_doubt:
+        text += " (the request was sent: the event may have been queued)"
+    return text
