@@ -238,3 +238,26 @@ def test_an_unreachable_upstream_is_a_reset(moto_url: str) -> None:
         client("s3", proxy.url).list_buckets()
     (entry,) = proxy.log
     assert (entry.fault, entry.status) == ("reset", None)
+
+
+def test_release_with_drop_resets_the_held_requests(proxy: FaultProxy, function: str) -> None:
+    proxy.set_plan(match=lambda r: r.is_invoke)
+    proxy.pause_after(1)
+    lam = client("lambda", proxy.url, pool=4)
+    errors: list[BaseException] = []
+
+    def call(shard: int) -> None:
+        try:
+            _invoke(lam, function, shard)
+        except (ConnectionClosedError, EndpointConnectionError) as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    assert proxy.wait_until(lambda log: len(log) == 3 and proxy.held == 2, timeout=20)
+    proxy.release(drop=True)
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert len(proxy.invoked_payloads()) == 1 and len(errors) == 2 and proxy.held == 0

@@ -178,7 +178,8 @@ class FaultProxy:
         self.upstream_timeout_s = upstream_timeout_s
         self.max_lifetime_s = max_lifetime_s
         self._plan = plan or FaultPlan()
-        self._lock = threading.Lock()
+        # Reentrant: a `wait_until` predicate may read properties that take the lock too.
+        self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._log: list[ProxyRequest] = []
         self._received = 0
@@ -187,6 +188,8 @@ class FaultProxy:
         self._consecutive: Counter[str] = Counter()
         self._forwarded_matching = 0
         self._pause_after: int | None = None
+        self._drop_held = False
+        self._holding = 0
         self._released = threading.Event()
         self._released.set()
         self._stopped = threading.Event()
@@ -250,16 +253,28 @@ class FaultProxy:
         with self._lock:
             self._pause_after = count
             self._forwarded_matching = 0
+            self._drop_held = False
             if count is None:
                 self._released.set()
             else:
                 self._released.clear()
 
-    def release(self) -> None:
-        """Let held requests through and stop holding."""
+    def release(self, *, drop: bool = False) -> None:
+        """Stop holding; held requests go on to upstream, or (`drop`) get a connection reset.
+
+        `drop` is what a client that died while its requests were held should see: none of
+        them reaches the service.
+        """
         with self._lock:
             self._pause_after = None
+            self._drop_held = drop
         self._released.set()
+
+    @property
+    def held(self) -> int:
+        """How many requests are being held right now."""
+        with self._lock:
+            return self._holding
 
     # -- the log ----------------------------------------------------------------------------------
     @property
@@ -323,18 +338,28 @@ class FaultProxy:
             return matched
 
     def _hold_if_paused(self, matched: bool) -> bool:
-        """Wait while paused; answer False when the proxy stopped meanwhile."""
+        """Wait while paused; answer False when the request must be dropped instead."""
         if not matched:
             return True
-        while True:
-            with self._lock:
-                limit = self._pause_after
-                if limit is None or self._forwarded_matching < limit:
-                    self._forwarded_matching += 1
-                    return True
-            self._released.wait(0.5)
-            if self._stopped.is_set():
-                return False
+        waiting = False
+        try:
+            while True:
+                with self._lock:
+                    limit = self._pause_after
+                    if limit is None or self._forwarded_matching < limit:
+                        self._forwarded_matching += 1
+                        return True
+                    if not waiting:
+                        waiting = True
+                        self._holding += 1
+                        self._changed.notify_all()
+                self._released.wait(0.5)
+                if self._stopped.is_set() or self._drop_held:
+                    return False
+        finally:
+            if waiting:
+                with self._lock:
+                    self._holding -= 1
 
     def _updated(self) -> None:
         with self._changed:
