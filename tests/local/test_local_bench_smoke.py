@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,19 @@ def _run(*args: str) -> str:
     return proc.stdout
 
 
-def test_bench_dispatch_prints_a_ratio() -> None:
-    out = _run(str(BENCH / "bench_dispatch.py"), "--shards", "300", "--rounds", "1")
+def test_bench_dispatch_prints_the_rate_the_ratio_and_the_submit_time() -> None:
+    out = _run(
+        str(BENCH / "bench_dispatch.py"),
+        *("--shards", "300", "--rounds", "1", "--latency-ms", "2"),
+        *("--baseline-shards", "20", "--submit-shards", "500"),
+    )
 
-    assert "parent dispatch of 300 shards" in out
-    assert "dispatch = " in out and "x json" in out
+    assert re.search(
+        r"^dispatch: 300 shards in [\d.]+ s \(\d+ shards/s\) at 2 ms per invoke$", out, re.M
+    )
+    assert re.search(r"^sequential baseline: 20 shards in [\d.]+ s", out, re.M)
+    assert re.search(r"ratio: dispatcher = [\d.]+x the sequential baseline", out)
+    assert "submit: POST /sweep-run of 500 shards answered 202 in" in out
 
 
 def test_bench_parallel_prints_the_efficiency(tmp_path: Path) -> None:
