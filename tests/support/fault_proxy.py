@@ -188,6 +188,7 @@ class FaultProxy:
         self._consecutive: Counter[str] = Counter()
         self._forwarded_matching = 0
         self._pause_after: int | None = None
+        self._pause_match: Callable[[ProxyRequest], bool] | None = None
         self._drop_held = False
         self._holding = 0
         self._released = threading.Event()
@@ -248,10 +249,16 @@ class FaultProxy:
         with self._lock:
             self._plan = replace(plan or self._plan, **changes)
 
-    def pause_after(self, count: int | None) -> None:
-        """Hold every matching request once `count` of them were forwarded (None: never)."""
+    def pause_after(
+        self, count: int | None, match: Callable[[ProxyRequest], bool] | None = None
+    ) -> None:
+        """Hold every matching request once `count` of them were forwarded (None: never).
+
+        `match` says which requests count and are held; by default those the plan matches.
+        """
         with self._lock:
             self._pause_after = count
+            self._pause_match = match
             self._forwarded_matching = 0
             self._drop_held = False
             if count is None:
@@ -337,8 +344,12 @@ class FaultProxy:
             self._changed.notify_all()
             return matched
 
-    def _hold_if_paused(self, matched: bool) -> bool:
+    def _hold_if_paused(self, entry: ProxyRequest, matched: bool) -> bool:
         """Wait while paused; answer False when the request must be dropped instead."""
+        with self._lock:
+            pause_match = self._pause_match
+        if pause_match is not None:
+            matched = entry.service != "moto-api" and pause_match(entry)
         if not matched:
             return True
         waiting = False
@@ -455,7 +466,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._inject(entry)
             proxy._updated()
             return
-        if not proxy._hold_if_paused(matched):
+        if not proxy._hold_if_paused(entry, matched):
             self._reset(entry)
             return
         try:
