@@ -19,10 +19,12 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from serverless_sweep.adapters.aws.dispatch_scheduler import LambdaDispatchSched
 from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
 from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
 from serverless_sweep.core.keys import StorageLayout
-from serverless_sweep.entrypoints import lambda_parent, lambda_services
+from serverless_sweep.entrypoints import lambda_child, lambda_parent, lambda_services
 from serverless_sweep.entrypoints.lambda_services import Services
 from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT, read_job
 from serverless_sweep.handlers.dispatcher import Dispatcher, DispatchSettings
@@ -226,7 +228,9 @@ def test_duplicates_at_lambda_come_only_from_answers_lost_after_the_event_was_qu
     assert all(counts[s] == 2 for s in in_doubt)
 
 
-def _dispatcher(deployment: Deployment, *, chunk: int, concurrency: int = 4) -> Dispatcher:
+def _dispatcher(
+    deployment: Deployment, *, chunk: int, concurrency: int = 4, **settings: Any
+) -> Dispatcher:
     """A dispatcher as the parent builds it, with small claims (the parent's are 256 items,
     which would need thousands of moto invokes to show a claim boundary)."""
     invoker = deployment.invoker
@@ -236,7 +240,7 @@ def _dispatcher(deployment: Deployment, *, chunk: int, concurrency: int = 4) -> 
         layout=StorageLayout(PREFIX),
         child_function=deployment.child_arn,
         payload_limit_bytes=ASYNC_PAYLOAD_LIMIT_BYTES,
-        settings=DispatchSettings(concurrency=concurrency, chunk_size=chunk),
+        settings=DispatchSettings(concurrency=concurrency, chunk_size=chunk, **settings),
         scheduler=LambdaDispatchScheduler(invoker, PARENT),
     )
 
@@ -509,3 +513,77 @@ def test_the_parent_sizes_its_invoke_pool_to_the_dispatch_concurrency(
 
     assert isinstance(invoker, LambdaInvoker)
     assert invoker.client.meta.config.max_pool_connections == 128
+
+
+# -- the per-run cap, with children that run ------------------------------------------------------
+
+
+class ChildRunner:
+    """Plays Lambda for the child: every event that reached Lambda is run by the real
+    `lambda_child.handler` (S3 on moto) after `delay_s`, on a few threads; it notes when each
+    shard's run ended, so the test can count the run's shards really in flight."""
+
+    def __init__(self, deployment: Deployment, delay_s: float) -> None:
+        self.deployment = deployment
+        self.delay_s = delay_s
+        self.finished: dict[int, float] = {}
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(8, thread_name_prefix="child")
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> ChildRunner:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True)
+
+    def _watch(self) -> None:
+        seen = 0
+        while not self._stop.is_set():
+            accepted = [r for r in self.deployment.child_invokes() if r.reached_upstream]
+            for request in accepted[seen:]:
+                self._pool.submit(self._run, request.json())
+            seen = len(accepted)
+            time.sleep(0.01)
+
+    def _run(self, payload: dict[str, Any]) -> None:
+        time.sleep(self.delay_s)
+        try:
+            lambda_child.handler(payload, DeadlineContext())
+        except BaseException as exc:
+            self.errors.append(exc)
+        self.finished[int(payload["shard_id"])] = time.monotonic()
+
+
+def _peak_in_flight(deployment: Deployment, finished: dict[int, float]) -> int:
+    events: list[tuple[float, int]] = []
+    for request in deployment.child_invokes():
+        if request.reached_upstream and request.answered_at is not None:
+            events.append((request.answered_at, 1))
+    events += [(at, -1) for at in finished.values()]
+    peak = level = 0
+    for _at, step in sorted(events):
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def test_max_concurrency_bounds_the_shards_in_flight(deployment: Deployment) -> None:
+    deployment.proxy.set_plan(latency_ms=5)
+    request = {**_request("capped", 12), "max_concurrency": 3}
+    event = {"httpMethod": "POST", "resource": "/sweep-run", "body": json.dumps(request)}
+    assert lambda_parent.handler(event, DeadlineContext())["statusCode"] == 202
+    dispatcher = _dispatcher(deployment, chunk=8, concurrency=8, poll_interval_s=0.05)
+
+    with ChildRunner(deployment, delay_s=0.1) as children:
+        report = dispatcher.run("capped", JOB_SUBMIT)
+        assert children.errors == []
+
+    assert report.failed == [] and report.remaining == 0
+    assert deployment.shard_counts() == Counter(range(12))
+    peak = _peak_in_flight(deployment, children.finished)
+    assert 2 <= peak <= 3, f"{peak} shards of the run were in flight at once (cap 3)"

@@ -139,6 +139,10 @@ class ProxyRequest:
     headers: dict[str, str] = field(default_factory=dict)
     connection: int = 0
     """Which client connection carried it (numbered from 1): how well a client's pool reuses."""
+    received_at: float = 0.0
+    """time.monotonic() when the proxy had read the request."""
+    answered_at: float | None = None
+    """time.monotonic() when upstream's answer arrived (None: not forwarded)."""
 
     @property
     def payload_bytes(self) -> int:
@@ -459,6 +463,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         entry = _describe(self.command, self.path, dict(self.headers.items()), body)
         entry.connection = self._connection_number
+        entry.received_at = time.monotonic()
         matched = proxy._admit(entry)
         if entry.latency_s:
             time.sleep(entry.latency_s)
@@ -476,6 +481,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset(entry)
             return
         entry.upstream_status = status
+        entry.answered_at = time.monotonic()
         if entry.fault != "none":  # phase "after": upstream did the work, the answer is lost
             self._inject(entry)
             proxy._updated()
