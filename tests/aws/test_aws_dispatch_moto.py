@@ -248,7 +248,9 @@ def _dispatcher(
 def test_continuation_dispatches_a_plan_over_several_short_invocations(
     deployment: Deployment,
 ) -> None:
-    deployment.proxy.set_plan(latency_ms=5, throttle_rate=0.1, max_consecutive_faults=2, seed=5)
+    # 20 ms per invoke, 4 at a time: at most 200 shards/s, so 120 shards outlast one 400 ms
+    # invocation on any machine.
+    deployment.proxy.set_plan(latency_ms=20, throttle_rate=0.1, max_consecutive_faults=2, seed=5)
     _submit("continued", 120)
     margin = DispatchSettings().handover_margin_ms
     reports = []
