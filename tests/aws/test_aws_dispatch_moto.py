@@ -399,14 +399,6 @@ def test_a_killed_dispatcher_resumed_invokes_no_shard_twice(deployment: Deployme
     assert in_doubt <= set(late["lost_shard_ids"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "dispatcher docstring: 'At most two claims per dispatcher can be in doubt'. A shard in "
-        "backoff keeps its claim open while the loop claims more whenever fewer than chunk_size "
-        "invokes are busy, so a SIGKILL leaves that claim plus the running ones in doubt"
-    ),
-)
 def test_a_killed_dispatcher_leaves_at_most_two_claims_in_doubt(deployment: Deployment) -> None:
     stuck = lambda r: _is_child_invoke(r) and r.json()["shard_id"] == 0  # noqa: E731
     deployment.proxy.set_plan(latency_ms=5, throttle_rate=1.0, match=stuck)
@@ -465,15 +457,6 @@ class SteppedDeadline:
         return self._margin // 2 - 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "dispatcher: an invoke still backing off from InvokeThrottled when less than half the "
-        "handover margin is left is recorded as a dispatch failure (done record 'failed'), "
-        "and when every item is already claimed no continuation is scheduled at all: nothing "
-        "re-invokes it without a person's redrive, so the plan is not dispatched completely"
-    ),
-)
 def test_a_throttled_shard_at_the_deadline_is_left_to_the_continuation(
     deployment: Deployment,
 ) -> None:
@@ -499,14 +482,6 @@ def test_a_throttled_shard_at_the_deadline_is_left_to_the_continuation(
     assert _status("deadline")["dispatch_failed_shards"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "entrypoints/lambda_services.Services.invoker builds LambdaInvoker() with its default "
-        "pool of 64 whatever SWEEP_DISPATCH_CONCURRENCY says: above 64 concurrent invokes the "
-        "extra threads open and throw away connections ('Connection pool is full')"
-    ),
-)
 def test_the_parent_sizes_its_invoke_pool_to_the_dispatch_concurrency(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -380,3 +380,37 @@ def test_concurrent_redrives_never_reuse_an_attempt_number(store, clock):
     sent = Counter((c["shard_id"], c["attempt"]) for c in invoker.calls)
     assert set(sent.values()) == {1}, "an attempt number went out twice"
     assert sorted({a for _, a in sent}) == list(range(1, 22))
+
+
+def test_throttling_that_outlasts_the_retries_goes_to_a_follow_up_job(store, clock):
+    invoker = CountingInvoker(fail={2: [InvokeThrottled("429")] * 3})
+    parent, scheduler = make_parent(invoker, store, clock)
+    parent.handle(many(4))
+    scheduler.jobs.clear()
+    dispatcher = parent.dispatcher(DispatchSettings(max_invoke_tries=2))
+    dispatcher.sleep = lambda _s: None
+    report = dispatcher.run("r1", JOB_SUBMIT)
+    assert report.follow_up == "redrive-000001" and scheduler.jobs == [("r1", "redrive-000001")]
+    assert [o.retryable for o in report.failed] == [True]
+    follow = parent.dispatcher(DispatchSettings(max_invoke_tries=2))
+    follow.sleep = lambda _s: None
+    assert follow.run("r1", "redrive-000001").follow_up is None  # 3rd try of shard 2 passes
+    assert invoker.per_shard() == Counter({0: 1, 1: 1, 2: 1, 3: 1})
+    now = status(parent)
+    assert (now["dispatch_failed_shards"], now["dispatched_shards"]) == (0, 4)
+
+
+def test_follow_ups_stop_after_a_bounded_number_of_generations(store, clock):
+    invoker = CountingInvoker(fail={0: [InvokeThrottled("429")] * 100})
+    parent, scheduler = make_parent(invoker, store, clock)
+    parent.handle(many(1))
+    scheduler.jobs.clear()
+    job = JOB_SUBMIT
+    for _ in range(10):
+        dispatcher = parent.dispatcher(DispatchSettings(max_invoke_tries=1))
+        report = dispatcher.run("r1", job)
+        if report.follow_up is None:
+            break
+        job = report.follow_up
+    assert len(scheduler.jobs) == 5  # MAX_FOLLOW_UPS, then a person decides
+    assert status(parent)["dispatch_failed_shards"] == 1

@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
 from serverless_sweep.adapters.aws.s3_store import BUCKET_ENV, S3ObjectStore, make_s3_client
+from serverless_sweep.handlers.dispatcher import DEFAULT_DISPATCH_CONCURRENCY
 from serverless_sweep.handlers.ports import Invoker
+from serverless_sweep.handlers.settings import DISPATCH_CONCURRENCY_ENV, positive_int_setting
 
 
 class LambdaContext(Protocol):
@@ -49,7 +51,12 @@ class Services:
         if self._invoker is None:
             with self._lock:
                 if self._invoker is None:
-                    self._invoker = LambdaInvoker()
+                    # One pooled connection per concurrent dispatcher invoke: a smaller pool
+                    # opens and throws away connections under load.
+                    concurrency = positive_int_setting(
+                        os.environ, DISPATCH_CONCURRENCY_ENV, DEFAULT_DISPATCH_CONCURRENCY
+                    )
+                    self._invoker = LambdaInvoker(max_pool_connections=concurrency)
         return self._invoker
 
     def store(self, environ: Mapping[str, str] | None = None) -> S3ObjectStore:

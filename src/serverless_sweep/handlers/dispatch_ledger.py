@@ -225,3 +225,47 @@ def latest_redrive_items(store: ObjectStore, record: RunRecord) -> list[JobItem]
         return []
     job = logs[-1][len(folder) :].removesuffix(".json")
     return job_items(store, record, job) or [] if is_job_name(job) else []
+
+
+def claim_redrive(
+    store: ObjectStore,
+    record: RunRecord,
+    shards: list[ShardRange],
+    now: datetime,
+    *,
+    generation: int = 0,
+) -> int:
+    """Write the next redrive log create-if-absent and return its sequence number.
+
+    The attempt number of every shard in redrive N is N + 1 (the submission is attempt 1): the
+    create-if-absent write hands each sequence to one redrive, so concurrent redrives can never
+    reuse an attempt number, and it is always above every earlier attempt of the shard (each
+    earlier redrive k < N gave at most k + 1). `generation` > 0 marks a follow-up job the
+    dispatcher created for invokes it had to give up on (see `Dispatcher`).
+    """
+    folder = manifest_folder(record)
+    sequence = 1 + sum(1 for _ in store.list_keys(folder + REDRIVE_JOB_PREFIX))
+    while True:
+        log: dict[str, Any] = {
+            "attempts": {str(s.shard_id): sequence + 1 for s in shards},
+            "at": now.isoformat(),
+        }
+        if generation:
+            log["generation"] = generation
+        try:
+            store.put_if_absent(
+                f"{folder}{redrive_job(sequence)}.json", dumps_canonical(log).encode(), JSON_CONTENT
+            )
+            return sequence
+        except AlreadyExists:
+            sequence += 1
+
+
+def job_generation(store: ObjectStore, record: RunRecord, job: str) -> int:
+    """How many follow-up jobs separate `job` from the submission or redrive a person started."""
+    if not job.startswith(REDRIVE_JOB_PREFIX):
+        return 0
+    raw = store.get(f"{manifest_folder(record)}{job}.json")
+    document = _loads(raw) if raw is not None else None
+    value = (document or {}).get("generation", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -8,8 +8,10 @@ asynchronous invocation of the parent in its dispatch role, or a local thread) w
 
 * bounded concurrency: `concurrency` invokes in flight (default 64; size the HTTP connection
   pool to match), so throughput is about concurrency / latency;
-* exponential backoff with full jitter on `InvokeThrottled` / `InvokeUnavailable`; any other
-  error is final for that shard and recorded (the status shows it, redrive retries it);
+* exponential backoff with full jitter on `InvokeThrottled` / `InvokeUnavailable`; an invoke
+  still refused after `max_invoke_tries`, or when the deadline nears, goes to a follow-up job
+  (a redrive the dispatcher schedules itself, at most MAX_FOLLOW_UPS deep); any other error is
+  final for that shard and recorded (the status shows it as refused, redrive retries it);
 * once only: items are taken in claims (`dispatch_ledger`), each written create-if-absent before
   its invokes start, so two dispatchers of the same job (a duplicate delivery, a retry after a
   crash, a continuation) never invoke the same item. A dispatcher that dies mid-claim leaves
@@ -27,13 +29,14 @@ asynchronous invocation of the parent in its dispatch role, or a local thread) w
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -43,11 +46,15 @@ from serverless_sweep.core.planning import ShardRange
 from serverless_sweep.handlers.dispatch_ledger import (
     JobItem,
     claim_key,
+    claim_redrive,
+    create_job,
     done_key,
     heartbeat_key,
+    job_generation,
     job_items,
     read_job,
     read_ledger,
+    redrive_job,
 )
 from serverless_sweep.handlers.payloads import PayloadBuilder
 from serverless_sweep.handlers.ports import (
@@ -68,6 +75,7 @@ logger = logging.getLogger(__name__)
 RemainingMillis = Callable[[], int]
 
 DEFAULT_DISPATCH_CONCURRENCY = 64
+MAX_FOLLOW_UPS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,9 @@ class DispatchOutcome:
     attempt: int
     status_code: int | None
     error: str | None = None
+    retryable: bool = False
+    """The invoke was given up on with an error that may pass (throttling at the deadline):
+    the shard goes to a follow-up job instead of waiting for a person's redrive."""
 
     @property
     def ok(self) -> bool:
@@ -123,6 +134,8 @@ class DispatchReport:
     """Items not yet claimed when this invocation stopped (0 when the job is complete)."""
     handed_over: bool = False
     unknown_job: bool = False
+    follow_up: str | None = None
+    """The job created for the invokes given up on with a retryable error, if any."""
 
     @property
     def failed(self) -> list[DispatchOutcome]:
@@ -137,6 +150,7 @@ class DispatchReport:
             "remaining": self.remaining,
             "handed_over": self.handed_over,
             "unknown_job": self.unknown_job,
+            "follow_up": self.follow_up,
         }
 
 
@@ -180,8 +194,25 @@ class Dispatcher:
         return report
 
 
+@dataclass
+class _Claim:
+    """Items [start, end) of the job, claimed by this dispatcher, and their invokes."""
+
+    start: int
+    end: int
+    futures: list[Future[DispatchOutcome]] = field(default_factory=list)
+    left: int = 0
+
+
 class _Run:
-    """One dispatcher invocation of one job: the claim loop and its bookkeeping."""
+    """One dispatcher invocation of one job: the claim loop and its bookkeeping.
+
+    At most `MAX_OPEN_CLAIMS` claims are open (claimed, done record not yet written) at a time,
+    so a dispatcher killed at any moment leaves at most that many claims in doubt, and the loop
+    learns about finished invokes from done-callbacks (counters), not by polling every future.
+    """
+
+    MAX_OPEN_CLAIMS = 2
 
     def __init__(
         self,
@@ -202,7 +233,8 @@ class _Run:
         self.builder = PayloadBuilder(record, owner.payload_limit_bytes)
         self.cap = int(record.request.get("max_concurrency") or 0)
         self.by = uuid.uuid4().hex[:12]
-        self.lock = threading.Lock()
+        self.cond = threading.Condition()
+        self.busy = 0  # invokes submitted and not finished
         # (shard_id, attempt) of this run's shards believed in flight, for the per-run cap.
         self.in_flight: set[tuple[int, int]] = set()
         self.last_poll = float("-inf")
@@ -214,16 +246,15 @@ class _Run:
         start = 0 if fresh else read_job(self.o.store, self.record, self.job).next_start()
         if self.cap:
             self._poll_in_flight(force=True)
-        claims: list[tuple[int, int, list[Future[DispatchOutcome]]]] = []
+        claims: list[_Claim] = []
         pool = ThreadPoolExecutor(self.s.concurrency, thread_name_prefix="sweep-dispatch")
         try:
             while True:
                 claims = self._flush(claims)
-                busy = sum(1 for _, _, fs in claims for f in fs if not f.done())
                 if start >= len(self.items):
                     if not claims:
                         break
-                    self._wait_any(claims)
+                    self._wait()
                     continue
                 if self._deadline_near():
                     self._drain(claims)
@@ -232,53 +263,86 @@ class _Run:
                     self._hand_over()
                     return
                 # Keep about one claim queued behind the running invokes (pipelining the claim
-                # writes), and within the run's cap.
-                room = self.s.chunk_size if busy < self.s.chunk_size else 0
-                if self.cap:
+                # writes), never more than MAX_OPEN_CLAIMS open, and stay within the run's cap.
+                with self.cond:
+                    busy = self.busy
+                room = self.s.chunk_size
+                if busy >= self.s.chunk_size or len(claims) >= self.MAX_OPEN_CLAIMS:
+                    room = 0
+                if room and self.cap:
                     room = min(room, self.cap - self._in_flight_count())
                 if room <= 0:
                     if busy:
-                        self._wait_any(claims)
+                        self._wait()
                     else:
                         self._heartbeat()
                         self.o.sleep(self.s.poll_interval_s)
                     continue
                 end = min(len(self.items), start + room)
-                claimed_end = self._claim(start, end)
-                if claimed_end is None:  # another dispatcher took [start, ...): skip its claim
+                if self._claim(start, end) is None:  # another dispatcher took [start, ...)
                     start = read_job(self.o.store, self.record, self.job).next_start()
                     continue
+                claim = _Claim(start, end)
                 batch = self.items[start:end]
-                futures = [pool.submit(self._invoke, shard, attempt) for shard, attempt in batch]
-                with self.lock:
+                with self.cond:
                     self.in_flight.update((s.shard_id, a) for s, a in batch)
-                claims.append((start, end, futures))
+                    self.busy += len(batch)
+                    claim.left = len(batch)
+                for shard, attempt in batch:
+                    future = pool.submit(self._invoke, shard, attempt)
+                    future.add_done_callback(functools.partial(self._finished, claim))
+                    claim.futures.append(future)
+                claims.append(claim)
                 start = end
         finally:
             self._drain(claims)
             pool.shutdown(wait=True)
+            self._follow_up()
 
-    def _flush(
-        self, claims: list[tuple[int, int, list[Future[DispatchOutcome]]]]
-    ) -> list[tuple[int, int, list[Future[DispatchOutcome]]]]:
+    def _finished(self, claim: _Claim, _future: Future[DispatchOutcome]) -> None:
+        with self.cond:
+            claim.left -= 1
+            self.busy -= 1
+            self.cond.notify_all()
+
+    def _wait(self) -> None:
+        with self.cond:
+            self.cond.wait(timeout=self.s.poll_interval_s)
+
+    def _flush(self, claims: list[_Claim]) -> list[_Claim]:
         """Write the done record of every claim whose invokes have all ended."""
-        left = []
-        for start, end, futures in claims:
-            if all(f.done() for f in futures):
-                self._write_done(start, end, [f.result() for f in futures])
-            else:
-                left.append((start, end, futures))
+        with self.cond:
+            finished = [c for c in claims if c.left == 0]
+            left = [c for c in claims if c.left != 0]
+        for claim in finished:
+            self._write_done(claim.start, claim.end, [f.result() for f in claim.futures])
         return left
 
-    def _drain(self, claims: list[tuple[int, int, list[Future[DispatchOutcome]]]]) -> None:
-        for start, end, futures in claims:
-            wait(futures)
-            self._write_done(start, end, [f.result() for f in futures])
+    def _drain(self, claims: list[_Claim]) -> None:
+        for claim in claims:
+            wait(claim.futures)
+            self._write_done(claim.start, claim.end, [f.result() for f in claim.futures])
 
-    def _wait_any(self, claims: list[tuple[int, int, list[Future[DispatchOutcome]]]]) -> None:
-        pending = [f for _, _, fs in claims for f in fs if not f.done()]
-        if pending:
-            wait(pending, timeout=self.s.poll_interval_s, return_when=FIRST_COMPLETED)
+    def _follow_up(self) -> None:
+        """Hand the invokes given up on with a retryable error to a new job (a redrive the
+        dispatcher starts itself), so throttling that outlasts an invocation needs no person.
+        After MAX_FOLLOW_UPS generations of the same work the failures stay for a person."""
+        retry = [o for o in self.report.outcomes if not o.ok and o.retryable]
+        if not retry or self.o.scheduler is None:
+            return
+        generation = job_generation(self.o.store, self.record, self.job) + 1
+        if generation > MAX_FOLLOW_UPS:
+            logger.error("%d invokes still refused after %d follow-ups", len(retry), generation - 1)
+            return
+        wanted = {o.shard_id for o in retry}
+        shards = [s for s in self.record.shards if s.shard_id in wanted]
+        now = self.o.clock.now()
+        sequence = claim_redrive(self.o.store, self.record, shards, now, generation=generation)
+        job = redrive_job(sequence)
+        create_job(self.o.store, self.record, job, now)
+        self.o.scheduler.schedule(self.record.run_id, job)
+        self.report.follow_up = job
+        logger.warning("%d throttled invokes handed to follow-up job %s", len(retry), job)
 
     # -- claims and records -----------------------------------------------------------------------
 
@@ -321,7 +385,7 @@ class _Run:
             )
         except Exception:  # the claim stays: its items count as in doubt, nothing is re-invoked
             logger.exception("could not write the dispatch record of items %s-%s", start, end)
-        with self.lock:
+        with self.cond:
             for o in outcomes:
                 if not o.ok:
                     self.in_flight.discard((o.shard_id, o.attempt))
@@ -352,12 +416,11 @@ class _Run:
                 result = self.o.invoker.invoke_async(self.o.child_function, payload)
                 return DispatchOutcome(shard.shard_id, attempt, result.status_code)
             except InvokeError as exc:
-                if (
-                    not exc.retryable
-                    or tries >= self.s.max_invoke_tries
-                    or self._deadline_near(half=True)
-                ):
+                if not exc.retryable:
                     return DispatchOutcome(shard.shard_id, attempt, None, _describe(exc, tries))
+                if tries >= self.s.max_invoke_tries or self._deadline_near(half=True):
+                    error = _describe(exc, tries)  # may pass: a follow-up job tries again
+                    return DispatchOutcome(shard.shard_id, attempt, None, error, retryable=True)
                 self.o.sleep(self._backoff(tries))
             except Exception as exc:  # an invoker bug or a refusal: never lose the other shards
                 return DispatchOutcome(shard.shard_id, attempt, None, _describe(exc, tries))
@@ -365,7 +428,7 @@ class _Run:
     def _backoff(self, tries: int) -> float:
         """Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2**tries))."""
         ceiling = min(self.s.backoff_cap_s, self.s.backoff_base_s * (2**tries))
-        with self.lock:
+        with self.cond:
             return self.o.rng.uniform(0.0, ceiling)
 
     # -- deadline and the per-run cap -------------------------------------------------------------
@@ -388,7 +451,7 @@ class _Run:
 
     def _in_flight_count(self) -> int:
         self._poll_in_flight()
-        with self.lock:
+        with self.cond:
             return len(self.in_flight)
 
     def _poll_in_flight(self, *, force: bool = False) -> None:
@@ -403,9 +466,9 @@ class _Run:
             for _job, ledger in read_ledger(self.o.store, self.record).items():
                 for shard_id, dispatch in ledger.shard_dispatches():
                     if dispatch.state in ("accepted", "in_doubt") and dispatch.at >= lost_before:
-                        with self.lock:
+                        with self.cond:
                             self.in_flight.add((shard_id, dispatch.attempt))
-        with self.lock:
+        with self.cond:
             self.in_flight = {
                 (shard_id, attempt)
                 for shard_id, attempt in self.in_flight

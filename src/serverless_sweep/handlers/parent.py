@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -19,11 +18,16 @@ from serverless_sweep.contracts import AcceptedResponse, DispatchRecord, RunMani
 from serverless_sweep.contracts import ShardRange as ManifestShard
 from serverless_sweep.core.errors import ValidationError, Violation, violations_from_pydantic
 from serverless_sweep.core.fingerprint import request_fingerprint
-from serverless_sweep.core.jsonio import dumps_canonical, parse_json_text
+from serverless_sweep.core.jsonio import parse_json_text
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange, plan_shards
 from serverless_sweep.core.validation import normalize_request
-from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT, create_job, redrive_job
+from serverless_sweep.handlers.dispatch_ledger import (
+    JOB_SUBMIT,
+    claim_redrive,
+    create_job,
+    redrive_job,
+)
 from serverless_sweep.handlers.dispatcher import (
     DEFAULT_DISPATCH_CONCURRENCY,
     Dispatcher,
@@ -32,7 +36,6 @@ from serverless_sweep.handlers.dispatcher import (
 )
 from serverless_sweep.handlers.payloads import ASYNC_PAYLOAD_LIMIT_BYTES, PayloadBuilder
 from serverless_sweep.handlers.ports import (
-    AlreadyExists,
     Clock,
     DispatchScheduler,
     Invoker,
@@ -55,14 +58,13 @@ from serverless_sweep.handlers.settings import (
     DEFAULT_RESULTS_PREFIX,
     DISPATCH_CONCURRENCY_ENV,
     DISPATCHER_FUNCTION_ENV,
-    JSON_CONTENT,
     LOST_GRACE_S,
     deployment_default_model,
     lost_after_seconds,
     positive_int_setting,
     results_prefix,
 )
-from serverless_sweep.handlers.status import gather_states, redrive_key, redrive_prefix
+from serverless_sweep.handlers.status import gather_states
 from serverless_sweep.models.registry import get_model
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
@@ -315,28 +317,6 @@ class ParentHandler:
             return error_response(502, "dispatch_error", message, details, run_id=record.run_id)
         body = accepted_body(record, outcomes, status, dispatch_state="complete", to_dispatch=count)
         return proxy_response(202, body)
-
-
-def claim_redrive(
-    store: ObjectStore, record: RunRecord, todo: list[ShardRange], now: datetime
-) -> int:
-    """Write the next redrive log create-if-absent and return its sequence number.
-
-    The attempt number of every shard in redrive N is N + 1 (the submission is attempt 1): the
-    create-if-absent write hands each sequence to one redrive, so concurrent redrives can never
-    reuse an attempt number, and it is always above every earlier attempt of the shard (each
-    earlier redrive k < N gave at most k + 1).
-    """
-    sequence = 1 + sum(1 for _ in store.list_keys(redrive_prefix(record)))
-    while True:
-        log = {"attempts": {str(s.shard_id): sequence + 1 for s in todo}, "at": now.isoformat()}
-        try:
-            store.put_if_absent(
-                redrive_key(record, sequence), dumps_canonical(log).encode(), JSON_CONTENT
-            )
-            return sequence
-        except AlreadyExists:
-            sequence += 1
 
 
 def extract_request(event: object) -> object:
