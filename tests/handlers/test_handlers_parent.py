@@ -191,3 +191,20 @@ def test_payload_text_is_exactly_the_canonical_json_of_the_payload(parent, invok
             "a": [-0.0, 10**30, "\u2028"],
             "b{": [{"x}": [1.5, None, "}{"]}],
         }
+
+
+def test_manifest_text_is_exactly_the_canonical_text() -> None:
+    """The fast manifest writer (issue 7: a 200,000-shard plan is on the API's answer path)
+    must give the bytes dumps_canonical gives, and fall back for anything unusual."""
+    from serverless_sweep.core.jsonio import dumps_canonical
+    from serverless_sweep.core.planning import plan_shards
+    from serverless_sweep.handlers.runs import manifest_text
+
+    planned = [s.as_dict() for s in plan_shards(1001, shard_count=7, shard_size=None, max_shards=9)]
+    base = {"run_id": "r\u00e9", "request": {"dimensions": {"shards": [{"shards": []}]}}, "z": 1.5}
+    for shards in (planned, [], [{"shard_id": True, "start_index": 0, "end_index": 1}],
+                   [{"shard_id": 0, "start_index": 0, "end_index": 1.0}],
+                   [{"start_index": 0, "shard_id": 0, "end_index": 1, "x": 2}], "odd"):  # fmt: skip
+        manifest = {**base, "shards": shards}
+        assert manifest_text(manifest) == dumps_canonical(manifest)
+    assert manifest_text({"a": 1}) == dumps_canonical({"a": 1})
