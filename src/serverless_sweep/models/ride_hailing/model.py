@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
-from serverless_sweep.core.seeding import point_seed_sequence
 from serverless_sweep.models.base import ModelError, PointContext
 from serverless_sweep.models.ride_hailing.params import (
     PARAMETER_NAMES,
@@ -16,7 +15,6 @@ from serverless_sweep.models.ride_hailing.params import (
     check_value,
     hungarian_without_batch_violation,
 )
-from serverless_sweep.models.ride_hailing.sim import simulate
 
 MODEL_NAME = "ride_hailing"
 
@@ -25,6 +23,9 @@ class RideHailingModel:
     """Discrete-event simulation of a Berlin ride-hailing marketplace, one point per call.
 
     Construction is free; the grid is built on the first `run_point` of the process.
+    Validation (`validate_dimensions`) imports nothing beyond the standard library, the
+    contracts and core: numpy, h3 and the simulation are imported by the first `run_point`,
+    so the parent (which never simulates) can be packaged without them.
     """
 
     @property
@@ -81,6 +82,9 @@ class RideHailingModel:
         return violations
 
     def run_point(self, point: Mapping[str, Any], context: PointContext) -> dict[str, Any]:
+        from serverless_sweep.core.seeding import point_seed_sequence
+        from serverless_sweep.models.ride_hailing.sim import simulate
+
         try:
             params = RideHailingParams.from_point(point)
         except ValidationError as error:
