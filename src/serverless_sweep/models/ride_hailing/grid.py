@@ -97,6 +97,7 @@ class BerlinGrid:
             array.setflags(write=False)
         self.max_distance = int(max(np.ptp(self.ci), np.ptp(self.cj), np.ptp(self.ck)))
         self._offsets: dict[tuple[int, bool], NDArray[np.intp]] = {}
+        self._by_ring: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
 
     def flat_offsets(self, radius: int, ring_only: bool = False) -> NDArray[np.intp]:
         """Raster offsets of a disk (or ring) of this radius; radius must be ≤ PAD."""
@@ -108,6 +109,20 @@ class BerlinGrid:
             di, dj = hex_offsets(radius, ring_only)
             found = di * self.stride + dj
             self._offsets[key] = found
+        return found
+
+    def disk_by_ring(self, radius: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Raster offsets of the disk of this radius ring by ring (0, 1, ...), and each one's
+        grid distance; radius must be ≤ PAD. The spatial index of the simulation scans a disk
+        in this order so that it can stop at the first ring that answers its question."""
+        found = self._by_ring.get(radius)
+        if found is None:
+            offsets = [self.flat_offsets(d, ring_only=True) for d in range(radius + 1)]
+            dist = [np.full(o.size, d, dtype=np.intp) for d, o in enumerate(offsets)]
+            found = (np.concatenate(offsets), np.concatenate(dist))
+            for array in found:
+                array.setflags(write=False)
+            self._by_ring[radius] = found
         return found
 
     def distances(self, cell: int, others: NDArray[np.intp]) -> NDArray[np.int32]:
