@@ -1,15 +1,25 @@
-"""Benchmark of the ride_hailing model on one core.
+"""Benchmark of the ride_hailing model on one core: ms per point across a size ladder.
 
-Prints ms per point and points per second for the default scenario (500 riders, 100 drivers,
-hungarian batch matching every 5 s, 3 h) and the large one (2,000 riders, 400 drivers), each
-also as a ratio against baselines measured in this same process (machines are noisy; ratios
-travel better than absolute times):
+Candidate: the model as installed. Baseline: the dense implementation before issue 13 (`sim.py`
+at commit 833a1f1, full rider x driver matrices and scipy's `linear_sum_assignment`), loaded
+from git into a private module, so both run in this one process on the same grid. Each round
+runs every size for the baseline, then for the candidate (A B A B ...); the figure of a size is
+the median over rounds. Times are CPU time of this process (`time.process_time`): on a shared
+machine other processes disturb them far less than wall-clock time, and the model is
+single-threaded, so CPU time is what a point costs.
 
-* `x ref`: against a fixed pure-Python reference loop (a heapq event loop doing the kind of
-  work the simulation does), so "default = 2.0x ref" means a point costs two reference loops;
-* the large scenario also against the default one.
+Printed per size: ms per point of both, candidate / baseline, whether both computed the same
+rows (they differ only where a Hungarian batch has several optimal assignments of equal cost,
+see `_hungarian` in the model), the growth exponent between neighbouring sizes
+(log(ms ratio) / log(size ratio); 1 = linear), and the ratios issue 13 sets targets for:
+32k x 6.4k against 500 x 100 (at most 70x) and 64k x 12.8k against 32k x 6.4k (at most 2.2x).
+`--city` adds one 100k x 20k point, `--memory` the peak memory of one point per size (each in
+a fresh subprocess: ru_maxrss after the point minus ru_maxrss before it), `--handler` the child
+handler's overhead outside the model.
 
-Usage: python bench/bench_model.py [--points N] [--rounds R]
+Usage: python bench/bench_model.py [--rounds R] [--sizes 500x100,2000x400] [--radius 4]
+           [--baseline-ref REF | --no-baseline] [--baseline-max-riders N]
+           [--city] [--memory] [--handler]
 """
 
 from __future__ import annotations
@@ -21,27 +31,37 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import heapq  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Mapping  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from itertools import pairwise  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
-import pyarrow.parquet as pq  # noqa: E402
-
-from serverless_sweep.adapters.local.store import LocalObjectStore  # noqa: E402
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler  # noqa: E402
-from serverless_sweep.models.base import PointContext  # noqa: E402
-from serverless_sweep.models.ride_hailing import RideHailingModel  # noqa: E402
+from serverless_sweep.core.seeding import point_seed_sequence  # noqa: E402
 from serverless_sweep.models.ride_hailing.grid import berlin_grid  # noqa: E402
+from serverless_sweep.models.ride_hailing.params import RideHailingParams  # noqa: E402
+from serverless_sweep.models.ride_hailing.sim import simulate  # noqa: E402
 
 SEED = 12345
-SCENARIOS: dict[str, dict[str, Any]] = {
-    "default": {},  # 500 riders, 100 drivers, hungarian, batch every 5 s, 3 h
-    "large": {"num_riders": 2000, "num_drivers": 400},
-}
+REPO = Path(__file__).resolve().parents[1]
+SIM_PATH = "src/serverless_sweep/models/ride_hailing/sim.py"
+BASELINE_REF = "833a1f1"  # last commit with the dense implementation
+LADDER = "500x100,2000x400,8000x1600,32000x6400,64000x12800"
+TARGETS = (  # (numerator, denominator, target) from issue 13
+    ((32000, 6400), (500, 100), 70.0),
+    ((64000, 12800), (32000, 6400), 2.2),
+)
+CITY = (100_000, 20_000)
+
+Simulate = Callable[[RideHailingParams, Any], Any]
 
 
 def pin_to_one_core() -> str:
@@ -52,49 +72,196 @@ def pin_to_one_core() -> str:
     return "not pinned (no sched_setaffinity)"
 
 
-def reference_loop(events: int = 100_000) -> float:
-    """Fixed pure-Python work: a heapq event loop with float arithmetic."""
-    heap = [(float((i * 7919) % 1000), i) for i in range(1000)]
-    heapq.heapify(heap)
-    acc = 0.0
-    for _ in range(events):
-        t, i = heapq.heappop(heap)
-        acc += t * 0.5
-        heapq.heappush(heap, (t + (i % 13) + 1.0, i))
-    return acc
+def load_baseline(ref: str) -> tuple[ModuleType | None, str]:
+    """The old sim.py from git as a private module, or None and why not."""
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{ref}:{SIM_PATH}"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        return None, f"git show {ref}:{SIM_PATH} failed ({error})"
+    folder = Path(tempfile.mkdtemp(prefix="bench-model-"))
+    path = folder / "_baseline_sim.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("_baseline_sim", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as error:  # scipy is a dev dependency
+        del sys.modules[spec.name]
+        return None, f"the baseline needs {error.name or error}"
+    return module, f"sim.py at {ref}"
 
 
-def seconds_per_call(fn: Callable[[], object], calls: int, rounds: int) -> float:
-    """Median over rounds of the mean time of `calls` calls."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for item in text.split(","):
+        riders, drivers = item.lower().split("x")
+        sizes.append((int(riders), int(drivers)))
+    return sizes
 
 
-def seconds_per_point(
-    model: RideHailingModel, point: Mapping[str, Any], points: int, rounds: int
-) -> float:
-    samples = []
-    for r in range(rounds):
-        start = time.perf_counter()
-        for i in range(points):
-            model.run_point(point, PointContext("bench", 0, SEED, r * points + i))
-        samples.append((time.perf_counter() - start) / points)
-    return statistics.median(samples)
+def params_for(riders: int, drivers: int, radius: int) -> RideHailingParams:
+    return RideHailingParams.from_point(
+        {"num_riders": riders, "num_drivers": drivers, "match_radius": radius}
+    )
 
 
-def child_handler_overhead(points: int, rounds: int) -> None:
-    """Share of a child invocation spent outside the model (payload checks, Parquet, store).
+def points_per_round(riders: int) -> int:
+    """Small sizes run several points per round so that a round is not a few ms."""
+    return max(1, min(8, round(4000 / max(riders, 1))))
 
-    A whole shard goes through the real child handler into a real local store (a temp folder):
-    the time inside the model is the sum of the shard's own `compute_ms` column, the rest is the
-    handler's overhead. Shown for the default ride_hailing point and for legacy_hash, whose
-    points cost microseconds, so there the overhead is nearly everything.
-    """
+
+def one_round(
+    fn: Simulate, params: RideHailingParams, points: int, first_index: int
+) -> tuple[float, list[dict[str, Any]]]:
+    """CPU seconds per point over `points` points, and their metrics."""
+    rows = []
+    start = time.process_time()
+    for i in range(points):
+        rows.append(fn(params, point_seed_sequence(SEED, first_index + i)).as_dict())
+    return (time.process_time() - start) / points, rows
+
+
+def exponent(a: tuple[int, float], b: tuple[int, float]) -> float:
+    return math.log(b[1] / a[1]) / math.log(b[0] / a[0])
+
+
+def ladder(args: argparse.Namespace, baseline: ModuleType | None) -> None:
+    sizes = parse_sizes(args.sizes)
+    params = {size: params_for(*size, args.radius) for size in sizes}
+    samples: dict[str, dict[tuple[int, int], list[float]]] = {"new": {}, "old": {}}
+    equal: dict[tuple[int, int], list[bool]] = {size: [] for size in sizes}
+    for r in range(args.rounds):
+        for size in sizes:
+            points = points_per_round(size[0])
+            index = r * points
+            old_rows = None
+            if baseline is not None and size[0] <= args.baseline_max_riders:
+                s, old_rows = one_round(baseline.simulate, params[size], points, index)
+                samples["old"].setdefault(size, []).append(s)
+            s, new_rows = one_round(simulate, params[size], points, index)
+            samples["new"].setdefault(size, []).append(s)
+            if old_rows is not None:
+                equal[size].extend(a == b for a, b in zip(old_rows, new_rows, strict=True))
+        print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+
+    median = {
+        name: {size: statistics.median(v) * 1e3 for size, v in runs.items()}
+        for name, runs in samples.items()
+    }
+    print(
+        f"\nms per point (CPU, median of {args.rounds} rounds), radius {args.radius}, "
+        "riders x drivers:"
+    )
+    print(f"{'size':>13s} {'baseline':>10s} {'candidate':>10s} {'cand/base':>10s}  same rows")
+    for size in sizes:
+        new = median["new"][size]
+        old = median["old"].get(size)
+        same = equal[size]
+        line = f"{size[0]:>6d}x{size[1]:<6d} "
+        if old is None:
+            line += f"{'-':>10s} {new:10.1f} {'-':>10s}"
+        else:
+            line += f"{old:10.1f} {new:10.1f} {new / old:9.2f}x  {sum(same)}/{len(same)}"
+        print(line)
+
+    for name, label in (("new", "candidate"), ("old", "baseline")):
+        points = [(size[0], median[name][size]) for size in sizes if size in median[name]]
+        if len(points) < 2:
+            continue
+        steps = ", ".join(f"{a[0]}->{b[0]}: {exponent(a, b):.2f}" for a, b in pairwise(points))
+        xs = [math.log(p[0]) for p in points]
+        ys = [math.log(p[1]) for p in points]
+        mx, my = statistics.fmean(xs), statistics.fmean(ys)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+            (x - mx) ** 2 for x in xs
+        )
+        print(f"growth exponent, {label}: {steps}; fit {slope:.2f}")
+
+    for top, bottom, target in TARGETS:
+        for name, label in (("new", "candidate"), ("old", "baseline")):
+            runs = median[name]
+            if top in runs and bottom in runs:
+                ratio = runs[top] / runs[bottom]
+                verdict = "met" if ratio <= target else "NOT met"
+                suffix = f" (target <= {target:g}: {verdict})" if name == "new" else ""
+                print(
+                    f"ratio {label}: {top[0]}x{top[1]} / {bottom[0]}x{bottom[1]} "
+                    f"= {ratio:.2f}x{suffix}"
+                )
+
+
+MEMORY_PROBE = """
+import json, resource, sys, time
+from serverless_sweep.core.seeding import point_seed_sequence
+from serverless_sweep.models.ride_hailing.grid import berlin_grid
+from serverless_sweep.models.ride_hailing.params import RideHailingParams
+from serverless_sweep.models.ride_hailing.sim import simulate
+berlin_grid()
+simulate(RideHailingParams(num_riders=50, num_drivers=10), point_seed_sequence(1, 0))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+params = RideHailingParams.from_point(json.loads(sys.argv[1]))
+start = time.process_time()
+simulate(params, point_seed_sequence(SEED, 0))
+seconds = time.process_time() - start
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before_kb": before, "after_kb": after, "cpu_s": seconds}))
+""".replace("SEED", str(SEED))
+
+
+def probe(point: dict[str, Any]) -> dict[str, float]:
+    """One point in a fresh interpreter: peak RSS before and after, CPU seconds."""
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, json.dumps(point)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(proc.stdout)
+    return result
+
+
+def memory(args: argparse.Namespace) -> None:
+    print("\nmemory per point (fresh process; peak RSS growth over an idle model):")
+    for riders, drivers in parse_sizes(args.sizes):
+        point = {"num_riders": riders, "num_drivers": drivers, "match_radius": args.radius}
+        r = probe(point)
+        print(
+            f"{riders:>6d}x{drivers:<6d} +{(r['after_kb'] - r['before_kb']) / 1024:7.1f} MB "
+            f"(peak {r['after_kb'] / 1024:.0f} MB)"
+        )
+
+
+def city(args: argparse.Namespace) -> None:
+    riders, drivers = CITY
+    print(f"\ncity point, {riders} x {drivers} (candidate only, fresh process, one point):")
+    cases = (
+        ("radius 4, hungarian every 5 s", {"match_radius": args.radius}),
+        ("issue 7's request: hungarian every 3,600 s", {"batch_interval_secs": 3600}),
+    )
+    for label, extra in cases:
+        r = probe({"num_riders": riders, "num_drivers": drivers} | extra)
+        print(
+            f"  {label}: {r['cpu_s'] * 1e3:,.0f} ms, peak RSS {r['after_kb'] / 1024:.0f} MB "
+            f"(+{(r['after_kb'] - r['before_kb']) / 1024:.0f} MB for the point)"
+        )
+
+
+def handler_overhead(points: int, rounds: int) -> None:
+    """Share of a child invocation spent outside the model (payload checks, Parquet, store)."""
+    import pyarrow.parquet as pq
+
+    from serverless_sweep.adapters.local.store import LocalObjectStore
+    from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+
+    print()
     for model, dimensions in (
         ("ride_hailing", {"commission_rate": [i / 100 for i in range(points)]}),
         ("legacy_hash", {"a": list(range(points * 100))}),
@@ -131,35 +298,52 @@ def child_handler_overhead(points: int, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=10, help="points per round")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds (the median is shown)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (the median is shown)")
+    parser.add_argument("--sizes", default=LADDER, help="riders x drivers, comma separated")
+    parser.add_argument("--radius", type=int, default=4, help="match_radius of every size")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the baseline")
+    parser.add_argument("--no-baseline", action="store_true", help="candidate only")
+    parser.add_argument(
+        "--baseline-max-riders",
+        type=int,
+        default=10**9,
+        help="skip the baseline above this many riders (it is quadratic)",
+    )
+    parser.add_argument("--city", action="store_true", help="also one 100k x 20k point")
+    parser.add_argument("--memory", action="store_true", help="also memory per point")
+    parser.add_argument("--handler", action="store_true", help="also the child handler overhead")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="pin to one CPU (off by default: on a shared machine "
+        "every pinned run would land on the same CPU; CPU time needs no pinning)",
+    )
     args = parser.parse_args()
 
-    print(f"ride_hailing model benchmark, {pin_to_one_core()}")
+    pinned = pin_to_one_core() if args.pin else "not pinned"
+    print(f"ride_hailing model benchmark, {pinned}, CPU time per point")
     start = time.perf_counter()
     berlin_grid()
     print(f"grid build (once per process): {(time.perf_counter() - start) * 1e3:.0f} ms")
+    baseline: ModuleType | None = None
+    if args.no_baseline:
+        print("baseline: none (--no-baseline)")
+    else:
+        baseline, why = load_baseline(args.baseline_ref)
+        print(f"baseline: {why}" if baseline else f"baseline: unavailable, {why}")
+    warm = RideHailingParams(num_riders=20, num_drivers=5)
+    simulate(warm, point_seed_sequence(SEED, 0))  # warm caches and imports
+    if baseline is not None:
+        baseline.simulate(warm, point_seed_sequence(SEED, 0))
 
-    model = RideHailingModel()
-    model.run_point({}, PointContext("bench", 0, SEED, 0))  # warm caches and imports
-
-    ref_s = seconds_per_call(reference_loop, calls=3, rounds=args.rounds)
-    print(f"reference loop (baseline): {ref_s * 1e3:.1f} ms")
-
-    results: dict[str, float] = {}
-    for name, point in SCENARIOS.items():
-        per_point = seconds_per_point(model, point, args.points, args.rounds)
-        results[name] = per_point
-        line = (
-            f"{name:8s} {per_point * 1e3:8.1f} ms/point {1 / per_point:8.1f} points/s"
-            f"  = {per_point / ref_s:5.2f}x ref"
-        )
-        if name != "default":
-            line += f"  = {per_point / results['default']:5.2f}x default"
-        print(line)
-
-    child_handler_overhead(args.points, args.rounds)
+    ladder(args, baseline)
+    if args.memory:
+        memory(args)
+    if args.city:
+        city(args)
+    if args.handler:
+        handler_overhead(10, args.rounds)
 
 
 if __name__ == "__main__":
