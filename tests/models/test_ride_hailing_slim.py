@@ -39,3 +39,26 @@ def test_the_simulation_is_still_reachable_from_the_package() -> None:
 
     assert callable(ride_hailing.simulate)
     assert ride_hailing.RideHailingMetrics.__name__ == "RideHailingMetrics"
+
+
+RUN_PROBE = """
+import json, sys
+from serverless_sweep.models.base import PointContext
+from serverless_sweep.models.registry import get_model
+row = get_model("ride_hailing").run_point(
+    {"num_riders": 80, "num_drivers": 20, "match_radius": 6}, PointContext("slim", 0, 1, 0)
+)
+print(json.dumps({"scipy": "scipy" in sys.modules, "completed": row["completed_riders"]}))
+"""
+
+
+def test_simulating_needs_no_scipy() -> None:
+    """The child artifact can leave scipy out (issue 8): Hungarian batches use the model's own
+    assignment solver."""
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["completed"] > 0
+    assert result["scipy"] is False
