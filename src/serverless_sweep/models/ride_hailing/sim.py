@@ -340,6 +340,18 @@ class _Simulation:
             zip(near_offsets.tolist(), near_dist.tolist(), strict=True)
         )
 
+        # Coverage counts for the quote's ETA check (see `_cover_radii`).
+        self.cover: NDArray[np.int64] | None = None
+        self.cover_factor = self._traffic(0.0)
+        self.cover_reach: list[int] = []
+        self.cover_radius: list[int] = []
+        if not self.congestion:
+            radii = self._cover_radii(self.cover_factor)
+            if radii is not None:
+                self.cover = np.zeros(raster, dtype=np.int64)
+                self.cover_reach = radii
+                self.cover_radius = [-1] * n_d
+
         self.seq = count()
         heap: list[tuple[float, int, int, int, int]] = []
         seq = self.seq
@@ -542,6 +554,12 @@ class _Simulation:
         """
         if self.n_idle == 0:
             return False
+        if self.cover is not None:
+            factor = self._traffic(t)
+            if factor != self.cover_factor:
+                self._cover_rebuild(factor)
+            if self.cover is not None:
+                return bool(self.cover[self.flat[cell]])
         vmax = self.speed_max * self._traffic(t)
         reach = int(ETA_LIMIT_S / 3600.0 * vmax / KM_PER_CELL * (1.0 + 1e-9)) + 1
         if reach > PAD:  # extreme base speeds: a ring search would cover most of the city
@@ -573,6 +591,49 @@ class _Simulation:
                 if km / speed_at(driver, pos, t) * 3600.0 <= ETA_LIMIT_S:
                     return True
         return False
+
+    # Without congestion a driver's ETA to a cell depends only on the distance and the hour's
+    # traffic factor, so each idle driver covers the disk of cells it reaches within the limit
+    # (radius `cover_reach[driver]`: the largest distance whose ETA, computed exactly as the
+    # search computes it, is within ETA_LIMIT_S), and a quote only reads its cell's count.
+    # The radii are recomputed, and the counts rebuilt, when the traffic factor changes.
+
+    def _cover_radii(self, factor: float) -> list[int] | None:
+        """Per driver the covered radius at this traffic factor (-1: not even its own cell);
+        None when some radius exceeds the raster padding (then quotes search instead)."""
+        if self.speed.size == 0:
+            return []
+        speeds = self.speed * factor
+        eta = self.km_table[None, : PAD + 2] / speeds[:, None] * 3600.0
+        radii = (eta <= ETA_LIMIT_S).sum(axis=1) - 1  # ETAs grow with distance: a prefix
+        if int(radii.max()) > PAD:
+            return None
+        result: list[int] = radii.tolist()
+        return result
+
+    def _cover_rebuild(self, factor: float) -> None:
+        radii = self._cover_radii(factor)
+        self.cover_factor = factor
+        if radii is None:
+            self.cover = None
+            return
+        self.cover_reach = radii
+        self.cover_radius = [-1] * len(radii)
+        assert self.cover is not None
+        self.cover.fill(0)
+        for pos, drivers in self.idle_in.items():
+            for driver in drivers:
+                self._cover_add(driver, pos, 1)
+
+    def _cover_add(self, driver: int, pos: int, sign: int) -> None:
+        assert self.cover is not None
+        if sign > 0:
+            radius = self.cover_reach[driver]
+            self.cover_radius[driver] = radius
+        else:
+            radius = self.cover_radius[driver]
+        if radius >= 0:
+            self.cover[pos + self.grid.flat_offsets(radius)] += sign
 
     def _accept(self, rider: int, cell: int, fare: float, t: float) -> None:
         self.state[rider] = _WAITING
@@ -608,6 +669,8 @@ class _Simulation:
         self.idle[driver] = True
         self.n_idle += 1
         self._index_add(self.idle_in, self.idle_count, cell, driver)
+        if self.cover is not None:
+            self._cover_add(driver, self.flat[cell], 1)
         if self.batch:
             self.d_new.add(driver)
             self._mark_dirty(t)
@@ -645,6 +708,8 @@ class _Simulation:
         self.idle[driver] = False
         self.n_idle -= 1
         self._index_remove(self.idle_in, self.idle_count, d_cell, driver)
+        if self.cover is not None:
+            self._cover_add(driver, self.flat[d_cell], -1)
         self.state[rider] = _MATCHED
         self.match_t[rider] = t
         self.r_driver[rider] = driver
@@ -716,32 +781,11 @@ class _Simulation:
         r_cell = self.r_cell_list
         seq = self.accept_seq
         pairs: list[tuple[int, int, float]] = []
-        if len(new_riders) * self.n_idle + len(new_drivers) * len(self.waiting) <= MAX_PIECE_PAIRS:
-            reach: dict[int, tuple[list[int], list[int]]] = {}
-            edges_of: dict[int, tuple[list[int], list[int]]] = {}
-            for rider in new_riders:
-                cell = r_cell[rider]
-                found = reach.get(cell)
-                if found is None:
-                    found = reach[cell] = self._idle_within(cell)
-                if found[0]:
-                    edges_of[rider] = found
-            if new_drivers:
-                is_new = set(new_riders)
-                prune = self.algorithm != "simple"
-                for rider, driver, d in self._near_new_drivers(new_drivers, prune, t):
-                    if rider in is_new:  # already has all its idle drivers
-                        continue
-                    entry = edges_of.get(rider)
-                    if entry is None:
-                        edges_of[rider] = ([driver], [d])
-                    else:
-                        entry[0].append(driver)
-                        entry[1].append(d)
-            if not edges_of:
+        problem = self._sparse_problem(new_riders, new_drivers, t)
+        if problem is not None:
+            if not problem[0]:
                 return
-            riders = sorted(edges_of, key=seq.__getitem__)
-            pairs = self._match_piece(riders, [edges_of[r] for r in riders], t)
+            pairs = self._match_piece(*problem, t)
         else:
             candidates: set[int] = set()
             has_idle: dict[int, bool] = {}
@@ -784,14 +828,54 @@ class _Simulation:
         if declined:
             self._mark_dirty(t + self.interval)
 
+    def _sparse_problem(
+        self, new_riders: list[int], new_drivers: list[int], t: float
+    ) -> tuple[list[int], list[tuple[list[int], list[int]]]] | None:
+        """The batch problem in one piece: candidate riders in acceptance order and, for each,
+        the drivers it can be matched with and their distances; None when it would exceed
+        MAX_PIECE_PAIRS pairs (it is abandoned as soon as it does, so building it never holds
+        much more than that)."""
+        r_cell = self.r_cell_list
+        reach: dict[int, tuple[list[int], list[int]]] = {}
+        edges_of: dict[int, tuple[list[int], list[int]]] = {}
+        size = 0
+        for rider in new_riders:
+            cell = r_cell[rider]
+            found = reach.get(cell)
+            if found is None:
+                found = reach[cell] = self._idle_within(cell)
+            if found[0]:
+                edges_of[rider] = found
+                size += len(found[0])
+                if size > MAX_PIECE_PAIRS:
+                    return None
+        if new_drivers:
+            is_new = set(new_riders)
+            prune = self.algorithm != "simple"
+            near = self._near_new_drivers(new_drivers, prune, t, MAX_PIECE_PAIRS - size)
+            if near is None:
+                return None
+            for rider, driver, d in near:
+                if rider in is_new:  # already has all its idle drivers
+                    continue
+                entry = edges_of.get(rider)
+                if entry is None:
+                    edges_of[rider] = ([driver], [d])
+                else:
+                    entry[0].append(driver)
+                    entry[1].append(d)
+        riders = sorted(edges_of, key=self.accept_seq.__getitem__)
+        return riders, [edges_of[r] for r in riders]
+
     def _near_new_drivers(
-        self, new_drivers: list[int], prune: bool, t: float
-    ) -> list[tuple[int, int, int]]:
+        self, new_drivers: list[int], prune: bool, t: float, budget: int
+    ) -> list[tuple[int, int, int]] | None:
         """(waiting rider, new driver, distance) of the pairs within match_radius.
 
         Searched from the smaller side: around each new driver when they are fewer than the
         waiting riders, else around each waiting rider's cell for a new driver. With `prune`,
-        a new driver keeps only its nearest waiting riders (`_nearest_waiting`).
+        a new driver keeps only its nearest waiting riders (`_nearest_waiting`). None as soon
+        as there are more than `budget` pairs.
         """
         flat = self.flat
         d_cell = self.d_cell
@@ -801,9 +885,11 @@ class _Simulation:
                 cell = int(d_cell[driver])
                 if prune:
                     out.extend(self._nearest_waiting(driver, cell, t))
-                    continue
-                riders, dist = self._members_within(cell, self.wait_in)
-                out.extend((r, driver, d) for r, d in zip(riders, dist, strict=True))
+                else:
+                    riders, dist = self._members_within(cell, self.wait_in)
+                    out.extend((r, driver, d) for r, d in zip(riders, dist, strict=True))
+                if len(out) > budget:
+                    return None
             return out
         at: dict[int, list[int]] = {}
         for driver, cell in zip(new_drivers, d_cell[new_drivers].tolist(), strict=True):
@@ -818,6 +904,8 @@ class _Simulation:
                 there = at.get(pos + off)
                 if there:
                     out.extend((r, driver, d) for r in waiting_here for driver in there)
+            if len(out) > budget:
+                return None
         return out
 
     def _riders_near(self, new_drivers: list[int]) -> list[int]:
