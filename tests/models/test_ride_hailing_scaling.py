@@ -49,6 +49,7 @@ def test_numpy_and_python_paths_give_the_same_results(monkeypatch: pytest.Monkey
     # Large problems use numpy arrays, small ones Python lists; force numpy everywhere.
     monkeypatch.setattr(sim_module, "_PYTHON_MAX_PAIRS", 0)
     monkeypatch.setattr(sim_module, "_PYTHON_MAX_DISK", 0)
+    monkeypatch.setattr(sim_module, "_PYTHON_MAX_BLOCK_PAIRS", 0)
     cases = [c for c in GOLDEN if c["point"].get("num_riders", 500) <= 300][::4]
     wrong = [label(case) for case in cases if metrics(case) != case["metrics"]]
     assert len(cases) > 12 and wrong == []

@@ -41,8 +41,9 @@ Rules (constants below):
 
 Cost and memory (issue 13, issue 7). Nothing scans all riders or all drivers per event: idle
 drivers and waiting riders are indexed per cell (see "spatial index" in `_Simulation`), a
-quote's ETA search stops at the rings the fastest driver can cover in ETA_LIMIT_S, a match
-looks at the rings within match_radius, and a batch builds a sparse problem (feasible pairs
+quote's ETA check reads one count (each idle driver covers the cells it reaches within
+ETA_LIMIT_S; with congestion, a search bounded by the fastest driver's reach), a match looks
+at the rings within match_radius, and a batch builds a sparse problem (feasible pairs
 only) that is solved per connected component; set-up is vectorised. A point therefore costs
 about linear time in riders and drivers at a given density of the city.
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
@@ -115,6 +116,7 @@ _ETA_NEAR_RADIUS = 3
 # (cells), batch problems (feasible pairs).
 _PYTHON_MAX_DISK = 400
 _PYTHON_MAX_PAIRS = 256
+_PYTHON_MAX_BLOCK_PAIRS = 512
 
 # Speed factor per UTC hour of day. "berlin": rush hours 7–9 and 16–19 slowest.
 # fmt: off
@@ -345,6 +347,8 @@ class _Simulation:
         self.cover_factor = self._traffic(0.0)
         self.cover_reach: list[int] = []
         self.cover_radius: list[int] = []
+        # After the last possible quote (the last arrival's last requote) nobody reads them.
+        self.last_quote_t = (float(r_times[-1]) if n_r else 0.0) + MAX_QUOTES * REQUOTE_DELAY_S
         if not self.congestion:
             radii = self._cover_radii(self.cover_factor)
             if radii is not None:
@@ -545,12 +549,14 @@ class _Simulation:
         """Whether the quoted ETA (the least pickup ETA of all idle drivers) is at most
         ETA_LIMIT_S.
 
-        The search is bounded by the limit: no driver is faster than the fastest driver at
-        this hour (congestion only slows down), so none beyond `reach` cells can make it. It
-        scans the rings around the cell outwards (the first rings in Python, the rest with one
-        numpy gather) and stops at the first driver within the limit. Per driver the ETA is computed
-        as the dense version did (km / speed, then x 3600, compared with the limit): the
-        least ETA is within the limit exactly when one driver's is, so the answer is the same.
+        Without congestion: the coverage count of the cell (see `_cover_radii`). Otherwise
+        (speeds then depend on the density around each driver) a search, bounded by the
+        limit: no driver is faster than the fastest driver at this hour (congestion only slows
+        down), so none beyond `reach` cells can make it. It scans the rings around the cell
+        outwards (the first rings in Python, the rest with one numpy gather) and stops at the
+        first driver within the limit. Per driver the ETA is computed as the dense version did
+        (km / speed, then x 3600, compared with the limit): the least ETA is within the limit
+        exactly when one driver's is, so the answer is the same.
         """
         if self.n_idle == 0:
             return False
@@ -670,7 +676,10 @@ class _Simulation:
         self.n_idle += 1
         self._index_add(self.idle_in, self.idle_count, cell, driver)
         if self.cover is not None:
-            self._cover_add(driver, self.flat[cell], 1)
+            if t > self.last_quote_t:  # no quote reads the counts any more: stop keeping them
+                self.cover = None
+            else:
+                self._cover_add(driver, self.flat[cell], 1)
         if self.batch:
             self.d_new.add(driver)
             self._mark_dirty(t)
@@ -709,7 +718,10 @@ class _Simulation:
         self.n_idle -= 1
         self._index_remove(self.idle_in, self.idle_count, d_cell, driver)
         if self.cover is not None:
-            self._cover_add(driver, self.flat[d_cell], -1)
+            if t > self.last_quote_t:
+                self.cover = None
+            else:
+                self._cover_add(driver, self.flat[d_cell], -1)
         self.state[rider] = _MATCHED
         self.match_t[rider] = t
         self.r_driver[rider] = driver
@@ -933,8 +945,9 @@ class _Simulation:
         its first k, one of those first k would be unmatched (the other k - 1 drivers cannot
         hold all of them) and at most as costly, so an equally good solution uses only the
         first k, and the greedy reaches the driver's pair among them before any later one.
-        So the riders are taken ring by ring outwards until at least k, whole rings (a ring
-        is one cost), plus any further ring of exactly the same cost. The pairs left out
+        So the riders are taken ring by ring outwards (a ring is one cost; a further ring of
+        exactly the same cost counts as the same cost) until there are k, those of the last
+        cost in acceptance (row) order. The pairs left out
         cannot change the optimum's size or cost, but where assignments tie they can change
         which one the solver returns (see `_hungarian`).
         """
@@ -953,16 +966,23 @@ class _Simulation:
         km_list = self.km_list
         out: list[tuple[int, int, int]] = []
         last_cost = -1.0
+        group = 0  # where the riders of the current cost start in out
         for d, ring in enumerate(self.match_rings):
             km = km_list[d]
             cost = km + w * (km / v * 3600.0)
-            if len(out) >= k and cost != last_cost:
-                break
+            if cost != last_cost:
+                if len(out) >= k:
+                    break
+                group = len(out)
             last_cost = cost
             for off in ring:
                 inside = wait_in.get(base + off)
                 if inside:
                     out.extend((r, driver, d) for r in inside)
+        if len(out) > k:  # of the last cost, the earliest accepted (lowest rows) suffice
+            seq = self.accept_seq
+            last = sorted(out[group:], key=lambda pair: seq[pair[0]])
+            out[group:] = last[: k - group]
         return out
 
     def _pieces(self, riders: list[int]) -> list[list[int]]:
@@ -1197,7 +1217,21 @@ def _hungarian(
     found = [by_cost[start[simple]]]
     stop = np.concatenate((start[1:], [lab.size]))
     for a, b in zip(start[~simple].tolist(), stop[~simple].tolist(), strict=True):
-        found.append(_solve_block(row, col_of, cost, by_row[a:b]))
+        edges = by_row[a:b]
+        if b - a <= _PYTHON_MAX_BLOCK_PAIRS:  # same block and solver on lists, less overhead
+            block = list(
+                zip(
+                    cost[edges].tolist(),
+                    row[edges].tolist(),
+                    driver[edges].tolist(),
+                    edges.tolist(),
+                    strict=True,
+                )
+            )
+            picked = [e for _, _, e in _solve_block_lists(block)]
+            found.append(np.asarray(picked, dtype=np.intp))
+        else:
+            found.append(_solve_block(row, col_of, cost, edges))
     chosen = np.concatenate(found)
     ordered: NDArray[np.intp] = chosen[np.argsort(row[chosen], kind="stable")]
     return ordered
