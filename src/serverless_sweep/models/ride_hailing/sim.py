@@ -964,26 +964,32 @@ class _Simulation:
         w = self.eta_weight
         v = self._speed(driver, cell, t)
         km_list = self.km_list
-        out: list[tuple[int, int, int]] = []
+        kept: list[tuple[int, int, int]] = []  # earlier costs: all their riders
+        group: list[int] = []  # riders of the current cost
+        group_d: list[int] = []
         last_cost = -1.0
-        group = 0  # where the riders of the current cost start in out
         for d, ring in enumerate(self.match_rings):
             km = km_list[d]
             cost = km + w * (km / v * 3600.0)
             if cost != last_cost:
-                if len(out) >= k:
+                if len(kept) + len(group) >= k:
                     break
-                group = len(out)
+                kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
+                group, group_d = [], []
             last_cost = cost
             for off in ring:
                 inside = wait_in.get(base + off)
                 if inside:
-                    out.extend((r, driver, d) for r in inside)
-        if len(out) > k:  # of the last cost, the earliest accepted (lowest rows) suffice
+                    group.extend(inside)
+                    group_d.extend([d] * len(inside))
+        need = k - len(kept)
+        if len(group) > need:  # of the last cost, the earliest accepted (lowest rows) suffice
             seq = self.accept_seq
-            last = sorted(out[group:], key=lambda pair: seq[pair[0]])
-            out[group:] = last[: k - group]
-        return out
+            order = heapq.nsmallest(need, range(len(group)), key=lambda i: seq[group[i]])
+            group = [group[i] for i in order]
+            group_d = [group_d[i] for i in order]
+        kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
+        return kept
 
     def _pieces(self, riders: list[int]) -> list[list[int]]:
         """Riders (acceptance order) cut into consecutive pieces of at most MAX_PIECE_PAIRS
