@@ -117,6 +117,8 @@ _ETA_NEAR_RADIUS = 3
 _PYTHON_MAX_DISK = 400
 _PYTHON_MAX_PAIRS = 256
 _PYTHON_MAX_BLOCK_PAIRS = 512
+# With at most this many idle drivers, a new driver's k (see `_nearest_waiting`) is their count.
+_FEW_IDLE = 16
 
 # Speed factor per UTC hour of day. "berlin": rush hours 7–9 and 16–19 slowest.
 # fmt: off
@@ -939,24 +941,23 @@ class _Simulation:
         """(rider, driver, distance) for the waiting riders a new driver needs to be offered.
 
         Exact pruning for the hungarian and cost_based matchers. Let k be the number of idle
-        drivers within 2 x match_radius of this driver: every driver that shares a candidate
-        rider with it is among them. Take the driver's riders by (cost, row), cost growing
-        with distance. If an optimal assignment (or the greedy) gave the driver a rider beyond
-        its first k, one of those first k would be unmatched (the other k - 1 drivers cannot
-        hold all of them) and at most as costly, so an equally good solution uses only the
-        first k, and the greedy reaches the driver's pair among them before any later one.
-        So the riders are taken ring by ring outwards (a ring is one cost; a further ring of
-        exactly the same cost counts as the same cost) until there are k, those of the last
-        cost in acceptance (row) order. The pairs left out
-        cannot change the optimum's size or cost, but where assignments tie they can change
-        which one the solver returns (see `_hungarian`).
+        drivers within 2 x match_radius of this driver (or of all idle drivers, when few):
+        every driver that shares a candidate rider with it is among them. Rank the driver's
+        riders by (cost, row); for one driver the cost grows with distance. If an optimal
+        assignment (or the greedy) gave the driver a rider beyond its first k, one of those
+        first k would be unmatched (the other k - 1 drivers cannot hold all of them) and at
+        most as costly, so an equally good solution uses only the first k, and the greedy
+        reaches the driver's pair among them before any later one. So the riders are taken
+        ring by ring outwards (a ring is one cost; a further ring of exactly the same cost
+        counts as the same cost) until there are k, those of the last cost in acceptance (row)
+        order. The pairs left out cannot change the optimum's size or cost, but where
+        assignments tie they can change which one the solver returns (see `_hungarian`).
         """
         base = self.flat[cell]
         double = 2 * self.radius
-        if double <= PAD:
+        k = self.n_idle  # a bound too; counting the disk pays only when many drivers are idle
+        if double <= PAD and k > _FEW_IDLE:
             k = int(self.idle_count[base + self.grid.flat_offsets(double)].sum())
-        else:
-            k = self.n_idle
         wait_in = self.wait_in
         if k >= len(self.waiting):
             riders, dist = self._members_within(cell, wait_in)
