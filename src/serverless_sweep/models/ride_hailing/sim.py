@@ -319,8 +319,8 @@ class _Simulation:
         # Counts on the grid's padded raster (see grid.py): open requests (riders quoting or
         # waiting for a match), waiting riders and idle drivers per cell; online drivers within
         # CONGESTION_RADIUS of each cell (for congestion). With the members of each cell
-        # (`idle_in`, `wait_in`) they are the spatial index: a search gathers the counts of a
-        # disk ring by ring and looks only at the members of cells that have any.
+        # (`idle_in`, `wait_in`: raster position -> members) they are the spatial index: a
+        # search gathers the counts of a disk and looks only at the cells that have members.
         raster = grid.rows * grid.stride
         self.open_count = np.zeros(raster, dtype=np.int64)
         self.idle_count = np.zeros(raster, dtype=np.int64)
