@@ -14,8 +14,8 @@ see `_hungarian` in the model), the growth exponent between neighbouring sizes
 (log(ms ratio) / log(size ratio); 1 = linear), and the ratios issue 13 sets targets for:
 32k x 6.4k against 500 x 100 (at most 70x) and 64k x 12.8k against 32k x 6.4k (at most 2.2x).
 `--city` adds one 100k x 20k point, `--memory` the peak memory of one point per size (each in
-a fresh subprocess: ru_maxrss after the point minus ru_maxrss before it), `--handler` the child
-handler's overhead outside the model.
+a fresh subprocess: its peak RSS, VmHWM, after the point minus before it; Linux only),
+`--handler` the child handler's overhead outside the model.
 
 Usage: python bench/bench_model.py [--rounds R] [--sizes 500x100,2000x400] [--radius 4]
            [--baseline-ref REF | --no-baseline] [--baseline-max-riders N]
@@ -199,19 +199,25 @@ def ladder(args: argparse.Namespace, baseline: ModuleType | None) -> None:
 
 
 MEMORY_PROBE = """
-import json, resource, sys, time
+import json, sys, time
 from serverless_sweep.core.seeding import point_seed_sequence
 from serverless_sweep.models.ride_hailing.grid import berlin_grid
 from serverless_sweep.models.ride_hailing.params import RideHailingParams
 from serverless_sweep.models.ride_hailing.sim import simulate
+
+def peak_kb():  # VmHWM: this process's peak RSS (ru_maxrss would include the parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
 berlin_grid()
 simulate(RideHailingParams(num_riders=50, num_drivers=10), point_seed_sequence(1, 0))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 params = RideHailingParams.from_point(json.loads(sys.argv[1]))
 start = time.process_time()
 simulate(params, point_seed_sequence(SEED, 0))
 seconds = time.process_time() - start
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kb()
 print(json.dumps({"before_kb": before, "after_kb": after, "cpu_s": seconds}))
 """.replace("SEED", str(SEED))
 

@@ -13,7 +13,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_model.py"
 
 def test_bench_model_prints_the_ladder_and_the_exponent() -> None:
     proc = subprocess.run(
-        [sys.executable, str(BENCH), "--sizes", "100x20,200x40", "--rounds", "1"],
+        [sys.executable, str(BENCH), "--sizes", "50x10,100x20", "--rounds", "1"],
         capture_output=True,
         text=True,
         timeout=180,
@@ -22,8 +22,8 @@ def test_bench_model_prints_the_ladder_and_the_exponent() -> None:
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "ms per point (CPU, median of 1 rounds), radius 4" in out
-    assert "   100x20  " in out and "   200x40  " in out
-    assert "growth exponent, candidate: 100->200:" in out
+    assert "    50x10  " in out and "   100x20  " in out
+    assert "growth exponent, candidate: 50->100:" in out
     # The baseline comes from git history; a checkout without it says so instead.
     assert "baseline: sim.py at 833a1f1" in out or "baseline: unavailable" in out
     if "baseline: sim.py" in out:

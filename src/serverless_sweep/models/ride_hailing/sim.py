@@ -357,6 +357,10 @@ class _Simulation:
                 self.cover = np.zeros(raster, dtype=np.int64)
                 self.cover_reach = radii
                 self.cover_radius = [-1] * n_d
+        self.cover2d = (self.cover if self.cover is not None else np.zeros(0, np.int64)).reshape(
+            -1, grid.stride
+        )
+        self.disk_masks: dict[int, NDArray[np.int64]] = {}
 
         self.seq = count()
         heap: list[tuple[float, int, int, int, int]] = []
@@ -634,14 +638,27 @@ class _Simulation:
                 self._cover_add(driver, pos, 1)
 
     def _cover_add(self, driver: int, pos: int, sign: int) -> None:
-        assert self.cover is not None
+        """Add (sign 1) or remove (-1) a driver's disk: one slice of the 2-d raster view plus or
+        minus the disk's 0/1 mask, cheaper than scattering into the disk's cells."""
         if sign > 0:
             radius = self.cover_reach[driver]
             self.cover_radius[driver] = radius
         else:
             radius = self.cover_radius[driver]
-        if radius >= 0:
-            self.cover[pos + self.grid.flat_offsets(radius)] += sign
+        if radius < 0:
+            return
+        mask = self.disk_masks.get(radius)
+        if mask is None:
+            span = np.arange(-radius, radius + 1)
+            di, dj = span[:, None], span[None, :]
+            dist = np.maximum(np.maximum(np.abs(di), np.abs(dj)), np.abs(di - dj))
+            mask = self.disk_masks[radius] = (dist <= radius).astype(np.int64)
+        i, j = divmod(pos, self.grid.stride)
+        block = self.cover2d[i - radius : i + radius + 1, j - radius : j + radius + 1]
+        if sign > 0:
+            block += mask
+        else:
+            block -= mask
 
     def _accept(self, rider: int, cell: int, fare: float, t: float) -> None:
         self.state[rider] = _WAITING
