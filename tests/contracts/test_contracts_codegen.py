@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,15 @@ def test_generated_files_match_a_fresh_generation(rendered: dict[str, str], tmp_
     assert problems == [], "generated files are stale; run `make codegen`:\n" + "\n".join(problems)
 
 
-def test_generation_is_byte_for_byte_reproducible_and_fast(
-    rendered: dict[str, str], tmp_path: Path
-) -> None:
-    start = time.perf_counter()
+def test_generation_is_byte_for_byte_reproducible(rendered: dict[str, str], tmp_path: Path) -> None:
+    # How long generation takes is measured by bench/bench_codegen.py, not asserted here:
+    # a wall-clock limit failed on a loaded machine (issue 10).
     again = render()
-    elapsed = time.perf_counter() - start
     first, second = tmp_path / "first", tmp_path / "second"
     write(rendered, first)
     write(again, second)
     assert compare(first, second) == []
     assert list(again) == sorted(again), "outputs are produced in sorted path order"
-    assert elapsed < 20, f"generation took {elapsed:.1f} s"
 
 
 def test_generation_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
