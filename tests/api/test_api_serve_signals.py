@@ -17,7 +17,7 @@ import pytest
 from api_helpers import ServeProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "local"))
-from proc_helpers import (  # noqa: E402 - the shared /proc helpers live with the local tests
+from proc_helpers import (
     HAVE_PROC,
     SKIP_REASON,
     descendants,

@@ -7,6 +7,7 @@ the orphans it inherits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -68,10 +69,8 @@ def survivors(pids: Iterable[int]) -> list[int]:
 def kill_all(pids: Iterable[int]) -> None:
     """Clean up after a failed test: never leave our own orphans behind."""
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def start(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:

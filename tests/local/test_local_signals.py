@@ -24,7 +24,6 @@ from proc_helpers import (
     SKIP_REASON,
     descendants,
     kill_all,
-    running,
     start,
     survivors,
     wait_for,
