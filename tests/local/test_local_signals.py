@@ -163,3 +163,32 @@ def test_status_after_sigterm_calls_the_run_incomplete_not_running(
     if doc["state"] == "running":  # some shards had no record when the signal landed
         assert doc["local_state"] == "incomplete"
         assert doc["missing_shards"] == doc["pending_shards"] > 0
+
+
+def test_sigterm_of_sweep_redrive_behaves_like_ctrl_c(tmp_path: Path, tracked: set[int]) -> None:
+    """Item 5: `sweep redrive` has the same SIGTERM handling as `sweep run`."""
+    from serverless_sweep.adapters.local.store import LocalObjectStore
+    from serverless_sweep.adapters.memory import RecordingInvoker
+    from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+
+    store = tmp_path / "store"
+    parent = ParentHandler(  # a run accepted by a session that crashed before any shard ran
+        invoker=RecordingInvoker(),
+        store=LocalObjectStore(store),
+        config=ParentConfig(
+            child_function="sweep-child", default_model="ride_hailing", results_prefix=""
+        ),
+    )
+    assert parent.handle(slow_request("term-redrive"))["statusCode"] == 202
+    argv = [str(SWEEP), "redrive", "term-redrive", "--workers", str(WORKERS), "--no-progress"]
+    proc = start(argv, tmp_path, _env(store))
+    workers = _wait_until_busy(proc, store, tracked)
+
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=BOUND_S)
+
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "sweep redrive: interrupted" in err and "status term-redrive" in err
+    assert "Traceback" not in err + out
+    assert _markers(store) == []
+    assert wait_for(lambda: not survivors(workers), BOUND_S), survivors(workers)
