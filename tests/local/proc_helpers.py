@@ -84,3 +84,17 @@ def start(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> subprocess.Pop
         text=True,
         start_new_session=True,
     )
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def pool_workers(root: int) -> set[int]:
+    """The worker processes below `root` (spawned multiprocessing children running
+    spawn_main), not multiprocessing's resource tracker, which is a descendant too."""
+    return {pid for pid in descendants(root) if "spawn_main" in cmdline(pid)}

@@ -24,6 +24,7 @@ from proc_helpers import (
     SKIP_REASON,
     descendants,
     kill_all,
+    pool_workers,
     start,
     survivors,
     wait_for,
@@ -88,7 +89,7 @@ def _wait_until_busy(proc: subprocess.Popen[str], store: Path, tracked: set[int]
     def busy() -> bool:
         assert proc.poll() is None, f"sweep exited early ({proc.returncode})"
         tracked.update(descendants(proc.pid))
-        return bool(_markers(store)) and len(descendants(proc.pid)) >= WORKERS
+        return bool(_markers(store)) and len(pool_workers(proc.pid)) >= WORKERS
 
     assert wait_for(busy, BOUND_S), "the run never got busy"
     workers = descendants(proc.pid)
