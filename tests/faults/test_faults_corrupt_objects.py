@@ -81,7 +81,7 @@ def test_commands_on_a_damaged_run_print_no_traceback(damaged: Path) -> None:
 @pytest.mark.xfail(strict=True, reason="issue 9 item 3: a damaged Parquet breaks every query")
 def test_queries_about_another_run_survive_a_damaged_file(damaged: Path) -> None:
     result = sweep(
-        "query", "--store", damaged, "--json",
+        "query", "--store", damaged, "--format", "json",
         "SELECT count(*) AS n FROM shard_metrics WHERE run_id = 'B'",
     )  # fmt: skip
     assert result.code == 0, result.err
