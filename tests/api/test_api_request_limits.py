@@ -9,12 +9,15 @@ every dispatch failed with PayloadTooLarge (502).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from api_helpers import OpenApiResponses, ServerThread, legacy_request, runtime_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from serverless_sweep.adapters.local.runtime import LocalRuntime, LocalSettings
 from serverless_sweep.entrypoints.local_api import create_app
@@ -122,3 +125,42 @@ def test_other_size_limits_answer_400_naming_pointer_and_rule(
     details = body["details"]
     assert isinstance(details, list)
     assert [(d["pointer"], d["rule"]) for d in details] == [(pointer, rule)]
+
+
+def _nest(depth: int, leaf: object) -> object:
+    for _ in range(depth):
+        leaf = {"k": leaf} if depth % 2 else [leaf]
+    return leaf
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    depth=st.integers(min_value=0, max_value=120),
+    length=st.sampled_from([0, 10, 4096, 4097, 20_000]),
+    entries=st.sampled_from([0, 1, 1000, 1001, 5000]),
+    run_id_length=st.sampled_from([40, 1024, 1025]),
+)
+def test_hostile_sizes_never_answer_5xx(
+    api: tuple[httpx.Client, Path], depth: int, length: int, entries: int, run_id_length: int
+) -> None:
+    """Items 1 and 2: whatever the nesting and sizes, a client gets 202 or a 400 that names a
+    documented rule, never a 5xx; an accepted run can be read back."""
+    client, _ = api
+    run_id = f"h-{uuid.uuid4().hex}-".ljust(run_id_length, "x")  # a fresh run every time
+    request = {
+        "run_id": run_id,
+        "dimensions": {"a": [1, _nest(depth, "s" * length)]},
+        "shard_count": 1,
+        "failure_injection_shards": list(range(entries)),
+    }
+    code, body = post(client, json.dumps(request).encode())
+    assert code in (200, 202, 400), body
+    if code == 400:
+        rules = {d["rule"] for d in body["details"]}  # type: ignore[union-attr]
+        assert rules <= {"max_depth", "max_length", "max_items", "max_bytes"}, body
+    else:
+        assert client.get(f"/sweep-run/{run_id}").status_code == 200
