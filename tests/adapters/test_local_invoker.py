@@ -540,3 +540,18 @@ def test_a_worker_survives_the_exit_of_the_thread_that_started_it() -> None:
         assert pool.submit(os.getpid).result(timeout=60) == first[0]
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_other_start_methods_keep_their_workers(
+    registry: FunctionRegistry, out_dir: Path, method: str
+) -> None:
+    """With "forkserver" a worker's parent is the fork server, not the invoker's process: the
+    watchdog must watch the parent it has, not mistake itself for an orphan and exit."""
+    with LocalAsyncInvoker(registry, workers=1, start_method=method, max_retries=0) as inv:
+        for i in range(3):
+            inv.invoke_async("record", payload(out_dir, tag=f"{method}{i}"))
+        assert inv.wait(timeout=120)
+        stats = inv.stats()
+    assert (stats.succeeded, stats.failed_attempts) == (3, 0)
+    assert len({rec["pid"] for rec in records(out_dir)}) == 1  # one worker served them all

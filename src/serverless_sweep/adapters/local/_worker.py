@@ -74,8 +74,14 @@ def init_worker(parent_pid: int) -> None:
     exit_with_parent(parent_pid)
 
 
-def _orphaned(parent_pid: int) -> bool:
-    return os.getppid() != parent_pid
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _leave() -> None:
@@ -96,13 +102,23 @@ def _set_parent_death_signal(signum: int) -> bool:
 
 
 def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -> None:
-    """Make this process exit once `parent_pid` (the process that started it) has died.
+    """Make this process exit once the process that started it has died.
 
-    See the module docstring for why both the death signal and the watchdog thread exist.
+    `parent_pid` is the invoker's process. Started by it directly ("spawn", "fork"), that is
+    our parent; with "forkserver" our parent is the fork server, which itself exits with the
+    invoker's process, so the process to watch is whatever parent we have now, unless
+    `parent_pid` is already gone (then we were orphaned before we started). See the module
+    docstring for why both the death signal and the watchdog thread exist.
     """
+    watched = os.getppid()
+    if watched != parent_pid and not _pid_alive(parent_pid):
+        _leave()
+
+    def orphaned() -> bool:
+        return os.getppid() != watched
 
     def on_parent_death(signum: int, frame: FrameType | None) -> None:
-        if _orphaned(parent_pid):
+        if orphaned():
             _leave()
 
     if threading.current_thread() is threading.main_thread():
@@ -110,12 +126,12 @@ def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -
         _set_parent_death_signal(PARENT_DEATH_SIGNAL)
 
     def watch() -> None:
-        while not _orphaned(parent_pid):
+        while not orphaned():
             time.sleep(interval_s)
         _leave()
 
     # Checked after arming the signal: a parent that died before prctl sent no signal.
-    if _orphaned(parent_pid):
+    if orphaned():
         _leave()
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
