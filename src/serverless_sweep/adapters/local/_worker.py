@@ -74,8 +74,19 @@ def init_worker(parent_pid: int) -> None:
     exit_with_parent(parent_pid)
 
 
-def _pid_alive(pid: int) -> bool:
+def _pid_running(pid: int) -> bool:
+    """The process exists and is not a zombie (a killed parent stays a zombie until its own
+    parent reaps it, and `kill(pid, 0)` still succeeds on a zombie)."""
     try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        stat = b""
+    if stat:
+        return stat[stat.rfind(b")") + 2 :][:1] not in (b"Z", b"X")
+    try:  # no /proc: ask the kernel
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
@@ -107,11 +118,12 @@ def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -
     `parent_pid` is the invoker's process. Started by it directly ("spawn", "fork"), that is
     our parent; with "forkserver" our parent is the fork server, which itself exits with the
     invoker's process, so the process to watch is whatever parent we have now, unless
-    `parent_pid` is already gone (then we were orphaned before we started). See the module
+    `parent_pid` is already gone or a zombie, or our parent is init (then we were orphaned
+    before this initializer ran, e.g. killed while the worker imported). See the module
     docstring for why both the death signal and the watchdog thread exist.
     """
     watched = os.getppid()
-    if watched != parent_pid and not _pid_alive(parent_pid):
+    if watched != parent_pid and (watched == 1 or not _pid_running(parent_pid)):
         _leave()
 
     def orphaned() -> bool:
