@@ -265,18 +265,82 @@ def test_os_errors_name_the_key(store: LocalObjectStore) -> None:
         store.exists(key)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
-def test_os_errors_become_store_errors(store: LocalObjectStore) -> None:
-    store.put("locked/x", b"1")
-    (store.root / "locked").chmod(0o500)
+PERMISSION_CHECK = """
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from serverless_sweep.adapters.local.store import LocalObjectStore
+from serverless_sweep.handlers.ports import StoreError
+
+# Everything is imported first: the interpreter and its libraries may live where the
+# unprivileged user cannot read (a pyenv under /root). Then drop to that user for good.
+uid, gid = int(sys.argv[2]), int(sys.argv[3])
+if uid >= 0:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+assert os.geteuid() != 0, "still root: the permission check would prove nothing"
+
+store = LocalObjectStore(Path(sys.argv[1]) / "store")
+store.put("locked/x", b"1")
+(store.root / "locked").chmod(0o500)
+try:
+    with pytest.raises(StoreError, match="'locked/y'"):
+        store.put("locked/y", b"2")
+    (store.root / "locked" / "x").chmod(0o000)
+    with pytest.raises(StoreError, match="'locked/x'"):
+        store.get("locked/x")
+finally:
+    (store.root / "locked").chmod(0o700)
+print("permission check passed as uid", os.geteuid())
+"""
+
+UNPRIVILEGED = "nobody"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_os_errors_become_store_errors(tmp_path: Path) -> None:
+    """Unreadable and unwritable folders give StoreErrors naming the key (issue 9: this test
+    was skipped for root, and CI runs as root, so it never ran).
+
+    Root ignores file modes, so the check runs in a subprocess that, as root, drops to
+    `nobody` (setgroups/setgid/setuid once its imports are loaded: the interpreter may sit
+    where `nobody` cannot read), on a store in a folder that user owns and can reach
+    (tmp_path itself sits under root's private 0700 pytest folder). As any other user the
+    same subprocess runs without the drop.
+    """
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    uid = gid = -1
+    base = tmp_path
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam(UNPRIVILEGED)
+        except KeyError:
+            pytest.skip(f"running as root and there is no {UNPRIVILEGED!r} user to drop to")
+        uid, gid = user.pw_uid, user.pw_gid
+        base = Path(tempfile.mkdtemp(prefix="sweep-store-perm-", dir="/tmp"))
+        os.chown(base, uid, gid)
     try:
-        with pytest.raises(StoreError, match="'locked/y'"):
-            store.put("locked/y", b"2")
-        (store.root / "locked" / "x").chmod(0o000)
-        with pytest.raises(StoreError, match="'locked/x'"):
-            store.get("locked/x")
+        proc = subprocess.run(
+            [sys.executable, "-c", PERMISSION_CHECK, str(base), str(uid), str(gid)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
     finally:
-        (store.root / "locked").chmod(0o700)
+        if base != tmp_path:
+            shutil.rmtree(base, ignore_errors=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "permission check passed as uid" in proc.stdout
+    assert f"uid {os.geteuid() if uid < 0 else uid}" in proc.stdout
 
 
 def test_check_configured_creates_the_root(tmp_path: Path) -> None:

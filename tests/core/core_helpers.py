@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -54,6 +55,17 @@ DIVERGENCE_TAGS = frozenset({"bool-as-int", "bigint", "non-object-input", "pytho
 CORE_KINDS = ("validation", "shard_plan")
 
 
+PINS_FILE = Path(__file__).resolve().parents[1] / "replay" / "divergence_pins.json"
+
+
+@functools.cache
+def divergence_pins() -> dict[str, dict[str, Any]]:
+    """Case id -> pinned outcome (tests/replay/divergence_pins.json, see make_pins.py there)."""
+    from serverless_sweep.entrypoints.replay import load_pins
+
+    return load_pins(PINS_FILE)
+
+
 def replay_dir() -> Path:
     """SWEEP_REPLAY_DIR, else the `shared/replay` folder beside the repository."""
     configured = os.environ.get("SWEEP_REPLAY_DIR")
@@ -94,7 +106,8 @@ def run_core_case(case: dict[str, Any]) -> tuple[str, Any]:
         )
         return "return", [shard.as_dict() for shard in plan]
     except Exception as exc:
-        return "raise", (type(exc).__name__, str(exc))
+        details = [d.as_dict() for d in getattr(exc, "details", ())]
+        return "raise", (type(exc).__name__, str(exc), details)
 
 
 def judge_core_case(case: dict[str, Any]) -> tuple[str, str]:
@@ -105,10 +118,19 @@ def judge_core_case(case: dict[str, Any]) -> tuple[str, str]:
         if outcome == "return" and strict_equal(got, expected["value"]):
             return "matched", ""
         error = expected.get("error") or {}
-        if outcome == "raise" and got == (error.get("type"), error.get("message")):
+        if outcome == "raise" and got[:2] == (error.get("type"), error.get("message")):
+            if case["id"] in divergence_pins():
+                return "failed", "matches the recording again but is pinned as a divergence"
             return "matched", ""
     declared = DIVERGENCE_TAGS.intersection(case.get("tags", ()))
     if declared and outcome == "raise" and got[0] == "ValidationError":
+        # Issue 9: the tag alone accepted any clean rejection; the pin says which one.
+        pin = divergence_pins().get(case["id"])
+        if pin is None:
+            return "failed", f"declared {sorted(declared)} but no pin: ValidationError {got[1]!r}"
+        pinned = (pin.get("error_type"), pin.get("message"), pin.get("details"))
+        if pinned != got:
+            return "failed", f"declared {sorted(declared)}, pinned {pinned!r}, got {got!r}"
         return "diverged", f"declared {sorted(declared)}: ValidationError {got[1]!r}"
     want = expected.get("value") if expected["outcome"] == "return" else expected.get("error")
     return "failed", f"expected {expected['outcome']} {want!r}, got {outcome} {got!r}"

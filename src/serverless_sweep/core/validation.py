@@ -31,10 +31,35 @@ Declared stricter divergences (replay tags; the new runtime deliberately differs
 * ``non-object-input`` / ``python-exception``: a payload that is not a JSON object answers
   "Request body must be a JSON object" instead of the old TypeError or odd "Missing required
   field" answers.
+
+Size limits (issue 9), checked after every old rule so that the old first message still
+wins, each a 400 naming the field (pointer), the rule and the limit. The old runtime bounded
+nothing but list lengths and the point count, and hostile requests broke what comes after
+validation: a dimension value nested 254+ levels deep made the manifest write fail with a 500
+("Maximum serialization depth exceeded") and `sweep run` with a traceback; a
+failure_injection_shards list of 100,000 entries was accepted, then every shard payload (which
+carries the list) exceeded Lambda's 256 KiB async limit, so every dispatch answered 502 and the
+run stayed "running" for good. The released v1 schema cannot gain these bounds as keywords
+(maxLength/maxItems/maxProperties would reject documents v1 accepted; the freeze test forbids
+it), so its descriptions state them and the parent enforces them:
+
+* ``max_length``: run_id at most MAX_RUN_ID_LENGTH characters (stripped; storage keys hash
+  long ids, but each is carried whole in every payload, manifest and record), dimension names
+  at most MAX_DIMENSION_NAME_LENGTH, strings inside dimension values (object keys included)
+  at most MAX_VALUE_STRING_LENGTH;
+* ``max_properties``: at most MAX_DIMENSIONS dimensions;
+* ``max_depth``: a dimension value nested at most MAX_VALUE_DEPTH arrays/objects deep (a
+  scalar is depth 0, ``[1]`` depth 1); checked without recursion, so any depth is answered;
+* ``max_bytes``: the dimensions, as stored (compact JSON), at most MAX_DIMENSIONS_BYTES;
+* ``max_items``: failure_injection_shards at most MAX_FAILURE_INJECTION_SHARDS entries.
+
+Every value the replay fixtures hold stays far inside these limits (run_id 500 characters,
+names 24, depth 2, 150 failure-injection entries).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any, Final, TypeGuard
@@ -47,8 +72,15 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "KNOWN_MODELS",
+    "MAX_DIMENSIONS",
+    "MAX_DIMENSIONS_BYTES",
+    "MAX_DIMENSION_NAME_LENGTH",
     "MAX_DIMENSION_VALUES",
+    "MAX_FAILURE_INJECTION_SHARDS",
+    "MAX_RUN_ID_LENGTH",
     "MAX_TOTAL_POINTS",
+    "MAX_VALUE_DEPTH",
+    "MAX_VALUE_STRING_LENGTH",
     "is_int",
     "normalize_request",
     "python_type_name",
@@ -56,6 +88,17 @@ __all__ = [
 
 MAX_DIMENSION_VALUES: Final = 10000
 MAX_TOTAL_POINTS: Final = 200000
+MAX_RUN_ID_LENGTH: Final = 1024
+MAX_DIMENSIONS: Final = 64
+"""More than 17 dimensions of 2+ values exceed MAX_TOTAL_POINTS; the rest can only be constants."""
+MAX_DIMENSION_NAME_LENGTH: Final = 256
+MAX_VALUE_DEPTH: Final = 32
+MAX_VALUE_STRING_LENGTH: Final = 4096
+MAX_DIMENSIONS_BYTES: Final = 2 * 1024 * 1024
+"""Compact JSON of all dimensions; the manifest holds them and every child loads it."""
+MAX_FAILURE_INJECTION_SHARDS: Final = 1000
+"""Every shard payload carries the list: 1000 entries of 19 digits is ~20 KiB of Lambda's
+256 KiB async payload limit."""
 DEFAULT_MAX_SHARDS: Final = 1000
 DEFAULT_SEED: Final = 0
 INT64_MIN: Final = -(2**63)
@@ -225,6 +268,117 @@ def _check_tolerated(value: object, report: _Report) -> None:
         report.add(pointer, "range", TOLERATED_MESSAGE)
 
 
+def _value_problems(value: object) -> tuple[int, int]:
+    """(depth, longest string) of one dimension value, without recursion.
+
+    The walk stops descending below MAX_VALUE_DEPTH + 1 (so the depth it returns is at most
+    that): a value nested a million levels deep costs no more than one nested just past the
+    limit, and no RecursionError.
+    """
+    deepest = 0
+    longest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            longest = max(longest, len(node))
+            continue
+        if not isinstance(node, list | dict):
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if depth > MAX_VALUE_DEPTH:
+            continue
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if isinstance(key, str):
+                    longest = max(longest, len(key))
+                stack.append((child, depth))
+        else:
+            stack.extend((child, depth) for child in node)
+    return deepest, longest
+
+
+def _dimensions_bytes(dimensions: Mapping[str, Any]) -> int | None:
+    """Size of the dimensions as stored (compact, ASCII JSON); None when not JSON-encodable."""
+    try:
+        text = json.dumps(dimensions, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return len(text)
+
+
+def _check_limits(payload: Mapping[str, Any], run_id: str | None, report: _Report) -> None:
+    """The size limits of the module docstring, after every other rule."""
+    if run_id is not None and len(run_id) > MAX_RUN_ID_LENGTH:
+        report.add(
+            json_pointer("run_id"),
+            "max_length",
+            f"run_id is {len(run_id)} characters long; at most {MAX_RUN_ID_LENGTH} are allowed",
+        )
+    dimensions = payload.get("dimensions")
+    if isinstance(dimensions, dict):
+        if len(dimensions) > MAX_DIMENSIONS:
+            report.add(
+                json_pointer("dimensions"),
+                "max_properties",
+                f"dimensions has {len(dimensions)} entries; at most {MAX_DIMENSIONS} are allowed",
+            )
+        deep_or_long = False
+        for name, values in dimensions.items():
+            entry = json_pointer("dimensions", str(name))
+            if isinstance(name, str) and len(name) > MAX_DIMENSION_NAME_LENGTH:
+                report.add(
+                    entry,
+                    "max_length",
+                    f"dimension name {name[:40]!r}... is {len(name)} characters long; at most "
+                    f"{MAX_DIMENSION_NAME_LENGTH} are allowed",
+                )
+            if not isinstance(values, list):
+                continue
+            deep: int | None = None
+            long: tuple[int, int] | None = None
+            for index, value in enumerate(values):
+                depth, longest = _value_problems(value)
+                if deep is None and depth > MAX_VALUE_DEPTH:
+                    deep = index
+                if long is None and longest > MAX_VALUE_STRING_LENGTH:
+                    long = (index, longest)
+            if deep is not None:
+                report.add(
+                    json_pointer("dimensions", str(name), deep),
+                    "max_depth",
+                    f"Dimension '{name}' value {deep} nests arrays/objects more than "
+                    f"{MAX_VALUE_DEPTH} levels deep; at most {MAX_VALUE_DEPTH} are allowed",
+                )
+            if long is not None:
+                index, longest = long
+                report.add(
+                    json_pointer("dimensions", str(name), index),
+                    "max_length",
+                    f"Dimension '{name}' value {index} holds a string of {longest} characters; "
+                    f"at most {MAX_VALUE_STRING_LENGTH} are allowed",
+                )
+            deep_or_long = deep_or_long or deep is not None or long is not None
+        if not deep_or_long:
+            size = _dimensions_bytes(dimensions)
+            if size is not None and size > MAX_DIMENSIONS_BYTES:
+                report.add(
+                    json_pointer("dimensions"),
+                    "max_bytes",
+                    f"dimensions take {size} bytes as JSON; at most {MAX_DIMENSIONS_BYTES} "
+                    "are allowed",
+                )
+    shards = payload.get("failure_injection_shards")
+    if isinstance(shards, list) and len(shards) > MAX_FAILURE_INJECTION_SHARDS:
+        report.add(
+            json_pointer("failure_injection_shards"),
+            "max_items",
+            f"failure_injection_shards has {len(shards)} entries; at most "
+            f"{MAX_FAILURE_INJECTION_SHARDS} are allowed (every shard payload carries the list)",
+        )
+
+
 def normalize_request(payload: object) -> dict[str, Any]:
     """Validate a sweep request and return its normalized form, or raise `ValidationError`.
 
@@ -298,6 +452,8 @@ def normalize_request(payload: object) -> dict[str, Any]:
             minimum=0,
             field="max_concurrency",
         )
+
+    _check_limits(payload, run_id, report)
 
     report.raise_if_any()
     assert run_id is not None and dimensions is not None

@@ -18,18 +18,21 @@ import contextlib
 import csv
 import datetime as dt
 import decimal
+import functools
 import io
 import json
 import os
 import shlex
 import shutil
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TextIO
+from types import FrameType
+from typing import Any, Final, TextIO, TypeVar
 
 from serverless_sweep.adapters.local.invoker import InvocationEvent
 from serverless_sweep.adapters.local.runtime import LOCAL_PREFIX
@@ -160,11 +163,51 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def process_start_time(pid: int) -> int | None:
+    """When the process started, in clock ticks since boot (/proc/<pid>/stat field 22).
+
+    A pid alone does not name a process: once the process that wrote a marker has died, the
+    kernel may give its pid to any other process, which `kill(pid, 0)` cannot tell apart. The
+    pair (pid, start time) is unique for as long as the machine runs. None where /proc is not
+    available (not Linux) or the process is gone.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # Field 2 (comm) is parenthesized and may itself contain spaces and ')': split after the
+    # last ')'. The fields that follow start at field 3 (state), so field 22 is index 19.
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _marker_is_live(path: Path, pid: int) -> bool:
+    """The marker's process still runs: its pid is alive and, when the marker recorded the
+    process start time and this system can tell it, it is still the same process."""
+    if not _alive(pid):
+        return False
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True  # unreadable (being written?): trust the live pid
+    recorded = info.get("proc_start") if isinstance(info, dict) else None
+    if not isinstance(recorded, int) or isinstance(recorded, bool):
+        return True  # a marker of an older version: the pid is all it has
+    current = process_start_time(pid)
+    return current is None or current == recorded
+
+
 def active_pids(root: Path, run_id: str) -> list[int]:
     """Processes of this machine (`sweep run`/`redrive`) dispatching or waiting for the run.
 
     Locally nothing runs a shard unless such a process is alive, so with none, a shard without
-    a record is *missing* (a redrive dispatches it), not pending. Stale markers are removed.
+    a record is *missing* (a redrive dispatches it), not pending. Stale markers are removed:
+    those of dead processes, and those whose pid now belongs to another process (the start
+    time differs from the one recorded).
     """
     folder = _marker_dir(root, run_id)
     pids: list[int] = []
@@ -174,7 +217,7 @@ def active_pids(root: Path, run_id: str) -> list[int]:
                 pid = int(path.stem)
             except ValueError:
                 continue
-            if _alive(pid):
+            if _marker_is_live(path, pid):
                 pids.append(pid)
             else:
                 with contextlib.suppress(OSError):
@@ -186,10 +229,14 @@ def active_pids(root: Path, run_id: str) -> list[int]:
 def active_marker(root: Path, run_id: str, command: str) -> Iterator[None]:
     """Mark this process as working on the run for as long as the block runs."""
     folder = _marker_dir(root, run_id)
-    path = folder / f"{os.getpid()}.json"
+    pid = os.getpid()
+    path = folder / f"{pid}.json"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        info = {"pid": os.getpid(), "command": command, "started": time.time()}
+        info: dict[str, Any] = {"pid": pid, "command": command, "started": time.time()}
+        proc_start = process_start_time(pid)
+        if proc_start is not None:
+            info["proc_start"] = proc_start
         path.write_text(json.dumps(info))
     except OSError:  # a marker is a courtesy for `sweep status`; never fail a run over it
         yield
@@ -199,6 +246,49 @@ def active_marker(root: Path, run_id: str, command: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+# -- signals ------------------------------------------------------------------------------------
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds exactly like Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def terminate_like_interrupt(command: F) -> F:
+    """Decorate a command so that SIGTERM while it runs behaves like SIGINT (Ctrl-C).
+
+    Without it SIGTERM (`kill`, `timeout`, a CI runner, a container stop) killed `sweep run`
+    at once: exit 143, no hint, the run marker left behind (so `sweep status` said the run was
+    still being worked on) and nothing closed. With it the command's KeyboardInterrupt path
+    runs: it stops dispatching, drops queued shards, removes its marker, prints which shards
+    are missing and how to redrive them, and exits 130 like Ctrl-C. The previous handler is
+    put back afterwards (the commands also run in-process, in tests). Only the main thread
+    can install a handler; elsewhere the command runs unchanged.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return command(*args, **kwargs)
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper  # type: ignore[return-value]
 
 
 # -- progress -----------------------------------------------------------------------------------

@@ -10,6 +10,16 @@ Where this runtime is deliberately stricter, the divergence is declared below, o
 fixture tag that marks such cases. A tagged case either still matches the recording or must
 show the declared new behaviour (a clean validation rejection): it is then counted as
 "diverged", never silently skipped, and anything else is a failure.
+
+Pins (issue 9): a tag alone says *that* a case may differ, not *how*; a change that turned a
+matching tagged case into any clean rejection (a planted bug moved 35 cases so) still counted
+as "diverged". With `pins` (case id -> the outcome this code must give, see `observation`:
+the rejection's type, message and every detail's pointer/rule/message, or the value, plus
+what was dispatched or written) a tagged case is "diverged" only when it gives exactly its
+pinned outcome; a tagged case that diverges without a pin, or not as pinned, fails, and so
+does a pinned case that matches the recording again (its pin is stale). The pins are data,
+generated once by tests/replay/make_pins.py from this code's outcomes and reviewed; they
+hold nothing of the recordings.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.models.registry import DEFAULT_MODEL_ENV
 
 FORMAT = "sweep-replay/v1"
+PINS_FORMAT = "sweep-replay-pins/v1"
 KINDS = ("validation", "shard_plan", "parent", "child")
 REPLAY_MODEL = "legacy_hash"
 BUCKET_ENV = "SWEEP_RESULTS_BUCKET"
@@ -84,12 +95,16 @@ class ReplayReport:
     def kinds(self) -> Counter[str]:
         return Counter(r.kind for r in self.results)
 
+    pinned: bool = False
+    """Whether divergences were checked against pins (else a declared tag decided alone)."""
+
     def lines(self) -> list[str]:
         out = [f"FAIL {r.case_id}: {r.detail}" for r in self.failed]
         if self.diverged:
             by_tag = Counter(next(t for t in r.tags if t in DIVERGENCES) for r in self.diverged)
             tags = ", ".join(f"{t}: {n}" for t, n in sorted(by_tag.items()))
-            out.append(f"{len(self.diverged)} diverged as declared ({tags})")
+            how = "as pinned" if self.pinned else "as declared (unpinned)"
+            out.append(f"{len(self.diverged)} diverged {how} ({tags})")
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.kinds().items()))
         out.append(f"cases by kind: {kinds}")
         out.append(f"{self.passed} passed, {len(self.failed)} failed")
@@ -125,12 +140,29 @@ def load_cases(files: Iterable[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield kind, case
 
 
+Pins = Mapping[str, Mapping[str, Any]]
+
+
+def load_pins(path: Path) -> dict[str, dict[str, Any]]:
+    """The pins file (format sweep-replay-pins/v1): case id -> pinned observation."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or document.get("format") != PINS_FORMAT:
+        raise ValueError(f"{path}: not a {PINS_FORMAT} pins file")
+    pins = document.get("pins")
+    if not isinstance(pins, dict):
+        raise ValueError(f"{path}: 'pins' must be an object of case id -> pinned outcome")
+    return {str(case_id): pin["observed"] for case_id, pin in pins.items()}
+
+
 def run_replay(
-    paths: Sequence[Path], progress: Callable[[int], None] | None = None
+    paths: Sequence[Path],
+    progress: Callable[[int], None] | None = None,
+    pins: Pins | None = None,
 ) -> ReplayReport:
-    report = ReplayReport()
+    """Replay every case under `paths`; with `pins`, divergences must match them exactly."""
+    report = ReplayReport(pinned=pins is not None)
     for kind, case in load_cases(discover(paths)):
-        report.results.append(run_case(kind, case))
+        report.results.append(run_case(kind, case, pins))
         if progress is not None:
             progress(len(report.results))
     return report
@@ -149,21 +181,103 @@ class _Observed:
     extra: Any = None  # invocations (parent) or writes (child)
 
 
-def run_case(kind: str, case: Mapping[str, Any]) -> CaseResult:
+def run_case(kind: str, case: Mapping[str, Any], pins: Pins | None = None) -> CaseResult:
+    """One case's verdict; with `pins`, see the module docstring (None: the tag decides)."""
     tags = tuple(case.get("tags", ()))
+    case_id = case["id"]
     try:
         observed = _RUNNERS[kind](case["input"])
         problem = _compare(kind, case["expected"], observed)
+        pinned = None if pins is None else pins.get(case_id)
+        mismatch = None if pinned is None else _pin_mismatch(pinned, observation(kind, observed))
     except Exception as exc:  # a harness or handler bug must show up as a failed case
         return CaseResult(
-            case["id"], kind, "failed", f"harness error {type(exc).__name__}: {exc}", tags
+            case_id, kind, "failed", f"harness error {type(exc).__name__}: {exc}", tags
         )
     if problem is None:
-        return CaseResult(case["id"], kind, "passed", tags=tags)
+        if pinned is not None:
+            return CaseResult(
+                case_id, kind, "failed",
+                "matches the recording again but is pinned as a divergence: remove its pin "
+                "(tests/replay/make_pins.py --force) after review",
+                tags,
+            )  # fmt: skip
+        return CaseResult(case_id, kind, "passed", tags=tags)
     declared = [t for t in tags if t in DIVERGENCES]
-    if declared and _clean_rejection(kind, observed):
-        return CaseResult(case["id"], kind, "diverged", problem, tags)
-    return CaseResult(case["id"], kind, "failed", problem, tags)
+    if not declared:
+        return CaseResult(case_id, kind, "failed", problem, tags)
+    if pins is None:
+        verdict = "diverged" if _clean_rejection(kind, observed) else "failed"
+        return CaseResult(case_id, kind, verdict, problem, tags)
+    if pinned is None:
+        return CaseResult(
+            case_id,
+            kind,
+            "failed",
+            f"diverges ({problem}) and has no pin: not a reviewed change",
+            tags,
+        )
+    if mismatch is not None:
+        return CaseResult(case_id, kind, "failed", f"diverges, but not as pinned: {mismatch}", tags)
+    return CaseResult(case_id, kind, "diverged", problem, tags)
+
+
+#: Outcome-envelope fields a pin keeps (the others are random ids, times or versions).
+PINNED_ENVELOPE_FIELDS: tuple[str, ...] = (
+    "status",
+    "shard_id",
+    "attempt",
+    "error_kind",
+    "error_code",
+    "error_message",
+)
+
+
+def observation(kind: str, observed: _Observed) -> dict[str, Any]:
+    """What a pin records of an outcome: everything a client or a record could see of it.
+
+    A rejection: its exception types' first name, its message and, for a ValidationError,
+    every detail (pointer, rule, message). A value: the value (a parent's proxy response with
+    its body parsed). Then what it dispatched (parent payloads) or wrote (child outcome
+    envelopes, without their random ids and times).
+    """
+    doc: dict[str, Any] = {"outcome": observed.outcome}
+    if observed.outcome == "raise":
+        doc["error_type"] = observed.error_type[0] if observed.error_type else ""
+        doc["message"] = observed.error_message
+        if isinstance(observed.exception, ValidationError):
+            doc["details"] = [d.as_dict() for d in observed.exception.details]
+    elif kind == "parent" and isinstance(observed.value, dict):
+        value = dict(observed.value)
+        if isinstance(value.get("body"), str):
+            value["body"] = json.loads(value["body"])
+        doc["value"] = value
+    else:
+        doc["value"] = observed.value
+    if kind == "parent":
+        doc["invocations"] = [
+            {"function_name": c.function_name, "payload": json.loads(c.payload)}
+            for c in observed.extra or []
+        ]
+    if kind == "child":
+        writes = []
+        for write in observed.extra or []:
+            body = json.loads(write.data)
+            writes.append({k: body[k] for k in PINNED_ENVELOPE_FIELDS if k in body})
+        doc["writes"] = writes
+    # Through JSON and back: the pin file holds JSON, so compare what JSON can hold.
+    result: dict[str, Any] = json.loads(json.dumps(doc))
+    return result
+
+
+def _pin_mismatch(pinned: Mapping[str, Any], observed: Mapping[str, Any]) -> str | None:
+    """The first difference between a pin and an observation, in either direction."""
+    problem = semantic_diff(pinned, observed, "pin")
+    if problem is None:
+        extra = semantic_diff(observed, pinned, "pin")
+        if extra is not None:
+            problem = f"{extra} (not in the pin)"
+    return problem
 
 
 def _capture(call: Callable[[], Any]) -> _Observed:

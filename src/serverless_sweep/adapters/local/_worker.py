@@ -1,16 +1,50 @@
-"""What runs inside a worker process for one invocation attempt (also used in-process)."""
+"""What runs inside a worker process for one invocation attempt (also used in-process), and the
+worker's initializer: ignore Ctrl-C, and never outlive the parent process.
+
+Why a worker must watch its parent: a ProcessPoolExecutor worker waits for work on a pipe that
+it holds both ends of (the spawned child inherits the queue whole), so when the parent is killed
+(SIGKILL of `sweep run` or `sweep serve`) the worker never sees end-of-file. It would finish its
+shard, then sleep for ever, about 190 MB each. Two independent guards end it:
+
+* Linux: `prctl(PR_SET_PDEATHSIG, SIGUSR1)`. The kernel sends it when the *thread* that created
+  the worker exits (for the local invoker, its dispatcher thread), not only when the process
+  does, so the handler exits only when the parent process is really gone (`os.getppid()` is no
+  longer the pid the worker was started by; the kernel reparents before it signals).
+* Everywhere: a daemon watchdog thread that polls `os.getppid()` every `WATCHDOG_INTERVAL_S`
+  (covers other systems and a signal lost to a race) and exits the same way.
+
+Exiting with `os._exit` mid-shard is safe: the store publishes every object atomically
+(temporary file, then rename/link), so an abandoned attempt leaves no partial object, and
+the shard is simply missing (a redrive dispatches it).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import signal
+import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
+from types import FrameType
+from typing import Final
 
 from serverless_sweep.adapters.local.lambda_context import LocalLambdaContext
 from serverless_sweep.adapters.local.registry import resolve_target
+
+WATCHDOG_INTERVAL_S: Final = 0.25
+"""How often the watchdog thread looks at the parent pid."""
+
+ORPHAN_EXIT_STATUS: Final = 1
+"""A worker whose parent died leaves with this status (nobody is left to read it)."""
+
+_PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
+PARENT_DEATH_SIGNAL: Final = signal.SIGUSR1
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +60,92 @@ class AttemptResult:
 
 
 def ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C belongs to the parent process.
+    """Ctrl-C belongs to the parent process.
 
     A terminal sends SIGINT to the whole process group; workers that took it would die with
     KeyboardInterrupt tracebacks mid-shard. The parent decides whether to drain or drop work.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def init_worker(parent_pid: int) -> None:
+    """Worker initializer: ignore Ctrl-C and exit as soon as `parent_pid` is gone."""
+    ignore_interrupts()
+    exit_with_parent(parent_pid)
+
+
+def _pid_running(pid: int) -> bool:
+    """The process exists and is not a zombie (a killed parent stays a zombie until its own
+    parent reaps it, and `kill(pid, 0)` still succeeds on a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        stat = b""
+    if stat:
+        return stat[stat.rfind(b")") + 2 :][:1] not in (b"Z", b"X")
+    try:  # no /proc: ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _leave() -> None:
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    os._exit(ORPHAN_EXIT_STATUS)
+
+
+def _set_parent_death_signal(signum: int) -> bool:
+    """prctl(PR_SET_PDEATHSIG) through libc; False where it is not available (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -> None:
+    """Make this process exit once the process that started it has died.
+
+    `parent_pid` is the invoker's process. Started by it directly ("spawn", "fork"), that is
+    our parent; with "forkserver" our parent is the fork server, which itself exits with the
+    invoker's process, so the process to watch is whatever parent we have now, unless
+    `parent_pid` is already gone or a zombie, or our parent is init (then we were orphaned
+    before this initializer ran, e.g. killed while the worker imported). See the module
+    docstring for why both the death signal and the watchdog thread exist.
+    """
+    watched = os.getppid()
+    if watched != parent_pid and (watched == 1 or not _pid_running(parent_pid)):
+        _leave()
+
+    def orphaned() -> bool:
+        return os.getppid() != watched
+
+    def on_parent_death(signum: int, frame: FrameType | None) -> None:
+        if orphaned():
+            _leave()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(PARENT_DEATH_SIGNAL, on_parent_death)
+        _set_parent_death_signal(PARENT_DEATH_SIGNAL)
+
+    def watch() -> None:
+        while not orphaned():
+            time.sleep(interval_s)
+        _leave()
+
+    # Checked after arming the signal: a parent that died before prctl sent no signal.
+    if orphaned():
+        _leave()
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def run_attempt(

@@ -16,6 +16,9 @@ Like Lambda:
 * with `duplicate_delivery_rate` > 0 (chaos, seeded by `chaos_seed`) that fraction of events is
   delivered twice (same request id, each delivery with its own retries), to prove idempotency.
 
+Worker processes never outlive the process that owns the invoker: each one exits as soon as
+its parent is gone, however it died (SIGKILL included; see `_worker.exit_with_parent`).
+
 Not emulated: the timeout is advisory (the context's remaining time reaches 0, nothing is
 killed), events are run in arrival order, and there is no maximum event age.
 
@@ -44,7 +47,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from types import TracebackType
 
-from serverless_sweep.adapters.local._worker import AttemptResult, ignore_interrupts, run_attempt
+from serverless_sweep.adapters.local._worker import AttemptResult, init_worker, run_attempt
 from serverless_sweep.adapters.local.lambda_context import DEFAULT_TIMEOUT_S
 from serverless_sweep.adapters.local.registry import (
     FunctionNotFound,
@@ -544,7 +547,8 @@ class LocalAsyncInvoker(_InvokerBase):
             self._pool = ProcessPoolExecutor(
                 max_workers=self.max_concurrency,
                 mp_context=self._mp_context,
-                initializer=ignore_interrupts,
+                initializer=init_worker,  # ignores Ctrl-C, exits when this process dies
+                initargs=(os.getpid(),),
             )
         return self._pool
 

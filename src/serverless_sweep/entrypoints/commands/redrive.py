@@ -32,6 +32,7 @@ from serverless_sweep.entrypoints.progress import (
     store_hint,
     store_root,
     sweep_cmd,
+    terminate_like_interrupt,
 )
 from serverless_sweep.handlers.dispatch_ledger import latest_redrive_items
 from serverless_sweep.handlers.ports import StoreNotConfigured
@@ -66,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+@terminate_like_interrupt  # SIGTERM: the KeyboardInterrupt path below, like Ctrl-C
 def run(args: argparse.Namespace) -> int:
     root = store_root(args)
     loaded = load_run(root, args.run_id)

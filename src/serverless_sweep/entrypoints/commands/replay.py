@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from serverless_sweep.entrypoints.replay import DIVERGENCES, run_replay
+from serverless_sweep.entrypoints.replay import DIVERGENCES, load_pins, run_replay
 
 HELP = """\
 Load sweep-replay/v1 fixture files (files or directories, searched for *.json), run every case
@@ -14,7 +14,10 @@ against this code with the deployment default model set to legacy_hash, print on
 failing case (its id and what differed), and end with 'N passed, M failed'.
 
 Cases that carry a declared divergence tag and show the declared new behaviour are counted on
-their own line, never silently skipped. Declared divergences:
+their own line, never silently skipped. With --pins (the repository's
+tests/replay/divergence_pins.json) each such case must give exactly its pinned outcome
+(message and details of the rejection, or the value); a divergence without a pin, or not as
+pinned, fails. Declared divergences:
 """
 
 
@@ -29,12 +32,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="fixture file or directory"
     )
+    parser.add_argument(
+        "--pins",
+        type=Path,
+        metavar="FILE",
+        help="pinned outcomes of the divergent cases (sweep-replay-pins/v1), checked exactly",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = run_replay(args.paths)
+        pins = load_pins(args.pins) if args.pins is not None else None
+        report = run_replay(args.paths, pins=pins)
     except (FileNotFoundError, ValueError) as exc:
         print(f"sweep replay: {exc}", file=sys.stderr)
         return 2

@@ -48,6 +48,7 @@ from serverless_sweep.entrypoints.progress import (
     store_hint,
     store_root,
     sweep_cmd,
+    terminate_like_interrupt,
 )
 from serverless_sweep.handlers.ports import StoreNotConfigured
 from serverless_sweep.handlers.runs import RunRecord
@@ -214,6 +215,7 @@ def print_rejection(command: str, status_code: int, body: dict[str, Any]) -> Non
         err(f"  {pointer}  [{detail.get('rule')}]  {detail.get('message')}")
 
 
+@terminate_like_interrupt  # SIGTERM: the KeyboardInterrupt path below, like Ctrl-C
 def run(args: argparse.Namespace) -> int:
     root = store_root(args)
     try:

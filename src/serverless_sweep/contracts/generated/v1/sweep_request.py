@@ -21,7 +21,7 @@ FailureInjectionShard = TypeAliasType(
 
 class SweepRequest(BaseModel):
     """
-    A request to run a parameter sweep: the Cartesian product of the dimensions, split into shards that run in parallel. Limits that JSON Schema cannot express (at most 200000 points in the product) are enforced by the parent and answered with a 400 naming the rule. At least one of shard_count and shard_size must be given (non-null); the parent answers 400 'Either shard_count or shard_size is required' otherwise.
+    A request to run a parameter sweep: the Cartesian product of the dimensions, split into shards that run in parallel. Limits that this released (v1) schema does not express as keywords are enforced by the parent and answered with a 400 naming the field (pointer), the rule and the limit: at most 200000 points in the product (rule max_points), and the size limits stated on run_id, dimensions and failure_injection_shards (rules max_length, max_properties, max_depth, max_bytes, max_items). At least one of shard_count and shard_size must be given (non-null); the parent answers 400 'Either shard_count or shard_size is required' otherwise.
     """
 
     model_config = ConfigDict(
@@ -32,7 +32,7 @@ class SweepRequest(BaseModel):
         str, Field(examples=["pricing-2026-11", "surge/berlin=v2"], min_length=1, pattern="\\S")
     ]
     """
-    Caller-chosen run name, unique per sweep. Surrounding whitespace is stripped (Python str.strip). Any other character is allowed; storage keys percent-encode it.
+    Caller-chosen run name, unique per sweep. Surrounding whitespace is stripped (Python str.strip). Any other character is allowed; storage keys percent-encode it. At most 1024 characters after stripping (rule max_length, enforced by the parent).
     """
     dimensions: Annotated[
         dict[
@@ -42,7 +42,7 @@ class SweepRequest(BaseModel):
         Field(examples=[{"commission_rate": [0.1, 0.2], "num_drivers": [100, 200, 300]}]),
     ]
     """
-    Parameter name -> the list of values to sweep. Names are sorted by code point before enumeration; the last name varies fastest. Each list holds 1 to 10000 values; the selected model's parameter schema restricts names and values.
+    Parameter name -> the list of values to sweep. Names are sorted by code point before enumeration; the last name varies fastest. Each list holds 1 to 10000 values; the selected model's parameter schema restricts names and values. Limits enforced by the parent (a 400 naming the pointer and the rule): at most 64 dimensions (max_properties); names of at most 256 characters (max_length); each value nested at most 32 arrays/objects deep (max_depth; a scalar is 0, [1] is 1); strings inside values, object keys included, of at most 4096 characters (max_length); all dimensions together at most 2097152 bytes as compact JSON (max_bytes).
     """
     shard_count: Annotated[int | None, Field(examples=[4], ge=1, le=9223372036854775807)] = None
     """
@@ -62,7 +62,7 @@ class SweepRequest(BaseModel):
     """
     failure_injection_shards: Annotated[list[FailureInjectionShard], Field(examples=[[1]])] = []
     """
-    Shard ids that fail on purpose (recorded as error_kind 'injected'); for verifying failure handling end to end. Deduplicated and sorted.
+    Shard ids that fail on purpose (recorded as error_kind 'injected'); for verifying failure handling end to end. Deduplicated and sorted. At most 1000 entries (rule max_items, enforced by the parent): every shard payload carries the list, and Lambda limits an async payload to 256 KiB.
     """
     model: Annotated[
         Literal["ride_hailing", "legacy_hash"] | None, Field(examples=["ride_hailing"])
