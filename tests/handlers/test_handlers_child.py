@@ -42,7 +42,7 @@ def test_success_writes_parquet_then_envelope(child, store):
     assert result["status"] == "ok" and result["points_processed"] == 3
     metrics = keys(store, "shard_metrics")
     assert metrics == [
-        "p/dataset=shard_metrics/run_date=2026-11-20/run_id=r1/status=success/part-0.parquet"
+        "p/dataset=shard_metrics/run_date=2026-11-20/run_id=r1/status=success/part-0-1.parquet"
     ]
     table = pq.read_table(io.BytesIO(store.objects[metrics[0]]))
     assert table.schema.equals(shard_metrics_schema("legacy_hash"), check_metadata=False)

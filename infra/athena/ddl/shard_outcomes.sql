@@ -26,7 +26,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`shard_outcomes` (
   `start_index`       bigint COMMENT 'First point index (inclusive).',
   `end_index`         bigint COMMENT 'Point index after the shard\'s last point (exclusive).',
   `event_time`        string COMMENT 'UTC time the record was written (ISO 8601, +00:00).',
-  `output_metadata`   struct<format:string,points_processed:bigint,result_key:string,metrics_key:string,summary:struct<run_id:string,shard_id:bigint,start_index:bigint,end_index:bigint,metrics:map<string,string>>> COMMENT 'Where the rows are. (SuccessOutcome only)',
+  `output_metadata`   struct<format:string,points_processed:bigint,result_key:string,metrics_key:string,metrics_size:bigint,metrics_sha256:string,summary:struct<run_id:string,shard_id:bigint,start_index:bigint,end_index:bigint,metrics:map<string,string>>> COMMENT 'Where the rows are. (SuccessOutcome only)',
   `attempt`           bigint COMMENT 'Attempt number that succeeded.',
   `envelope_run_date` string COMMENT 'run_date partition of the run.',
   `model`             string COMMENT 'Model that ran.',
@@ -37,7 +37,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`shard_outcomes` (
   `error_message`     string COMMENT 'str() of the exception. (FailureOutcome only)',
   `error_kind`        string COMMENT 'Why the attempt failed. crashed, platform_timeout and expired are written by the on-failure recorder from Lambda\'s failure record (or the local runtime\'s equivalent) when the attempt left no record of its own: the runtime died (out of memory, a crash, a killed worker), the platform\'s hard timeout struck, or the event waited longer than its maximum age. (FailureOutcome only)',
   `attempt_id`        string COMMENT 'Unique id of this failed attempt (names its files, so nothing is replaced). (FailureOutcome only)',
-  `errors_key`        string COMMENT 'Store key of the attempt\'s row in the shard_errors dataset. (FailureOutcome only)'
+  `errors_key`        string COMMENT 'Store key of the attempt\'s row in the shard_errors dataset. (FailureOutcome only)',
+  `errors_size`       bigint COMMENT 'Size in bytes of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums). (FailureOutcome only)',
+  `errors_sha256`     string COMMENT 'SHA-256 (lowercase hex) of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums). (FailureOutcome only)'
 )
 COMMENT 'One JSON envelope per file (success: one per shard; failure: one per failed attempt). The SerDe needs each envelope on a single line. Fields named like a partition key are read into envelope_* columns.'
 PARTITIONED BY (

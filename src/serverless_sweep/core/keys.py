@@ -3,7 +3,8 @@
 Layout (``<p>`` is the prefix stripped of ``/``, followed by ``/`` unless empty; see
 docs/ARCHITECTURE.md)::
 
-    <p>dataset=shard_metrics/run_date=<YYYY-MM-DD>/run_id=<run>/status=success/part-<shard>.parquet
+    <p>dataset=shard_metrics/run_date=<YYYY-MM-DD>/run_id=<run>/status=success/part-<shard>-<attempt>.parquet
+    <p>dataset=shard_metrics/run_date=<YYYY-MM-DD>/run_id=<run>/status=success/part-<shard>.parquet  (old)
     <p>dataset=shard_errors/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.parquet
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=success/part-<shard>.json
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.json
@@ -97,6 +98,9 @@ _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
 _ATTEMPT_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
 _INT_RE: Final = r"(?:0|-?[1-9][0-9]*)"
 _SUCCESS_PART_RE: Final = re.compile(rf"part-(?P<shard>{_INT_RE})\.(?P<ext>parquet|json)")
+_ATTEMPT_METRICS_RE: Final = re.compile(
+    rf"part-(?P<shard>{_INT_RE})-(?P<attempt>[1-9][0-9]*)\.(?P<ext>parquet)"
+)
 _FAILURE_PART_RE: Final = re.compile(
     rf"part-(?P<shard>{_INT_RE})-(?P<attempt>[1-9][0-9]*)-(?P<aid>[A-Za-z0-9_-]+)"
     r"\.(?P<ext>parquet|json)"
@@ -228,7 +232,8 @@ class ParsedKey:
     """What a key of the layout says about itself (for status views built from a listing).
 
     `kind` is one of "metrics", "errors", "success_outcome", "failure_outcome", "manifest".
-    `shard_id` is None for the manifest; `attempt`/`attempt_id` are set for failure records only.
+    `shard_id` is None for the manifest; `attempt`/`attempt_id` are set for failure records (and
+    `attempt` for per-attempt metrics files, `StorageLayout.attempt_metrics_key`).
     """
 
     kind: str
@@ -273,9 +278,23 @@ class StorageLayout:
         return folder if status is None else f"{folder}status={_name('status', status)}/"
 
     def metrics_key(self, run_date: date | str, run_id: str, shard_id: int) -> str:
-        """Parquet rows of a successful shard (written once, create-if-absent)."""
+        """Parquet rows of a successful shard, as written before the per-attempt key (old runs
+        keep it; new children write `attempt_metrics_key`)."""
         folder = self.run_prefix(DATASET_SHARD_METRICS, run_date, run_id, STATUS_SUCCESS)
         return f"{folder}part-{_shard(shard_id)}.parquet"
+
+    def attempt_metrics_key(
+        self, run_date: date | str, run_id: str, shard_id: int, attempt: int
+    ) -> str:
+        """Parquet rows of one attempt of a shard, committed only by the success envelope that
+        names it (the child's commit protocol, handlers/child.py). One key per (shard, attempt):
+        a platform retry of the same attempt finds and adopts the file instead of adding a
+        second one, and a redrive (a new attempt number) never meets an earlier attempt's file.
+        """
+        if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+            raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
+        folder = self.run_prefix(DATASET_SHARD_METRICS, run_date, run_id, STATUS_SUCCESS)
+        return f"{folder}part-{_shard(shard_id)}-{attempt}.parquet"
 
     def errors_key(
         self, run_date: date | str, run_id: str, shard_id: int, attempt: int, attempt_id: str
@@ -341,6 +360,11 @@ class StorageLayout:
         kind, ext = expected
         pattern = _SUCCESS_PART_RE if status == STATUS_SUCCESS else _FAILURE_PART_RE
         match = pattern.fullmatch(filename)
+        if match is None and kind == "metrics":
+            per_attempt = _ATTEMPT_METRICS_RE.fullmatch(filename)
+            if per_attempt is not None:
+                shard, attempt = int(per_attempt["shard"]), int(per_attempt["attempt"])
+                return ParsedKey(kind, dataset, run_date, run_id, status, shard, attempt)
         if match is None or match["ext"] != ext:
             return None
         if status == STATUS_SUCCESS:

@@ -1,20 +1,46 @@
 """The child (shard worker) handler: run one shard, write its Parquet file and outcome envelope.
 
 Guarantees, because Lambda delivers async events at least once and may kill a slow function:
-* a shard that already succeeded is answered from its envelope, with nothing recomputed or written;
+* a shard that already succeeded is answered from its envelope, with nothing recomputed or
+  written, as long as the object the envelope commits is intact (size and SHA-256 as recorded);
+  a damaged or missing one is recomputed under the delivery's attempt (a redrive) and the
+  envelope re-pointed at the new file, the damaged file left where it is, uncommitted;
 * success artifacts are written create-if-absent, so they are never overwritten;
 * every failure past the payload and bucket checks leaves a failure record (a shard_errors row
   and a failure envelope) under a fresh attempt id, then the error is re-raised so the platform
-  sees a failed invocation (and may retry);
+  sees a failed invocation (and may retry); when not even the failure envelope can be written
+  (a full disk), `UnrecordedFailure` says so in one line, naming the shard, the run and both
+  causes, instead of a traceback per write;
 * the deadline is watched: a shard that would outlive its invocation records a `timeout` failure
-  instead of vanishing.
+  instead of vanishing. The margin kept for writing that record is at most a fifth of the budget
+  the invocation started with, so a short timeout (5 s) still computes for most of its time.
+
+The commit protocol (issue 9, item 6): **the success envelope is the commit point.**
+
+1. The rows go to `StorageLayout.attempt_metrics_key` (``part-<shard>-<attempt>.parquet``),
+   create-if-absent. Nothing reads that file yet: the DuckDB views and the Athena query files
+   only read a metrics file a success envelope names (locally the view's file list is built from
+   the envelopes; in SQL the rows join the envelope on ``(shard_id, attempt)``, columns every
+   row carries). A file whose envelope never got written (full disk, an S3 503 on the PUT) is
+   therefore invisible, and `sweep verify` lists it as an orphan.
+2. The envelope (create-if-absent) names that key with its size and SHA-256. Writing it is the
+   commit: status counts the shard, and queries see its rows, from this moment on.
+
+Why one key per (shard, attempt) and not per delivery (an attempt id): Parquet rows carry
+`shard_id` and `attempt`, not a delivery id, so the same SQL text can select a shard's
+committed rows on Athena and DuckDB; and a platform retry of the same attempt (same payload)
+finds the earlier delivery's file, checks that it decodes to the shard's rows and adopts it,
+instead of leaving a second file of the same attempt behind. A redrive is a new attempt number,
+so it never meets a stale file of an earlier attempt (whose rows say another attempt anyway).
+Runs written before keep their ``part-<shard>.parquet`` files; their envelopes name them.
+
 The check order reproduces the old runtime (replay fixtures pin it): payload, bucket, already
 done, failure injection, point space, bounds, compute.
 """
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import json
 import logging
 import os
@@ -35,10 +61,17 @@ from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
-from serverless_sweep.handlers.parquet import errors_parquet, metrics_parquet
+from serverless_sweep.handlers.parquet import (
+    committed_object_problem,
+    errors_parquet,
+    metrics_parquet,
+    parquet_problem,
+    sha256_hex,
+)
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
     Clock,
+    CorruptRecord,
     ObjectStore,
     StoreError,
     StoreNotConfigured,
@@ -61,12 +94,22 @@ OUTPUT_FORMAT = "parquet-compatible-json"
 RECORD_SCHEMA = "v1"
 TRACEBACK_LIMIT = 4000
 
+#: The deadline margin is at most this share of the budget the invocation started with.
+MAX_MARGIN_SHARE = 0.2
+
 RemainingMillis = Callable[[], int]
 logger = logging.getLogger(__name__)
+# Causes of unwritable records this process already logged in full (see `_log_once`).
+_LOGGED_CAUSES: set[str] = set()
 
 
 class ShardTimeout(TimeoutError):
     """The invocation would end before the shard finishes."""
+
+
+class UnrecordedFailure(StoreError):
+    """An attempt failed and not even its failure envelope could be written (a full disk, a
+    store that refuses writes). Status then shows the shard as missing; a redrive re-runs it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +141,9 @@ class _Attempt:
     model: str | None
     attempt_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     kind: str = "internal"
+    # Set when a success envelope exists whose committed object is damaged: this delivery
+    # recomputes the shard and re-points the envelope (the envelope's key, bytes and problem).
+    repair: tuple[str, bytes, str] | None = None
 
 
 @dataclass
@@ -114,6 +160,7 @@ class ChildHandler:
 
     def handle(self, event: object, remaining_ms: RemainingMillis | None = None) -> dict[str, Any]:
         started = self.clock.monotonic()
+        budget_ms = remaining_ms() if remaining_ms is not None else None
         payload = check_shard_payload(event)  # invalid payloads write nothing (old behaviour)
         try:
             self.store.check_configured()
@@ -130,7 +177,7 @@ class ChildHandler:
             existing = self._existing_success(attempt)
             if existing is not None:
                 return existing
-            return self._run(attempt, started, remaining_ms)
+            return self._run(attempt, started, remaining_ms, budget_ms)
         except BaseException as exc:
             if isinstance(exc, Exception):
                 self._record_failure(attempt, exc)
@@ -144,11 +191,50 @@ class ChildHandler:
         raw = self.store.get(key)
         if raw is None:
             return None
-        envelope = json.loads(raw)
-        return _result(envelope, key, duplicate=True)
+        envelope, problem = self.commit_problem(key, raw)
+        if envelope is not None and problem is None:
+            return _result(envelope, key, duplicate=True)
+        attempt.repair = (key, raw, problem or "is damaged")
+        logger.warning(
+            "shard %s of run %r: the committed result %s; recomputing it as attempt %s",
+            p["shard_id"],
+            p["run_id"],
+            problem,
+            attempt.attempt,
+        )
+        return None
+
+    def commit_problem(self, key: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+        """(envelope, None) when a success envelope and the object it commits are intact, else
+        (envelope or None, what is wrong, naming the key)."""
+        try:
+            envelope = json.loads(raw)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None, f"envelope {key} is not valid JSON"
+        metadata = envelope.get("output_metadata") if isinstance(envelope, dict) else None
+        if not isinstance(metadata, dict):
+            return None, f"envelope {key} has no output_metadata"
+        metrics_key = metadata.get("metrics_key")
+        if metrics_key is None:
+            return envelope, None  # the old runtime's envelope: it committed no Parquet file
+        if not isinstance(metrics_key, str):
+            return envelope, f"envelope {key} has no metrics_key string"
+        size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
+        rows = metadata.get("points_processed")
+        problem = committed_object_problem(
+            self.store.get(metrics_key),
+            size=size if isinstance(size, int) else None,
+            sha256=digest if isinstance(digest, str) else None,
+            expected_rows=rows if isinstance(rows, int) else None,
+        )
+        return envelope, None if problem is None else f"file {metrics_key} {problem}"
 
     def _run(
-        self, attempt: _Attempt, started: float, remaining_ms: RemainingMillis | None
+        self,
+        attempt: _Attempt,
+        started: float,
+        remaining_ms: RemainingMillis | None,
+        budget_ms: int | None,
     ) -> dict[str, Any]:
         p = attempt.payload
         if p["shard_id"] in p["failure_injection_shards"]:  # `==` membership, as before
@@ -174,18 +260,21 @@ class ChildHandler:
             raise ValidationError("Invalid shard bounds")
 
         attempt.kind = "model_error"
+        margin_ms = self.deadline_margin_ms(budget_ms)
         rows: list[dict[str, Any]] = []
         model_rows: list[dict[str, Any]] = []
         slowest_ms = 0.0
         for index, point in space.iter_points(start, end):
             if remaining_ms is not None:
-                left = remaining_ms() - self.config.deadline_margin_ms
-                if left < slowest_ms:
+                left_ms = remaining_ms()
+                # The next point may take as long as the slowest so far: stop if it would eat
+                # into the time kept for writing the timeout record.
+                if left_ms - margin_ms < slowest_ms:
                     attempt.kind = "timeout"
                     raise ShardTimeout(
-                        f"shard {shard_id} stopped at point {index} of [{start}, {end}): "
-                        f"{left + self.config.deadline_margin_ms:.0f} ms left, a point takes "
-                        f"up to {slowest_ms:.0f} ms"
+                        _timeout_message(
+                            shard_id, index, start, end, left_ms, margin_ms, rows, slowest_ms
+                        )
                     )
             t0 = self.clock.monotonic()
             context = PointContext(run_id=run_id, shard_id=shard_id, seed=seed, point_index=index)
@@ -206,12 +295,10 @@ class ChildHandler:
             )
 
         attempt.kind = "storage"
-        metrics_key = self.layout.metrics_key(attempt.run_date, run_id, shard_id)
-        # A duplicate delivery may have got there first: its rows are the same points.
-        with contextlib.suppress(AlreadyExists):
-            self.store.put_if_absent(
-                metrics_key, metrics_parquet(model.name, rows), PARQUET_CONTENT
-            )
+        metrics_key = self.layout.attempt_metrics_key(
+            attempt.run_date, run_id, shard_id, attempt.attempt
+        )
+        data = self._write_rows(metrics_key, metrics_parquet(model.name, rows), attempt, len(rows))
         outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
         envelope = contract_body(
             SuccessOutcome.model_validate(
@@ -221,6 +308,8 @@ class ChildHandler:
                     "output_metadata": {
                         "format": OUTPUT_FORMAT,
                         "metrics_key": metrics_key,
+                        "metrics_sha256": sha256_hex(data),
+                        "metrics_size": len(data),
                         "points_processed": len(rows),
                         "result_key": outcome_key,
                         "summary": {
@@ -241,13 +330,72 @@ class ChildHandler:
                 }
             )
         )
+        body = dumps_canonical(envelope).encode()
+        if attempt.repair is not None:
+            return self._repoint(attempt, outcome_key, envelope, body)
         try:
-            self.store.put_if_absent(outcome_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
+            self.store.put_if_absent(outcome_key, body, JSON_CONTENT)  # the commit
         except AlreadyExists:
             raw = self.store.get(outcome_key)
             if raw is not None:
                 return _result(json.loads(raw), outcome_key, duplicate=True)
         return _result(envelope, outcome_key, duplicate=False)
+
+    def deadline_margin_ms(self, budget_ms: int | None) -> int:
+        """Time kept for writing the records: the configured margin, capped at a fifth of the
+        budget the invocation started with (a fixed 5 s margin failed every 5 s invocation)."""
+        margin = max(0, self.config.deadline_margin_ms)
+        if budget_ms is None:
+            return margin
+        return min(margin, int(max(0, budget_ms) * MAX_MARGIN_SHARE))
+
+    def _write_rows(self, key: str, data: bytes, attempt: _Attempt, points: int) -> bytes:
+        """Write the attempt's Parquet file create-if-absent and return the bytes at the key.
+
+        An earlier delivery of the same attempt (a platform retry after its envelope PUT
+        failed) may have written it: its rows are the same points, so an intact file is
+        adopted. A damaged one cannot be replaced (nothing is overwritten): the attempt fails
+        as a storage error and a redrive (a new attempt, a new key) recomputes the shard.
+        """
+        try:
+            self.store.put_if_absent(key, data, PARQUET_CONTENT)
+        except AlreadyExists:
+            existing = self.store.get(key)
+            problem = parquet_problem(existing, expected_rows=points)
+            if problem is not None or existing is None:
+                p = attempt.payload
+                raise StoreError(
+                    f"file {key} of shard {p['shard_id']} of run {p['run_id']!r} was written by an "
+                    f"earlier delivery of attempt {attempt.attempt} and {problem}; it is never "
+                    "overwritten: redrive the run to recompute the shard under a new attempt"
+                ) from None
+            return existing
+        return data
+
+    def _repoint(
+        self, attempt: _Attempt, key: str, envelope: dict[str, Any], body: bytes
+    ) -> dict[str, Any]:
+        """Replace a success envelope whose committed object is damaged by one naming the
+        freshly written file; an envelope that changed meanwhile (another repair) is kept when
+        it is intact."""
+        assert attempt.repair is not None
+        _, seen, problem = attempt.repair
+        current = self.store.get(key)
+        if current is not None and current != seen:
+            other, other_problem = self.commit_problem(key, current)
+            if other is not None and other_problem is None:
+                return _result(other, key, duplicate=True)
+        self.store.put(key, body, JSON_CONTENT)
+        p = attempt.payload
+        logger.warning(
+            "shard %s of run %r repaired by attempt %s (%s); the damaged file is no longer "
+            "committed",
+            p["shard_id"],
+            p["run_id"],
+            attempt.attempt,
+            problem,
+        )
+        return _result(envelope, key, duplicate=False)
 
     def _dimensions(self, payload: ShardPayload) -> dict[str, Any]:
         if payload.dimensions is not None:
@@ -257,46 +405,29 @@ class ChildHandler:
         raw = self.store.get(payload.manifest_key)
         if raw is None:
             raise ValidationError(f"Run manifest {payload.manifest_key!r} not found")
-        manifest = RunManifest.model_validate_json(raw)
-        return dict(manifest.request["dimensions"])
+        try:
+            manifest = RunManifest.model_validate_json(raw)
+            dimensions = manifest.request["dimensions"]
+        except (PydanticValidationError, KeyError, TypeError) as exc:
+            problem = " ".join(str(exc).split())[:300]
+            raise CorruptRecord(payload.manifest_key, payload.run_id, problem) from None
+        return dict(dimensions)
 
     # -- failures -----------------------------------------------------------------------------
 
     def _record_failure(self, attempt: _Attempt, exc: Exception) -> None:
-        """Write the shard_errors row and the failure envelope; never mask the original error."""
+        """Write the shard_errors row and the failure envelope; never mask the original error.
+
+        Both writes are tried whatever happened to the other (on a nearly full disk the small
+        envelope may still fit). When the envelope cannot be written, `UnrecordedFailure`
+        (chained to the original error) says so in one line.
+        """
         p = attempt.payload
-        kind = attempt.kind
-        if isinstance(exc, StoreError):
-            kind = "storage"
-        elif isinstance(exc, ModelError):
-            kind = "model_error"
-        elif isinstance(exc, ShardTimeout):
-            kind = "timeout"
-        elif isinstance(exc, ValidationError):
-            kind = "invalid_payload"
+        kind = _error_kind(attempt.kind, exc)
         now = self.clock.now()
         errors_key = self.layout.errors_key(
             attempt.run_date, p["run_id"], p["shard_id"], attempt.attempt, attempt.attempt_id
         )
-        envelope: dict[str, Any] = {
-            "end_index": p["end_index"],
-            "error_code": type(exc).__name__,
-            "error_message": str(exc),
-            "event_time": now.isoformat(),
-            "record_schema": RECORD_SCHEMA,
-            "run_id": p["run_id"],
-            "shard_id": p["shard_id"],
-            "start_index": p["start_index"],
-            "status": "failure",
-            **self._additions(attempt),
-            "attempt_id": attempt.attempt_id,
-            "error_kind": kind,
-            "errors_key": errors_key,
-        }
-        try:
-            envelope = contract_body(FailureOutcome.model_validate(envelope))
-        except Exception:  # never lose a failure record to a contract bug: keep the raw fields
-            logger.exception("failure envelope does not match the FailureOutcome contract")
         row = {
             "shard_id": p["shard_id"],
             "start_index": p["start_index"],
@@ -311,17 +442,49 @@ class ChildHandler:
             "event_time": _utc_naive_ms(now),
             "runtime_version": __version__,
         }
+        errors_written: bytes | None = None
+        try:
+            data = errors_parquet(row)
+            self.store.put(errors_key, data, PARQUET_CONTENT)
+            errors_written = data
+        except Exception as write_exc:  # the envelope below still records the failure
+            _log_once(write_exc, f"could not write the shard_errors row {errors_key}: {write_exc}")
+        envelope: dict[str, Any] = {
+            "end_index": p["end_index"],
+            "error_code": type(exc).__name__,
+            "error_message": str(exc),
+            "event_time": now.isoformat(),
+            "record_schema": RECORD_SCHEMA,
+            "run_id": p["run_id"],
+            "shard_id": p["shard_id"],
+            "start_index": p["start_index"],
+            "status": "failure",
+            **self._additions(attempt),
+            "attempt_id": attempt.attempt_id,
+            "error_kind": kind,
+        }
+        if errors_written is not None:
+            envelope["errors_key"] = errors_key
+            envelope["errors_size"] = len(errors_written)
+            envelope["errors_sha256"] = sha256_hex(errors_written)
+        try:
+            envelope = contract_body(FailureOutcome.model_validate(envelope))
+        except Exception:  # never lose a failure record to a contract bug: keep the raw fields
+            logger.exception("failure envelope does not match the FailureOutcome contract")
         failure_key = self.layout.failure_outcome_key(
             attempt.run_date, p["run_id"], p["shard_id"], attempt.attempt, attempt.attempt_id
         )
         try:
-            self.store.put(errors_key, errors_parquet(row), PARQUET_CONTENT)
-        except Exception:  # the envelope below still records the failure
-            logger.exception("could not write the shard_errors row %s", errors_key)
-        try:
             self.store.put(failure_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
-        except Exception:  # nothing left to write to: the log and the re-raised error remain
-            logger.exception("could not write the failure envelope %s", failure_key)
+        except Exception as write_exc:
+            message = (
+                f"shard {p['shard_id']} of run {p['run_id']!r} (attempt {attempt.attempt}) "
+                f"failed [{kind}] {type(exc).__name__}: {_one_line(exc)}; and no failure record "
+                f"could be written ({_one_line(write_exc)}): make room in the store, then "
+                "redrive the run (the shard counts as missing until then)"
+            )
+            _log_once(write_exc, message)
+            raise UnrecordedFailure(message) from exc
 
     def _additions(self, attempt: _Attempt) -> dict[str, Any]:
         return {
@@ -344,6 +507,68 @@ def _result(envelope: Mapping[str, Any], outcome_key: str, *, duplicate: bool) -
         "points_processed": metadata.get("points_processed"),
         "duplicate": duplicate,
     }
+
+
+def _error_kind(phase_kind: str, exc: Exception) -> str:
+    """The failure's error_kind: from the exception's type where that says it, else from the
+    phase the attempt was in (a KeyError while writing is still a storage failure)."""
+    if isinstance(exc, StoreError):
+        return "storage"
+    if isinstance(exc, ModelError):
+        return "model_error"
+    if isinstance(exc, ShardTimeout):
+        return "timeout"
+    if isinstance(exc, ValidationError):
+        return "invalid_payload"
+    return phase_kind
+
+
+def _timeout_message(
+    shard_id: int,
+    index: int,
+    start: int,
+    end: int,
+    left_ms: float,
+    margin_ms: int,
+    rows: list[dict[str, Any]],
+    slowest_ms: float,
+) -> str:
+    done = f"{len(rows)} of {end - start} points done"
+    if rows:
+        need = f"the slowest point so far took {slowest_ms:.0f} ms"
+    else:
+        need = "no time is left for even one point"
+    return (
+        f"shard {shard_id} stopped before point {index} of [{start}, {end}) ({done}): "
+        f"{left_ms:.0f} ms of the invocation left, {margin_ms} ms of them kept for writing this "
+        f"record, and {need}; give the child more time (its timeout) or the run smaller shards "
+        "(shard_size), then redrive"
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _log_once(exc: BaseException, message: str) -> None:
+    """Log an unwritable record in one line, no traceback; the same cause (say ENOSPC) is
+    logged in full once per process and at debug level after that: a full disk is one problem,
+    not one traceback per write (the re-raised error still names each shard)."""
+    cause = _cause_key(exc)
+    if cause in _LOGGED_CAUSES:
+        logger.debug("%s", message)
+        return
+    _LOGGED_CAUSES.add(cause)
+    logger.error("%s", message)
+
+
+def _cause_key(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return f"errno:{errno.errorcode.get(seen.errno, seen.errno)}"
+        seen = seen.__cause__ or seen.__context__
+    return f"type:{type(exc).__name__}"
 
 
 def _truncated_traceback(exc: BaseException) -> str:

@@ -22,6 +22,22 @@ class AlreadyExists(StoreError):
     """A create-if-absent write found the key already there: nothing was written."""
 
 
+class CorruptRecord(StoreError):
+    """A record in the store exists but cannot be read (not JSON, wrong shape, truncated).
+
+    Raised instead of a JSON or KeyError traceback, naming the key and the run, so a caller can
+    say what is damaged and what to do (`sweep verify RUN_ID`). `key` and `run_id` are kept for
+    callers that map it to an answer (the API: a 500 naming the record, never a traceback).
+    """
+
+    def __init__(self, key: str, run_id: str | None, problem: str) -> None:
+        where = f" of run {run_id!r}" if run_id is not None else ""
+        super().__init__(f"store record {key!r}{where} is damaged: {problem}")
+        self.key = key
+        self.run_id = run_id
+        self.problem = problem
+
+
 class StoreNotConfigured(RuntimeError):
     """The store has no location configured (for example SWEEP_RESULTS_BUCKET unset)."""
 

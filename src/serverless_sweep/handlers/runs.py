@@ -15,7 +15,7 @@ from typing import Any
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange
-from serverless_sweep.handlers.ports import AlreadyExists, ObjectStore
+from serverless_sweep.handlers.ports import AlreadyExists, CorruptRecord, ObjectStore
 from serverless_sweep.handlers.settings import JSON_CONTENT
 
 
@@ -61,22 +61,76 @@ class RunConflict(Exception):
 
 
 def find_run(store: ObjectStore, layout: StorageLayout, run_id: str) -> RunRecord | None:
-    """Look a run up by id through the index pointer; None when unknown."""
-    raw = store.get(layout.run_index_key(run_id))
+    """Look a run up by id through the index pointer; None when unknown.
+
+    Raises `CorruptRecord` naming the key and the run when the index pointer or the manifest
+    exists but cannot be read (random bytes, truncated JSON, missing fields): every caller
+    (status, results, redrive, run, the API) then reports what is damaged instead of failing
+    with a JSON traceback, and "unknown run" keeps meaning that nothing was ever recorded.
+    """
+    index_key = layout.run_index_key(run_id)
+    raw = store.get(index_key)
     if raw is None:
         return None
-    index = json.loads(raw)
-    manifest_raw = store.get(index["manifest_key"])
+    index = _json_object(raw, index_key, run_id)
+    manifest_key = index.get("manifest_key")
+    run_date = index.get("run_date")
+    if not isinstance(manifest_key, str) or not isinstance(run_date, str):
+        raise CorruptRecord(
+            index_key, run_id, "the run index pointer lacks a manifest_key or run_date string"
+        )
+    manifest_raw = store.get(manifest_key)
     if manifest_raw is None:
         return None
-    manifest = json.loads(manifest_raw)
+    manifest = _json_object(manifest_raw, manifest_key, run_id)
+    problem = _manifest_problem(manifest)
+    if problem is not None:
+        raise CorruptRecord(manifest_key, run_id, problem)
     return RunRecord(
         run_id=run_id,
-        run_date=str(index["run_date"]),
+        run_date=run_date,
         fingerprint=str(manifest["fingerprint"]),
-        manifest_key=str(index["manifest_key"]),
+        manifest_key=manifest_key,
         manifest=manifest,
     )
+
+
+def read_json_record(store: ObjectStore, key: str, run_id: str | None) -> dict[str, Any] | None:
+    """A JSON object record of the store (None when absent); `CorruptRecord` when unreadable."""
+    raw = store.get(key)
+    return None if raw is None else _json_object(raw, key, run_id)
+
+
+def _json_object(raw: bytes, key: str, run_id: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CorruptRecord(key, run_id, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise CorruptRecord(key, run_id, "JSON nested too deeply to read") from None
+    if not isinstance(value, dict):
+        raise CorruptRecord(key, run_id, f"a JSON {type(value).__name__}, not an object")
+    return value
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """What makes a manifest unusable for status and redrive (None when it is fine)."""
+    for name, kind in (("fingerprint", str), ("model", str), ("request", dict)):
+        if not isinstance(manifest.get(name), kind):
+            return f"the manifest has no {name} ({kind.__name__})"
+    total = manifest.get("total_points")
+    if isinstance(total, bool) or not isinstance(total, int):
+        return "the manifest has no integer total_points"
+    shards = manifest.get("shards")
+    if not isinstance(shards, list):
+        return "the manifest has no shards list"
+    for i, shard in enumerate(shards):
+        if not isinstance(shard, dict) or not all(
+            isinstance(shard.get(f), int) and not isinstance(shard.get(f), bool)
+            for f in ("shard_id", "start_index", "end_index")
+        ):
+            return f"shards[{i}] of the manifest is not a shard range"
+    return None
 
 
 def register_run(
@@ -97,10 +151,11 @@ def register_run(
         store.put_if_absent(manifest_key, manifest_text(manifest).encode(), JSON_CONTENT)
     except AlreadyExists:
         # Same day, same run_id: somebody (maybe a duplicate delivery) wrote it first.
-        raw = store.get(manifest_key)
-        if raw is None:  # pragma: no cover - a store that loses writes
+        other = read_json_record(store, manifest_key, run_id)
+        if other is None:  # pragma: no cover - a store that loses writes
             raise
-        other = json.loads(raw)
+        if not isinstance(other.get("fingerprint"), str):
+            raise CorruptRecord(manifest_key, run_id, "the manifest has no fingerprint") from None
         if other["fingerprint"] != manifest["fingerprint"]:
             raise RunConflict(_record(run_id, manifest_key, other)) from None
         manifest = other

@@ -79,6 +79,14 @@ class OutputMetadata(BaseModel):
     """
     Store key of the shard's Parquet file in the shard_metrics dataset.
     """
+    metrics_size: Annotated[int | None, Field(ge=0)] = None
+    """
+    Size in bytes of the Parquet file at metrics_key, as committed by this envelope (absent on envelopes written before checksums).
+    """
+    metrics_sha256: Annotated[str | None, Field(pattern="^[0-9a-f]{64}$")] = None
+    """
+    SHA-256 (lowercase hex) of the Parquet file at metrics_key, as committed by this envelope; `sweep verify` compares the stored object with it (absent on envelopes written before checksums).
+    """
     summary: ShardSummary
     """
     Summary of the shard.
@@ -243,6 +251,14 @@ class FailureOutcome(BaseModel):
     errors_key: str | None = None
     """
     Store key of the attempt's row in the shard_errors dataset.
+    """
+    errors_size: Annotated[int | None, Field(ge=0)] = None
+    """
+    Size in bytes of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).
+    """
+    errors_sha256: Annotated[str | None, Field(pattern="^[0-9a-f]{64}$")] = None
+    """
+    SHA-256 (lowercase hex) of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).
     """
     runtime_version: str | None = None
     """
