@@ -3,6 +3,8 @@ health score on synthetic runs whose best configuration is known, query template
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -156,13 +158,28 @@ def _row(schema: pa.Schema, **values: Any) -> dict[str, Any]:
 
 
 def _write_run(root: Path, run_id: str, model: str, points: list[dict[str, Any]]) -> None:
-    """One shard per point, written where the child would write it."""
+    """One shard per point, committed as the child commits it: the Parquet file, then the
+    success envelope naming it with its size and SHA-256 (the views read only such files)."""
     store, layout = LocalObjectStore(root), StorageLayout("")
     schema = shard_metrics_schema(model)
     for index, values in enumerate(points):
         row = _row(schema, shard_id=index, point_index=index, model=model, attempt=1, **values)
-        key = layout.metrics_key("2026-01-02", run_id, index)
-        store.put(key, metrics_parquet(model, [row]))
+        key = layout.attempt_metrics_key("2026-01-02", run_id, index, 1)
+        data = metrics_parquet(model, [row])
+        store.put(key, data)
+        envelope = {
+            "status": "success",
+            "shard_id": index,
+            "attempt": 1,
+            "output_metadata": {
+                "metrics_key": key,
+                "metrics_size": len(data),
+                "metrics_sha256": hashlib.sha256(data).hexdigest(),
+                "points_processed": 1,
+            },
+        }
+        outcome_key = layout.success_outcome_key("2026-01-02", run_id, index)
+        store.put(outcome_key, json.dumps(envelope).encode())
 
 
 def _ride(conv: float, money: float, wait_ms: float, cancelled: int, lost: int, **extra: Any):

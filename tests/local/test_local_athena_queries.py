@@ -60,10 +60,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         assert run("run", write_request(folder, legacy_request("q-full"), "a.json")) == 0
         failing = legacy_request("q-fail", failure_injection_shards=[2])
         assert run("run", write_request(folder, failing, "b.json")) == 1
-        # a 1 s Lambda timeout is below the child's 5 s safety margin: every shard records a
-        # timeout failure; the redrive (900 s) then succeeds, so every shard "recovered"
+        # a 0.5 ms Lambda timeout leaves no whole millisecond for any point: every shard
+        # records a timeout failure; the redrive (900 s) then succeeds, so every shard
+        # "recovered"
         recover = write_request(folder, legacy_request("q-recover"), "c.json")
-        assert run("run", recover, "--timeout-s", "1") == 1
+        assert run("run", recover, "--timeout-s", "0.0005") == 1
         assert run("redrive", "q-recover") == 0
         assert run("run", write_request(folder, ride_request("q-ride"), "d.json")) == 0
     yield Runs(store)

@@ -6,17 +6,27 @@
 -- Template (see README.md): ${run_id}, ${run_date}
 -- Runs unchanged on Athena (Trino) and DuckDB (`sweep query --run RUN_ID --file ...`).
 
-WITH points AS (
+WITH committed AS (
+    -- The shard's committed attempt: rows count only when a success envelope commits them
+    -- (an orphan of a failed commit, or of an earlier attempt, is left out; see README.md).
+    SELECT shard_id, attempt
+    FROM shard_outcomes
+    WHERE run_id = '${run_id}'
+      AND run_date = '${run_date}'
+      AND status = 'success'
+),
+points AS (
     SELECT
         point_index,
-        shard_id,
+        m.shard_id,
         parameters_json,
         CAST(completed_rides AS DOUBLE) AS completed_rides,
         CAST(platform_revenue_cents AS DOUBLE) AS platform_revenue_cents,
         CAST(abandoned_rides AS DOUBLE) AS abandoned_rides
-    FROM shard_metrics
-    WHERE run_id = '${run_id}'
-      AND run_date = '${run_date}'
+    FROM shard_metrics m
+    JOIN committed c ON c.shard_id = m.shard_id AND c.attempt = m.attempt
+    WHERE m.run_id = '${run_id}'
+      AND m.run_date = '${run_date}'
       AND model = 'legacy_hash'
 ),
 ranges AS (

@@ -6,19 +6,29 @@
 -- Template (see README.md): ${run_id}, ${run_date}
 -- Runs unchanged on Athena (Trino) and DuckDB (`sweep query --run RUN_ID --file ...`).
 
-WITH point_stats AS (
+WITH committed AS (
+    -- The shard's committed attempt: rows count only when a success envelope commits them
+    -- (an orphan of a failed commit, or of an earlier attempt, is left out; see README.md).
+    SELECT shard_id, attempt
+    FROM shard_outcomes
+    WHERE run_id = '${run_id}'
+      AND run_date = '${run_date}'
+      AND status = 'success'
+),
+point_stats AS (
     SELECT
         MIN(model) AS model,
         COUNT(*) AS points,
-        COUNT(DISTINCT shard_id) AS shards_with_rows,
+        COUNT(DISTINCT m.shard_id) AS shards_with_rows,
         SUM(compute_ms) AS compute_ms_total,
         AVG(compute_ms) AS compute_ms_avg,
         MIN(compute_ms) AS compute_ms_min,
         MAX(compute_ms) AS compute_ms_max,
         STDDEV_SAMP(compute_ms) AS compute_ms_stddev
-    FROM shard_metrics
-    WHERE run_id = '${run_id}'
-      AND run_date = '${run_date}'
+    FROM shard_metrics m
+    JOIN committed c ON c.shard_id = m.shard_id AND c.attempt = m.attempt
+    WHERE m.run_id = '${run_id}'
+      AND m.run_date = '${run_date}'
 ),
 shard_stats AS (
     SELECT

@@ -62,7 +62,6 @@ from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.handlers.parquet import (
-    committed_object_problem,
     errors_parquet,
     metrics_parquet,
     parquet_problem,
@@ -85,6 +84,7 @@ from serverless_sweep.handlers.settings import (
     deployment_default_model,
     results_prefix,
 )
+from serverless_sweep.handlers.verify import check_success_envelope
 from serverless_sweep.models.base import ModelError, PointContext
 from serverless_sweep.models.registry import UnknownModel, get_model
 
@@ -206,28 +206,9 @@ class ChildHandler:
 
     def commit_problem(self, key: str, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         """(envelope, None) when a success envelope and the object it commits are intact, else
-        (envelope or None, what is wrong, naming the key)."""
-        try:
-            envelope = json.loads(raw)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return None, f"envelope {key} is not valid JSON"
-        metadata = envelope.get("output_metadata") if isinstance(envelope, dict) else None
-        if not isinstance(metadata, dict):
-            return None, f"envelope {key} has no output_metadata"
-        metrics_key = metadata.get("metrics_key")
-        if metrics_key is None:
-            return envelope, None  # the old runtime's envelope: it committed no Parquet file
-        if not isinstance(metrics_key, str):
-            return envelope, f"envelope {key} has no metrics_key string"
-        size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
-        rows = metadata.get("points_processed")
-        problem = committed_object_problem(
-            self.store.get(metrics_key),
-            size=size if isinstance(size, int) else None,
-            sha256=digest if isinstance(digest, str) else None,
-            expected_rows=rows if isinstance(rows, int) else None,
-        )
-        return envelope, None if problem is None else f"file {metrics_key} {problem}"
+        (envelope or None, what is wrong, naming the key); see handlers/verify.py."""
+        check = check_success_envelope(self.store, self.layout, key, raw)
+        return check.envelope, check.problem
 
     def _run(
         self,
@@ -268,8 +249,8 @@ class ChildHandler:
             if remaining_ms is not None:
                 left_ms = remaining_ms()
                 # The next point may take as long as the slowest so far: stop if it would eat
-                # into the time kept for writing the timeout record.
-                if left_ms - margin_ms < slowest_ms:
+                # into the time kept for writing the timeout record (or none is left at all).
+                if left_ms <= margin_ms or left_ms - margin_ms < slowest_ms:
                     attempt.kind = "timeout"
                     raise ShardTimeout(
                         _timeout_message(

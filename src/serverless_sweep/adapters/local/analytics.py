@@ -25,9 +25,14 @@ Athena. `render_query` fills the shared query templates accordingly. Ids made on
 letters, digits, ``-``, ``_`` and ``.`` are the same in both.
 
 A view over a dataset with no files yet is an empty relation with the right column names and
-types (from the generated Arrow schemas), so queries never fail on a fresh store. Views of
-datasets that had files when the connection was opened list the folder again at every query;
-call `create_views` again to pick up a dataset that appeared later.
+types (from the generated Arrow schemas), so queries never fail on a fresh store.
+
+Only committed, intact files are read (`handlers.verify.scan_store`): ``shard_metrics`` reads
+the files that success envelopes commit (never an orphan of a failed commit or an earlier
+attempt), checked against the size and SHA-256 each envelope recorded, so a query counts exactly
+the points `sweep status` counts; a damaged file (truncated, corrupt, not JSON) is left out
+with a warning naming it and its run, and never breaks a query about anything else. The file
+lists are taken when the views are created: call `create_views` again to see later results.
 
 DuckDB is an optional dependency (the ``local`` extra): it is imported when a connection is
 opened, never at module import, so the Lambda package does not need it.
@@ -35,6 +40,7 @@ opened, never at module import, so the Lambda package does not need it.
 
 from __future__ import annotations
 
+import logging
 import math
 import string
 from collections.abc import Mapping, Sequence
@@ -44,6 +50,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pyarrow as pa
 
+from serverless_sweep.adapters.local.runtime import LOCAL_PREFIX
+from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.contracts.generated.v1.arrow_schemas import (
     MODEL_FIELDS,
     SHARD_ERRORS_SCHEMA,
@@ -54,8 +62,10 @@ from serverless_sweep.core.keys import (
     DATASET_SHARD_ERRORS,
     DATASET_SHARD_METRICS,
     DATASET_SHARD_OUTCOMES,
+    StorageLayout,
     encode_run_id,
 )
+from serverless_sweep.handlers.verify import scan_store
 
 if TYPE_CHECKING:
     import duckdb
@@ -110,7 +120,7 @@ _OUTCOME_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
         "output_metadata",
         "output_metadata",
         "STRUCT(format VARCHAR, points_processed BIGINT, result_key VARCHAR, "
-        "metrics_key VARCHAR, summary STRUCT(run_id VARCHAR, shard_id BIGINT, "
+        "metrics_key VARCHAR, metrics_size BIGINT, metrics_sha256 VARCHAR, summary STRUCT(run_id VARCHAR, shard_id BIGINT, "
         "start_index BIGINT, end_index BIGINT, metrics MAP(VARCHAR, VARCHAR)))",
     ),
     ("attempt", "attempt", "BIGINT"),
@@ -124,6 +134,8 @@ _OUTCOME_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
     ("error_kind", "error_kind", "VARCHAR"),
     ("attempt_id", "attempt_id", "VARCHAR"),
     ("errors_key", "errors_key", "VARCHAR"),
+    ("errors_size", "errors_size", "BIGINT"),
+    ("errors_sha256", "errors_sha256", "VARCHAR"),
 )
 
 # The runs view: the manifest fields (schemas/v1/run_manifest.json).
@@ -138,6 +150,9 @@ _RUN_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("total_points", "BIGINT"),
     ("shards", "STRUCT(shard_id BIGINT, start_index BIGINT, end_index BIGINT)[]"),
 )
+
+
+logger = logging.getLogger(__name__)
 
 
 class AnalyticsUnavailable(RuntimeError):
@@ -197,25 +212,23 @@ def _schema_columns(schema: pa.Schema) -> list[tuple[str, str]]:
 # -- views --------------------------------------------------------------------------------------
 
 
-def _glob(root: Path, dataset: str, pattern: str) -> tuple[str, bool]:
-    """DuckDB glob text of a dataset's files, and whether any file matches now."""
-    folder = root / f"dataset={dataset}"
-    has_files = folder.is_dir() and next(folder.glob(pattern), None) is not None
-    return sql_string(f"{folder.as_posix()}/{pattern}"), has_files
+def _file_list(root: Path, keys: Sequence[str]) -> str:
+    """A DuckDB list literal of the files of `keys` (store keys are '/'-separated paths)."""
+    return "[" + ", ".join(f"'{sql_string((root / key).as_posix())}'" for key in keys) + "]"
 
 
-def _parquet_view(root: Path, dataset: str, schema: pa.Schema) -> str:
+def _parquet_view(root: Path, keys: Sequence[str], schema: pa.Schema) -> str:
     columns = [*_schema_columns(schema), *PARTITION_COLUMNS]
     empty = _typed_empty(columns)
-    glob, has_files = _glob(root, dataset, "*/*/*/*.parquet")
-    if not has_files:
+    if not keys:
         return empty
     # The empty typed relation first: UNION ALL BY NAME keeps its column order and types and
     # adds NULL for the columns a run's files lack (a legacy_hash run has no ride_hailing
     # columns), so a query never depends on which models have run.
     return (
-        f"SELECT * FROM ({empty}) UNION ALL BY NAME SELECT * FROM read_parquet('{glob}', "
-        f"hive_partitioning = true, union_by_name = true, hive_types = {_HIVE_TYPES})"
+        f"SELECT * FROM ({empty}) UNION ALL BY NAME SELECT * FROM read_parquet("
+        f"{_file_list(root, keys)}, hive_partitioning = true, union_by_name = true, "
+        f"hive_types = {_HIVE_TYPES})"
     )
 
 
@@ -232,11 +245,10 @@ def _partitions_from_filename(dataset_sql: str) -> str:
     )
 
 
-def _outcomes_view(root: Path) -> str:
+def _outcomes_view(root: Path, keys: Sequence[str]) -> str:
     columns = [(name, sql_type) for name, _, sql_type in _OUTCOME_COLUMNS]
     empty = _typed_empty([*columns, *PARTITION_COLUMNS])
-    glob, has_files = _glob(root, DATASET_SHARD_OUTCOMES, "*/*/*/*.json")
-    if not has_files:
+    if not keys:
         return empty
     json_columns = ", ".join(f"'{field}': '{t}'" for _, field, t in _OUTCOME_COLUMNS)
     select = ", ".join(
@@ -244,16 +256,15 @@ def _outcomes_view(root: Path) -> str:
     )
     return (
         f"SELECT {select}, {_partitions_from_filename(repr(DATASET_SHARD_OUTCOMES))} "
-        f"FROM read_json('{glob}', format = 'auto', hive_partitioning = false, "
+        f"FROM read_json({_file_list(root, keys)}, format = 'auto', hive_partitioning = false, "
         f"filename = true, columns = {{{json_columns}}})"
     )
 
 
-def _runs_view(root: Path) -> str:
+def _runs_view(root: Path, keys: Sequence[str]) -> str:
     columns = [(n, t) for n, t in _RUN_COLUMNS if n not in ("run_id", "run_date")]
     empty = _typed_empty([*columns, ("shard_count", "BIGINT"), *PARTITION_COLUMNS])
-    glob, has_files = _glob(root, DATASET_RUNS, "*/*/*/manifest.json")
-    if not has_files:
+    if not keys:
         return empty
     json_columns = ", ".join(f"'{n}': '{t}'" for n, t in _RUN_COLUMNS)
     select = ", ".join(_quote_ident(n) for n, _ in columns)
@@ -262,35 +273,47 @@ def _runs_view(root: Path) -> str:
         f"SELECT {select}, CAST(len(shards) AS BIGINT) AS shard_count, "
         f"'{DATASET_RUNS}' AS dataset, CAST(run_date AS DATE) AS run_date, run_id, "
         f"regexp_extract(filename, '/status=([^/]*)/', 1) AS status "
-        f"FROM read_json('{glob}', format = 'auto', hive_partitioning = false, "
+        f"FROM read_json({_file_list(root, keys)}, format = 'auto', hive_partitioning = false, "
         f"filename = true, columns = {{{json_columns}}})"
     )
 
 
-def create_views(con: duckdb.DuckDBPyConnection, store_root: Path | str) -> None:
-    """(Re)create the four views over the store at `store_root` (see the module docstring)."""
+def create_views(con: duckdb.DuckDBPyConnection, store_root: Path | str) -> list[str]:
+    """(Re)create the four views over the store at `store_root` (see the module docstring).
+
+    Returns one warning per file left out (damaged, or a success whose commit is damaged),
+    naming the file and its run and saying what to do.
+    """
     root = Path(store_root).resolve()
+    scan = scan_store(LocalObjectStore(root), StorageLayout(LOCAL_PREFIX))
     definitions = {
-        DATASET_SHARD_METRICS: _parquet_view(
-            root, DATASET_SHARD_METRICS, SHARD_METRICS_UNION_SCHEMA
-        ),
-        DATASET_SHARD_ERRORS: _parquet_view(root, DATASET_SHARD_ERRORS, SHARD_ERRORS_SCHEMA),
-        DATASET_SHARD_OUTCOMES: _outcomes_view(root),
-        DATASET_RUNS: _runs_view(root),
+        DATASET_SHARD_METRICS: _parquet_view(root, scan.metrics, SHARD_METRICS_UNION_SCHEMA),
+        DATASET_SHARD_ERRORS: _parquet_view(root, scan.errors, SHARD_ERRORS_SCHEMA),
+        DATASET_SHARD_OUTCOMES: _outcomes_view(root, scan.outcomes),
+        DATASET_RUNS: _runs_view(root, scan.manifests),
     }
     for name, select in definitions.items():
         con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {select}")
+    return scan.warnings
 
 
-def open_duckdb(store_root: Path | str) -> duckdb.DuckDBPyConnection:
+def open_duckdb(
+    store_root: Path | str, *, warnings: list[str] | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with a view per dataset of the store (never writes to it).
 
-    Raises `AnalyticsUnavailable` when DuckDB is not installed.
+    Files left out of the views (see `create_views`) are appended to `warnings` when given,
+    else logged (a warning each). Raises `AnalyticsUnavailable` when DuckDB is not installed.
     """
     con: duckdb.DuckDBPyConnection = _duckdb().connect(":memory:")
     # Times are stored in UTC; show them in UTC whatever the machine's zone.
     con.execute("SET TimeZone = 'UTC'")
-    create_views(con, store_root)
+    skipped = create_views(con, store_root)
+    if warnings is not None:
+        warnings.extend(skipped)
+    else:
+        for line in skipped:
+            logger.warning("%s", line)
     return con
 
 
