@@ -3,8 +3,8 @@
 Layout (``<p>`` is the prefix stripped of ``/``, followed by ``/`` unless empty; see
 docs/ARCHITECTURE.md)::
 
-    <p>dataset=shard_metrics/run_date=<YYYY-MM-DD>/run_id=<run>/status=success/part-<shard>-<attempt>.parquet
-    <p>dataset=shard_metrics/run_date=<YYYY-MM-DD>/run_id=<run>/status=success/part-<shard>.parquet  (old)
+    <p>dataset=shard_metrics/run_date=<D>/run_id=<run>/status=success/part-<shard>-<attempt>.parquet
+    <p>dataset=shard_metrics/run_date=<D>/run_id=<run>/status=success/part-<shard>.parquet (old)
     <p>dataset=shard_errors/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.parquet
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=success/part-<shard>.json
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.json

@@ -120,7 +120,8 @@ _OUTCOME_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
         "output_metadata",
         "output_metadata",
         "STRUCT(format VARCHAR, points_processed BIGINT, result_key VARCHAR, "
-        "metrics_key VARCHAR, metrics_size BIGINT, metrics_sha256 VARCHAR, summary STRUCT(run_id VARCHAR, shard_id BIGINT, "
+        "metrics_key VARCHAR, metrics_size BIGINT, metrics_sha256 VARCHAR, "
+        "summary STRUCT(run_id VARCHAR, shard_id BIGINT, "
         "start_index BIGINT, end_index BIGINT, metrics MAP(VARCHAR, VARCHAR)))",
     ),
     ("attempt", "attempt", "BIGINT"),
