@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from serverless_sweep import __version__
 
 # Module names under serverless_sweep.entrypoints.commands, in --help order.
-COMMANDS: tuple[str, ...] = ("run", "status", "redrive", "results", "query", "serve", "replay")
+COMMANDS: tuple[str, ...] = (
+    "run",
+    "status",
+    "redrive",
+    "verify",
+    "results",
+    "query",
+    "serve",
+    "replay",
+)
 
 DESCRIPTION = """\
 Run a parameter sweep of a simulation model on this machine, exactly as it would run on AWS

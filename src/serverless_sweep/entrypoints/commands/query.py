@@ -22,6 +22,7 @@ from serverless_sweep.adapters.local.analytics import (
     template_placeholders,
 )
 from serverless_sweep.entrypoints.progress import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_UNKNOWN_RUN,
     EXIT_USAGE,
@@ -31,6 +32,7 @@ from serverless_sweep.entrypoints.progress import (
     store_root,
     write_rows,
 )
+from serverless_sweep.handlers.ports import StoreError
 
 _PARTITIONS = ", ".join(f"{name} {sql_type}" for name, sql_type in PARTITION_COLUMNS)
 
@@ -67,8 +69,9 @@ examples:
   sweep query --format csv "SELECT * FROM shard_errors" > errors.csv
   sweep query --run ride-hailing-demo --file infra/athena/queries/shard_coverage.sql
 
-exit status: 0 the result was printed, 2 bad SQL, a missing template value or bad flags,
-3 --run names no run in the store
+exit status: 0 the result was printed, 1 the store cannot be read (a damaged manifest, a file
+that changed during the query; damaged files found before it are skipped with a warning),
+2 bad SQL, a missing template value or bad flags, 3 --run names no run in the store
 """
 
 
@@ -113,6 +116,15 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def _is_store_problem(exc: Exception, root: Path) -> bool:
+    """Whether a DuckDB error is about a file of the store (exit 1), not the SQL (exit 2).
+
+    The views list only files that were intact when the query started, so this is a file that
+    changed meanwhile; the user's SQL may also read a store file itself (`read_parquet(...)`).
+    """
+    return str(root) in str(exc)
+
+
 def run(args: argparse.Namespace) -> int:
     if (args.sql is None) == (args.file is None):
         return _fail("give the SQL as an argument or with --file (one of the two)")
@@ -126,7 +138,10 @@ def run(args: argparse.Namespace) -> int:
     root = store_root(args)
     values: dict[str, Any] = {}
     if args.run is not None:
-        loaded = load_run(root, args.run)
+        try:
+            loaded = load_run(root, args.run)
+        except StoreError as exc:  # CorruptRecord names the key and the run
+            return _fail(f"{exc}; `sweep verify {args.run}` checks the run", EXIT_FAILED)
         if loaded is None:
             return _fail(f"no run {args.run!r} in store {root}", EXIT_UNKNOWN_RUN)
         record = loaded[0]
@@ -154,14 +169,24 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         note = f"sweep query: note: store {root} is not a folder (yet); every view is empty"
         print(note, file=sys.stderr)
+    skipped: list[str] = []
     try:
-        con = open_duckdb(root)
+        con = open_duckdb(root, warnings=skipped)
     except AnalyticsUnavailable as exc:
-        return _fail(str(exc), 1)
+        return _fail(str(exc), EXIT_FAILED)
+    except StoreError as exc:
+        return _fail(f"cannot read store {root}: {exc}", EXIT_FAILED)
+    for line in skipped:
+        print(f"sweep query: warning: {line}", file=sys.stderr)
     try:
         names, rows = fetch_dicts(con, text)
-    except Exception as exc:  # duckdb.Error and friends: the user's SQL
-        message = str(exc).strip()
+    except Exception as exc:  # duckdb.Error and friends: the user's SQL, or a damaged file
+        message = " ".join(str(exc).split())
+        if _is_store_problem(exc, root):
+            return _fail(
+                f"the store has a damaged file: {message}; `sweep verify RUN_ID` finds it",
+                EXIT_FAILED,
+            )
         if "does not exist" in message and not any(v in text for v in VIEW_NAMES):
             message += f"\n(views: {', '.join(VIEW_NAMES)})"
         return _fail(message)

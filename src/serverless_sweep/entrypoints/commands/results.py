@@ -29,6 +29,7 @@ from serverless_sweep.entrypoints.progress import (
     store_root,
     write_rows,
 )
+from serverless_sweep.handlers.ports import StoreError
 
 
 def _weights_help() -> str:
@@ -57,8 +58,9 @@ examples:
   sweep results ride-hailing-demo --top 0 --format csv > ranked.csv
   sweep results ride-hailing-demo --format json | jq '.[0]'
 
-exit status: 0 results printed, 1 the run has no result rows yet, 2 usage error,
-3 no run with that run_id in the store
+exit status: 0 results printed, 1 the run has no result rows yet or its records are damaged
+(damaged shard files are left out of the ranking with a warning), 2 usage error, 3 no run
+with that run_id in the store
 """
 
 
@@ -93,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 0:
         print("sweep results: --top must be 0 (all) or more", file=sys.stderr)
         return EXIT_USAGE
-    loaded = load_run(root, args.run_id)
+    try:
+        loaded = load_run(root, args.run_id)
+    except StoreError as exc:  # CorruptRecord names the key and the run
+        print(f"sweep results: {exc}; `sweep verify {args.run_id}` checks the run", file=sys.stderr)
+        return EXIT_FAILED
     if loaded is None:
         print(f"sweep results: no run {args.run_id!r} in store {root}", file=sys.stderr)
         return EXIT_UNKNOWN_RUN
