@@ -14,6 +14,7 @@ Local limitations (S3 has none of them): a key cannot also be a "folder" of othe
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import uuid
@@ -120,7 +121,7 @@ class LocalObjectStore:
             os.replace(tmp, path)
         except OSError as exc:
             _unlink_quietly(tmp)
-            raise StoreError(f"cannot write store key {key!r}: {exc}") from exc
+            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
 
     def put_if_absent(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
@@ -138,7 +139,7 @@ class LocalObjectStore:
         except OSError as exc:
             raise StoreError(
                 f"cannot create store key {key!r} (the local store needs hard links for "
-                f"create-if-absent writes): {exc}"
+                f"create-if-absent writes): {_describe(exc)}"
             ) from exc
         finally:
             _unlink_quietly(tmp)
@@ -220,7 +221,7 @@ class LocalObjectStore:
             os.makedirs(directory, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
-            raise StoreError(f"cannot write store key {key!r}: {exc}") from exc
+            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -229,8 +230,24 @@ class LocalObjectStore:
                     os.fsync(handle.fileno())
         except OSError as exc:
             _unlink_quietly(tmp)
-            raise StoreError(f"cannot write store key {key!r}: {exc}") from exc
+            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
         return tmp
+
+
+_ERRNO_HINTS: dict[int, str] = {
+    errno.ENOSPC: "the store's file system is full: free space, then redrive the run",
+    errno.EDQUOT: "the disk quota of the store is used up: free space, then redrive the run",
+    errno.EROFS: "the store's file system is read-only",
+    errno.EACCES: "permission denied: the store folder must be writable by this user",
+    errno.EPERM: "operation not permitted in the store folder",
+}
+
+
+def _describe(exc: OSError) -> str:
+    """An OS error as one line that says what to do (ENOSPC: the store's disk is full)."""
+    reason = exc.strerror or str(exc)
+    hint = _ERRNO_HINTS.get(exc.errno) if exc.errno is not None else None
+    return f"{reason} ({hint})" if hint else reason
 
 
 def _unlink_quietly(path: str) -> None:
