@@ -424,12 +424,13 @@ class ChildHandler:
             "runtime_version": __version__,
         }
         errors_written: bytes | None = None
+        errors_problem: Exception | None = None
         try:
             data = errors_parquet(row)
             self.store.put(errors_key, data, PARQUET_CONTENT)
             errors_written = data
         except Exception as write_exc:  # the envelope below still records the failure
-            _log_once(write_exc, f"could not write the shard_errors row {errors_key}: {write_exc}")
+            errors_problem = write_exc
         envelope: dict[str, Any] = {
             "end_index": p["end_index"],
             "error_code": type(exc).__name__,
@@ -464,8 +465,15 @@ class ChildHandler:
                 f"could be written ({_one_line(write_exc)}): make room in the store, then "
                 "redrive the run (the shard counts as missing until then)"
             )
-            _log_once(write_exc, message)
+            _log_once("unrecorded", write_exc, message)
             raise UnrecordedFailure(message) from exc
+        if errors_problem is not None:
+            _log_once(
+                "errors_row",
+                errors_problem,
+                f"could not write the shard_errors row of a failure (its envelope {failure_key} "
+                f"records it): {_one_line(errors_problem)}",
+            )
 
     def _additions(self, attempt: _Attempt) -> dict[str, Any]:
         return {
@@ -531,11 +539,11 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _log_once(exc: BaseException, message: str) -> None:
+def _log_once(what: str, exc: BaseException, message: str) -> None:
     """Log an unwritable record in one line, no traceback; the same cause (say ENOSPC) is
     logged in full once per process and at debug level after that: a full disk is one problem,
     not one traceback per write (the re-raised error still names each shard)."""
-    cause = _cause_key(exc)
+    cause = f"{what}:{_cause_key(exc)}"
     if cause in _LOGGED_CAUSES:
         logger.debug("%s", message)
         return

@@ -24,12 +24,14 @@ from serverless_sweep.entrypoints.progress import (
     emit,
     fetch_best,
     load_run,
+    open_store,
     ranked_records,
     score_lines,
     store_root,
     write_rows,
 )
 from serverless_sweep.handlers.ports import StoreError
+from serverless_sweep.handlers.verify import damaged_shards
 
 
 def _weights_help() -> str:
@@ -104,6 +106,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"sweep results: no run {args.run_id!r} in store {root}", file=sys.stderr)
         return EXIT_UNKNOWN_RUN
     record, status = loaded
+    store, layout = open_store(root)
+    try:
+        damaged = damaged_shards(store, layout, record)
+    except StoreError as exc:
+        print(f"sweep results: cannot read store {root}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if damaged:
+        first = min(damaged)
+        print(
+            f"sweep results: note: {len(damaged)} shard(s) of run {record.run_id!r} are damaged "
+            f"and left out of the ranking (shard {first}: {damaged[first]}); "
+            f"`sweep verify {record.run_id}` lists them and `sweep redrive {record.run_id}` "
+            "repairs them",
+            file=sys.stderr,
+        )
     rows, problem = fetch_best(root, record, args.top or None)
     if problem is not None:
         print(f"sweep results: {problem}", file=sys.stderr)
