@@ -126,7 +126,7 @@ def rows_of(store: MemoryObjectStore, key: str) -> list[dict[str, Any]]:
     return pq.read_table(io.BytesIO(store.objects[key])).to_pylist()
 
 
-# -- item 6: a success is one commit ------------------------------------------------------------
+# -- item 6: a success is one commit ---------------------------------------------------------------
 
 
 def test_envelope_records_size_and_checksum_of_the_file_it_commits() -> None:
@@ -185,7 +185,7 @@ def test_platform_retry_of_the_same_attempt_adopts_the_earlier_file() -> None:
     assert meta["metrics_sha256"] == hashlib.sha256(first_bytes).hexdigest()
 
 
-# -- item 3 (+ verify, redrive repair) ------------------------------------------------------------
+# -- item 3 (+ verify, redrive repair) -------------------------------------------------------------
 
 
 def test_truncated_committed_file_is_found_and_a_new_attempt_repairs_it() -> None:
@@ -247,7 +247,7 @@ def test_intact_duplicate_is_answered_without_writing() -> None:
     assert len(store.writes) == writes
 
 
-# -- item 4: unreadable manifests and index pointers ----------------------------------------------
+# -- item 4: unreadable manifests and index pointers -----------------------------------------------
 
 
 @pytest.mark.parametrize("which", ["manifest", "index"])
@@ -282,7 +282,7 @@ def test_child_names_a_damaged_manifest_as_a_storage_failure() -> None:
     assert json.loads(store.objects[envelope_key])["error_kind"] == "storage"
 
 
-# -- item 7: a full disk --------------------------------------------------------------------------
+# -- item 7: a full disk ---------------------------------------------------------------------------
 
 
 def test_full_disk_gives_one_line_per_cause_and_no_traceback(
@@ -321,7 +321,7 @@ def test_full_disk_still_writes_the_small_failure_envelope_when_it_fits() -> Non
     assert "errors_key" not in envelope  # its file could not be written: nothing to verify
 
 
-# -- mutation gaps: error kinds in the envelope AND the Parquet row -------------------------------
+# -- mutation gaps: error kinds in the envelope AND the Parquet row --------------------------------
 
 
 def _recorded_kinds(store: MemoryObjectStore) -> tuple[str, list[str]]:
@@ -408,7 +408,7 @@ def test_deadline_counts_the_slowest_point() -> None:
     end = FixedClock.monotonic(clock) + 1.3
 
     def remaining() -> int:
-        return int(round((end - FixedClock.monotonic(clock)) * 1000))
+        return round((end - FixedClock.monotonic(clock)) * 1000)
 
     with pytest.raises(ShardTimeout) as caught:
         child.handle(payload(end_index=6, dimensions={"a": list(range(6))}), remaining)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from serverless_sweep import __version__
+from serverless_sweep.handlers.ports import StoreError
 
 # Module names under serverless_sweep.entrypoints.commands, in --help order.
 COMMANDS: tuple[str, ...] = (
@@ -72,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except StoreError as exc:  # a damaged store record (CorruptRecord names the key and run)
+        print(f"sweep {args.command}: {exc}; `sweep verify RUN_ID` checks a run", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # `sweep query ... | head`: the reader left; that is not an error worth a traceback.
         with contextlib.suppress(OSError):
