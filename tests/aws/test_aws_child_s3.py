@@ -56,7 +56,7 @@ def test_shard_runs_end_to_end_and_a_duplicate_rewrites_nothing(
     child: ChildHandler, s3: Any, bucket: str
 ) -> None:
     first = child.handle(payload(), lambda: 900_000)
-    metrics_key = f"{PREFIX}/dataset=shard_metrics/{RUN_DIR}/status=success/part-0.parquet"
+    metrics_key = f"{PREFIX}/dataset=shard_metrics/{RUN_DIR}/status=success/part-0-1.parquet"
     outcome_key = f"{PREFIX}/dataset=shard_outcomes/{RUN_DIR}/status=success/part-0.json"
     assert first == {
         "status": "ok",

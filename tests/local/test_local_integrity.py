@@ -57,7 +57,7 @@ def _committed_file(store: Path, run_id: str, shard_id: int) -> Path:
 
 def _points(store: Path, run_id: str) -> int:
     sql = f"SELECT count(*) AS n FROM shard_metrics WHERE run_id = '{run_id}'"
-    return int(fetch_dicts(open_duckdb(store, warnings=[]), sql)[1][0]["n"])
+    return int(fetch_dicts(open_duckdb(store), sql)[1][0]["n"])
 
 
 # -- item 3: one truncated Parquet file ------------------------------------------------------------
