@@ -217,6 +217,11 @@ def test_truncated_committed_file_is_found_and_a_new_attempt_repairs_it() -> Non
     assert result["duplicate"] is False
     assert damaged_shards(store, LAYOUT, record) == {}
     assert store.objects[intact_key] == intact
+    # Athena reads every file of the folder: the undecodable one is quarantined, and an empty
+    # Parquet file (no rows) stands in its place
+    assert len(store.objects[LAYOUT.quarantine_key(damaged_key)]) == 100
+    assert rows_of(store, damaged_key) == []
+    assert verify_run(store, LAYOUT, record).orphans == [damaged_key]
     repaired = json.loads(store.objects[result["outcome_key"]])
     assert repaired["attempt"] == 2
     assert sorted(scan_store(store, LAYOUT).metrics) == sorted(
@@ -424,3 +429,27 @@ def test_timeout_before_any_point_says_no_time_is_left() -> None:
         make_child(MemoryObjectStore()).handle(payload(), lambda: 0)
     assert "no time is left for even one point" in str(caught.value)
     assert "up to 0 ms" not in str(caught.value)
+
+
+def test_per_attempt_metrics_keys_parse_back_and_quarantine_stays_outside_the_datasets() -> None:
+    """Item 6: the per-attempt key reads back (shard, attempt); quarantine is no dataset."""
+    key = LAYOUT.attempt_metrics_key(DAY, "a/b", -3, 12)
+    assert (
+        key
+        == f"p/dataset=shard_metrics/run_date={DAY}/run_id=a%2Fb/status=success/part--3-12.parquet"
+    )
+    parsed = LAYOUT.parse_key(key)
+    assert parsed is not None
+    assert (parsed.kind, parsed.run_id, parsed.shard_id, parsed.attempt) == (
+        "metrics",
+        "a/b",
+        -3,
+        12,
+    )
+    assert LAYOUT.parse_key(key.replace("-12.parquet", "-012.parquet")) is None
+    assert LAYOUT.parse_key(key.replace("-12.parquet", "-12.json")) is None
+    with pytest.raises(ValueError, match="attempt"):
+        LAYOUT.attempt_metrics_key(DAY, "r", 0, 0)
+    quarantined = LAYOUT.quarantine_key(key)
+    assert quarantined == "p/quarantine/" + key.removeprefix("p/")
+    assert LAYOUT.parse_key(quarantined) is None

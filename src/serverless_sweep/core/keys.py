@@ -10,6 +10,7 @@ docs/ARCHITECTURE.md)::
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.json
     <p>dataset=runs/run_date=<D>/run_id=<run>/status=accepted/manifest.json
     <p>run_index/<run>.json
+    <p>quarantine/<key>      (bytes of a damaged file a repair replaced by an empty Parquet file)
 
 Why run_id is encoded: the old runtime put the raw run_id into the key, so ``surge/berlin=v2``
 created an extra path segment that looked like a partition (``berlin=v2``) and two run ids could
@@ -85,6 +86,7 @@ STATUS_SUCCESS: Final = "success"
 STATUS_FAILURE: Final = "failure"
 STATUS_ACCEPTED: Final = "accepted"
 RUN_INDEX_FOLDER: Final = "run_index"
+QUARANTINE_FOLDER: Final = "quarantine"
 
 EMPTY_RUN_ID: Final = "~"
 SHORTENED_MARK: Final = "~"
@@ -320,6 +322,13 @@ class StorageLayout:
         """The accepted run's manifest (normalized request, fingerprint, plan)."""
         folder = self.run_prefix(DATASET_RUNS, run_date, run_id, STATUS_ACCEPTED)
         return f"{folder}manifest.json"
+
+    def quarantine_key(self, key: str) -> str:
+        """Where a damaged object's bytes are kept when a repair neutralizes it: outside every
+        dataset (no Athena table or DuckDB view reads ``<p>quarantine/``), same relative key."""
+        if not key.startswith(self._base) or not key[len(self._base) :]:
+            raise ValueError(f"{key!r} is not a key of this layout (prefix {self.prefix!r})")
+        return f"{self._base}{QUARANTINE_FOLDER}/{key[len(self._base) :]}"
 
     def run_index_key(self, run_id: str) -> str:
         """run_id -> run_date pointer; its create-if-absent write decides run_id races."""

@@ -367,6 +367,7 @@ class ChildHandler:
             if other is not None and other_problem is None:
                 return _result(other, key, duplicate=True)
         self.store.put(key, body, JSON_CONTENT)
+        self._neutralize(_committed_key(seen), envelope)
         p = attempt.payload
         logger.warning(
             "shard %s of run %r repaired by attempt %s (%s); the damaged file is no longer "
@@ -377,6 +378,33 @@ class ChildHandler:
             problem,
         )
         return _result(envelope, key, duplicate=False)
+
+    def _neutralize(self, old_key: str | None, envelope: Mapping[str, Any]) -> None:
+        """Keep a replaced, undecodable file from breaking Athena, which reads every file in a
+        run's folder: its bytes move to the quarantine folder and the key gets an empty Parquet
+        file of the model (no rows, so nothing is counted twice). A file that still decodes is
+        left alone (the queries' join on the committed attempt already skips its rows)."""
+        new_key = envelope.get("output_metadata", {}).get("metrics_key")
+        model = envelope.get("model")
+        if old_key is None or old_key == new_key or not isinstance(model, str):
+            return
+        parsed = self.layout.parse_key(old_key)
+        if parsed is None or parsed.kind != "metrics":
+            return
+        try:
+            data = self.store.get(old_key)
+            if data is None or parquet_problem(data) is None:
+                return
+            self.store.put(self.layout.quarantine_key(old_key), data, PARQUET_CONTENT)
+            self.store.put(old_key, metrics_parquet(model, []), PARQUET_CONTENT)
+        except Exception as exc:  # the repair itself is committed; this is housekeeping
+            logger.warning("could not quarantine the damaged file %s: %s", old_key, exc)
+            return
+        logger.warning(
+            "quarantined the damaged file %s under %s (an empty file now stands in its place)",
+            old_key,
+            self.layout.quarantine_key(old_key),
+        )
 
     def _dimensions(self, payload: ShardPayload) -> dict[str, Any]:
         if payload.dimensions is not None:
@@ -496,6 +524,16 @@ def _result(envelope: Mapping[str, Any], outcome_key: str, *, duplicate: bool) -
         "points_processed": metadata.get("points_processed"),
         "duplicate": duplicate,
     }
+
+
+def _committed_key(raw: bytes) -> str | None:
+    """The metrics_key a (possibly damaged) success envelope names, when it can be read."""
+    try:
+        envelope = json.loads(raw)
+        key = envelope["output_metadata"]["metrics_key"]
+    except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError):
+        return None
+    return key if isinstance(key, str) else None
 
 
 def _error_kind(phase_kind: str, exc: Exception) -> str:
