@@ -99,7 +99,7 @@ MAX_MARGIN_SHARE = 0.2
 
 RemainingMillis = Callable[[], int]
 logger = logging.getLogger(__name__)
-# Causes of unwritable records this process already logged in full (see `_log_once`).
+# Causes of unwritable records this process already logged in full (see `log_once`).
 _LOGGED_CAUSES: set[str] = set()
 
 
@@ -493,10 +493,10 @@ class ChildHandler:
                 f"could be written ({_one_line(write_exc)}): make room in the store, then "
                 "redrive the run (the shard counts as missing until then)"
             )
-            _log_once("unrecorded", write_exc, message)
+            log_once("unrecorded", write_exc, message)
             raise UnrecordedFailure(message) from exc
         if errors_problem is not None:
-            _log_once(
+            log_once(
                 "errors_row",
                 errors_problem,
                 f"could not write the shard_errors row of a failure (its envelope {failure_key} "
@@ -577,10 +577,13 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _log_once(what: str, exc: BaseException, message: str) -> None:
-    """Log an unwritable record in one line, no traceback; the same cause (say ENOSPC) is
-    logged in full once per process and at debug level after that: a full disk is one problem,
-    not one traceback per write (the re-raised error still names each shard)."""
+def log_once(what: str, exc: BaseException, message: str) -> None:
+    """Log an unwritable record in one line, no traceback (`what` names the record).
+
+    The same cause (say ENOSPC) is logged in full once per process and at debug level after
+    that: a full disk is one problem, not one traceback per write (the re-raised error still
+    names each shard). The local runtime's failure recorder uses it too.
+    """
     cause = f"{what}:{_cause_key(exc)}"
     if cause in _LOGGED_CAUSES:
         logger.debug("%s", message)

@@ -32,7 +32,7 @@ from serverless_sweep.adapters.local.store import (
     LocalObjectStore,
     store_root_from_env,
 )
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+from serverless_sweep.handlers.child import ChildConfig, ChildHandler, log_once
 from serverless_sweep.handlers.dispatcher import DispatchSettings
 from serverless_sweep.handlers.failure_recorder import FailureRecorder, destination_record
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
@@ -223,8 +223,10 @@ class LocalRuntime:
         )
         try:
             self.recorder.handle(record)
-        except Exception:  # never break the invoker's callbacks; the shard stays missing
-            logger.exception("could not record the failure of shard %s", event.shard_id)
+        except Exception as exc:  # never break the invoker's callbacks; the shard stays missing
+            log_once(
+                "recorder", exc, f"could not record the failure of shard {event.shard_id}: {exc}"
+            )
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until dispatch jobs and every shard invocation they made have finished."""
