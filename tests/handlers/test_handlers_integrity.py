@@ -453,3 +453,30 @@ def test_per_attempt_metrics_keys_parse_back_and_quarantine_stays_outside_the_da
     quarantined = LAYOUT.quarantine_key(key)
     assert quarantined == "p/quarantine/" + key.removeprefix("p/")
     assert LAYOUT.parse_key(quarantined) is None
+
+
+def test_verify_reports_failure_records_and_envelopes_outside_the_plan() -> None:
+    """`sweep verify`: a damaged shard_errors file, a failure envelope of random bytes and a
+    success envelope of a shard the plan does not have are reported (status ignores the last
+    one, and so do queries)."""
+    store = MemoryObjectStore()
+    child = make_child(store)
+    record = record_for(store, shards=1)
+    with pytest.raises(RuntimeError):
+        child.handle(payload(failure_injection_shards=[0]))
+    child.handle(payload(attempt=2))
+    child.handle(payload(shard_id=7, start_index=3, end_index=6))  # not in the plan
+    [errors_key] = keys(store, "shard_errors")
+    store.objects[errors_key] += b"x"
+    store.objects[LAYOUT.failure_outcome_key(DAY, "r1", 0, 1, "zz")] = b"\x00junk"
+
+    report = verify_run(store, LAYOUT, record)
+
+    assert not report.ok and report.damaged == {} and report.intact_shards == {0}
+    problems = "\n".join(report.other_problems)
+    assert f"shard_errors file {errors_key}" in problems and "bytes" in problems
+    assert "part-0-1-zz.json is not a readable JSON object" in problems
+    assert "shard 7, which is not in the run's plan" in problems
+    doc = report.as_document()
+    assert doc["ok"] is False and doc["intact_shards"] == 1 and len(doc["other_problems"]) == 3
+    assert LAYOUT.attempt_metrics_key(DAY, "r1", 7, 1) not in scan_store(store, LAYOUT).metrics

@@ -140,6 +140,20 @@ class RunVerification:
     def ok(self) -> bool:
         return not self.damaged and not self.other_problems
 
+    def as_document(self) -> dict[str, Any]:
+        """The findings as JSON (`sweep verify --json`; an API route can answer the same)."""
+        return {
+            "run_id": self.run_id,
+            "run_date": self.run_date,
+            "ok": self.ok,
+            "shard_count": self.shard_count,
+            "intact_shards": len(self.intact_shards),
+            "damaged": [{"shard_id": s, "problem": p} for s, p in sorted(self.damaged.items())],
+            "orphans": list(self.orphans),
+            "other_problems": list(self.other_problems),
+            "checked_objects": self.checked_objects,
+        }
+
 
 def verify_run(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> RunVerification:
     """Check every object of one run against the envelopes that commit it."""

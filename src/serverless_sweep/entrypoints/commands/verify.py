@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from typing import Any
 
 from serverless_sweep.entrypoints.progress import (
     EXIT_FAILED,
@@ -87,24 +86,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot read store {root}: {exc}", EXIT_FAILED)
     redrive = f"{sweep_cmd()} redrive {shlex.quote(record.run_id)}{store_hint(args)}"
     if args.json:
-        emit(dumps_json(report_json(report)))
+        emit(dumps_json(report.as_document()))
     else:
         emit("\n".join(report_lines(report, redrive)))
     return EXIT_OK if report.ok else EXIT_FAILED
-
-
-def report_json(report: RunVerification) -> dict[str, Any]:
-    return {
-        "run_id": report.run_id,
-        "run_date": report.run_date,
-        "ok": report.ok,
-        "shard_count": report.shard_count,
-        "intact_shards": len(report.intact_shards),
-        "damaged": [{"shard_id": s, "problem": p} for s, p in sorted(report.damaged.items())],
-        "orphans": list(report.orphans),
-        "other_problems": list(report.other_problems),
-        "checked_objects": report.checked_objects,
-    }
 
 
 def report_lines(report: RunVerification, redrive: str) -> list[str]:
