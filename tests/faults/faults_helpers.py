@@ -33,7 +33,9 @@ from proc_helpers import (
 )
 
 from serverless_sweep.adapters.local.runtime import RUNTIME_ENV
-from serverless_sweep.core.keys import encode_run_id
+from serverless_sweep.adapters.local.store import LocalObjectStore
+from serverless_sweep.core.keys import StorageLayout, encode_run_id
+from serverless_sweep.handlers.verify import scan_store
 
 __all__ = [
     "HAVE_PROC",
@@ -79,13 +81,18 @@ class Tally:
 
 
 def tally(root: Path, run_id: str, total_points: int) -> Tally:
-    """Rows per point in the run's success Parquet files (what `sweep query` reads)."""
-    pattern = f"dataset=shard_metrics/run_date=*/run_id={encode_run_id(run_id)}/status=success/*"
+    """Rows per point in the run's committed success Parquet files (what `sweep query` reads).
+
+    A file counts when an intact success envelope commits it (`handlers.verify.scan_store`, the
+    list the DuckDB views read): an orphan of a failed commit is in the folder but no query
+    ever reads it, so it is neither a row nor a duplicate.
+    """
+    folder = f"/run_id={encode_run_id(run_id)}/status=success/"
     counts: Counter[int] = Counter()
-    for path in sorted(root.glob(pattern)):
-        if path.name.startswith("."):
-            continue
-        counts.update(pq.read_table(path, columns=["point_index"]).column(0).to_pylist())
+    for key in scan_store(LocalObjectStore(root), StorageLayout("")).metrics:
+        if folder in key:
+            table = pq.read_table(root / key, columns=["point_index"])
+            counts.update(table.column(0).to_pylist())
     return Tally(total_points, sum(counts.values()), len(counts))
 
 

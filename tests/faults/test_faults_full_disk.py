@@ -94,10 +94,5 @@ def test_a_full_disk_loses_and_duplicates_nothing_after_redrive(full_disk: FullD
     assert "Traceback" not in full_disk.redrive_err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 item 7 (not fixed on this branch): the child's failed failure-record "
-    "writes print a traceback per shard on a full disk",
-)
 def test_a_full_disk_prints_no_traceback(full_disk: FullDisk) -> None:
     assert "Traceback" not in full_disk.run_err, full_disk.run_err.count("Traceback")
