@@ -86,7 +86,6 @@ def test_queries_about_another_run_survive_a_damaged_file(damaged: Path) -> None
     assert result.json()[0]["n"] == TOTAL_POINTS
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 item 3: redrive does not see the damaged shard")
 def test_redrive_repairs_a_truncated_parquet(damaged: Path) -> None:
     sweep("redrive", "A", "--store", damaged, "--no-progress")
     counted = tally(damaged, "A", TOTAL_POINTS)

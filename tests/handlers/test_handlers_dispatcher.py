@@ -414,3 +414,22 @@ def test_follow_ups_stop_after_a_bounded_number_of_generations(store, clock):
         job = report.follow_up
     assert len(scheduler.jobs) == 5  # MAX_FOLLOW_UPS, then a person decides
     assert status(parent)["dispatch_failed_shards"] == 1
+
+
+def test_a_capped_run_stops_waiting_when_the_invoker_is_idle(store, clock):
+    """Locally the invoker knows when nothing it accepted is still running: shards that ended
+    without a record (a worker wrote elsewhere, a record could not be written) must not keep a
+    capped dispatcher, and the runtime closing behind it, waiting for ever."""
+    invoker = CountingInvoker()
+    parent, _ = make_parent(invoker, store, clock)
+    parent.handle(many(6, max_concurrency=2))
+    dispatcher = parent.dispatcher(DispatchSettings(poll_interval_s=0.001))
+    dispatcher.idle = lambda: True
+    dispatcher.sleep = lambda _s: None
+    finished = threading.Event()
+    thread = threading.Thread(
+        target=lambda: (dispatcher.run("r1", JOB_SUBMIT), finished.set()), daemon=True
+    )
+    thread.start()
+    assert finished.wait(timeout=30), "the capped dispatcher waited for ever"
+    assert invoker.per_shard() == Counter({i: 1 for i in range(6)})

@@ -208,3 +208,5 @@ def test_manifest_text_is_exactly_the_canonical_text() -> None:
         manifest = {**base, "shards": shards}
         assert manifest_text(manifest) == dumps_canonical(manifest)
     assert manifest_text({"a": 1}) == dumps_canonical({"a": 1})
+    planned_manifest = {**base, "shards": planned}
+    assert manifest_text(planned_manifest, planned=True) == dumps_canonical(planned_manifest)

@@ -168,6 +168,10 @@ class Dispatcher:
     clock: Clock = field(default_factory=SystemClock)
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    idle: Callable[[], bool] | None = None
+    """Where the invoker can say so (locally): True when every event it accepted has finished
+    and its callbacks ran. A capped run then knows that shards still without a record will not
+    get one from this invoker, and stops waiting for them instead of waiting for ever."""
 
     def run(
         self,
@@ -452,14 +456,27 @@ class _Run:
     def _in_flight_count(self) -> int:
         self._poll_in_flight()
         with self.cond:
-            return len(self.in_flight)
+            count = len(self.in_flight)
+        if count and self.o.idle is not None and self.o.idle():
+            self._poll_in_flight(force=False, now=True)
+            with self.cond:
+                if self.in_flight:
+                    logger.warning(
+                        "%d shards of run %r finished without a record; not waiting for them",
+                        len(self.in_flight),
+                        self.record.run_id,
+                    )
+                    self.in_flight.clear()
+                count = 0
+        return count
 
-    def _poll_in_flight(self, *, force: bool = False) -> None:
-        """Drop finished shards from `in_flight` (and, at the start, add the run's others)."""
-        now = time.monotonic()  # pacing only: real time, whatever clock the run uses
-        if not force and now - self.last_poll < self.s.poll_interval_s:
+    def _poll_in_flight(self, *, force: bool = False, now: bool = False) -> None:
+        """Drop finished shards from `in_flight` (and, with `force`, add the run's others);
+        `now` reads the store even if the last read was less than a poll interval ago."""
+        moment = time.monotonic()  # pacing only: real time, whatever clock the run uses
+        if not (force or now) and moment - self.last_poll < self.s.poll_interval_s:
             return
-        self.last_poll = now
+        self.last_poll = moment
         states = gather_states(self.o.store, self.layout, self.record)
         lost_before = (self.o.clock.now() - timedelta(seconds=self.s.lost_after_s)).isoformat()
         if force:

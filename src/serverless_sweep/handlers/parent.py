@@ -65,6 +65,7 @@ from serverless_sweep.handlers.settings import (
     results_prefix,
 )
 from serverless_sweep.handlers.status import gather_states
+from serverless_sweep.handlers.verify import damaged_shards
 from serverless_sweep.models.registry import get_model
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
@@ -200,7 +201,7 @@ class ParentHandler:
         )
         try:
             self.store.check_configured()
-            record, created = register_run(self.store, self.layout, manifest)
+            record, created = register_run(self.store, self.layout, manifest, planned=True)
             if created:
                 create_job(self.store, record, JOB_SUBMIT, now)
         except RunConflict as exc:
@@ -214,8 +215,8 @@ class ParentHandler:
             return proxy_response(200, accepted_body(record, [], "already_submitted"))
         return self._start(record, JOB_SUBMIT, len(shards), "dispatch_submitted")
 
-    def redrive(self, run_id: str) -> dict[str, Any]:
-        """Dispatch again exactly the shards without a success record, with new attempt numbers.
+    def redrive(self, run_id: str, *, repair: bool = False) -> dict[str, Any]:
+        """Dispatch again exactly the shards without an intact success, with new attempt numbers.
 
         A succeeded shard is never re-run. Shards still in flight may be dispatched twice; the
         child's create-if-absent writes make that harmless.
@@ -226,18 +227,27 @@ class ParentHandler:
             )
         try:
             self.store.check_configured()
-            return self._redrive(run_id)
+            return self._redrive(run_id, repair)
         except StoreNotConfigured as exc:
             return error_response(500, "misconfiguration", str(exc), run_id=run_id)
         except StoreError as exc:
             return error_response(500, "internal_error", f"store failed: {exc}", run_id=run_id)
 
-    def _redrive(self, run_id: str) -> dict[str, Any]:
+    def _redrive(self, run_id: str, repair: bool) -> dict[str, Any]:
         record = find_run(self.store, self.layout, run_id)
         if record is None:
             return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
         states = gather_states(self.store, self.layout, record)
-        todo = [shard for shard in record.shards if shard.shard_id not in states.succeeded]
+        # With `repair`, a success whose committed file is missing or corrupt is redriven too:
+        # the child sees the damage, recomputes the shard and repairs the commit (never touching
+        # intact files). It reads every committed file, so it is the local CLI's default and not
+        # the API's (a redrive request must answer within API Gateway's 29 s).
+        damaged = damaged_shards(self.store, self.layout, record) if repair else {}
+        todo = [
+            shard
+            for shard in record.shards
+            if shard.shard_id not in states.succeeded or shard.shard_id in damaged
+        ]
         if not todo:
             body = accepted_body(record, [], "redrive_submitted", dispatch_state="none")
             return proxy_response(200, body)

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-from serverless_sweep.contracts.generated.v1.arrow_schemas import (
-    SHARD_ERRORS_SCHEMA,
-    shard_metrics_schema,
-)
+# pyarrow is imported where it is used: the slim parent artifact (no pyarrow) imports this module
+# for the checksum checks of `handlers.verify`.
 
 
 def encode_table(table: pa.Table) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     sink = pa.BufferOutputStream()
     pq.write_table(
         table,
@@ -34,6 +35,10 @@ def encode_table(table: pa.Table) -> bytes:
 
 def metrics_parquet(model: str, rows: Sequence[Mapping[str, Any]]) -> bytes:
     """One shard's shard_metrics file; rows must carry every column of the model's schema."""
+    import pyarrow as pa
+
+    from serverless_sweep.contracts.generated.v1.arrow_schemas import shard_metrics_schema
+
     schema = shard_metrics_schema(model)
     columns = {name: [row[name] for row in rows] for name in schema.names}
     return encode_table(pa.Table.from_pydict(columns, schema=schema))
@@ -41,6 +46,10 @@ def metrics_parquet(model: str, rows: Sequence[Mapping[str, Any]]) -> bytes:
 
 def errors_parquet(row: Mapping[str, Any]) -> bytes:
     """One failed attempt's shard_errors file (a single row)."""
+    import pyarrow as pa
+
+    from serverless_sweep.contracts.generated.v1.arrow_schemas import SHARD_ERRORS_SCHEMA
+
     columns = {name: [row[name]] for name in SHARD_ERRORS_SCHEMA.names}
     return encode_table(pa.Table.from_pydict(columns, schema=SHARD_ERRORS_SCHEMA))
 
@@ -67,6 +76,11 @@ def parquet_problem(data: bytes | None, *, expected_rows: int | None = None) -> 
         return f"is truncated ({len(data)} bytes, not a Parquet file)"
     if not data.startswith(PARQUET_MAGIC) or not data.endswith(PARQUET_MAGIC):
         return f"is truncated or not Parquet ({len(data)} bytes, no PAR1 magic bytes at both ends)"
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:  # the slim parent: no decoder here; the magic bytes were checked
+        return None
     try:
         table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises several types for damaged files

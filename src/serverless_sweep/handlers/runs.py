@@ -134,7 +134,7 @@ def _manifest_problem(manifest: dict[str, Any]) -> str | None:
 
 
 def register_run(
-    store: ObjectStore, layout: StorageLayout, manifest: dict[str, Any]
+    store: ObjectStore, layout: StorageLayout, manifest: dict[str, Any], *, planned: bool = False
 ) -> tuple[RunRecord, bool]:
     """Record a new run; return (record, created).
 
@@ -148,7 +148,9 @@ def register_run(
 
     manifest_key = layout.manifest_key(manifest["run_date"], run_id)
     try:
-        store.put_if_absent(manifest_key, manifest_text(manifest).encode(), JSON_CONTENT)
+        store.put_if_absent(
+            manifest_key, manifest_text(manifest, planned=planned).encode(), JSON_CONTENT
+        )
     except AlreadyExists:
         # Same day, same run_id: somebody (maybe a duplicate delivery) wrote it first.
         other = read_json_record(store, manifest_key, run_id)
@@ -177,30 +179,39 @@ def register_run(
 _SHARD_KEYS = ("shard_id", "start_index", "end_index")
 
 
-def manifest_text(manifest: dict[str, Any]) -> str:
+def manifest_text(manifest: dict[str, Any], *, planned: bool = False) -> str:
     """`dumps_canonical(manifest)`, rendering the shard list directly.
 
     The generic encoder sorts the keys of every one of up to 200,000 shard entries; the
-    entries are the planner's (three integers, fixed keys), so their canonical text is written
-    with one format string each. Anything else falls back to `dumps_canonical`; the two agree
-    byte for byte (tests/handlers pin it).
+    planner's entries are three integers under fixed keys, so their canonical text is written
+    with one format string each. `planned` says the caller built the list from the planner
+    (`build_manifest`), which skips the per-entry checks; otherwise anything unusual falls back
+    to `dumps_canonical`. Both agree byte for byte (tests/handlers pin it).
     """
     shards = manifest.get("shards")
     if not isinstance(shards, list):
         return dumps_canonical(manifest)
-    entries = []
-    for s in shards:
-        if type(s) is not dict or len(s) != 3:
-            return dumps_canonical(manifest)
-        i, a, b = s.get("shard_id"), s.get("start_index"), s.get("end_index")
-        if type(i) is not int or type(a) is not int or type(b) is not int:
-            return dumps_canonical(manifest)
-        entries.append(f'{{"end_index":{b},"shard_id":{i},"start_index":{a}}}')
+    if not planned and not all(_planned_entry(s) for s in shards):
+        return dumps_canonical(manifest)
+    entries = ",".join(
+        [
+            f'{{"end_index":{s["end_index"]},"shard_id":{s["shard_id"]},'
+            f'"start_index":{s["start_index"]}}}'
+            for s in shards
+        ]
+    )
     fields = []
     for key in sorted(manifest):
-        value = "[" + ",".join(entries) + "]" if key == "shards" else dumps_canonical(manifest[key])
+        value = "[" + entries + "]" if key == "shards" else dumps_canonical(manifest[key])
         fields.append(dumps_canonical(key) + ":" + value)
     return "{" + ",".join(fields) + "}"
+
+
+def _planned_entry(entry: object) -> bool:
+    if type(entry) is not dict or len(entry) != 3:
+        return False
+    values = (entry.get("shard_id"), entry.get("start_index"), entry.get("end_index"))
+    return all(type(v) is int for v in values)
 
 
 def _record(run_id: str, manifest_key: str, manifest: dict[str, Any]) -> RunRecord:

@@ -199,7 +199,12 @@ class LocalRuntime:
         self.invoker.on_event(self._on_final_failure)
 
     def _run_dispatch_job(self, run_id: str, job: str) -> object:
-        return self.parent.dispatcher(self.dispatch_settings).run(run_id, job)
+        dispatcher = self.parent.dispatcher(self.dispatch_settings)
+        dispatcher.idle = self._invoker_idle
+        return dispatcher.run(run_id, job)
+
+    def _invoker_idle(self) -> bool:
+        return self.invoker.stats().pending == 0
 
     def _on_final_failure(self, event: InvocationEvent) -> None:
         if event.ok or not event.final or event.function_name != CHILD_FUNCTION_NAME:

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     runtime.invoker.on_event(progress.on_event)
     try:
-        response = runtime.parent.redrive(record.run_id)
+        response = runtime.parent.redrive(record.run_id, repair=True)
         status_code = int(response["statusCode"])
         body: dict[str, Any] = json.loads(response["body"])
         if status_code == 404:
