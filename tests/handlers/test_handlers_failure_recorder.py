@@ -209,3 +209,18 @@ def test_the_status_then_counts_the_shard_as_failed_with_its_kind():
     status = run_status(store, parent.layout, record, now=clock.now())
     assert status["failed_shards"] == 1 and status["pending_shards"] == 1
     assert status["failures"][0]["error_kind"] == "crashed"
+
+
+def test_a_failed_error_row_write_still_leaves_the_envelope(store):
+    from serverless_sweep.handlers.ports import StoreError
+
+    class RowsFail(MemoryObjectStore):
+        def put_if_absent(self, key, data, content_type="application/octet-stream"):
+            if "dataset=shard_errors" in key:
+                raise StoreError("disk full")
+            super().put_if_absent(key, data, content_type)
+
+    failing = RowsFail()
+    result = FailureRecorder(failing, StorageLayout("p"), FixedClock()).handle(destination())
+    assert result["recorded"] is True
+    assert len(envelopes(failing)) == 1 and error_rows(failing) == []

@@ -27,7 +27,6 @@ writes nothing either.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -41,7 +40,13 @@ from serverless_sweep.contracts import FailureOutcome
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.parquet import errors_parquet
-from serverless_sweep.handlers.ports import AlreadyExists, Clock, ObjectStore, SystemClock
+from serverless_sweep.handlers.ports import (
+    AlreadyExists,
+    Clock,
+    ObjectStore,
+    StoreError,
+    SystemClock,
+)
 from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.settings import JSON_CONTENT, PARQUET_CONTENT
 
@@ -183,8 +188,12 @@ class FailureRecorder:
             "event_time": now.replace(microsecond=(now.microsecond // 1000) * 1000),
             "runtime_version": __version__,
         }
-        with contextlib.suppress(AlreadyExists):  # a duplicate delivery of the same record
+        try:
             self.store.put_if_absent(errors_key, errors_parquet(row), PARQUET_CONTENT)
+        except AlreadyExists:
+            pass  # a duplicate delivery of the same record
+        except StoreError as exc:  # the envelope below still records the failure
+            logger.error("could not write the shard_errors row %s: %s", errors_key, exc)
         try:
             self.store.put_if_absent(outcome_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
         except AlreadyExists:
