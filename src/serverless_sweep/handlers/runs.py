@@ -67,9 +67,17 @@ def find_run(store: ObjectStore, layout: StorageLayout, run_id: str) -> RunRecor
     exists but cannot be read (random bytes, truncated JSON, missing fields): every caller
     (status, results, redrive, run, the API) then reports what is damaged instead of failing
     with a JSON traceback, and "unknown run" keeps meaning that nothing was ever recorded.
+
+    Run ids are stored as the parent normalized them (Python `str.strip()`, the old
+    runtime's rule), so an id given with the surrounding whitespace it was submitted with finds
+    its run too (issue 9 item 10: `GET` with the submitted id answered 404).
     """
     index_key = layout.run_index_key(run_id)
     raw = store.get(index_key)
+    if raw is None and run_id.strip() != run_id and run_id.strip():
+        run_id = run_id.strip()
+        index_key = layout.run_index_key(run_id)
+        raw = store.get(index_key)
     if raw is None:
         return None
     index = _json_object(raw, index_key, run_id)
