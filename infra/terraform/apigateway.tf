@@ -232,8 +232,8 @@ resource "aws_cloudwatch_log_group" "api_access" {
   count             = var.enable_api_access_logging ? 1 : 0
   name              = "/aws/apigateway/${var.name_prefix}-api-access"
   retention_in_days = var.log_retention_days
-  # checkov:skip=CKV_AWS_158: see the parent's log group (lambda.tf)
-  # checkov:skip=CKV_AWS_338: see the parent's log group (lambda.tf)
+  # checkov:skip=CKV_AWS_158: CloudWatch Logs' own encryption, as the functions' log groups (lambda.tf)
+  # checkov:skip=CKV_AWS_338: retention is log_retention_days (default 30), as the functions' log groups
 }
 
 # API Gateway writes access and execution logs with the role of the region's account setting.
@@ -255,17 +255,40 @@ resource "aws_iam_role" "api_gateway_logs" {
   assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
 }
 
-resource "aws_iam_role_policy_attachment" "api_gateway_logs" {
-  count      = var.manage_api_gateway_account ? 1 : 0
-  role       = aws_iam_role.api_gateway_logs[0].name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+# What AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, limited to this API's log groups: the
+# access log and the execution logs API Gateway creates (API-Gateway-Execution-Logs_<api>/<stage>).
+data "aws_iam_policy_document" "api_gateway_logs" {
+  statement {
+    sid     = "WriteApiLogs"
+    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = concat(
+      [
+        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/*",
+        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/*:*",
+      ],
+      [for group in aws_cloudwatch_log_group.api_access : "${group.arn}:*"],
+    )
+  }
+
+  statement {
+    sid       = "FindLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "api_gateway_logs" {
+  count  = var.manage_api_gateway_account ? 1 : 0
+  name   = "${var.name_prefix}-apigw-logs"
+  role   = aws_iam_role.api_gateway_logs[0].id
+  policy = data.aws_iam_policy_document.api_gateway_logs.json
 }
 
 resource "aws_api_gateway_account" "this" {
   count               = var.manage_api_gateway_account ? 1 : 0
   cloudwatch_role_arn = aws_iam_role.api_gateway_logs[0].arn
 
-  depends_on = [aws_iam_role_policy_attachment.api_gateway_logs]
+  depends_on = [aws_iam_role_policy.api_gateway_logs]
 }
 
 resource "aws_api_gateway_stage" "this" {
@@ -291,7 +314,7 @@ resource "aws_api_gateway_stage" "this" {
 }
 
 resource "aws_api_gateway_method_settings" "all" {
-  # checkov:skip=CKV_AWS_225: no cache (see the stage)
+  # checkov:skip=CKV_AWS_225: no cache: run status and redrive answers must be current (see the stage)
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"

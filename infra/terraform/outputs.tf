@@ -93,3 +93,21 @@ output "athena_ddl_commands" {
     ])
   ]
 }
+
+output "function_names" {
+  description = "The three functions by role (make deploy / make rollback read this)."
+  value = {
+    parent   = aws_lambda_function.parent.function_name
+    child    = aws_lambda_function.child.function_name
+    recorder = aws_lambda_function.recorder.function_name
+  }
+}
+
+output "function_versions" {
+  description = "The version each function published last (make deploy moves live there)."
+  value = {
+    parent   = aws_lambda_function.parent.version
+    child    = aws_lambda_function.child.version
+    recorder = aws_lambda_function.recorder.version
+  }
+}
