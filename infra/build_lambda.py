@@ -24,7 +24,7 @@ which holds temporary paths. `--slim` (the default) also removes pyarrow's optio
 that its core libraries do not link (Flight, the S3/GCS/Azure/HDFS filesystems, ORC, C++ test
 hooks), byte-identical copies of pyarrow's versioned shared libraries (wheels cannot hold
 symlinks, so `libX.so`, `libX.so.N` and `libX.so.N.M.P` are three copies; the loader asks for the
-SONAME `libX.so.N`, which stays), numpy's f2py, pydantic's v1 compatibility package, and every
+SONAME `libX.so.N`, which stays), pydantic's v1 compatibility package, and every
 botocore service model except S3, Lambda and STS. `--strip` runs `strip --strip-unneeded` on the
 shared libraries auditwheel did not patch (binutils needed). Figures: infra/README.md.
 
@@ -155,8 +155,8 @@ SLIM_PATTERNS: tuple[str, ...] = (
     "pyarrow/_dataset_orc.*.so",
     "pyarrow/orc.py",
     "pyarrow/_pyarrow_cpp_tests.*.so",
-    # Fortran wrapper generator (a build tool) and pydantic's v1 compatibility layer
-    "numpy/f2py",
+    # pydantic's v1 compatibility layer (numpy/f2py stays: `from numpy import *`, which scipy's
+    # array-API shim runs, imports it)
     "pydantic/v1",
 )
 SLIM_BOTOCORE_SERVICES: tuple[str, ...] = ("s3", "lambda", "sts")

