@@ -487,8 +487,9 @@ def deploy(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
         f"-var=region={identity.region}",
         *(f"-var={name}_lambda_zip={path}" for name, path in zips.items()),
     ]
-    approve = ["-auto-approve"] if args.auto_approve else []
-    common = ["-input=false", *tf.state_args, *variables, *args.terraform_args]
+    # Without --auto-approve Terraform shows the plan and asks, so it needs its input.
+    approve = ["-auto-approve", "-input=false"] if args.auto_approve else []
+    common = [*tf.state_args, *variables, *args.terraform_args]
     if "aws_s3_bucket.results" not in tf.state_list():
         print("first deployment: creating the bucket the artifacts go to", flush=True)
         targets = [f"-target={t}" for t in BOOTSTRAP_TARGETS]

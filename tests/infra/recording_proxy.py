@@ -9,8 +9,9 @@ packaged parent dispatched with the packaged child. It observes; it never answer
 
 from __future__ import annotations
 
+import http.client
 import threading
-import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,17 +54,17 @@ class RecordingProxy:
                     kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
                     proxy.invocations.append(Invocation(urllib.request.unquote(name), kind, body))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-                request = urllib.request.Request(
-                    proxy.upstream + self.path,
-                    data=body if self.command in ("POST", "PUT", "PATCH") else None,
-                    headers=headers,
-                    method=self.command,
-                )
+                headers["Content-Length"] = str(len(body))
+                # http.client, not urllib: urllib would add a form Content-Type to a POST
+                # without one, and moto then routes the request elsewhere.
+                target = urllib.parse.urlsplit(proxy.upstream)
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
-                        status, reply, answer = response.status, response.headers, response.read()
-                except urllib.error.HTTPError as error:
-                    status, reply, answer = error.code, error.headers, error.read()
+                    connection.request(self.command, self.path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    status, reply, answer = response.status, response.headers, response.read()
+                finally:
+                    connection.close()
                 self.send_response(status)
                 for key, value in reply.items():
                     if key.lower() not in _HOP_BY_HOP:

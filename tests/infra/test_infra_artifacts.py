@@ -23,6 +23,7 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -249,31 +250,74 @@ def _run(
     return output
 
 
-def test_the_packaged_zips_submit_dispatch_run_and_record(
-    built: Built, moto: dict[str, Any], tmp_path: Path
-) -> None:
-    if not (ENTRYPOINTS / "lambda_parent.py").is_file():
-        pytest.skip("serverless_sweep.entrypoints.lambda_parent is not on this branch yet")
+_SLIM_VALIDATION = """
+import sys
+from serverless_sweep.models.registry import get_model
+get_model("ride_hailing").validate_dimensions({"num_drivers": [3]})
+sys.exit(1 if {"numpy", "scipy", "pyarrow", "h3"} & set(sys.modules) else 0)
+"""
+
+
+def parent_validation_is_slim() -> bool:
+    """Whether validating a ride_hailing request imports none of the simulation stack (the
+    parent artifact has none of it). False while the model imports its simulation eagerly."""
+    result = subprocess.run([sys.executable, "-c", _SLIM_VALIDATION], check=False)
+    return result.returncode == 0
+
+
+REQUEST = {
+    "run_id": "zip-run",
+    "dimensions": {
+        "num_riders": [60],
+        "num_drivers": [12, 14],
+        "matching_algorithm_type": ["hungarian"],
+        "batch_matching_enabled": [True],
+    },
+    "shard_count": 2,
+}
+
+
+@dataclass
+class Cloud:
+    """moto with a bucket and two functions (their code is never run by moto)."""
+
+    s3: Any
+    bucket: str
+    child_arn: str
+    parent_name: str
+    env: dict[str, str]
+    proxy: RecordingProxy
+
+    def object_keys(self) -> list[str]:
+        listed = self.s3.list_objects_v2(Bucket=self.bucket).get("Contents", [])
+        return [item["Key"] for item in listed]
+
+
+@pytest.fixture
+def cloud(moto: dict[str, Any], tmp_path: Path) -> Cloud:
+    name = f"zip-{uuid.uuid4().hex[:8]}"
     s3 = _client("s3", moto["moto"])
-    bucket = "zip-run-results"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
     iam = _client("iam", moto["moto"])
     role = iam.create_role(
-        RoleName="zip-run-child",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})
     )["Role"]["Arn"]
     lam = _client("lambda", moto["moto"])
-    child = lam.create_function(
-        FunctionName="zip-run-child",
-        Runtime="python3.12",
-        Role=role,
-        Handler="serverless_sweep.entrypoints.lambda_child.handler",
-        Code={"ZipFile": _tiny_zip()},
-    )
+    arns = {}
+    for function in ("child", "parent"):
+        created = lam.create_function(
+            FunctionName=f"{name}-{function}",
+            Runtime="python3.12",
+            Role=role,
+            Handler="stub.handler",
+            Code={"ZipFile": _tiny_zip()},
+            Publish=True,
+        )
+        lam.create_alias(FunctionName=created["FunctionName"], Name="live", FunctionVersion="1")
+        arns[function] = created["FunctionArn"]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
-        "LAMBDA_TASK_ROOT": "/var/task",
         "AWS_ACCESS_KEY_ID": "ASIAFAKETEMPORARY",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
@@ -284,71 +328,97 @@ def test_the_packaged_zips_submit_dispatch_run_and_record(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_ENDPOINT_URL": moto["moto"],
         "AWS_ENDPOINT_URL_LAMBDA": moto["lambda"],
-        "SWEEP_RESULTS_BUCKET": bucket,
+        "SWEEP_RESULTS_BUCKET": name,
         "SWEEP_RESULTS_PREFIX": "serverless-sweeps",
         "SWEEP_DEFAULT_MODEL": "ride_hailing",
-        "CHILD_LAMBDA_ARN": child["FunctionArn"],
+        "CHILD_LAMBDA_ARN": f"{arns['child']}:live",
     }
-    request = {
-        "run_id": "zip-run",
-        "dimensions": {
-            "num_riders": [60],
-            "num_drivers": [12, 14],
-            "matching_algorithm_type": ["hungarian"],
-            "batch_matching_enabled": [True],
-        },
-        "shard_count": 2,
-    }
+    proxy: RecordingProxy = moto["proxy"]
+    proxy.invocations.clear()
+    return Cloud(s3, name, f"{arns['child']}:live", f"{name}-parent", env, proxy)
+
+
+def test_the_packaged_parent_answers_then_dispatches_through_itself(
+    built: Built, cloud: Cloud, tmp_path: Path
+) -> None:
+    """As in the cloud: the submit answers 202 and invokes the parent's live alias with a
+    dispatch job; that job, run by the packaged parent again, invokes the child per shard."""
+    if not parent_validation_is_slim():
+        pytest.skip(
+            "validating a ride_hailing request imports numpy/scipy/h3 on this branch (the "
+            "model's slim validation path is not merged yet): the parent artifact cannot run it"
+        )
+    env = {**cloud.env, "SWEEP_DISPATCHER_FUNCTION": f"{cloud.parent_name}:live"}
     submit = {
         "httpMethod": "POST",
         "resource": "/sweep-run",
         "path": "/sweep-run",
         "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(request),
+        "body": json.dumps(REQUEST),
         "isBase64Encoded": False,
     }
-    parent = _run(
-        built,
-        "parent",
-        "serverless_sweep.entrypoints.lambda_parent",
-        "handler",
-        submit,
-        env,
-        tmp_path,
-    )
-    assert parent["heavy"] == []  # the parent artifact has none of them, and needs none
-    assert parent["result"]["statusCode"] == 202, parent["result"]
-    proxy: RecordingProxy = moto["proxy"]
-    payloads = [json.loads(i.payload) for i in proxy.invocations if i.invocation_type == "Event"]
-    assert sorted(p["shard_id"] for p in payloads) == [0, 1], proxy.invocations
+    module = "serverless_sweep.entrypoints.lambda_parent"
+    answered = _run(built, "parent", module, "handler", submit, env, tmp_path)
+    assert answered["heavy"] == []  # the parent artifact has none of them, and needs none
+    assert answered["result"]["statusCode"] == 202, answered["result"]
+    (job,) = cloud.proxy.invocations
+    assert (job.function, job.invocation_type) == (f"{cloud.parent_name}:live", "Event")
+    event = json.loads(job.payload)
+    assert event["sweep_dispatch"]["run_id"] == "zip-run"
 
-    done = _run(
-        built,
-        "child",
-        "serverless_sweep.entrypoints.lambda_child",
-        "handler",
-        payloads[0],
-        env,
-        tmp_path,
+    dispatched = _run(built, "parent", module, "handler", event, env, tmp_path)
+    assert dispatched["heavy"] == []
+    shards = [i for i in cloud.proxy.invocations[1:] if i.function == cloud.child_arn]
+    assert all(i.invocation_type == "Event" for i in shards)
+    assert sorted(json.loads(i.payload)["shard_id"] for i in shards) == [0, 1]
+
+
+def _payloads_in_process(cloud: Cloud) -> list[dict[str, Any]]:
+    """The shard payloads, from the project's own parent on the same bucket (the run record
+    the child may read is then in S3): the child part must not wait for the parent part."""
+    from serverless_sweep.adapters.aws.s3_store import S3ObjectStore
+    from serverless_sweep.adapters.memory import RecordingInvoker
+    from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+
+    invoker = RecordingInvoker()
+    config = ParentConfig(
+        child_function=cloud.child_arn,
+        default_model="ride_hailing",
+        results_prefix="serverless-sweeps",
     )
-    assert "numpy" in done["heavy"] and "pyarrow" in done["heavy"]
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    store = S3ObjectStore(cloud.bucket, client=cloud.s3)
+    response = ParentHandler(invoker=invoker, store=store, config=config).handle(REQUEST)
+    assert response["statusCode"] == 202, response
+    return [json.loads(call.payload) for call in invoker.calls]
+
+
+def test_the_packaged_child_runs_a_shard_and_the_recorder_records_a_crash(
+    built: Built, cloud: Cloud, tmp_path: Path
+) -> None:
+    payloads = sorted(_payloads_in_process(cloud), key=lambda p: p["shard_id"])
+    assert [p["shard_id"] for p in payloads] == [0, 1]
+    module = "serverless_sweep.entrypoints.lambda_child"
+    done = _run(built, "child", module, "handler", payloads[0], cloud.env, tmp_path)
+    assert {"numpy", "pyarrow"} <= set(done["heavy"])
+    keys = cloud.object_keys()
     metrics = [k for k in keys if "dataset=shard_metrics/" in k and k.endswith(".parquet")]
     success = [k for k in keys if "dataset=shard_outcomes/" in k and "status=success" in k]
     assert len(metrics) == len(success) == 1, keys
     import pyarrow.parquet as pq
 
-    table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=metrics[0])["Body"].read()))
-    assert table.num_rows >= 1
-    envelope = json.loads(s3.get_object(Bucket=bucket, Key=success[0])["Body"].read())
-    assert envelope["status"] == "success" and envelope["shard_id"] == payloads[0]["shard_id"]
+    body = cloud.s3.get_object(Bucket=cloud.bucket, Key=metrics[0])["Body"].read()
+    assert pq.read_table(io.BytesIO(body)).num_rows >= 1
+    envelope = json.loads(cloud.s3.get_object(Bucket=cloud.bucket, Key=success[0])["Body"].read())
+    assert envelope["status"] == "success" and envelope["shard_id"] == 0
 
+    # Lambda's on-failure destination record for shard 1: the runtime was killed (out of
+    # memory), every retry too.
     record = {
         "version": "1.0",
         "timestamp": "2026-12-01T12:00:00.000Z",
         "requestContext": {
             "requestId": "11111111-2222-3333-4444-555555555555",
-            "functionArn": f"{child['FunctionArn']}:live",
+            "functionArn": cloud.child_arn,
             "condition": "RetriesExhausted",
             "approximateInvokeCount": 3,
         },
@@ -363,21 +433,14 @@ def test_the_packaged_zips_submit_dispatch_run_and_record(
             "errorType": "Runtime.ExitError",
         },
     }
-    recorded = _run(
-        built,
-        "child",
-        "serverless_sweep.entrypoints.lambda_child",
-        "failure_handler",
-        record,
-        env,
-        tmp_path,
-    )
+    recorded = _run(built, "child", module, "failure_handler", record, cloud.env, tmp_path)
     assert recorded["result"].get("recorded", True) is not False, recorded["result"]
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
-    failure = [k for k in keys if "dataset=shard_outcomes/" in k and "status=failure" in k]
-    assert len(failure) == 1, keys
-    failed = json.loads(s3.get_object(Bucket=bucket, Key=failure[0])["Body"].read())
-    assert failed["shard_id"] == payloads[1]["shard_id"] and failed["status"] == "failure"
+    failure = [k for k in cloud.object_keys() if "shard_outcomes/" in k and "status=failure" in k]
+    assert len(failure) == 1, cloud.object_keys()
+    failed = json.loads(cloud.s3.get_object(Bucket=cloud.bucket, Key=failure[0])["Body"].read())
+    assert (failed["shard_id"], failed["status"]) == (1, "failure")
+    errors = [k for k in cloud.object_keys() if "dataset=shard_errors/" in k]
+    assert len(errors) == 1, cloud.object_keys()
 
 
 def _tiny_zip() -> bytes:
