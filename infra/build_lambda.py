@@ -433,18 +433,26 @@ def stage(
             entry = cache_dir / f"{artifact}-{key}"
             cached = entry.is_dir()
             if not cached:
-                partial = cache_dir / f".{artifact}-{key}.partial"
-                shutil.rmtree(partial, ignore_errors=True)
-                partial.mkdir(parents=True)
-                stage_dependencies(
-                    partial,
-                    requirements,
-                    constraints=constraints,
-                    slim_dependencies=slim_dependencies,
-                    strip=strip,
-                    python=interpreter,
-                )
-                partial.rename(entry)
+                # A private partial directory, renamed into place: two builds at once (parallel
+                # test workers) never share one, and the second rename loses harmlessly.
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                partial = Path(tempfile.mkdtemp(prefix=f".{artifact}-{key}.", dir=cache_dir))
+                try:
+                    stage_dependencies(
+                        partial,
+                        requirements,
+                        constraints=constraints,
+                        slim_dependencies=slim_dependencies,
+                        strip=strip,
+                        python=interpreter,
+                    )
+                    try:
+                        partial.rename(entry)
+                    except OSError:
+                        if not entry.is_dir():
+                            raise
+                finally:
+                    shutil.rmtree(partial, ignore_errors=True)
             else:
                 print(f"dependencies of {artifact}: cached ({entry.name})", file=sys.stderr)
             staging.rmdir()

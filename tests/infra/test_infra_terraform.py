@@ -347,8 +347,12 @@ def test_functions_have_the_handlers_runtime_and_environment(deployment: Deploym
     # the parent's and the recorder's dead_letter_config are not checkable here.
     concurrency = lam.get_function_concurrency(FunctionName=names["child"])
     assert concurrency["ReservedConcurrentExecutions"] == 100
-    # The two artifacts: the parent's and the child's (which the recorder shares).
-    assert child["CodeSha256"] == recorder["CodeSha256"] != parent["CodeSha256"]
+    # $LATEST runs the artifact this apply named: the parent's, and the child's for the child
+    # and the recorder (content-addressed: the key holds the sha256 Lambda reports).
+    keys = deployment.outputs["lambda_code_keys"]
+    for config, artifact in ((parent, "parent"), (child, "child"), (recorder, "child")):
+        digest = base64.b64decode(config["CodeSha256"]).hex()
+        assert keys[artifact] == f"lambda-code/{artifact}/{digest}.zip", config["FunctionName"]
 
 
 def test_asynchronous_invocation_failures_go_to_the_recorder(deployment: Deployment) -> None:
