@@ -116,6 +116,28 @@ def test_variable_validation_rejects(
     assert "Invalid value for variable" in result.stderr, result.stderr[-2000:]
 
 
+def test_the_dispatch_and_alarm_variables_reject_bad_values(
+    terraform: Terraform, variables_only: Path
+) -> None:
+    """One plan, every bad value at once (Terraform reports each variable's validation)."""
+    bad = {
+        "child_reserved_concurrency": "0",
+        "dispatch_concurrency": "0",
+        "dispatch_maximum_event_age_seconds": "30",
+        "dlq_kms_key_id": "my-key",
+        "alarm_sns_topic_arn": "arn:aws:sqs:eu-central-1:123456789012:q",
+        "api_logging_level": "DEBUG",
+    }
+    args = [arg for name, value in bad.items() for arg in ("-var", f"{name}={value}")]
+    result = terraform.run(
+        "plan", "-no-color", "-input=false", *args, check=False, timeout=60, chdir=variables_only
+    )
+    assert result.returncode != 0
+    for name in bad:
+        assert f"var.{name} is" in result.stderr or f"{name}:" in result.stderr, name
+    assert result.stderr.count("Invalid value for variable") == len(bad), result.stderr[-3000:]
+
+
 def test_variable_defaults_are_valid(terraform: Terraform, variables_only: Path) -> None:
     result = terraform.run("plan", "-no-color", "-input=false", chdir=variables_only)
     assert "No changes" in result.stdout
