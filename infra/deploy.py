@@ -36,8 +36,8 @@ ignored by Terraform); the next `make deploy` rolls forward.
 Environment: AWS_PROFILE / AWS_REGION as usual; SWEEP_TF_STATE (a state file other than the
 module's terraform.tfstate: tests); SWEEP_LAMBDA_BUILD_ARGS (extra infra/build_lambda.py
 arguments, e.g. `--no-deps --no-bytecode` for a quick test deployment); SWEEP_LAMBDA_BUILD_DIR
-(where the artifacts are built, default build/lambda); TF_CLI_CONFIG_FILE
-(overrides the choice in step 3). Tests point AWS_ENDPOINT_URL at a moto server.
+(where the artifacts are built, default build/lambda); TF_CLI_CONFIG_FILE (overrides the
+choice in step 3 when it names an existing file). Tests point AWS_ENDPOINT_URL at a moto server.
 """
 
 from __future__ import annotations
@@ -212,8 +212,10 @@ def cli_config(environ: Mapping[str, str]) -> Path:
     """The CLI configuration: TF_CLI_CONFIG_FILE, else the mirror's when it exists, else the
     registry's."""
     explicit = environ.get("TF_CLI_CONFIG_FILE")
-    if explicit:
+    if explicit and Path(explicit).is_file():
         return Path(explicit)
+    # A TF_CLI_CONFIG_FILE naming no file (some images set ~/.terraformrc and never write it)
+    # would make Terraform fall back to its defaults silently: choose as if it were unset.
     return MIRROR_CONFIG if MIRROR.is_dir() else REGISTRY_CONFIG
 
 
@@ -255,7 +257,7 @@ class Terraform:
         if result.returncode == 0:
             return
         output = result.stdout + result.stderr
-        if "checksum" not in output and "lock file" not in output:
+        if "match any of the checksums" not in " ".join(output.split()):
             raise DeployError(f"terraform init failed:\n{output[-4000:]}")
         # The lock file has no checksum for this platform (it was written from the Linux mirror):
         # add it from the registry, then initialise with the lock file read-only again.

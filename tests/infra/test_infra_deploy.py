@@ -183,7 +183,11 @@ def test_cli_config_prefers_the_mirror_and_falls_back_to_the_registry() -> None:
     chosen = deploy.cli_config({})
     expected = deploy.MIRROR_CONFIG if deploy.MIRROR.is_dir() else deploy.REGISTRY_CONFIG
     assert chosen == expected
-    assert deploy.cli_config({"TF_CLI_CONFIG_FILE": "/x/rc"}) == Path("/x/rc")
+    assert deploy.cli_config({"TF_CLI_CONFIG_FILE": str(deploy.REGISTRY_CONFIG)}) == (
+        deploy.REGISTRY_CONFIG
+    )
+    # an override naming no file is ignored (Terraform would silently use its defaults)
+    assert deploy.cli_config({"TF_CLI_CONFIG_FILE": "/nonexistent/rc"}) == expected
     registry = deploy.REGISTRY_CONFIG.read_text()
     assert "direct {}" in registry and "filesystem_mirror" not in registry
     assert deploy.terraform_platform().count("_") == 1
