@@ -9,8 +9,8 @@ whole `serverless_sweep` source tree (0.6 MB); they differ in their dependencies
 
 * parent: `[project].dependencies` + the `aws` extra, minus PARENT_EXCLUDED (numpy, scipy,
   pyarrow, h3: the simulation and Parquet stack; jsonschema: only the local HTTP API uses it);
-* child: the same minus CHILD_EXCLUDED (jsonschema, and scipy once the ride_hailing model no
-  longer imports it: SCIPY_IN_CHILD is the one-line switch).
+* child: the same minus jsonschema and scipy (the ride_hailing model has its own assignment
+  solver; SCIPY_IN_CHILD is the one-line switch).
 
 Dependencies are installed by pip with `-c constraints.txt` for the Lambda runtime: CPython 3.12
 on Amazon Linux 2023 (glibc 2.34) x86_64, binary wheels only (`--only-binary=:all:`). Dev tools are
@@ -94,8 +94,9 @@ UNZIPPED_LIMIT_BYTES = 250 * MIB
 DIRECT_UPLOAD_LIMIT_BYTES = 50 * MIB
 """Lambda: a zip passed directly to CreateFunction/UpdateFunctionCode (larger: via S3)."""
 
-# The one-line switch: False once the ride_hailing model no longer imports scipy (issue 8).
-SCIPY_IN_CHILD = True
+# The one-line switch: the ride_hailing model has its own assignment solver (issue 8), so scipy
+# stays out of the child even should a runtime dependency declare it again.
+SCIPY_IN_CHILD = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,8 +100,7 @@ def test_child_within_budget(built: Built) -> None:
         assert build_lambda.SCIPY_IN_CHILD
         pytest.xfail(
             f"child is {child.unzipped_bytes / 2**20:.1f} MiB, over the 150 MiB budget, because "
-            "scipy still ships (SCIPY_IN_CHILD = True: the ride_hailing model on this branch "
-            "imports scipy); set it False once the model's own solver has landed"
+            "scipy ships (SCIPY_IN_CHILD = True in infra/build_lambda.py)"
         )
     assert child.unzipped_bytes <= 150 * 1024 * 1024, list(build_lambda.report(child))
 
