@@ -51,21 +51,28 @@ clean:  ## remove the venv and local run data
 	rm -rf $(VENV) sweep-data .pytest_cache .mypy_cache .ruff_cache
 
 # -- AWS deployment (infra/README.md) ------------------------------------------------------------
-LAMBDA_ZIP ?= build/lambda/serverless-sweep-lambda.zip
-LAMBDA_SMOKE_PYTHON ?=
+LAMBDA_BUILD_ARGS ?= --strip --fail-over-limit
+DEPLOY_ARGS ?=
 TF_APPLY_ARGS ?=
-TERRAFORM := TF_CLI_CONFIG_FILE=$(CURDIR)/infra/terraformrc terraform -chdir=infra/terraform
+FUNCTION ?= both
+VERSION ?=
+CHECKOV_VENV := build/checkov-venv
+CHECKOV_VERSION ?= 3.3.30
 
-.PHONY: package deploy
+.PHONY: package deploy rollback versions checkov
 
-package: $(STAMP)  ## build the Lambda zip build/lambda/serverless-sweep-lambda.zip (needs PyPI and binutils)
-	$(BIN)/python infra/build_lambda.py --output $(LAMBDA_ZIP) --strip --fail-over-limit \
-		$(if $(LAMBDA_SMOKE_PYTHON),--smoke $(LAMBDA_SMOKE_PYTHON))
+package: $(STAMP)  ## build build/lambda/parent.zip and child.zip (PyPI, python3.12 and binutils needed)
+	$(BIN)/python infra/build_lambda.py $(LAMBDA_BUILD_ARGS)
 
-deploy: $(STAMP)  ## package, then terraform init + apply infra/terraform (asks before changing anything)
-	@command -v terraform >/dev/null 2>&1 || { echo "make deploy: terraform is not on PATH"; exit 1; }
-	@$(BIN)/python -c 'import sys, boto3; sys.exit(0 if boto3.Session().get_credentials() else "make deploy: no AWS credentials configured (environment, AWS_PROFILE, SSO or an instance role); refusing to deploy")'
-	$(MAKE) package
-	$(TERRAFORM) init -input=false -lockfile=readonly
-	$(TERRAFORM) apply -var lambda_zip_path=$(CURDIR)/$(LAMBDA_ZIP) $(TF_APPLY_ARGS)
-	@echo "First deployment? Create the Athena tables once: see infra/README.md (athena_ddl_commands)."
+deploy: $(STAMP)  ## preflight a temporary AWS session, build, upload, terraform apply, move the live aliases
+	$(BIN)/python infra/deploy.py deploy $(DEPLOY_ARGS) $(if $(strip $(TF_APPLY_ARGS)),-- $(TF_APPLY_ARGS))
+
+rollback: $(STAMP)  ## point live back: FUNCTION=parent|child|both (default both), VERSION=n (default: previous)
+	$(BIN)/python infra/deploy.py rollback $(FUNCTION) $(if $(VERSION),--to $(VERSION))
+
+versions: $(STAMP)  ## what the live aliases point at
+	$(BIN)/python infra/deploy.py versions
+
+checkov:  ## checkov on infra/terraform (installs checkov into its own venv, build/checkov-venv)
+	test -x $(CHECKOV_VENV)/bin/checkov || { $(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION); }
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov -d infra/terraform --framework terraform --skip-download --compact --quiet

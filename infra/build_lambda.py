@@ -1,49 +1,64 @@
-"""Build the Lambda deployment zip: the `serverless_sweep` package plus its runtime dependencies.
+"""Build the two Lambda artifacts: parent.zip (API and dispatch), child.zip (shards, recorder).
 
-    python infra/build_lambda.py                      # -> build/lambda/serverless-sweep-lambda.zip
-    python infra/build_lambda.py --output PATH --extra aws
+    python infra/build_lambda.py                        # -> build/lambda/parent.zip, child.zip
+    python infra/build_lambda.py --artifact parent --strip --output-dir DIR
 
-What goes in (both functions, parent and child, run from the same zip):
+Why two: the parent validates, records and dispatches; it never simulates, so it carries
+neither numpy, pyarrow nor scipy and starts in a fraction of the child's time. Both contain the
+whole `serverless_sweep` source tree (0.6 MB); they differ in their dependencies:
 
-* the package source tree `src/serverless_sweep/` as is (Python files, `py.typed`, the contract
-  JSON documents), without `__pycache__`;
-* the runtime dependencies of `pyproject.toml` (`[project].dependencies` plus the extras named
-  with `--extra`, default `aws` for the pinned boto3), installed by pip with `-c constraints.txt`
-  for the Lambda runtime: CPython 3.12 on Amazon Linux 2023 (glibc 2.34) x86_64, binary wheels
-  only (`--only-binary=:all:`), never compiled to `.pyc` (the local interpreter is not 3.12).
-  Dev tools are not installed: the dev extra is never named.
+* parent: `[project].dependencies` + the `aws` extra, minus PARENT_EXCLUDED (numpy, scipy,
+  pyarrow, h3: the simulation and Parquet stack; jsonschema: only the local HTTP API uses it);
+* child: the same minus jsonschema and scipy (the ride_hailing model has its own assignment
+  solver; SCIPY_IN_CHILD is the one-line switch).
 
-What is pruned from the dependencies (never imported at run time): `__pycache__`, console
-scripts (`bin/`), test suites (`tests` directories), C/Cython headers and sources (`*.h`, `*.pxd`,
-`*.pyx`, pyarrow's `include/` and `src/`), type stubs (`*.pyi`) and pip's install bookkeeping
-(`RECORD`, `INSTALLER`, `REQUESTED`, `direct_url.json`), which holds temporary paths.
+Dependencies are installed by pip with `-c constraints.txt` for the Lambda runtime: CPython 3.12
+on Amazon Linux 2023 (glibc 2.34) x86_64, binary wheels only (`--only-binary=:all:`). Dev tools are
+never installed.
 
-Why `--slim` (the default) exists: numpy + scipy + pyarrow + boto3 unpack to about 325 MB, over
-Lambda's 250 MB limit for code plus layers (layers do not help: the limit counts them). Slim
-removes what serverless_sweep never loads: pyarrow's optional components that the core library
-does not link (Flight, the S3/GCS/Azure/HDFS filesystems, ORC, C++ test hooks; pyarrow imports
-them optionally), byte-identical copies of pyarrow's versioned shared libraries (wheels cannot
-hold symlinks, so `libX.so`, `libX.so.N` and `libX.so.N.M.P` are three copies; the loader asks
-for the SONAME `libX.so.N`, which stays), and every botocore service model except S3, Lambda and
-STS. `--strip` additionally runs `strip --strip-unneeded` on the shared libraries (binutils
-needed; the output then also depends on the strip version). `--smoke PYTHON` unpacks the zip and
-runs a parent and a child (ride_hailing, Hungarian matching, Parquet written and read back, S3 and
-Lambda clients built) with that interpreter, isolated from its site-packages: the check that the
-pruning broke nothing. Use a CPython 3.12 on glibc >= 2.34, as in the Lambda runtime.
+What is pruned (never imported at run time): `__pycache__`, console scripts (`bin/`), C
+libraries' install trees (`lib64/`, `include/`, `share/`), test suites (`tests` directories), C and
+Cython headers and sources (`*.h`, `*.pxd`, `*.pyx`, pyarrow's `include/` and `src/`), type stubs
+(`*.pyi`) and pip's install bookkeeping (`RECORD`, `INSTALLER`, `REQUESTED`, `direct_url.json`),
+which holds temporary paths. `--slim` (the default) also removes pyarrow's optional components
+that its core libraries do not link (Flight, the S3/GCS/Azure/HDFS filesystems, ORC, C++ test
+hooks), byte-identical copies of pyarrow's versioned shared libraries (wheels cannot hold
+symlinks, so `libX.so`, `libX.so.N` and `libX.so.N.M.P` are three copies; the loader asks for the
+SONAME `libX.so.N`, which stays), pydantic's v1 compatibility package, and every
+botocore service model except S3, Lambda and STS. `--strip` runs `strip --strip-unneeded` on the
+shared libraries auditwheel did not patch (binutils needed). Figures: infra/README.md.
 
-Deterministic: entries are sorted by path, every entry has the same timestamp (1980-01-01, or
+Bytecode: every module is precompiled by a CPython 3.12 (`--python`, else `python3.12` on PATH or
+under pyenv) as an *unchecked-hash* pyc: Lambda's /var/task is read-only, so without them every
+cold start compiles everything (about 1 s), and a timestamp pyc would be ignored because the
+unzipped files' mtimes are not the ones recorded. The dependencies ship their bytecode only
+(`module.pyc` in place of `module.py`: half the size, tracebacks without source lines);
+`serverless_sweep` keeps its sources next to `__pycache__/*.cpython-312.pyc` (readable
+tracebacks). Code objects name their files as Lambda sees them (`/var/task/...`).
+
+Deterministic: pyc are compiled in sorted order with PYTHONHASHSEED=0 (set iteration order in
+constants), zip entries are sorted by path, every entry has the same timestamp (1980-01-01, or
 `SOURCE_DATE_EPOCH`), permissions are normalized to 0644 (0755 when the owner may execute) and
-no directory entries are written, so the same inputs give a byte-identical zip. The sha256 the
-build prints is what Terraform's `source_code_hash` sees.
+no directory entries are written, so the same inputs give byte-identical zips. The sha256 the
+build prints is the artifact's name in S3 (`lambda-code/<artifact>/<sha256>.zip`).
 
-Lambda limits checked at the end: 250 MB unzipped (function code plus layers) and 50 MB for a
-zip uploaded directly (larger zips go through S3, which is how the Terraform module deploys it).
+Cache: the staged dependencies (after pip, pruning, strip and compilation) are kept under
+`build/lambda/cache/<artifact>-<key>/`, where the key is a sha256 of everything that determines
+them (requirements, constraints.txt, this file, the 3.12 interpreter's version, the options).
+A rebuild after a source change then only recompiles and zips `serverless_sweep`. `--no-cache`
+builds from scratch (the reproducibility test compares such a build with a cached one).
+
+Budgets reported at the end: child 150 MiB and parent 15 MiB unzipped (issue 8; enforced with
+`--fail-over-budget` and by tests/infra), below Lambda's own 250 MiB for code plus layers
+(`--fail-over-limit`, what `make package` and `make deploy` enforce).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -54,15 +69,18 @@ import tempfile
 import time
 import tomllib
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "serverless_sweep"
-DEFAULT_OUTPUT = REPO_ROOT / "build" / "lambda" / "serverless-sweep-lambda.zip"
+DEFAULT_OUTPUT_DIR = REPO_ROOT / "build" / "lambda"
+DEFAULT_CACHE_DIR = DEFAULT_OUTPUT_DIR / "cache"
 
 LAMBDA_PYTHON_VERSION = "3.12"
+LAMBDA_TASK_ROOT = "/var/task"
+"""Where Lambda unpacks the zip; the path code objects and tracebacks name."""
 # Amazon Linux 2023 (the python3.12 runtime) has glibc 2.34: every manylinux tag up to 2_34.
 # pip expands only the legacy manylinux2014/2010 names by itself, so the modern ones are listed.
 LAMBDA_PLATFORMS: tuple[str, ...] = (
@@ -70,10 +88,44 @@ LAMBDA_PLATFORMS: tuple[str, ...] = (
     *(f"manylinux_2_{minor}_x86_64" for minor in range(17, 35)),
 )
 
-UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+MIB = 1024 * 1024
+UNZIPPED_LIMIT_BYTES = 250 * MIB
 """Lambda: function code and all layers, unzipped."""
-DIRECT_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
+DIRECT_UPLOAD_LIMIT_BYTES = 50 * MIB
 """Lambda: a zip passed directly to CreateFunction/UpdateFunctionCode (larger: via S3)."""
+
+# The one-line switch: the ride_hailing model has its own assignment solver (issue 8), so scipy
+# stays out of the child even should a runtime dependency declare it again.
+SCIPY_IN_CHILD = False
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One deployment artifact: which requirements it leaves out, and its size budget."""
+
+    name: str
+    excluded: frozenset[str]
+    budget_bytes: int
+    handlers: tuple[str, ...]
+
+
+ARTIFACTS: dict[str, Artifact] = {
+    "parent": Artifact(
+        "parent",
+        excluded=frozenset({"numpy", "scipy", "pyarrow", "h3", "jsonschema"}),
+        budget_bytes=15 * MIB,
+        handlers=("serverless_sweep.entrypoints.lambda_parent.handler",),
+    ),
+    "child": Artifact(
+        "child",
+        excluded=frozenset({"jsonschema"} | (set() if SCIPY_IN_CHILD else {"scipy"})),
+        budget_bytes=150 * MIB,
+        handlers=(
+            "serverless_sweep.entrypoints.lambda_child.handler",
+            "serverless_sweep.entrypoints.lambda_child.failure_handler",
+        ),
+    ),
+}
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """The earliest timestamp a zip entry can hold; used unless SOURCE_DATE_EPOCH is set."""
@@ -81,12 +133,12 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _PRUNED_DIRS = frozenset({"__pycache__", "tests"})
 _PRUNED_SUFFIXES = (".pyc", ".pyo", ".pyi", ".pxd", ".pyx", ".pxi", ".h", ".hpp")
 _PRUNED_DIST_INFO = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
-_PRUNED_TOP_LEVEL = frozenset({"bin"})
+_PRUNED_TOP_LEVEL = frozenset({"bin", "lib64", "include", "share"})
 _PRUNED_SUBTREES = ("pyarrow/include", "pyarrow/src")
 
 # --slim (the default): parts of the dependencies serverless_sweep never loads. Each pattern is
 # matched against the path relative to the package root.
-SLIM_PYARROW_PATTERNS: tuple[str, ...] = (
+SLIM_PATTERNS: tuple[str, ...] = (
     # Arrow Flight RPC (libarrow_flight alone is 30 MB)
     "pyarrow/_flight.*.so",
     "pyarrow/libarrow_flight.so*",
@@ -104,6 +156,9 @@ SLIM_PYARROW_PATTERNS: tuple[str, ...] = (
     "pyarrow/_dataset_orc.*.so",
     "pyarrow/orc.py",
     "pyarrow/_pyarrow_cpp_tests.*.so",
+    # pydantic's v1 compatibility layer (numpy/f2py stays: `from numpy import *`, which scipy's
+    # array-API shim runs, imports it)
+    "pydantic/v1",
 )
 SLIM_BOTOCORE_SERVICES: tuple[str, ...] = ("s3", "lambda", "sts")
 """botocore/data service models kept by --slim (the adapters build S3 and Lambda clients)."""
@@ -113,16 +168,23 @@ SLIM_BOTOCORE_SERVICES: tuple[str, ...] = ("s3", "lambda", "sts")
 class BuildResult:
     """What a build produced."""
 
+    artifact: str
     path: Path
     sha256: str
     zipped_bytes: int
     unzipped_bytes: int
     entries: int
     top_level_bytes: dict[str, int]
+    budget_bytes: int | None = None
+    cached_dependencies: bool = False
 
     @property
     def fits_unzipped_limit(self) -> bool:
         return self.unzipped_bytes <= UNZIPPED_LIMIT_BYTES
+
+    @property
+    def fits_budget(self) -> bool:
+        return self.budget_bytes is None or self.unzipped_bytes <= self.budget_bytes
 
     @property
     def fits_direct_upload(self) -> bool:
@@ -132,8 +194,19 @@ class BuildResult:
 # -- requirements ---------------------------------------------------------------------------------
 
 
-def runtime_requirements(project_dir: Path, extras: Sequence[str]) -> list[str]:
-    """`[project].dependencies` plus the named optional-dependency groups, in file order."""
+def requirement_name(requirement: str) -> str:
+    """The normalized distribution name of a requirement string (`Foo_Bar==1` -> `foo-bar`)."""
+    match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    if match is None:
+        raise SystemExit(f"cannot read the requirement {requirement!r}")
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower()
+
+
+def runtime_requirements(
+    project_dir: Path, extras: Sequence[str], excluded: Iterable[str] = ()
+) -> list[str]:
+    """`[project].dependencies` plus the named optional-dependency groups, in file order,
+    without the excluded distributions."""
     with (project_dir / "pyproject.toml").open("rb") as handle:
         project = tomllib.load(handle)["project"]
     requirements = list(project.get("dependencies", []))
@@ -142,7 +215,8 @@ def runtime_requirements(project_dir: Path, extras: Sequence[str]) -> list[str]:
         if extra not in optional:
             raise SystemExit(f"pyproject.toml has no optional-dependencies group {extra!r}")
         requirements.extend(r for r in optional[extra] if r not in requirements)
-    return requirements
+    skip = {requirement_name(name) for name in excluded}
+    return [r for r in requirements if requirement_name(r) not in skip]
 
 
 def pip_install_command(
@@ -179,30 +253,211 @@ def pip_install_command(
     return [*command, *requirements]
 
 
+# -- the 3.12 interpreter -------------------------------------------------------------------------
+
+
+def _python_version(python: str) -> str | None:
+    try:
+        result = subprocess.run(
+            [python, "-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def find_lambda_python(explicit: str | None = None) -> tuple[str, str]:
+    """(path, version) of a CPython 3.12: `explicit`, $SWEEP_LAMBDA_PYTHON, python3.12 on PATH,
+    or a pyenv installation. SystemExit naming what to install when there is none."""
+    candidates = [explicit] if explicit else []
+    if not explicit:
+        candidates.append(os.environ.get("SWEEP_LAMBDA_PYTHON"))
+        candidates.append(shutil.which("python3.12"))
+        pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+        candidates += sorted(glob.glob(f"{pyenv_root}/versions/3.12.*/bin/python3.12"))
+    for candidate in candidates:
+        if not candidate:
+            continue
+        version = _python_version(candidate)
+        if version is not None and version.startswith(LAMBDA_PYTHON_VERSION + "."):
+            return candidate, version
+        if explicit:
+            break
+    raise SystemExit(
+        "build_lambda: need a CPython 3.12 to precompile the bytecode Lambda's python3.12 loads: "
+        "install one (e.g. `pyenv install 3.12`) or pass --python /path/to/python3.12 "
+        "(or set SWEEP_LAMBDA_PYTHON)"
+    )
+
+
+# Runs under the 3.12 interpreter: compiles every .py under root (sorted) to an unchecked-hash
+# pyc naming /var/task/<path>; "legacy" puts it in place of the source (sourceless).
+_COMPILE_SCRIPT = r"""
+import importlib.util, os, py_compile, sys
+root, layout, task_root = sys.argv[1], sys.argv[2], sys.argv[3]
+sources = []
+for dirpath, dirs, files in os.walk(root):
+    dirs.sort()
+    sources += [os.path.join(dirpath, n) for n in sorted(files) if n.endswith(".py")]
+failed = []
+for source in sorted(sources):
+    relative = os.path.relpath(source, root).replace(os.sep, "/")
+    target = source + "c" if layout == "legacy" else importlib.util.cache_from_source(source)
+    try:
+        py_compile.compile(source, cfile=target, dfile=task_root + "/" + relative, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except py_compile.PyCompileError:
+        failed.append(relative)
+        continue
+    if layout == "legacy":
+        os.unlink(source)
+print(len(sources) - len(failed), *failed, sep="\n")
+"""
+
+
+def compile_bytecode(root: Path, python: str, *, sourceless: bool) -> tuple[int, list[str]]:
+    """Precompile every module under root with the 3.12 `python`; (compiled, failed paths).
+
+    A module that does not compile (a template, Python 2 syntax) keeps its source and is
+    compiled, as before, on import if anything imports it.
+    """
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
+    result = subprocess.run(
+        [
+            python,
+            "-I",
+            "-c",
+            _COMPILE_SCRIPT,
+            str(root),
+            "legacy" if sourceless else "pycache",
+            LAMBDA_TASK_ROOT,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"compiling the bytecode under {root} failed:\n{result.stderr[-4000:]}")
+    lines = result.stdout.splitlines()
+    return int(lines[0]), lines[1:]
+
+
 # -- staging --------------------------------------------------------------------------------------
+
+
+def dependencies_key(
+    artifact: str,
+    requirements: Sequence[str],
+    *,
+    constraints: Path | None,
+    python_version: str,
+    options: Mapping[str, object],
+) -> str:
+    """The cache key of an artifact's staged dependencies (see the module docstring)."""
+    material = {
+        "artifact": artifact,
+        "requirements": list(requirements),
+        "constraints": constraints.read_text() if constraints is not None else None,
+        "builder": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "python": python_version,
+        "platforms": list(LAMBDA_PLATFORMS),
+        "options": dict(sorted(options.items())),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def stage_dependencies(
+    staging: Path,
+    requirements: Sequence[str],
+    *,
+    constraints: Path | None,
+    slim_dependencies: bool,
+    strip: bool,
+    python: str | None,
+) -> None:
+    """pip, prune, slim, strip and compile the dependencies into `staging`."""
+    command = pip_install_command(staging, requirements, constraints=constraints)
+    print("+", " ".join(command), file=sys.stderr, flush=True)
+    subprocess.run(command, check=True)
+    prune(staging)
+    if slim_dependencies:
+        removed = slim(staging)
+        print(f"slim: removed {len(removed)} paths", file=sys.stderr)
+    if strip:
+        print(f"strip: {strip_shared_libraries(staging)} shared libraries", file=sys.stderr)
+    if python is not None:
+        compiled, failed = compile_bytecode(staging, python, sourceless=True)
+        print(f"bytecode: {compiled} dependency modules", file=sys.stderr)
+        for path in failed:
+            print(f"bytecode: kept the source of {path} (does not compile)", file=sys.stderr)
 
 
 def stage(
     staging: Path,
     *,
+    artifact: str,
     project_dir: Path,
     package: str,
     requirements: Sequence[str],
     constraints: Path | None,
     slim_dependencies: bool = True,
     strip: bool = False,
-) -> None:
-    """Fill `staging` with the dependencies (pruned) and the package source tree."""
+    python: tuple[str, str] | None = None,
+    cache_dir: Path | None = None,
+) -> bool:
+    """Fill `staging` with the dependencies and the package; True when they came from the cache."""
+    cached = False
     if requirements:
-        command = pip_install_command(staging, requirements, constraints=constraints)
-        print("+", " ".join(command), file=sys.stderr, flush=True)
-        subprocess.run(command, check=True)
-        prune(staging)
-        if slim_dependencies:
-            removed = slim(staging)
-            print(f"slim: removed {len(removed)} paths", file=sys.stderr)
-        if strip:
-            print(f"strip: {strip_shared_libraries(staging)} shared libraries", file=sys.stderr)
+        interpreter = python[0] if python is not None else None
+        if cache_dir is None:
+            stage_dependencies(
+                staging,
+                requirements,
+                constraints=constraints,
+                slim_dependencies=slim_dependencies,
+                strip=strip,
+                python=interpreter,
+            )
+        else:
+            key = dependencies_key(
+                artifact,
+                requirements,
+                constraints=constraints,
+                python_version=python[1] if python is not None else "none",
+                options={"slim": slim_dependencies, "strip": strip},
+            )
+            entry = cache_dir / f"{artifact}-{key}"
+            cached = entry.is_dir()
+            if not cached:
+                # A private partial directory, renamed into place: two builds at once (parallel
+                # test workers) never share one, and the second rename loses harmlessly.
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                partial = Path(tempfile.mkdtemp(prefix=f".{artifact}-{key}.", dir=cache_dir))
+                try:
+                    stage_dependencies(
+                        partial,
+                        requirements,
+                        constraints=constraints,
+                        slim_dependencies=slim_dependencies,
+                        strip=strip,
+                        python=interpreter,
+                    )
+                    try:
+                        partial.rename(entry)
+                    except OSError:
+                        if not entry.is_dir():
+                            raise
+                finally:
+                    shutil.rmtree(partial, ignore_errors=True)
+            else:
+                print(f"dependencies of {artifact}: cached ({entry.name})", file=sys.stderr)
+            staging.rmdir()
+            shutil.copytree(entry, staging, symlinks=True)
     source = project_dir / "src" / package
     if not (source / "__init__.py").is_file():
         raise SystemExit(f"no package at {source}")
@@ -210,6 +465,9 @@ def stage(
     if destination.exists():  # a dependency cannot own our package name
         raise SystemExit(f"{package} was installed as a dependency; refusing to overwrite it")
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
+    if python is not None:
+        compile_bytecode(destination, python[0], sourceless=False)
+    return cached
 
 
 def prune(staging: Path) -> None:
@@ -242,7 +500,7 @@ def slim(staging: Path, *, botocore_services: Sequence[str] = SLIM_BOTOCORE_SERV
         else:
             path.unlink()
 
-    for pattern in SLIM_PYARROW_PATTERNS:
+    for pattern in SLIM_PATTERNS:
         for path in sorted(staging.glob(pattern)):
             remove(path)
     pyarrow = staging / "pyarrow"
@@ -311,7 +569,7 @@ def iter_files(root: Path) -> Iterator[tuple[str, Path]]:
     return iter(found)
 
 
-def zip_timestamp(environ: dict[str, str] | None = None) -> tuple[int, int, int, int, int, int]:
+def zip_timestamp(environ: Mapping[str, str] | None = None) -> tuple[int, int, int, int, int, int]:
     """ZIP_EPOCH, or SOURCE_DATE_EPOCH (UTC, clamped to the zip format's 1980 start)."""
     env = os.environ if environ is None else environ
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
@@ -378,139 +636,94 @@ def top_level_sizes(root: Path) -> dict[str, int]:
 
 
 def build(
-    output: Path = DEFAULT_OUTPUT,
+    output: Path,
     *,
+    artifact: str = "child",
     project_dir: Path = REPO_ROOT,
     package: str = PACKAGE,
     extras: Sequence[str] = ("aws",),
+    excluded: Iterable[str] | None = None,
     constraints: Path | None = None,
     with_dependencies: bool = True,
     slim_dependencies: bool = True,
     strip: bool = False,
+    python: tuple[str, str] | None = None,
+    cache_dir: Path | None = None,
     compresslevel: int = 9,
 ) -> BuildResult:
-    """Stage and zip; see the module docstring."""
+    """Stage and zip one artifact; see the module docstring. `python` None: no bytecode."""
+    spec = ARTIFACTS.get(artifact)
+    if excluded is None:
+        excluded = spec.excluded if spec is not None else ()
     if constraints is None and (project_dir / "constraints.txt").is_file():
         constraints = project_dir / "constraints.txt"
-    requirements = runtime_requirements(project_dir, extras) if with_dependencies else []
-    with tempfile.TemporaryDirectory(prefix="lambda-build-") as tmp:
+    requirements = runtime_requirements(project_dir, extras, excluded) if with_dependencies else []
+    with tempfile.TemporaryDirectory(prefix=f"lambda-{artifact}-") as tmp:
         staging = Path(tmp) / "package"
         staging.mkdir()
-        stage(
+        cached = stage(
             staging,
+            artifact=artifact,
             project_dir=project_dir,
             package=package,
             requirements=requirements,
             constraints=constraints,
             slim_dependencies=slim_dependencies,
             strip=strip,
+            python=python,
+            cache_dir=cache_dir,
         )
         entries, unzipped = write_zip(
             staging, output, timestamp=zip_timestamp(), compresslevel=compresslevel
         )
         sizes = top_level_sizes(staging)
     return BuildResult(
+        artifact=artifact,
         path=output,
         sha256=sha256_of(output),
         zipped_bytes=output.stat().st_size,
         unzipped_bytes=unzipped,
         entries=entries,
         top_level_bytes=sizes,
+        budget_bytes=spec.budget_bytes if spec is not None and with_dependencies else None,
+        cached_dependencies=cached,
     )
 
 
-SMOKE_SCRIPT = """
-import io, json, sys
-sys.path.insert(0, sys.argv[1])
-import pyarrow.parquet as pq
-import serverless_sweep.entrypoints.aws_lambda as entry
-from serverless_sweep.adapters.aws._clients import make_client
-from serverless_sweep.adapters.memory import MemoryObjectStore, RecordingInvoker
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler
-from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-
-store, invoker = MemoryObjectStore(), RecordingInvoker()
-parent = ParentHandler(
-    invoker=invoker,
-    store=store,
-    config=ParentConfig(child_function="child", default_model="ride_hailing", results_prefix="p"),
-)
-request = {
-    "run_id": "smoke",
-    "dimensions": {
-        "num_riders": [60], "num_drivers": [12], "matching_algorithm_type": ["hungarian"],
-        "batch_matching_enabled": [True],
-    },
-    "shard_count": 1,
-}
-assert parent.handle(request)["statusCode"] == 202
-config = ChildConfig(results_prefix="p", default_model="ride_hailing")
-child = ChildHandler(store=store, config=config)
-for call in invoker.calls:
-    result = child.handle(json.loads(call.payload))
-    table = pq.read_table(io.BytesIO(store.objects[result["metrics_key"]]))
-    assert table.num_rows == 1, table
-s3 = make_client("s3", endpoint_env_suffix="S3", connect_timeout=1, read_timeout=1,
-                 endpoint_url=None, region_name="eu-central-1")
-assert "IfNoneMatch" in s3.meta.service_model.operation_model("PutObject").input_shape.members
-make_client("lambda", endpoint_env_suffix="LAMBDA", connect_timeout=1, read_timeout=1,
-            endpoint_url=None, region_name="eu-central-1")
-assert callable(entry.parent_handler) and callable(entry.child_handler)
-print("smoke ok:", sys.version.split()[0], table.num_columns, "columns")
-"""
-
-
-def smoke(zip_path: Path, python: str) -> None:
-    """Unpack the zip and run SMOKE_SCRIPT with `python`, isolated from its site-packages."""
-    with tempfile.TemporaryDirectory(prefix="lambda-smoke-") as tmp:
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(tmp)
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": tmp,
-            "AWS_ACCESS_KEY_ID": "smoke",
-            "AWS_SECRET_ACCESS_KEY": "smoke",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }
-        command = [python, "-I", "-S", "-c", SMOKE_SCRIPT, tmp]
-        subprocess.run(command, check=True, env=env, cwd=tmp)
-
-
 def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / MIB:.1f} MiB"
 
 
 def report(result: BuildResult, *, top: int = 12) -> Iterable[str]:
-    yield f"wrote {result.path} ({result.entries} files)"
+    yield f"wrote {result.path} ({result.artifact}, {result.entries} files)"
     yield f"sha256 {result.sha256}"
-    yield f"zipped {_mb(result.zipped_bytes)}, unzipped {_mb(result.unzipped_bytes)}"
+    yield (
+        f"zipped {_mb(result.zipped_bytes)}, unzipped {_mb(result.unzipped_bytes)} "
+        f"({result.unzipped_bytes:,} bytes)"
+    )
     for name, size in list(result.top_level_bytes.items())[:top]:
-        yield f"  {_mb(size):>10}  {name}"
+        yield f"  {_mb(size):>11}  {name}"
+    if result.budget_bytes is not None:
+        verdict = "within" if result.fits_budget else "OVER"
+        yield f"budget {_mb(result.budget_bytes)} unzipped: {verdict}"
     verdict = "fits" if result.fits_unzipped_limit else "does NOT fit"
     yield f"Lambda unzipped limit {_mb(UNZIPPED_LIMIT_BYTES)} (code + layers): {verdict}"
-    if not result.fits_direct_upload:
-        yield (
-            f"zip is over the {_mb(DIRECT_UPLOAD_LIMIT_BYTES)} direct-upload limit: "
-            "deploy it through S3 (the Terraform module does)"
-        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument(
-        "--extra",
-        action="append",
-        dest="extras",
-        help="optional-dependencies group to include (repeatable; default: aws)",
+        "--artifact",
+        choices=[*ARTIFACTS, "all"],
+        default="all",
+        help="which artifact to build (default: all)",
     )
+    parser.add_argument("--output-dir", "-o", type=Path, default=DEFAULT_OUTPUT_DIR)
     parser.add_argument("--constraints", "-c", type=Path, default=None)
     parser.add_argument(
         "--no-deps",
         action="store_true",
-        help="package only serverless_sweep (no pip, no network; for smoke tests)",
+        help="package only serverless_sweep (no pip, no network; for tests)",
     )
     parser.add_argument(
         "--no-slim",
@@ -521,33 +734,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--strip", action="store_true", help="strip --strip-unneeded the shared libraries"
     )
+    parser.add_argument("--python", help="the CPython 3.12 that compiles the bytecode")
     parser.add_argument(
-        "--smoke",
-        metavar="PYTHON",
-        help="after building, run a parent and a child from the unpacked zip with this "
-        "interpreter (CPython 3.12)",
+        "--no-bytecode", action="store_true", help="ship sources only (no 3.12 needed)"
     )
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--no-cache", action="store_true", help="stage dependencies afresh")
     parser.add_argument(
         "--fail-over-limit",
         action="store_true",
-        help="exit 3 when the unzipped size exceeds Lambda's 250 MB limit",
+        help="exit 3 when an artifact is over Lambda's 250 MiB unzipped limit",
+    )
+    parser.add_argument(
+        "--fail-over-budget",
+        action="store_true",
+        help="exit 3 when an artifact is over its budget (child 150 MiB, parent 15 MiB)",
     )
     args = parser.parse_args(argv)
-    result = build(
-        args.output.resolve(),
-        extras=tuple(args.extras or ("aws",)),
-        constraints=args.constraints,
-        with_dependencies=not args.no_deps,
-        slim_dependencies=args.slim,
-        strip=args.strip,
-    )
-    for line in report(result):
-        print(line, flush=True)
-    if args.smoke:
-        smoke(result.path, args.smoke)
-    if args.fail_over_limit and not result.fits_unzipped_limit:
-        return 3
-    return 0
+    python = None if args.no_bytecode else find_lambda_python(args.python)
+    names = list(ARTIFACTS) if args.artifact == "all" else [args.artifact]
+    status = 0
+    for name in names:
+        result = build(
+            (args.output_dir / f"{name}.zip").resolve(),
+            artifact=name,
+            constraints=args.constraints,
+            with_dependencies=not args.no_deps,
+            slim_dependencies=args.slim,
+            strip=args.strip,
+            python=python,
+            cache_dir=None if args.no_cache else args.cache_dir.resolve(),
+        )
+        for line in report(result):
+            print(line, flush=True)
+        if args.fail_over_limit and not result.fits_unzipped_limit:
+            status = 3
+        if args.fail_over_budget and not (result.fits_budget and result.fits_unzipped_limit):
+            status = 3
+    return status
 
 
 if __name__ == "__main__":

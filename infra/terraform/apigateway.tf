@@ -33,6 +33,7 @@ locals {
 }
 
 resource "aws_api_gateway_rest_api" "this" {
+  # checkov:skip=CKV_AWS_237: replacing the API changes its URL for every client; a new API (create_before_destroy) would not make that safer
   name        = "${var.name_prefix}-api"
   description = "serverless-sweep: submit sweeps, read run status, redrive failed shards"
 
@@ -95,7 +96,7 @@ resource "aws_api_gateway_integration" "this" {
   http_method             = aws_api_gateway_method.this[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.parent.invoke_arn
+  uri                     = aws_lambda_alias.parent.invoke_arn
 }
 
 # API Gateway's own answers in the ErrorResponse shape (schemas/v1/error_response.json). The
@@ -198,14 +199,122 @@ resource "aws_api_gateway_deployment" "this" {
   depends_on = [aws_api_gateway_integration.this, aws_api_gateway_rest_api_policy.this]
 }
 
+# -- access log and tracing -----------------------------------------------------------------------
+
+locals {
+  # One JSON line per request: who (caller ARN, account, source IP, user agent), when, which
+  # route (method, resource template and concrete path), the answer (status, error, latency,
+  # integration status) and the request id that the parent's own log lines carry too.
+  api_access_log_format = jsonencode({
+    requestId          = "$context.requestId"
+    extendedRequestId  = "$context.extendedRequestId"
+    requestTime        = "$context.requestTime"
+    requestTimeEpoch   = "$context.requestTimeEpoch"
+    caller             = "$context.identity.caller"
+    userArn            = "$context.identity.userArn"
+    accountId          = "$context.identity.accountId"
+    sourceIp           = "$context.identity.sourceIp"
+    userAgent          = "$context.identity.userAgent"
+    httpMethod         = "$context.httpMethod"
+    resourcePath       = "$context.resourcePath"
+    path               = "$context.path"
+    status             = "$context.status"
+    responseLength     = "$context.responseLength"
+    responseLatency    = "$context.responseLatency"
+    integrationStatus  = "$context.integration.status"
+    integrationLatency = "$context.integration.latency"
+    errorMessage       = "$context.error.message"
+    xrayTraceId        = "$context.xrayTraceId"
+  })
+}
+
+resource "aws_cloudwatch_log_group" "api_access" {
+  count             = var.enable_api_access_logging ? 1 : 0
+  name              = "/aws/apigateway/${var.name_prefix}-api-access"
+  retention_in_days = var.log_retention_days
+  # checkov:skip=CKV_AWS_158: CloudWatch Logs' own encryption, as the functions' log groups (lambda.tf)
+  # checkov:skip=CKV_AWS_338: retention is log_retention_days (default 30), as the functions' log groups
+}
+
+# API Gateway writes access and execution logs with the role of the region's account setting.
+data "aws_iam_policy_document" "api_gateway_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "api_gateway_logs" {
+  count              = var.manage_api_gateway_account ? 1 : 0
+  name               = "${var.name_prefix}-apigw-logs"
+  description        = "API Gateway account setting: writes the APIs' access and execution logs"
+  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
+}
+
+# What AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, limited to this API's log groups: the
+# access log and the execution logs API Gateway creates (API-Gateway-Execution-Logs_<api>/<stage>).
+data "aws_iam_policy_document" "api_gateway_logs" {
+  statement {
+    sid     = "WriteApiLogs"
+    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = concat(
+      [
+        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/*",
+        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/*:*",
+      ],
+      [for group in aws_cloudwatch_log_group.api_access : "${group.arn}:*"],
+    )
+  }
+
+  statement {
+    sid       = "FindLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "api_gateway_logs" {
+  count  = var.manage_api_gateway_account ? 1 : 0
+  name   = "${var.name_prefix}-apigw-logs"
+  role   = aws_iam_role.api_gateway_logs[0].id
+  policy = data.aws_iam_policy_document.api_gateway_logs.json
+}
+
+resource "aws_api_gateway_account" "this" {
+  count               = var.manage_api_gateway_account ? 1 : 0
+  cloudwatch_role_arn = aws_iam_role.api_gateway_logs[0].arn
+
+  depends_on = [aws_iam_role_policy.api_gateway_logs]
+}
+
 resource "aws_api_gateway_stage" "this" {
+  # checkov:skip=CKV_AWS_120: no cache: every answer is per run and must be current (status, redrive)
+  # checkov:skip=CKV2_AWS_51: callers authenticate with SigV4 (AWS_IAM on every method), not client certificates
+  # checkov:skip=CKV2_AWS_29: no WAF: every method requires SigV4 and the resource policy admits the listed principals only; throttling is set per stage
   rest_api_id   = aws_api_gateway_rest_api.this.id
   deployment_id = aws_api_gateway_deployment.this.id
   stage_name    = var.stage_name
   description   = "serverless-sweep API stage"
+
+  xray_tracing_enabled = var.enable_xray_tracing
+
+  dynamic "access_log_settings" {
+    for_each = var.enable_api_access_logging ? [1] : []
+    content {
+      destination_arn = aws_cloudwatch_log_group.api_access[0].arn
+      format          = local.api_access_log_format
+    }
+  }
+
+  depends_on = [aws_api_gateway_account.this]
 }
 
 resource "aws_api_gateway_method_settings" "all" {
+  # checkov:skip=CKV_AWS_225: no cache: run status and redrive answers must be current (see the stage)
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"
@@ -214,6 +323,9 @@ resource "aws_api_gateway_method_settings" "all" {
     throttling_rate_limit  = var.api_throttle_rate_limit
     throttling_burst_limit = var.api_throttle_burst_limit
     metrics_enabled        = true
+    logging_level          = var.api_logging_level
+    # Request and response bodies stay out of the logs.
+    data_trace_enabled = false
   }
 }
 
@@ -221,6 +333,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowApiGatewayInvoke"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.parent.function_name
+  qualifier     = aws_lambda_alias.parent.name
   principal     = "apigateway.amazonaws.com"
   # Only this API's three routes, on any stage of it.
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*/*/sweep-run*"

@@ -29,13 +29,41 @@ output "child_function_name" {
 }
 
 output "child_function_arn" {
-  description = "CHILD_LAMBDA_ARN of the parent."
-  value       = aws_lambda_function.child.arn
+  description = "CHILD_LAMBDA_ARN of the parent: the child's live alias."
+  value       = aws_lambda_alias.child.arn
 }
 
-output "child_dead_letter_queue_url" {
-  description = "SQS queue holding child events that failed every attempt or expired."
-  value       = aws_sqs_queue.child_dlq.id
+output "recorder_function_name" {
+  description = "Recorder Lambda function: the child's on-failure destination (same artifact as the child)."
+  value       = aws_lambda_function.recorder.function_name
+}
+
+output "live_alias" {
+  description = "The alias every caller invokes; `make deploy` moves it to the newest version, `make rollback` back."
+  value       = local.live_alias
+}
+
+output "lambda_code_keys" {
+  description = "Keys of the artifacts this apply deployed (lambda-code/<parent|child>/<sha256>.zip in the bucket)."
+  value = {
+    parent = local.parent_code_key
+    child  = local.child_code_key
+  }
+}
+
+output "dead_letter_queue_url" {
+  description = "SQS queue of the last resort: failure records the recorder could not write, dispatch jobs that failed every attempt. Alarmed (dead_letter_alarm)."
+  value       = aws_sqs_queue.dead_letters.id
+}
+
+output "dead_letter_alarm" {
+  description = "CloudWatch alarm on visible messages in the dead-letter queue."
+  value       = aws_cloudwatch_metric_alarm.dead_letters.alarm_name
+}
+
+output "api_access_log_group" {
+  description = "CloudWatch log group of the API access log (null when enable_api_access_logging is false)."
+  value       = var.enable_api_access_logging ? aws_cloudwatch_log_group.api_access[0].name : null
 }
 
 output "athena_workgroup" {
@@ -64,4 +92,22 @@ output "athena_ddl_commands" {
       "--query-string \"$(aws athena get-named-query --region ${var.region} --named-query-id ${query.id} --query NamedQuery.QueryString --output text)\"",
     ])
   ]
+}
+
+output "function_names" {
+  description = "The three functions by role (make deploy / make rollback read this)."
+  value = {
+    parent   = aws_lambda_function.parent.function_name
+    child    = aws_lambda_function.child.function_name
+    recorder = aws_lambda_function.recorder.function_name
+  }
+}
+
+output "function_versions" {
+  description = "The version each function published last (make deploy moves live there)."
+  value = {
+    parent   = aws_lambda_function.parent.version
+    child    = aws_lambda_function.child.version
+    recorder = aws_lambda_function.recorder.version
+  }
 }

@@ -21,6 +21,7 @@ provider "aws" {
     content {
       apigateway = endpoints.value
       athena     = endpoints.value
+      cloudwatch = endpoints.value
       glue       = endpoints.value
       iam        = endpoints.value
       lambda     = endpoints.value

@@ -49,20 +49,26 @@ variable "default_model" {
   }
 }
 
-variable "lambda_zip_path" {
-  description = "The deployment zip built by `make package` (infra/build_lambda.py). null: build/lambda/serverless-sweep-lambda.zip at the repository root."
+variable "parent_lambda_zip" {
+  description = "The parent's artifact (`make package`: infra/build_lambda.py; no numpy, pyarrow or scipy). null: build/lambda/parent.zip at the repository root. Uploaded by `make deploy` to lambda-code/parent/<sha256>.zip."
+  type        = string
+  default     = null
+}
+
+variable "child_lambda_zip" {
+  description = "The child's (and recorder's) artifact (`make package`). null: build/lambda/child.zip at the repository root. Uploaded by `make deploy` to lambda-code/child/<sha256>.zip."
   type        = string
   default     = null
 }
 
 variable "parent_memory_mb" {
-  description = "Memory of the parent function (CPU scales with it; the parent imports the same libraries as the child)."
+  description = "Memory of the parent function (CPU, and so cold start and dispatch speed, scale with it)."
   type        = number
   default     = 1024
 }
 
 variable "parent_timeout_seconds" {
-  description = "Timeout of the parent. API Gateway answers 504 after 29 s, but a parent that is still dispatching keeps going until this timeout."
+  description = "Timeout of the parent. API requests answer within a second (dispatch is a separate, asynchronous job); a dispatch job hands the rest of its shards to a fresh invocation before this runs out."
   type        = number
   default     = 120
 
@@ -90,9 +96,63 @@ variable "child_timeout_seconds" {
 }
 
 variable "child_reserved_concurrency" {
-  description = "Reserved concurrency of the child: a cap on parallel shards (and on cost). -1: unreserved, the account's pool."
+  description = <<-EOT
+    Reserved concurrency of the child: the most shards running at once, over all runs. Why 100 by
+    default: without a reservation one large run takes the account's whole regional pool (1,000 by
+    default) and throttles the parent (the API answers 500/429) and every other function in the
+    account; 100 keeps 90 % of a default pool free and bounds cost, while throttled shard events
+    are not lost (Lambda keeps retrying them for up to child_maximum_event_age_seconds, then the
+    recorder records them as expired). Raise it with the account's quota; per-run caps are the
+    request's max_concurrency. -1: unreserved (the account's pool), needed on accounts whose quota
+    is below 200 (Lambda keeps 100 unreserved).
+  EOT
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.child_reserved_concurrency == -1 || var.child_reserved_concurrency >= 1
+    error_message = "child_reserved_concurrency: -1 (unreserved) or at least 1 (0 would stop every shard)."
+  }
+}
+
+variable "parent_reserved_concurrency" {
+  description = "Reserved concurrency of the parent (API requests and dispatch jobs). -1: unreserved. A small reservation (e.g. 10) guarantees the API answers while children run."
   type        = number
   default     = -1
+}
+
+variable "recorder_reserved_concurrency" {
+  description = "Reserved concurrency of the recorder (failure records). -1: unreserved."
+  type        = number
+  default     = -1
+}
+
+variable "recorder_memory_mb" {
+  description = "Memory of the recorder function (one envelope and one Parquet row per failure record)."
+  type        = number
+  default     = 512
+}
+
+variable "dispatch_concurrency" {
+  description = "SWEEP_DISPATCH_CONCURRENCY: concurrent Invoke calls of a dispatch job (botocore's connection pool is sized to match)."
+  type        = number
+  default     = 64
+
+  validation {
+    condition     = var.dispatch_concurrency >= 1 && var.dispatch_concurrency <= 512
+    error_message = "dispatch_concurrency: 1 to 512."
+  }
+}
+
+variable "dispatch_maximum_event_age_seconds" {
+  description = "How long Lambda keeps trying to start a queued dispatch job (the parent invoking itself, 60-21600 s) before it goes to the dead-letter queue. Lambda also retries a crashed dispatch job twice."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.dispatch_maximum_event_age_seconds >= 60 && var.dispatch_maximum_event_age_seconds <= 21600
+    error_message = "dispatch_maximum_event_age_seconds: 60 to 21600."
+  }
 }
 
 variable "child_maximum_retry_attempts" {
@@ -107,7 +167,7 @@ variable "child_maximum_retry_attempts" {
 }
 
 variable "child_maximum_event_age_seconds" {
-  description = "How long Lambda keeps trying to deliver a queued child event (60-21600) before it goes to the dead-letter queue."
+  description = "SWEEP_CHILD_MAX_EVENT_AGE_S: how long Lambda keeps trying to deliver a queued child event (60-21600 s) before it hands it to the recorder (error_kind expired). The parent reports a shard without a record after this plus the child timeout as lost."
   type        = number
   default     = 21600
 
@@ -118,9 +178,60 @@ variable "child_maximum_event_age_seconds" {
 }
 
 variable "dlq_message_retention_seconds" {
-  description = "How long the child's dead-letter queue keeps a failed event (max 14 days)."
+  description = "How long the dead-letter queue keeps a failed event (max 14 days)."
   type        = number
   default     = 1209600
+}
+
+variable "dlq_kms_key_id" {
+  description = "KMS key of the dead-letter queue: alias/aws/sqs (SQS's AWS-managed key, no grants needed) or a customer-managed key's ARN (the senders get kms:GenerateDataKey/Decrypt on it)."
+  type        = string
+  default     = "alias/aws/sqs"
+
+  validation {
+    condition     = var.dlq_kms_key_id == "alias/aws/sqs" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.dlq_kms_key_id))
+    error_message = "dlq_kms_key_id: alias/aws/sqs or arn:aws:kms:<region>:<account>:key/<id>."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic notified when the dead-letter queue holds a message (and when it is empty again). null: the alarm only shows in CloudWatch."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn: null or an SNS topic ARN."
+  }
+}
+
+variable "enable_xray_tracing" {
+  description = "X-Ray active tracing of the three functions and the API stage (a trace per request: API -> parent -> S3/Lambda calls). false: PassThrough, no traces, no xray grants."
+  type        = bool
+  default     = true
+}
+
+variable "enable_api_access_logging" {
+  description = "API access log (who: caller ARN and source IP; when; which route; status; latency) as JSON lines in the log group /aws/apigateway/<name_prefix>-api-access."
+  type        = bool
+  default     = true
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set the region's API Gateway account setting (cloudwatch_role_arn) to a role this module creates; API Gateway needs one to write access logs. It is one setting per account and region: set false when another stack already manages it."
+  type        = bool
+  default     = true
+}
+
+variable "api_logging_level" {
+  description = "API Gateway execution logging of every method (OFF, ERROR or INFO). ERROR: failed integrations only, no bodies."
+  type        = string
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.api_logging_level)
+    error_message = "api_logging_level: OFF, ERROR or INFO."
+  }
 }
 
 variable "allowed_principals" {
@@ -156,7 +267,7 @@ variable "api_throttle_burst_limit" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the functions' CloudWatch log groups."
+  description = "Retention of the functions' and the API access log's CloudWatch log groups."
   type        = number
   default     = 30
 
@@ -194,6 +305,12 @@ variable "force_destroy" {
   description = "Allow `terraform destroy` to delete a bucket that still holds results (every version). Keep false outside tests."
   type        = bool
   default     = false
+}
+
+variable "attach_bucket_policy" {
+  description = "Attach the TLS-only bucket policy. Keep true: false exists for moto, which evaluates the policy's conditions (Bool, NumericLessThan) as always true and then denies every object request."
+  type        = bool
+  default     = true
 }
 
 variable "enable_api_resource_policy" {

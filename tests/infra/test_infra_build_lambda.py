@@ -1,8 +1,7 @@
-"""infra/build_lambda.py: deterministic zips, the pip command, the pruning rules.
+"""infra/build_lambda.py: deterministic zips, the pip command, the pruning rules, bytecode.
 
-Everything here runs offline on tiny trees. The real build (pip downloads ~150 MB of wheels for
-CPython 3.12 manylinux, about a minute) is not part of `make test`; set SWEEP_FULL_LAMBDA_BUILD=1
-to run it here too (and SWEEP_LAMBDA_SMOKE_PYTHON=/path/to/python3.12 to smoke-test the result).
+Everything here runs offline on tiny trees. The real build of both artifacts (pip, strip, 3.12
+bytecode) and what runs from it are in test_infra_artifacts.py.
 """
 
 from __future__ import annotations
@@ -55,9 +54,9 @@ def _tiny_project(root: Path, *, reverse: bool = False, mtime: float = 1_000_000
     return root
 
 
-def _build(project: Path, output: Path) -> Any:
+def _build(project: Path, output: Path, **options: Any) -> Any:
     return build_lambda.build(
-        output, project_dir=project, package="tinypkg", with_dependencies=False
+        output, project_dir=project, package="tinypkg", with_dependencies=False, **options
     )
 
 
@@ -103,7 +102,7 @@ def test_source_date_epoch_sets_the_timestamp(monkeypatch: pytest.MonkeyPatch) -
 
 def test_runtime_requirements_are_the_package_and_aws_extra_without_dev_tools() -> None:
     requirements = build_lambda.runtime_requirements(REPO_ROOT, ["aws"])
-    names = {r.split("==")[0].lower() for r in requirements}
+    names = {build_lambda.requirement_name(r) for r in requirements}
     assert {"numpy", "pyarrow", "pydantic", "h3", "boto3"} <= names
     # scipy is a dev extra: the model brings its own assignment solver (issue 8).
     assert not names & {
@@ -118,6 +117,25 @@ def test_runtime_requirements_are_the_package_and_aws_extra_without_dev_tools() 
     }
     with pytest.raises(SystemExit):
         build_lambda.runtime_requirements(REPO_ROOT, ["no-such-extra"])
+
+
+def test_the_parent_leaves_the_simulation_and_parquet_stack_out() -> None:
+    def names(artifact: str) -> set[str]:
+        spec = build_lambda.ARTIFACTS[artifact]
+        found = build_lambda.runtime_requirements(REPO_ROOT, ["aws"], spec.excluded)
+        return {build_lambda.requirement_name(r) for r in found}
+
+    parent, child = names("parent"), names("child")
+    assert not parent & {"numpy", "scipy", "pyarrow", "h3", "jsonschema"}
+    assert {"pydantic", "boto3"} <= parent
+    assert {"numpy", "pyarrow", "h3", "pydantic", "boto3"} <= child
+    assert "jsonschema" not in child  # only the local HTTP API validates with it
+    # the one-line switch: scipy ships in the child exactly while SCIPY_IN_CHILD says so
+    declared = "scipy" in {
+        build_lambda.requirement_name(r) for r in build_lambda.runtime_requirements(REPO_ROOT, [])
+    }
+    assert ("scipy" in child) == (declared and build_lambda.SCIPY_IN_CHILD)
+    assert build_lambda.requirement_name("Foo_Bar.baz==1") == "foo-bar-baz"
 
 
 def test_pip_command_targets_the_lambda_runtime(tmp_path: Path) -> None:
@@ -186,24 +204,78 @@ def test_prune_and_slim_remove_only_what_the_runtime_never_loads(tmp_path: Path)
 
 
 def test_no_deps_build_of_the_real_package(tmp_path: Path) -> None:
-    output = tmp_path / "lambda.zip"
-    assert build_lambda.main(["--no-deps", "--output", str(output)]) == 0
-    with zipfile.ZipFile(output) as archive:
-        names = set(archive.namelist())
-    assert "serverless_sweep/entrypoints/aws_lambda.py" in names
-    assert "serverless_sweep/contracts/generated/apigateway/sweep_request.json" in names
-    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    assert build_lambda.main(["--no-deps", "--no-bytecode", "--output-dir", str(tmp_path)]) == 0
+    for artifact in ("parent", "child"):
+        with zipfile.ZipFile(tmp_path / f"{artifact}.zip") as archive:
+            names = set(archive.namelist())
+        assert "serverless_sweep/entrypoints/aws_lambda.py" in names
+        assert "serverless_sweep/contracts/generated/apigateway/sweep_request.json" in names
+        assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
 
-@pytest.mark.skipif(
-    os.environ.get("SWEEP_FULL_LAMBDA_BUILD") != "1",
-    reason="full Lambda build downloads ~150 MB of wheels; set SWEEP_FULL_LAMBDA_BUILD=1",
-)
-def test_full_build_fits_lambda(tmp_path: Path) -> None:  # pragma: no cover - opt-in
-    result = build_lambda.build(tmp_path / "full.zip", strip=True)
-    assert result.fits_unzipped_limit, list(build_lambda.report(result))
-    again = build_lambda.build(tmp_path / "again.zip", strip=True)
-    assert again.sha256 == result.sha256
-    smoke_python = os.environ.get("SWEEP_LAMBDA_SMOKE_PYTHON")
-    if smoke_python:
-        build_lambda.smoke(result.path, smoke_python)
+def _lambda_python() -> str:
+    try:
+        return build_lambda.find_lambda_python()[0]
+    except SystemExit as exc:
+        pytest.skip(f"no CPython 3.12 here: {exc}")
+
+
+def test_bytecode_is_unchecked_hash_for_python_312_and_deterministic(tmp_path: Path) -> None:
+    python = _lambda_python()
+    version = build_lambda.find_lambda_python(python)
+    first = _build(_tiny_project(tmp_path / "a"), tmp_path / "a.zip", python=version)
+    second = _build(
+        _tiny_project(tmp_path / "b", reverse=True, mtime=1_700_000_000),
+        tmp_path / "b.zip",
+        python=version,
+    )
+    assert first.sha256 == second.sha256
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        names = archive.namelist()
+        assert "tinypkg/sub/__pycache__/mod.cpython-312.pyc" in names
+        assert "tinypkg/sub/mod.py" in names  # the package keeps its sources
+        pyc = archive.read("tinypkg/sub/__pycache__/mod.cpython-312.pyc")
+    # PEP 552 flags: bit 0 hash-based, bit 1 check_source: 0b01 = unchecked hash
+    assert int.from_bytes(pyc[4:8], "little") == 0b01
+    staging = tmp_path / "deps"
+    (staging / "dep").mkdir(parents=True)
+    (staging / "dep" / "__init__.py").write_text("X = {'a', 'b', 'c'}\n")
+    (staging / "dep" / "broken.py").write_text("def (:\n")
+    compiled, failed = build_lambda.compile_bytecode(staging, python, sourceless=True)
+    assert (compiled, failed) == (1, ["dep/broken.py"])
+    assert sorted(p.name for p in (staging / "dep").iterdir()) == ["__init__.pyc", "broken.py"]
+    code = (staging / "dep" / "__init__.pyc").read_bytes()
+    assert b"/var/task/dep/__init__.py" in code  # tracebacks name the path in Lambda
+
+
+def test_dependencies_are_cached_by_content(tmp_path: Path) -> None:
+    constraints = tmp_path / "c.txt"
+    constraints.write_text("a==1\n")
+    key = build_lambda.dependencies_key(
+        "child", ["a==1"], constraints=constraints, python_version="3.12.1", options={"s": 1}
+    )
+    same = build_lambda.dependencies_key(
+        "child", ["a==1"], constraints=constraints, python_version="3.12.1", options={"s": 1}
+    )
+    assert key == same
+    others = [
+        build_lambda.dependencies_key(
+            "parent", ["a==1"], constraints=constraints, python_version="3.12.1", options={"s": 1}
+        ),
+        build_lambda.dependencies_key(
+            "child", ["a==2"], constraints=constraints, python_version="3.12.1", options={"s": 1}
+        ),
+        build_lambda.dependencies_key(
+            "child", ["a==1"], constraints=constraints, python_version="3.12.2", options={"s": 1}
+        ),
+        build_lambda.dependencies_key(
+            "child", ["a==1"], constraints=constraints, python_version="3.12.1", options={"s": 2}
+        ),
+    ]
+    constraints.write_text("a==1\nb==2\n")
+    others.append(
+        build_lambda.dependencies_key(
+            "child", ["a==1"], constraints=constraints, python_version="3.12.1", options={"s": 1}
+        )
+    )
+    assert key not in others and len(set(others)) == len(others)

@@ -1,32 +1,36 @@
-"""infra/terraform: offline init, validate, fmt, and a full apply/destroy against moto.
+"""infra/terraform: offline init, validate, fmt, and `make deploy` / `make rollback` against moto.
 
-The apply test starts a moto server on 127.0.0.1 (free port), points every AWS endpoint of the
-module at it (`local_endpoint`), applies the module with a tiny stand-in zip, checks what was
-created through boto3, and destroys it. What moto cannot do, and how the test deals with it:
+The deploy test starts a moto server on 127.0.0.1 (free port) and runs the real commands with
+fake temporary keys: `make deploy` (preflight through STS, build both artifacts, first-deploy
+bucket bootstrap, content-addressed upload, terraform apply with every endpoint on moto via
+`local_endpoint`, the live aliases moved), a second `make deploy` with new artifacts, then
+`make rollback`; it checks what was created through boto3 and destroys it. What moto cannot do,
+and how the test deals with it:
 
 * REST API resource policy: moto returns the stored policy as plain JSON, AWS as an escaped JSON
   string; the provider cannot read moto's form back. Applied with
   `enable_api_resource_policy=false`; the policy document itself is checked in the state.
+* Bucket policy: moto evaluates the conditions it does not implement (Bool, NumericLessThan) as
+  true, so the TLS-only policy would deny every object request, the artifact uploads included.
+  Applied with `attach_bucket_policy=false`; the rendered document is checked in the state.
 * Athena named queries: moto has no DeleteNamedQuery (the provider would retry forever). They
   are created and checked, then removed from the state before `destroy` (the server is thrown
   away with them).
-* Bucket policy: moto treats condition operators it does not implement (Bool, NumericLessThan)
-  as true, so the TLS-only policy denies every object request there. The module uploads the code
-  before attaching the policy, and `destroy` runs with `-refresh=false` (a refresh would
-  HeadObject the code object and be denied).
 
-The apply takes about a minute, nearly all of it the provider's own consistency waits (S3
+The first apply takes about a minute, nearly all of it the provider's own consistency waits (S3
 lifecycle about 55 s, SQS queue attributes about 25 s), which it does against AWS too.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import re
 import shutil
+import subprocess
 import uuid
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +116,28 @@ def test_variable_validation_rejects(
     assert "Invalid value for variable" in result.stderr, result.stderr[-2000:]
 
 
+def test_the_dispatch_and_alarm_variables_reject_bad_values(
+    terraform: Terraform, variables_only: Path
+) -> None:
+    """One plan, every bad value at once (Terraform reports each variable's validation)."""
+    bad = {
+        "child_reserved_concurrency": "0",
+        "dispatch_concurrency": "0",
+        "dispatch_maximum_event_age_seconds": "30",
+        "dlq_kms_key_id": "my-key",
+        "alarm_sns_topic_arn": "arn:aws:sqs:eu-central-1:123456789012:q",
+        "api_logging_level": "DEBUG",
+    }
+    args = [arg for name, value in bad.items() for arg in ("-var", f"{name}={value}")]
+    result = terraform.run(
+        "plan", "-no-color", "-input=false", *args, check=False, timeout=60, chdir=variables_only
+    )
+    assert result.returncode != 0
+    for name in bad:
+        assert f"var.{name} is" in result.stderr or f"{name}:" in result.stderr, name
+    assert result.stderr.count("Invalid value for variable") == len(bad), result.stderr[-3000:]
+
+
 def test_variable_defaults_are_valid(terraform: Terraform, variables_only: Path) -> None:
     result = terraform.run("plan", "-no-color", "-input=false", chdir=variables_only)
     assert "No changes" in result.stdout
@@ -120,12 +146,23 @@ def test_variable_defaults_are_valid(terraform: Terraform, variables_only: Path)
 # -- apply against moto ---------------------------------------------------------------------------
 
 
+# Fake temporary credentials (an ASIA key id and a session token): what make deploy accepts.
+FAKE_TEMPORARY_KEYS = {
+    "AWS_ACCESS_KEY_ID": "ASIAFAKETEMPORARYKEY",
+    "AWS_SECRET_ACCESS_KEY": "fake-secret",
+    "AWS_SESSION_TOKEN": "fake-session-token",
+}
+
+
 @dataclass(frozen=True)
 class Deployment:
     endpoint: str
     prefix: str
     outputs: dict[str, Any]
     state: dict[str, Any]
+    runs: dict[str, Any]
+    first_keys: dict[str, str]
+    env: dict[str, str]
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -158,29 +195,77 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
+@dataclass(frozen=True)
+class DeployRun:
+    """One `make` run of the deploy tooling: exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _make(target: str, env: dict[str, str], *variables: str, timeout: float = 600) -> DeployRun:
+    result = subprocess.run(
+        ["make", "-s", "-C", str(REPO_ROOT), target, *variables],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return DeployRun(result.returncode, result.stdout, result.stderr)
+
+
+def _ok(run: DeployRun, what: str) -> DeployRun:
+    assert run.returncode == 0, f"{what} failed:\n{run.stdout[-5000:]}\n{run.stderr[-5000:]}"
+    return run
+
+
 @pytest.fixture(scope="module")
 def deployment(
     terraform: Terraform, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
+    """`make deploy` twice (two artifacts each time), `make rollback`, then destroy.
+
+    The artifacts are built by the real build (`make deploy` runs infra/build_lambda.py) with
+    `--no-deps --no-bytecode`: moto never runs the code, and the full build (pip, ~2 min) has
+    its own tests (test_infra_artifacts.py). The second deploy differs only in
+    SOURCE_DATE_EPOCH, which changes every zip entry's timestamp and so both artifacts' sha256.
+    """
     work = tmp_path_factory.mktemp("apply")
     state = work / "terraform.tfstate"
-    code = work / "lambda.zip"
-    with zipfile.ZipFile(code, "w") as archive:  # a stand-in: moto never runs the code
-        archive.writestr("serverless_sweep/__init__.py", "")
     prefix = f"infra-test-{uuid.uuid4().hex[:8]}"
-    variables = var_args(
-        {
-            "name_prefix": prefix,
-            "local_endpoint": moto_endpoint,
-            "lambda_zip_path": str(code),
-            "force_destroy": True,
-            "enable_api_resource_policy": False,
-        }
+    variables = {
+        "name_prefix": prefix,
+        "local_endpoint": moto_endpoint,
+        "force_destroy": True,
+        "enable_api_resource_policy": False,
+        "attach_bucket_policy": False,
+    }
+    tf_args = " ".join(
+        f"-var={name}={str(value).lower() if isinstance(value, bool) else value}"
+        for name, value in variables.items()
     )
-    common = ("-no-color", "-input=false", f"-state={state}", *variables)
+    env = {
+        **terraform.env,
+        **FAKE_TEMPORARY_KEYS,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "SWEEP_TF_STATE": str(state),
+        "SWEEP_LAMBDA_BUILD_ARGS": "--no-deps --no-bytecode",
+        "SWEEP_LAMBDA_BUILD_DIR": str(work / "build"),
+    }
+    deploy_vars = ("DEPLOY_ARGS=--auto-approve", f"TF_APPLY_ARGS=-parallelism=20 {tf_args}")
     tf = terraform.with_env(AWS_ENDPOINT_URL=moto_endpoint)
+    common = ("-no-color", "-input=false", f"-state={state}", *var_args(variables))
+    runs: dict[str, DeployRun] = {}
     try:
-        tf.run("apply", "-auto-approve", "-parallelism=20", *common, timeout=300)
+        runs["first"] = _ok(_make("deploy", env, *deploy_vars), "first make deploy")
+        outputs = json.loads(tf.run("output", "-json", "-no-color", f"-state={state}").stdout)
+        first_keys = outputs["lambda_code_keys"]["value"]
+        later = {**env, "SOURCE_DATE_EPOCH": "1700000000"}
+        runs["second"] = _ok(_make("deploy", later, *deploy_vars), "second make deploy")
+        runs["rollback"] = _ok(_make("rollback", env), "make rollback")
+        runs["versions"] = _ok(_make("versions", env), "make versions")
         outputs = json.loads(tf.run("output", "-json", "-no-color", f"-state={state}").stdout)
         shown = json.loads(tf.run("show", "-json", "-no-color", str(state)).stdout)
         yield Deployment(
@@ -188,6 +273,9 @@ def deployment(
             prefix=prefix,
             outputs={name: item["value"] for name, item in outputs.items()},
             state=shown,
+            runs=runs,
+            first_keys=first_keys,
+            env=env,
         )
     finally:
         # moto has no DeleteNamedQuery: forget the named queries, destroy everything else.
@@ -196,7 +284,11 @@ def deployment(
         if named:
             tf.run("state", "rm", f"-state={state}", *named)
         if listed:
-            tf.run("destroy", "-auto-approve", "-refresh=false", *common, timeout=300)
+            zips = [
+                f"-var={name}_lambda_zip={work / 'build' / f'{name}.zip'}"
+                for name in ("parent", "child")
+            ]
+            tf.run("destroy", "-auto-approve", *common, *zips, timeout=300)
             remaining = tf.run("state", "list", f"-state={state}", check=False).stdout.split()
             assert remaining == [], remaining
 
@@ -219,7 +311,11 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only(deployment: Deployme
     ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
     assert ownership["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
 
-    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    # Not attached on moto (attach_bucket_policy=false, see the module docstring): the rendered
+    # document is checked.
+    policy = json.loads(
+        deployment.data_source("data.aws_iam_policy_document.results_bucket")["json"]
+    )
     tls = next(s for s in policy["Statement"] if s.get("Sid") == "DenyInsecureTransport")
     assert tls["Effect"] == "Deny"
     assert tls["Principal"] in ("*", {"AWS": "*"})
@@ -239,71 +335,132 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only(deployment: Deployme
 def test_functions_have_the_handlers_runtime_and_environment(deployment: Deployment) -> None:
     lam = deployment.client("lambda")
     bucket = deployment.outputs["bucket"]
-    parent = lam.get_function_configuration(FunctionName=deployment.outputs["parent_function_name"])
-    child = lam.get_function_configuration(FunctionName=deployment.outputs["child_function_name"])
+    names = deployment.outputs["function_names"]
+    parent = lam.get_function_configuration(FunctionName=names["parent"])
+    child = lam.get_function_configuration(FunctionName=names["child"])
+    recorder = lam.get_function_configuration(FunctionName=names["recorder"])
 
     common = {
         "SWEEP_RESULTS_BUCKET": bucket,
         "SWEEP_RESULTS_PREFIX": "serverless-sweeps",
         "SWEEP_DEFAULT_MODEL": "ride_hailing",
     }
-    assert parent["Runtime"] == child["Runtime"] == "python3.12"
-    assert parent["Handler"] == "serverless_sweep.entrypoints.aws_lambda.parent_handler"
-    assert child["Handler"] == "serverless_sweep.entrypoints.aws_lambda.child_handler"
-    parent_env = {**common, "CHILD_LAMBDA_ARN": child["FunctionArn"]}
-    assert parent["Environment"]["Variables"] == parent_env
+    assert parent["Runtime"] == child["Runtime"] == recorder["Runtime"] == "python3.12"
+    assert parent["Handler"] == "serverless_sweep.entrypoints.lambda_parent.handler"
+    assert child["Handler"] == "serverless_sweep.entrypoints.lambda_child.handler"
+    assert recorder["Handler"] == "serverless_sweep.entrypoints.lambda_child.failure_handler"
+    child_live = f"{child['FunctionArn']}:live"
+    assert deployment.outputs["child_function_arn"] == child_live
+    assert parent["Environment"]["Variables"] == {
+        **common,
+        "CHILD_LAMBDA_ARN": child_live,
+        "SWEEP_DISPATCHER_FUNCTION": f"{names['parent']}:live",
+        "SWEEP_DISPATCH_CONCURRENCY": "64",
+        "SWEEP_CHILD_MAX_EVENT_AGE_S": "21600",
+        "SWEEP_CHILD_TIMEOUT_S": "900",
+    }
     assert child["Environment"]["Variables"] == common
+    assert recorder["Environment"]["Variables"] == common
     assert (child["Timeout"], child["MemorySize"]) == (900, 1769)
-    assert parent["Role"].endswith(f"role/{deployment.prefix}-parent")
-    assert child["Role"].endswith(f"role/{deployment.prefix}-child")
+    for role, config in (("parent", parent), ("child", child), ("recorder", recorder)):
+        assert config["Role"].endswith(f"role/{deployment.prefix}-{role}")
+        assert config["TracingConfig"] == {"Mode": "Active"}, role
+    # moto neither stores nor reports DeadLetterConfig (nor does the state after its refresh):
+    # the parent's and the recorder's dead_letter_config are not checkable here.
+    concurrency = lam.get_function_concurrency(FunctionName=names["child"])
+    assert concurrency["ReservedConcurrentExecutions"] == 100
+    # $LATEST runs the artifact this apply named: the parent's, and the child's for the child
+    # and the recorder (content-addressed: the key holds the sha256 Lambda reports).
+    keys = deployment.outputs["lambda_code_keys"]
+    for config, artifact in ((parent, "parent"), (child, "child"), (recorder, "child")):
+        digest = base64.b64decode(config["CodeSha256"]).hex()
+        assert keys[artifact] == f"lambda-code/{artifact}/{digest}.zip", config["FunctionName"]
 
-    invoke_config = lam.get_function_event_invoke_config(FunctionName=child["FunctionName"])
-    assert invoke_config["MaximumRetryAttempts"] == 2
-    assert invoke_config["MaximumEventAgeInSeconds"] == 21600
-    dlq_arn = f"arn:aws:sqs:{REGION}:123456789012:{deployment.prefix}-child-dlq"
-    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == dlq_arn
 
-    permission = json.loads(lam.get_policy(FunctionName=parent["FunctionName"])["Policy"])
+def test_asynchronous_invocation_failures_go_to_the_recorder(deployment: Deployment) -> None:
+    lam = deployment.client("lambda")
+    names = deployment.outputs["function_names"]
+    recorder_live = f"arn:aws:lambda:{REGION}:123456789012:function:{names['recorder']}:live"
+    child = lam.get_function_event_invoke_config(FunctionName=names["child"], Qualifier="live")
+    assert child["MaximumRetryAttempts"] == 2
+    assert child["MaximumEventAgeInSeconds"] == 21600
+    assert child["DestinationConfig"]["OnFailure"]["Destination"] == recorder_live
+    recorder = lam.get_function_event_invoke_config(
+        FunctionName=names["recorder"], Qualifier="live"
+    )
+    assert recorder["MaximumRetryAttempts"] == 2
+    # A crashed dispatch job is retried by Lambda (then the DLQ, the function's dead_letter_config).
+    parent = lam.get_function_event_invoke_config(FunctionName=names["parent"], Qualifier="live")
+    assert (parent["MaximumRetryAttempts"], parent["MaximumEventAgeInSeconds"]) == (2, 3600)
+
+
+def test_api_may_invoke_the_parent_alias_only(deployment: Deployment) -> None:
+    lam = deployment.client("lambda")
+    parent = deployment.outputs["function_names"]["parent"]
+    permission = json.loads(lam.get_policy(FunctionName=parent, Qualifier="live")["Policy"])
     (statement,) = permission["Statement"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
     assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"].endswith(f"function:{parent}:live")
     api_id = deployment.outputs["api_id"]
     source = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
     assert source == f"arn:aws:execute-api:{REGION}:123456789012:{api_id}/*/*/sweep-run*"
 
 
-def test_log_groups_and_dead_letter_queue(deployment: Deployment) -> None:
+def test_log_groups_dead_letter_queue_and_alarm(deployment: Deployment) -> None:
     logs = deployment.client("logs")
     groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{deployment.prefix}-")
     retention = {g["logGroupName"]: g.get("retentionInDays") for g in groups["logGroups"]}
     assert retention == {
         f"/aws/lambda/{deployment.prefix}-parent": 30,
         f"/aws/lambda/{deployment.prefix}-child": 30,
+        f"/aws/lambda/{deployment.prefix}-recorder": 30,
     }
     sqs = deployment.client("sqs")
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=deployment.outputs["child_dead_letter_queue_url"], AttributeNames=["All"]
-    )["Attributes"]
-    assert attributes["SqsManagedSseEnabled"] == "true"
+    queue_url = deployment.outputs["dead_letter_queue_url"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert attributes["KmsMasterKeyId"] == "alias/aws/sqs"
     assert attributes["MessageRetentionPeriod"] == "1209600"
     (statement,) = json.loads(attributes["Policy"])["Statement"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
+    cloudwatch = deployment.client("cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[deployment.outputs["dead_letter_alarm"]])[
+        "MetricAlarms"
+    ]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": f"{deployment.prefix}-dlq"}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0.0)
+    assert alarm["AlarmActions"] == []  # no alarm_sns_topic_arn given
 
-# Resources a role policy may name: the bucket, objects under the results prefix, the child, a
-# log group's streams, the dead-letter queue. A '*' only as the last path segment of these.
+
+# Resources a role policy may name: the bucket, objects under the results prefix (or one of its
+# datasets), a function alias, a log group's streams, the dead-letter queue, and X-Ray's "*".
 def _allowed_resources(deployment: Deployment) -> dict[str, str]:
     bucket = deployment.outputs["bucket"]
     account = f"{REGION}:123456789012"
-    return {
+    functions = f"arn:aws:lambda:{account}:function:{deployment.prefix}"
+    results = f"arn:aws:s3:::{bucket}/serverless-sweeps"
+    allowed = {
         "bucket": f"arn:aws:s3:::{bucket}",
-        "results": f"arn:aws:s3:::{bucket}/serverless-sweeps/*",
-        "child": deployment.outputs["child_function_arn"],
-        "parent_logs": f"arn:aws:logs:{account}:log-group:/aws/lambda/{deployment.prefix}-parent:*",
-        "child_logs": f"arn:aws:logs:{account}:log-group:/aws/lambda/{deployment.prefix}-child:*",
-        "dlq": f"arn:aws:sqs:{account}:{deployment.prefix}-child-dlq",
+        "results": f"{results}/*",
+        "outcomes": f"{results}/dataset=shard_outcomes/*",
+        "errors": f"{results}/dataset=shard_errors/*",
+        "child": f"{functions}-child:live",
+        "parent": f"{functions}-parent:live",
+        "recorder": f"{functions}-recorder:live",
+        "dlq": f"arn:aws:sqs:{account}:{deployment.prefix}-dlq",
+        "xray": "*",
     }
+    for role in ("parent", "child", "recorder"):
+        allowed[f"{role}_logs"] = (
+            f"arn:aws:logs:{account}:log-group:/aws/lambda/{deployment.prefix}-{role}:*"
+        )
+    return allowed
 
 
 def _role_policy(deployment: Deployment, role: str) -> dict[str, list[str]]:
@@ -322,6 +479,8 @@ def _role_policy(deployment: Deployment, role: str) -> dict[str, list[str]]:
         resources = _as_list(statement["Resource"])
         for action in actions:
             assert "*" not in action and "?" not in action, f"{role}: wildcard action {action}"
+        if resources == ["*"]:
+            assert sorted(actions) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
         if "s3:ListBucket" in actions:
             (condition,) = statement["Condition"].items()
             assert condition[0] == "StringLike", statement
@@ -341,24 +500,113 @@ def _role_policy(deployment: Deployment, role: str) -> dict[str, list[str]]:
 
 def test_role_policies_are_least_privilege(deployment: Deployment) -> None:
     names = _allowed_resources(deployment)
-    parent = _role_policy(deployment, "parent")
-    child = _role_policy(deployment, "child")
-    assert parent == {
+    xray = {"xray:PutTraceSegments": ["*"], "xray:PutTelemetryRecords": ["*"]}
+    assert _role_policy(deployment, "parent") == {
         "s3:GetObject": [names["results"]],
         "s3:PutObject": [names["results"]],
         "s3:ListBucket": [names["bucket"]],
-        "lambda:InvokeFunction": [names["child"]],
+        # the child's live alias (shards) and its own (dispatch jobs)
+        "lambda:InvokeFunction": sorted([names["child"], names["parent"]]),
         "logs:CreateLogStream": [names["parent_logs"]],
         "logs:PutLogEvents": [names["parent_logs"]],
+        "sqs:SendMessage": [names["dlq"]],
+        **xray,
     }
-    assert child == {
+    assert _role_policy(deployment, "child") == {
         "s3:GetObject": [names["results"]],
         "s3:PutObject": [names["results"]],
         "s3:ListBucket": [names["bucket"]],
+        # Lambda delivers the on-failure record to the recorder with the child's role
+        "lambda:InvokeFunction": [names["recorder"]],
         "logs:CreateLogStream": [names["child_logs"]],
         "logs:PutLogEvents": [names["child_logs"]],
-        "sqs:SendMessage": [names["dlq"]],
+        **xray,
     }
+    assert _role_policy(deployment, "recorder") == {
+        "s3:GetObject": [names["outcomes"]],
+        "s3:PutObject": sorted([names["outcomes"], names["errors"]]),
+        "s3:ListBucket": [names["bucket"]],
+        "logs:CreateLogStream": [names["recorder_logs"]],
+        "logs:PutLogEvents": [names["recorder_logs"]],
+        "sqs:SendMessage": [names["dlq"]],
+        **xray,
+    }
+
+
+def test_deploy_published_versions_kept_the_artifacts_and_rolled_back(
+    deployment: Deployment,
+) -> None:
+    first, second = deployment.runs["first"], deployment.runs["second"]
+    for run in (first, second):
+        assert "deploying to account 123456789012 in eu-central-1 as arn:aws:" in run.stdout
+        assert "temporary session" in run.stdout
+    assert "first deployment: creating the bucket" in first.stdout
+    assert "first deployment" not in second.stdout
+    names = deployment.outputs["function_names"]
+    for role in ("parent", "child", "recorder"):
+        assert f"{names[role]}: live stays at version 1" in first.stdout, first.stdout
+        assert f"{names[role]}: live 1 -> 2" in second.stdout, second.stdout
+    rollback = deployment.runs["rollback"].stdout
+    for role in ("parent", "child", "recorder"):
+        assert f"{names[role]}: live 2 -> 1" in rollback, rollback
+
+    lam = deployment.client("lambda")
+    for role, name in names.items():
+        assert lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1", role
+        versions = lam.list_versions_by_function(FunctionName=name)["Versions"]
+        assert sorted(v["Version"] for v in versions) == ["$LATEST", "1", "2"], role
+    # Version 1 holds the first deploy's artifact (content-addressed key = its sha256).
+    s3 = deployment.client("s3")
+    bucket = deployment.outputs["bucket"]
+    current = deployment.outputs["lambda_code_keys"]
+    for artifact in ("parent", "child"):
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"lambda-code/{artifact}/")
+        keys = sorted(item["Key"] for item in listed.get("Contents", []))
+        assert keys == sorted([deployment.first_keys[artifact], current[artifact]]), keys
+        assert deployment.first_keys[artifact] != current[artifact]
+        digest = deployment.first_keys[artifact].rsplit("/", 1)[1].removesuffix(".zip")
+        body = s3.get_object(Bucket=bucket, Key=deployment.first_keys[artifact])["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == digest
+        function = names[artifact]
+        version = lam.get_function_configuration(FunctionName=function, Qualifier="1")
+        assert base64.b64decode(version["CodeSha256"]).hex() == digest
+    assert "live -> 1 of [1, 2]" in deployment.runs["versions"].stdout
+
+
+def test_rollback_to_a_named_version_and_refusals(deployment: Deployment) -> None:
+    names = deployment.outputs["function_names"]
+    lam = deployment.client("lambda")
+    run = _ok(_make("rollback", deployment.env, "FUNCTION=parent", "VERSION=2"), "rollback parent")
+    assert f"{names['parent']}: live 1 -> 2" in run.stdout
+    assert lam.get_alias(FunctionName=names["parent"], Name="live")["FunctionVersion"] == "2"
+    assert lam.get_alias(FunctionName=names["child"], Name="live")["FunctionVersion"] == "1"
+    missing = _make("rollback", deployment.env, "FUNCTION=child", "VERSION=7")
+    assert missing.returncode != 0
+    assert "version 7 does not exist (published: [1, 2])" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    nothing_before = _make("rollback", deployment.env, "FUNCTION=child")
+    assert nothing_before.returncode != 0
+    assert "no version before 1 to roll back to" in nothing_before.stderr
+    _ok(_make("rollback", deployment.env, "FUNCTION=parent"), "rollback parent to 1")
+    assert lam.get_alias(FunctionName=names["parent"], Name="live")["FunctionVersion"] == "1"
+
+
+def test_api_access_log_and_tracing(deployment: Deployment) -> None:
+    api = deployment.client("apigateway")
+    stage = api.get_stage(restApiId=deployment.outputs["api_id"], stageName="v1")
+    assert stage["tracingEnabled"] is True
+    log_group = deployment.outputs["api_access_log_group"]
+    assert log_group == f"/aws/apigateway/{deployment.prefix}-api-access"
+    settings = stage["accessLogSettings"]
+    assert settings["destinationArn"].endswith(f"log-group:{log_group}")
+    fields = json.loads(settings["format"])
+    # who, when, which route, what answer
+    for field in ("userArn", "sourceIp", "requestTime", "httpMethod", "resourcePath", "status"):
+        assert field in fields, field
+    assert fields["userArn"] == "$context.identity.userArn"
+    assert fields["status"] == "$context.status"
+    account = api.get_account()
+    assert account["cloudwatchRoleArn"].endswith(f"role/{deployment.prefix}-apigw-logs")
 
 
 def test_api_methods_need_iam_auth_and_validate_the_body(deployment: Deployment) -> None:
@@ -371,7 +619,7 @@ def test_api_methods_need_iam_auth_and_validate_the_body(deployment: Deployment)
         "/sweep-run/{run_id}": "GET",
         "/sweep-run/{run_id}/redrive": "POST",
     }
-    parent_arn = f"function:{deployment.outputs['parent_function_name']}/invocations"
+    parent_arn = f"function:{deployment.outputs['parent_function_name']}:live/invocations"
     for path, verb in expected.items():
         assert set(resources[path].get("resourceMethods", {})) == {verb}, path
         method = api.get_method(restApiId=api_id, resourceId=resources[path]["id"], httpMethod=verb)
