@@ -39,6 +39,7 @@ from serverless_sweep import __version__
 from serverless_sweep.contracts import FailureOutcome
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.handlers.child import log_once
 from serverless_sweep.handlers.parquet import errors_parquet
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
@@ -193,7 +194,8 @@ class FailureRecorder:
         except AlreadyExists:
             pass  # a duplicate delivery of the same record
         except StoreError as exc:  # the envelope below still records the failure
-            logger.error("could not write the shard_errors row %s: %s", errors_key, exc)
+            # one line per cause and process: a full disk is one problem, not one per shard
+            log_once("recorder_errors_row", exc, f"could not write the shard_errors row: {exc}")
         try:
             self.store.put_if_absent(outcome_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
         except AlreadyExists:
