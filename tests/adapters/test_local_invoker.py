@@ -626,3 +626,16 @@ def test_a_dead_worker_charges_an_attempt_only_to_the_shard_it_was_running(
     failed = [e for e in events if not e.ok]
     assert [e.error_type for e in failed] == ["BrokenProcessPool"]
     assert all(e.attempt == 1 for e in events)
+
+
+def test_the_runtime_warm_up_builds_the_default_models_grid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from serverless_sweep.adapters.local.runtime import warm_child
+    from serverless_sweep.models.ride_hailing.grid import berlin_grid
+
+    monkeypatch.setenv("SWEEP_STORE", str(tmp_path))
+    monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "ride_hailing")
+    berlin_grid.cache_clear()
+    warm_child()
+    assert berlin_grid.cache_info().currsize == 1
