@@ -104,3 +104,14 @@ def race_put_if_absent(root: str, key: str, writer: int, barrier: Any, results: 
         results.put((writer, "lost"))
     else:
         results.put((writer, "won"))
+
+
+def warm_up() -> None:
+    """A worker warm-up hook: record the pid and time it ran at (`WARM_OUT_DIR`)."""
+    out = Path(os.environ["WARM_OUT_DIR"])
+    (out / f"warm-{os.getpid()}-{uuid.uuid4().hex}").write_text(str(time.time()))
+
+
+def failing_warm_up() -> None:
+    """A warm-up hook that raises: the worker must still serve attempts."""
+    raise RuntimeError("warm-up boom")

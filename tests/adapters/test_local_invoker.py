@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -555,3 +556,86 @@ def test_other_start_methods_keep_their_workers(
         stats = inv.stats()
     assert (stats.succeeded, stats.failed_attempts) == (3, 0)
     assert len({rec["pid"] for rec in records(out_dir)}) == 1  # one worker served them all
+
+
+def test_start_warms_each_worker_up_once_before_its_first_attempt(
+    registry: FunctionRegistry, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARM_OUT_DIR", str(out_dir))
+    with LocalAsyncInvoker(
+        registry, workers=2, max_retries=0, warm_up=("local_targets:warm_up",)
+    ) as invoker:
+        invoker.start()
+        deadline = time.monotonic() + 60
+        while len(list(out_dir.glob("warm-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        warmed = {p.name.split("-")[1]: float(p.read_text()) for p in out_dir.glob("warm-*")}
+        assert len(warmed) == 2, "start() launches and warms every worker before any event"
+        for i in range(4):
+            invoker.invoke_async("record", payload(out_dir, shard_id=i))
+        assert invoker.wait(timeout=60)
+    runs = records(out_dir)
+    assert len(list(out_dir.glob("warm-*"))) == 2  # once per worker, not per attempt
+    assert {str(r["pid"]) for r in runs} <= set(warmed)
+    assert all(r["started"] >= warmed[str(r["pid"])] for r in runs)
+
+
+def test_a_failing_warm_up_leaves_the_worker_serving(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    with LocalAsyncInvoker(
+        registry, workers=1, max_retries=0, warm_up=("local_targets:failing_warm_up",)
+    ) as invoker:
+        invoker.invoke_async("record", payload(out_dir))
+        assert invoker.wait(timeout=60)
+        assert invoker.stats().succeeded == 1
+
+
+def test_prefetch_keeps_more_events_in_flight_but_only_max_concurrency_running(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    seen: list[tuple[int, int]] = []
+    with LocalAsyncInvoker(registry, workers=1, prefetch=3, max_retries=0) as invoker:
+        assert invoker.in_flight_limit == 4
+        for i in range(6):
+            invoker.invoke_async("record", payload(out_dir, sleep=0.1, shard_id=i))
+        while not invoker.wait(timeout=0.01):
+            stats = invoker.stats()
+            seen.append((stats.running, stats.queued))
+        assert invoker.stats().succeeded == 6
+    assert max(running for running, _ in seen) == 1
+    assert all(running + queued <= 6 for running, queued in seen)
+    intervals = sorted((r["started"], r["ended"]) for r in records(out_dir))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(intervals))
+
+
+def test_a_dead_worker_charges_an_attempt_only_to_the_shard_it_was_running(
+    registry: FunctionRegistry, out_dir: Path, events: list[InvocationEvent]
+) -> None:
+    """The crash takes the prefetched events down with the pool; they never started, so they
+    run again as attempt 1 and succeed even without retries."""
+    with LocalAsyncInvoker(
+        registry, workers=1, prefetch=3, max_retries=0, on_event=events.append
+    ) as invoker:
+        invoker.invoke_async("crash_first", payload(out_dir, tag="crash"))
+        for i in range(3):
+            invoker.invoke_async("record", payload(out_dir, tag=f"queued{i}", sleep=0.01))
+        assert invoker.wait(timeout=60)
+        stats = invoker.stats()
+    assert (stats.succeeded, stats.failed_attempts, stats.failed_final) == (3, 1, 1)
+    failed = [e for e in events if not e.ok]
+    assert [e.error_type for e in failed] == ["BrokenProcessPool"]
+    assert all(e.attempt == 1 for e in events)
+
+
+def test_the_runtime_warm_up_builds_the_default_models_grid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from serverless_sweep.adapters.local.runtime import warm_child
+    from serverless_sweep.models.ride_hailing.grid import berlin_grid
+
+    monkeypatch.setenv("SWEEP_STORE", str(tmp_path))
+    monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "ride_hailing")
+    berlin_grid.cache_clear()
+    warm_child()
+    assert berlin_grid.cache_info().currsize == 1

@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Final
@@ -68,10 +69,32 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def init_worker(parent_pid: int) -> None:
-    """Worker initializer: ignore Ctrl-C and exit as soon as `parent_pid` is gone."""
+_slots_started: MutableSequence[int] | None = None
+"""The invoker's shared "started" flags, one per in-flight slot (see `run_slotted_attempt`)."""
+
+
+def init_worker(
+    parent_pid: int,
+    slots_started: MutableSequence[int] | None = None,
+    warm_up: Sequence[str] = (),
+) -> None:
+    """Worker initializer: ignore Ctrl-C, exit as soon as `parent_pid` is gone, then warm up.
+
+    `warm_up` targets ("module:function") are called once, before the first attempt, so the
+    imports, the model and its grid are paid while the parent is still planning, not inside the
+    first shard. A failing warm-up is reported on stderr and ignored: the shard that needs the
+    same code then fails with the same error, recorded like any other.
+    """
+    global _slots_started
     ignore_interrupts()
     exit_with_parent(parent_pid)
+    _slots_started = slots_started
+    for target in warm_up:
+        try:
+            resolve_target(target)()
+        except Exception:
+            print(f"worker warm-up {target} failed (ignored):", file=sys.stderr)
+            traceback.print_exc()
 
 
 def _pid_running(pid: int) -> bool:
@@ -146,6 +169,16 @@ def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -
     if orphaned():
         _leave()
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def run_slotted_attempt(
+    slot: int, target: str, function_name: str, payload: bytes, request_id: str, timeout_s: float
+) -> AttemptResult:
+    """`run_attempt`, first marking `slot` as started: if this worker's pool breaks, the invoker
+    charges an attempt only to the shards a worker had begun, not to those still queued."""
+    if _slots_started is not None:
+        _slots_started[slot] = 1
+    return run_attempt(target, function_name, payload, request_id, timeout_s)
 
 
 def run_attempt(

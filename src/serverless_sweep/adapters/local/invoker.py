@@ -2,8 +2,20 @@
 
 `LocalAsyncInvoker.invoke_async` validates the payload, queues the event and answers
 `InvokeResult(202)` at once. A dispatcher thread owns a process pool (started with "spawn" by
-default) and runs at most `max_concurrency` attempts at a time; each attempt decodes the JSON
-payload inside the worker and calls the registered target as `function(event, context)`.
+default) of `max_concurrency` workers, so at most that many attempts run at a time; each
+attempt decodes the JSON payload inside the worker and calls the registered target as
+`function(event, context)`.
+
+Speed, because a plain process pool is the bar (issue 13):
+
+* `prefetch` more attempts than workers are handed to the pool, so a worker that finishes one
+  finds the next one waiting in its queue instead of a round trip through this process;
+* `start()` launches the workers at once (the runtime calls it before the first shard), and
+  each worker runs the `warm_up` targets ("module:function", no arguments) before its first
+  attempt: imports, the model, its grid. A warm-up that fails is logged and ignored (the shard
+  itself then reports the error);
+* an attempt that was prefetched but never started when a worker died is not charged an
+  attempt: it is queued again as it was (a shared "started" flag per slot tells them apart).
 
 Like Lambda:
 
@@ -47,7 +59,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from types import TracebackType
 
-from serverless_sweep.adapters.local._worker import AttemptResult, init_worker, run_attempt
+from serverless_sweep.adapters.local._worker import (
+    AttemptResult,
+    init_worker,
+    run_attempt,
+    run_slotted_attempt,
+)
 from serverless_sweep.adapters.local.lambda_context import DEFAULT_TIMEOUT_S
 from serverless_sweep.adapters.local.registry import (
     FunctionNotFound,
@@ -341,8 +358,10 @@ class _InvokerBase:
 class LocalAsyncInvoker(_InvokerBase):
     """Lambda async invocations run by a pool of worker processes (see the module docstring).
 
-    `workers` defaults to `os.cpu_count()`; at most `min(workers, max_concurrency)` attempts run
-    at a time, the rest wait in the queue. Use as a context manager or call `close()`.
+    `workers` defaults to `os.cpu_count()`; the pool has `min(workers, max_concurrency)` worker
+    processes, so at most that many attempts run at a time. Up to `prefetch` more (default: as
+    many again as workers) wait in the pool's queue; they count as queued in `stats()`. Use as a
+    context manager or call `close()`.
     """
 
     def __init__(
@@ -359,6 +378,8 @@ class LocalAsyncInvoker(_InvokerBase):
         timeout_s: float = DEFAULT_TIMEOUT_S,
         start_method: str = "spawn",
         on_event: EventCallback | None = None,
+        prefetch: int | None = None,
+        warm_up: Sequence[str] = (),
     ) -> None:
         super().__init__(
             registry,
@@ -377,18 +398,46 @@ class LocalAsyncInvoker(_InvokerBase):
             raise ValueError("max_concurrency must be at least 1")
         self.workers = workers
         self.max_concurrency = min(workers, max_concurrency or workers)
-        self._mp_context = multiprocessing.get_context(start_method)
+        prefetch = self.max_concurrency if prefetch is None else prefetch
+        if prefetch < 0:
+            raise ValueError("prefetch must not be negative")
+        self.in_flight_limit = self.max_concurrency + prefetch
+        self.warm_up = tuple(warm_up)
+        # One "started" flag per in-flight slot, shared with the workers (see _on_done).
+        self._slots_started = self._mp_context_for(start_method).Array(
+            "b", self.in_flight_limit, lock=False
+        )
+        self._free_slots = list(range(self.in_flight_limit))
+        self._start_requested = False
+        self._mp_context = self._mp_context_for(start_method)
         self._pool: ProcessPoolExecutor | None = None
         self._heap: list[tuple[float, int, _Delivery]] = []
         self._seq = itertools.count()
-        self._completions: deque[tuple[_Delivery, AttemptResult, ProcessPoolExecutor | None]] = (
-            deque()
-        )
+        self._completions: deque[
+            tuple[_Delivery, AttemptResult | None, ProcessPoolExecutor | None]
+        ] = deque()
         self._stopping = False
         self._thread = threading.Thread(
             target=self._dispatch_loop, name="local-invoker-dispatch", daemon=True
         )
         self._thread.start()
+
+    @staticmethod
+    def _mp_context_for(start_method: str) -> multiprocessing.context.BaseContext:
+        return multiprocessing.get_context(start_method)
+
+    def start(self) -> None:
+        """Launch the worker processes now (they warm up while the caller plans its work)."""
+        with self._cond:
+            self._start_requested = True
+            self._cond.notify_all()
+
+    def stats(self) -> InvokerStats:
+        """As the base class, but attempts waiting in the pool's queue (prefetched) count as
+        queued: only `max_concurrency` worker processes can be running one."""
+        stats = super().stats()
+        waiting = max(0, stats.running - self.max_concurrency)
+        return replace(stats, running=stats.running - waiting, queued=stats.queued + waiting)
 
     # -- Invoker --------------------------------------------------------------------------------
 
@@ -462,8 +511,8 @@ class LocalAsyncInvoker(_InvokerBase):
 
     def _dispatch_once(self) -> bool:
         with self._cond:
-            while not self._stopping and not self._completions:
-                if self._heap and self._running < self.max_concurrency:
+            while not self._stopping and not self._completions and not self._start_requested:
+                if self._heap and self._running < self.in_flight_limit:
                     delay = self._heap[0][0] - time.monotonic()
                     if delay <= 0:
                         break
@@ -474,13 +523,16 @@ class LocalAsyncInvoker(_InvokerBase):
                 return False
             completions = list(self._completions)
             self._completions.clear()
+            start_requested, self._start_requested = self._start_requested, False
+        if start_requested:
+            self._launch()
         for delivery, result, broken_pool in completions:
             self._discard_pool(broken_pool)
             self._complete(delivery, result)
         batch: list[_Delivery] = []
         with self._cond:
             now = time.monotonic()
-            while self._heap and self._running < self.max_concurrency and self._heap[0][0] <= now:
+            while self._heap and self._running < self.in_flight_limit and self._heap[0][0] <= now:
                 batch.append(heapq.heappop(self._heap)[2])
                 self._queued -= 1
                 self._running += 1
@@ -488,7 +540,13 @@ class LocalAsyncInvoker(_InvokerBase):
             self._submit(delivery)
         return True
 
-    def _complete(self, delivery: _Delivery, result: AttemptResult) -> None:
+    def _complete(self, delivery: _Delivery, result: AttemptResult | None) -> None:
+        if result is None:  # prefetched, never started, its worker pool broke: run it again
+            with self._cond:
+                self._running -= 1
+                heapq.heappush(self._heap, (time.monotonic(), next(self._seq), delivery))
+                self._queued += 1
+            return
         with self._cond:
             event, retry = self._record(delivery, result)
             if retry:
@@ -501,11 +559,15 @@ class LocalAsyncInvoker(_InvokerBase):
             self._finish()
 
     def _submit(self, delivery: _Delivery) -> None:
+        with self._cond:
+            slot = self._free_slots.pop()
+        self._slots_started[slot] = 0
         for _ in range(2):
             try:
                 pool = self._ensure_pool()
                 future = pool.submit(
-                    run_attempt,
+                    run_slotted_attempt,
+                    slot,
                     delivery.target,
                     delivery.function_name,
                     delivery.payload,
@@ -516,27 +578,48 @@ class LocalAsyncInvoker(_InvokerBase):
                 self._discard_pool(self._pool)
                 continue
             except Exception as exc:
+                self._release(slot)
                 self._push_completion(delivery, _failure(exc, "could not start: "), None)
                 return
-            future.add_done_callback(functools.partial(self._on_done, delivery, pool=pool))
+            future.add_done_callback(functools.partial(self._on_done, delivery, slot, pool=pool))
             return
+        self._release(slot)
         self._push_completion(
             delivery, _failure(BrokenProcessPool("the worker pool keeps breaking")), None
         )
 
+    def _release(self, slot: int) -> None:
+        with self._cond:
+            self._free_slots.append(slot)
+
     def _on_done(
-        self, delivery: _Delivery, future: Future[AttemptResult], *, pool: ProcessPoolExecutor
+        self,
+        delivery: _Delivery,
+        slot: int,
+        future: Future[AttemptResult],
+        *,
+        pool: ProcessPoolExecutor,
     ) -> None:
-        """Runs in the pool's thread: hand the outcome to the dispatcher."""
+        """Runs in the pool's thread: hand the outcome to the dispatcher. When the pool broke
+        (a worker died), only attempts a worker had started are charged; the prefetched ones
+        that were still waiting go back to the queue unchanged."""
+        started = bool(self._slots_started[slot])
+        self._release(slot)
         try:
             self._push_completion(delivery, future.result(), None)
         except BrokenProcessPool as exc:
-            self._push_completion(delivery, _failure(exc, "a worker process died: "), pool)
+            if started:
+                self._push_completion(delivery, _failure(exc, "a worker process died: "), pool)
+            else:
+                self._push_completion(delivery, None, pool)
         except BaseException as exc:
             self._push_completion(delivery, _failure(exc), None)
 
     def _push_completion(
-        self, delivery: _Delivery, result: AttemptResult, broken_pool: ProcessPoolExecutor | None
+        self,
+        delivery: _Delivery,
+        result: AttemptResult | None,
+        broken_pool: ProcessPoolExecutor | None,
     ) -> None:
         with self._cond:
             self._completions.append((delivery, result, broken_pool))
@@ -547,10 +630,22 @@ class LocalAsyncInvoker(_InvokerBase):
             self._pool = ProcessPoolExecutor(
                 max_workers=self.max_concurrency,
                 mp_context=self._mp_context,
-                initializer=init_worker,  # ignores Ctrl-C, exits when this process dies
-                initargs=(os.getpid(),),
+                # ignores Ctrl-C, exits when this process dies, shares the slot flags, warms up
+                initializer=init_worker,
+                initargs=(os.getpid(), self._slots_started, self.warm_up),
             )
         return self._pool
+
+    def _launch(self) -> None:
+        """Start every worker process now: a spawn pool starts a worker per task submitted while
+        none is idle, so one no-op task per worker starts them all."""
+        try:
+            pool = self._ensure_pool()
+            for _ in range(self.max_concurrency):
+                pool.submit(os.getpid)
+        except Exception:  # the first shard starts the pool again and reports what is wrong
+            logger.exception("could not start the worker pool early")
+            self._discard_pool(self._pool)
 
     def _discard_pool(self, pool: ProcessPoolExecutor | None) -> None:
         if pool is not None and pool is self._pool:

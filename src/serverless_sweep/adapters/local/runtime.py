@@ -38,12 +38,13 @@ from serverless_sweep.handlers.failure_recorder import FailureRecorder, destinat
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.settings import RESULTS_PREFIX_ENV
 from serverless_sweep.handlers.status import StatusHandler
-from serverless_sweep.models.registry import DEFAULT_MODEL_ENV, default_model_name
+from serverless_sweep.models.registry import DEFAULT_MODEL_ENV, default_model_name, get_model
 
 #: Variables LocalRuntime writes into os.environ: its workers' "Lambda configuration".
 RUNTIME_ENV = (STORE_ENV_VAR, RESULTS_PREFIX_ENV, DEFAULT_MODEL_ENV)
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
+WARM_UP_TARGET = "serverless_sweep.adapters.local.runtime:warm_child"
 LOCAL_PREFIX = ""
 LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCTION_NAME
 DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dispatcher) twice
@@ -66,11 +67,37 @@ def preserved_runtime_env() -> Iterator[None]:
                 os.environ[name] = value
 
 
+_child_handlers: dict[tuple[Path, ChildConfig], ChildHandler] = {}
+
+
+def _child_handler() -> ChildHandler:
+    """The worker's child handler, built once per configuration (a warm Lambda container keeps
+    its handler's objects too); the environment is read on every call, as before."""
+    key = (store_root_from_env(), ChildConfig.from_env())
+    handler = _child_handlers.get(key)
+    if handler is None:
+        store = LocalObjectStore(key[0])
+        handler = _child_handlers[key] = ChildHandler(
+            store=store, config=key[1], clock=LocalClock()
+        )
+    return handler
+
+
 def local_child(event: object, context: LocalLambdaContext) -> dict[str, Any]:
     """The child Lambda, locally: runs in a worker process, store root from SWEEP_STORE."""
-    store = LocalObjectStore(store_root_from_env())
-    handler = ChildHandler(store=store, config=ChildConfig.from_env(), clock=LocalClock())
-    return handler.handle(event, context.get_remaining_time_in_millis)
+    return _child_handler().handle(event, context.get_remaining_time_in_millis)
+
+
+def warm_child() -> None:
+    """Worker warm-up (before its first shard): the child handler and the deployment's default
+    model, with the model's own `warm_up()` hook when it has one (ride_hailing builds its grid)."""
+    handler = _child_handler()
+    name = handler.config.default_model
+    if name is None:
+        return
+    hook = getattr(get_model(name), "warm_up", None)
+    if callable(hook):
+        hook()
 
 
 class ThreadDispatchScheduler:
@@ -169,7 +196,10 @@ class LocalRuntime:
                 retry_delays=settings.retry_delays,
                 duplicate_delivery_rate=settings.duplicate_delivery_rate,
                 timeout_s=settings.timeout_s,
+                warm_up=(WARM_UP_TARGET,),
             )
+            # Workers spawn, import and warm up while the parent validates and plans.
+            self.invoker.start()
         self.store = LocalObjectStore(root)
         self.store.check_configured()
         self.scheduler = ThreadDispatchScheduler(self._run_dispatch_job)

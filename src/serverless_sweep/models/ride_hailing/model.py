@@ -81,6 +81,12 @@ class RideHailingModel:
             violations.append(cross)
         return violations
 
+    def warm_up(self) -> None:
+        """Build the grid now (a local worker calls this before its first shard)."""
+        from serverless_sweep.models.ride_hailing.grid import berlin_grid
+
+        berlin_grid()
+
     def run_point(self, point: Mapping[str, Any], context: PointContext) -> dict[str, Any]:
         from serverless_sweep.core.seeding import point_seed_sequence
         from serverless_sweep.models.ride_hailing.sim import simulate
