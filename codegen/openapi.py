@@ -15,7 +15,16 @@ from codegen._common import (
 )
 
 SERVER_URL = "http://127.0.0.1:8000"
+"""`sweep serve`'s default address; the serving side replaces `servers` with the URL the
+request came in on (contracts.openapi_document)."""
 JSON = "application/json"
+
+RUNS_TAG = "runs"
+CONTRACTS_TAG = "contracts"
+TAGS: list[dict[str, str]] = [
+    {"name": RUNS_TAG, "description": "Submit sweeps, list them, read their state, redrive them."},
+    {"name": CONTRACTS_TAG, "description": "The published contracts: this document, the schemas."},
+]
 
 
 def api_schema_name(name: str) -> str:
@@ -131,6 +140,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/sweep-run": {
             "post": {
+                "tags": [RUNS_TAG],
                 "operationId": "submitSweepRun",
                 "summary": "Submit a sweep",
                 "description": (
@@ -182,6 +192,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
         },
         "/sweep-run/{run_id}": {
             "get": {
+                "tags": [RUNS_TAG],
                 "operationId": "getRunStatus",
                 "summary": "State of a run",
                 "parameters": [copy.deepcopy(RUN_ID_PARAMETER)],
@@ -197,6 +208,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
         },
         "/sweep-run/{run_id}/redrive": {
             "post": {
+                "tags": [RUNS_TAG],
                 "operationId": "redriveRun",
                 "summary": "Redrive failed and missing shards",
                 "description": (
@@ -225,6 +237,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
         },
         "/openapi.json": {
             "get": {
+                "tags": [CONTRACTS_TAG],
                 "operationId": "getOpenApi",
                 "summary": "This OpenAPI document",
                 "responses": {
@@ -234,6 +247,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
         },
         "/schemas/{version}/{name}": {
             "get": {
+                "tags": [CONTRACTS_TAG],
                 "operationId": "getSchema",
                 "summary": "A contract document (JSON Schema or column spec)",
                 "parameters": [
@@ -271,6 +285,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
             "description": DESCRIPTION.replace("@VERSION@", version),
         },
         "servers": [{"url": SERVER_URL}],
+        "tags": copy.deepcopy(TAGS),
         "paths": paths,
         "components": {"schemas": components(files)},
     }

@@ -69,6 +69,7 @@ __all__ = [
     "load_apigateway_model",
     "load_openapi",
     "load_schema",
+    "openapi_document",
     "schema_names",
     "schema_versions",
 ]
@@ -161,6 +162,40 @@ def _openapi() -> dict[str, Any]:
 def load_openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the HTTP API (a fresh copy)."""
     return copy.deepcopy(_openapi())
+
+
+SIGV4_SCHEME = "sigv4"
+SIGV4_SECURITY_SCHEME: dict[str, Any] = {
+    "type": "apiKey",
+    "name": "Authorization",
+    "in": "header",
+    "x-amazon-apigateway-authtype": "awsSigv4",
+    "description": (
+        "AWS Signature Version 4 (IAM authorization of the deployed API Gateway): sign every "
+        "request for service execute-api with credentials from the standard AWS chain; "
+        "serverless_sweep.client.SweepClient(url, auth='sigv4') does it."
+    ),
+}
+"""API Gateway's convention for IAM (SigV4) authorization in an OpenAPI document."""
+
+
+def openapi_document(server_url: str | None = None, *, sigv4: bool = False) -> dict[str, Any]:
+    """The OpenAPI document as served: `servers` naming the URL the client used, and, for the
+    deployed API (IAM auth), a SigV4 security scheme required by every operation.
+
+    The generated file names `sweep serve`'s default address; a client generator run against
+    `sweep serve --port 8012` or a deployed stage must see that address instead, and must know
+    that the deployed API wants signed requests.
+    """
+    document = load_openapi()
+    if server_url:
+        document["servers"] = [{"url": server_url.rstrip("/")}]
+    if sigv4:
+        document["components"]["securitySchemes"] = {
+            SIGV4_SCHEME: copy.deepcopy(SIGV4_SECURITY_SCHEME)
+        }
+        document["security"] = [{SIGV4_SCHEME: []}]
+    return document
 
 
 @cache

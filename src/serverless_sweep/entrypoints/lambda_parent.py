@@ -11,6 +11,7 @@ Events:
 * API Gateway proxy events (REST API v1 `resource`/`httpMethod`, HTTP API v2 `routeKey`, or the
   request path when the route is a catch-all): `POST /sweep-run` -> submit;
   `GET /sweep-run/{run_id}` -> run status; `POST /sweep-run/{run_id}/redrive` -> redrive;
+  `GET /openapi.json` -> the OpenAPI document with this deployment's URL and its SigV4 scheme;
 * a dispatch job `{"sweep_dispatch": {"run_id": ..., "job": ...}}`, which the parent sends
   itself (an API request can never be one: API events are routed by their method first);
 * anything else (a direct `aws lambda invoke`) -> submit.
@@ -39,19 +40,25 @@ from serverless_sweep.adapters.aws.dispatch_scheduler import (
     LambdaDispatchScheduler,
 )
 from serverless_sweep.adapters.aws.json_logging import configure_json_logging, log_context
+from serverless_sweep.contracts import openapi_document
 from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.entrypoints import lambda_services
 from serverless_sweep.entrypoints.lambda_services import LambdaContext
 from serverless_sweep.handlers.dispatch_ledger import is_job_name
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.ports import StoreError, StoreNotConfigured
-from serverless_sweep.handlers.responses import error_response, validation_error_response
+from serverless_sweep.handlers.responses import (
+    error_response,
+    proxy_response,
+    validation_error_response,
+)
 from serverless_sweep.handlers.status import StatusHandler
 
 logger = logging.getLogger(__name__)
 
-SUBMIT, STATUS, REDRIVE = "submit", "status", "redrive"
+SUBMIT, STATUS, REDRIVE, OPENAPI = "submit", "status", "redrive", "openapi"
 _ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/openapi.json"): OPENAPI,
     ("POST", "/sweep-run"): SUBMIT,
     ("GET", "/sweep-run/{run_id}"): STATUS,
     ("POST", "/sweep-run/{run_id}/redrive"): REDRIVE,
@@ -107,6 +114,8 @@ def make_parent(config: ParentConfig | None = None) -> ParentHandler:
 
 
 def _dispatch(route: Route, event: object) -> dict[str, Any]:
+    if route.action == OPENAPI:
+        return proxy_response(200, openapi_document(deployed_base_url(event), sigv4=True))
     parent = make_parent()
     if route.action == SUBMIT:
         try:
@@ -158,6 +167,8 @@ def resolve_route(event: object) -> Route:
     run_id = run_id if isinstance(run_id, str) and run_id else None
     shown = path or template or ""
     action = _ROUTES.get((method, template or ""))
+    if action is None and (path or "").endswith("/openapi.json"):
+        action = _ROUTES.get((method, "/openapi.json"))
     if action is None:
         match = _PATH.search(path or "")
         if match is not None:
@@ -199,6 +210,22 @@ def _api_method_and_route(event: Mapping[str, Any]) -> tuple[str | None, str | N
             raw_path if isinstance(raw_path, str) else None,
         )
     return None, None, None
+
+
+def deployed_base_url(event: object) -> str | None:
+    """`https://DOMAIN/STAGE` of the API that sent the event (the stage is part of the path of
+    an execute-api URL; `$default` and custom domains have none), None when the event has no
+    domain name."""
+    context = event.get("requestContext") if isinstance(event, Mapping) else None
+    if not isinstance(context, Mapping):
+        return None
+    domain = context.get("domainName")
+    if not isinstance(domain, str) or not domain or "/" in domain:
+        return None
+    stage = context.get("stage")
+    if isinstance(stage, str) and stage and stage != "$default" and ".execute-api." in domain:
+        return f"https://{domain}/{stage}"
+    return f"https://{domain}"
 
 
 def decode_body(event: object) -> object:

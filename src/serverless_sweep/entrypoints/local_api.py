@@ -40,9 +40,10 @@ code the Lambdas run, and sees the same status codes and bodies:
    that raises or returns a malformed proxy response gives a 500 `internal_error` (the gateway
    would say 502 "Internal server error", a status the document lists only for dispatch errors).
 
-`GET /openapi.json` serves `load_openapi()` as is: the document is generated from the schemas,
-never derived from this code. `GET /schemas/{version}/{name}` serves the published JSON Schemas
-under the dotted names the document enumerates (`models.ride_hailing.parameters`); any other name,
+`GET /openapi.json` serves the generated document (from the schemas, never derived from this
+code) with `servers` set to the address the request came in on.
+`GET /schemas/{version}/{name}` serves the published JSON Schemas under the dotted names the
+document enumerates (`models.ride_hailing.parameters`); any other name,
 including the `/`-separated form, is a 404 `not_found`.
 
 Not emulated, on purpose: the deployed methods require SigV4 (AWS_IAM) and a resource policy, the
@@ -78,8 +79,8 @@ from serverless_sweep.contracts import (
     SchemaNotFoundError,
     api_schema_name,
     load_apigateway_model,
-    load_openapi,
     load_schema,
+    openapi_document,
     schema_names,
     schema_versions,
 )
@@ -490,13 +491,22 @@ def redrive_integration(runtime: LocalRuntime) -> Integration:
 
 
 def openapi_integration() -> Integration:
-    """GET /openapi.json: the generated document, as is."""
-    document = load_openapi()
+    """GET /openapi.json: the generated document with `servers` naming the address the client
+    used (the Host header: `sweep serve --port 8012` must not advertise port 8000)."""
 
     def handle(event: dict[str, Any]) -> dict[str, Any]:
-        return proxy_response(200, document)
+        return proxy_response(200, openapi_document(request_base_url(event)))
 
     return handle
+
+
+def request_base_url(event: Mapping[str, Any]) -> str | None:
+    """`http://HOST:PORT` from the event's Host header, or None without a usable one."""
+    headers = event.get("headers") or {}
+    host = next((v for k, v in headers.items() if k.lower() == "host"), None)
+    if not isinstance(host, str) or not host or any(c in host for c in "/\\ @?#"):
+        return None
+    return f"http://{host}"
 
 
 def schema_integration() -> Integration:

@@ -89,6 +89,13 @@ class AcceptedResponse(BaseModel):
     """
     complete: this call invoked every shard it lists in dispatches (the old runtime's behaviour, used when no dispatcher function is configured); under_way: the run is recorded and an asynchronous dispatcher is invoking its shards now, so shards_dispatched is 0 and GET /sweep-run/{run_id} shows the progress (dispatched_shards, undispatched_shards); none: nothing needed dispatching.
     """
+    warnings: Annotated[
+        list[str] | None,
+        Field(examples=[["unknown field 'sed' was ignored; did you mean 'seed'?"]]),
+    ] = None
+    """
+    Things the parent accepted but a caller probably did not mean, for example an unknown top-level request field (the old contract ignores unknown fields, so a typo such as 'sed' would otherwise pass silently): each names the field and, when one is close, the known field it may be a typo of. Absent or empty: nothing to report.
+    """
     shards_to_dispatch: Annotated[int | None, Field(examples=[3], ge=0)] = None
     """
     Shards this call handed to the dispatcher (all of them with dispatch_state complete, which lists each in dispatches).

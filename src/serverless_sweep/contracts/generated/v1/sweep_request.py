@@ -21,7 +21,7 @@ FailureInjectionShard = TypeAliasType(
 
 class SweepRequest(BaseModel):
     """
-    A request to run a parameter sweep: the Cartesian product of the dimensions, split into shards that run in parallel. Limits that this released (v1) schema does not express as keywords are enforced by the parent and answered with a 400 naming the field (pointer), the rule and the limit: at most 200000 points in the product (rule max_points), and the size limits stated on run_id, dimensions and failure_injection_shards (rules max_length, max_properties, max_depth, max_bytes, max_items). At least one of shard_count and shard_size must be given (non-null); the parent answers 400 'Either shard_count or shard_size is required' otherwise.
+    A request to run a parameter sweep. Unknown top-level fields are accepted (the old contract ignored them) and answered with a warning in the response's warnings list naming the closest known field. Integer fields reject numbers written with a fraction (1.0) although JSON Schema counts them as integers: the Cartesian product of the dimensions, split into shards that run in parallel. Limits that this released (v1) schema does not express as keywords are enforced by the parent and answered with a 400 naming the field (pointer), the rule and the limit: at most 200000 points in the product (rule max_points), and the size limits stated on run_id, dimensions and failure_injection_shards (rules max_length, max_properties, max_depth, max_bytes, max_items). At least one of shard_count and shard_size must be given (non-null); the parent answers 400 'Either shard_count or shard_size is required' otherwise.
     """
 
     model_config = ConfigDict(
@@ -46,19 +46,19 @@ class SweepRequest(BaseModel):
     """
     shard_count: Annotated[int | None, Field(examples=[4], ge=1, le=9223372036854775807)] = None
     """
-    Number of shards (capped at the number of points). Wins over shard_size when both are given. null counts as absent.
+    Number of shards (capped at the number of points). Wins over shard_size when both are given. null counts as absent. Write it without a fraction or exponent: JSON Schema counts 1.0 as an integer, but the parent rejects 1.0 or 1e3 here with a 400, as the old runtime did (its check saw a float; clients rely on that answer), and because a number written that way may already have lost precision in a JSON parser (above 2^53) where a count or seed must be exact.
     """
     shard_size: Annotated[int | None, Field(examples=[25], ge=1, le=9223372036854775807)] = None
     """
-    Target points per shard; shards are balanced, so 10 points at size 4 give 4, 3, 3. Ignored when shard_count is given. null counts as absent.
+    Target points per shard; shards are balanced, so 10 points at size 4 give 4, 3, 3. Ignored when shard_count is given. null counts as absent. Write it without a fraction or exponent: JSON Schema counts 1.0 as an integer, but the parent rejects 1.0 or 1e3 here with a 400, as the old runtime did (its check saw a float; clients rely on that answer), and because a number written that way may already have lost precision in a JSON parser (above 2^53) where a count or seed must be exact.
     """
     max_shards: Annotated[int, Field(examples=[1000], ge=1, le=9223372036854775807)] = 1000
     """
-    Refuse the request when the plan needs more shards than this.
+    Refuse the request when the plan needs more shards than this. Write it without a fraction or exponent: JSON Schema counts 1.0 as an integer, but the parent rejects 1.0 or 1e3 here with a 400, as the old runtime did (its check saw a float; clients rely on that answer), and because a number written that way may already have lost precision in a JSON parser (above 2^53) where a count or seed must be exact.
     """
     seed: Annotated[int, Field(examples=[7], ge=-9223372036854775808, le=9223372036854775807)] = 0
     """
-    Root seed of the sweep; every point's random streams derive from (seed, point index) only. A signed 64-bit integer.
+    Root seed of the sweep; every point's random streams derive from (seed, point index) only. A signed 64-bit integer. Write it without a fraction or exponent: JSON Schema counts 1.0 as an integer, but the parent rejects 1.0 or 1e3 here with a 400, as the old runtime did (its check saw a float; clients rely on that answer), and because a number written that way may already have lost precision in a JSON parser (above 2^53) where a count or seed must be exact.
     """
     failure_injection_shards: Annotated[list[FailureInjectionShard], Field(examples=[[1]])] = []
     """
@@ -76,5 +76,5 @@ class SweepRequest(BaseModel):
     """
     max_concurrency: Annotated[int, Field(examples=[50], ge=0)] = 0
     """
-    Most shards of this run in flight at once (dispatched and not yet finished), as in Step Functions Distributed Map's MaxConcurrency. 0 or absent: no per-run cap (the deployment's dispatch concurrency and the child function's reserved concurrency still apply). Not part of the fingerprint: it changes how fast a sweep runs, not what it computes.
+    Most shards of this run in flight at once (dispatched and not yet finished), as in Step Functions Distributed Map's MaxConcurrency. 0 or absent: no per-run cap (the deployment's dispatch concurrency and the child function's reserved concurrency still apply). Not part of the fingerprint: it changes how fast a sweep runs, not what it computes. Write it without a fraction or exponent: JSON Schema counts 1.0 as an integer, but the parent rejects 1.0 or 1e3 here with a 400, as the old runtime did (its check saw a float; clients rely on that answer), and because a number written that way may already have lost precision in a JSON parser (above 2^53) where a count or seed must be exact.
     """
