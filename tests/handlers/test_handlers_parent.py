@@ -210,3 +210,16 @@ def test_manifest_text_is_exactly_the_canonical_text() -> None:
     assert manifest_text({"a": 1}) == dumps_canonical({"a": 1})
     planned_manifest = {**base, "shards": planned}
     assert manifest_text(planned_manifest, planned=True) == dumps_canonical(planned_manifest)
+
+
+def test_unknown_fields_are_accepted_with_a_warning_naming_the_closest_field(parent) -> None:
+    """Issue 12: `{"sed": 5, "tolerated_failure_pct": 40}` ran silently with seed 0."""
+    response = parent.handle(request(sed=5, tolerated_failure_pct=40, zzzz=1))
+    assert response["statusCode"] == 202
+    assert json.loads(response["body"])["warnings"] == [
+        "unknown field 'sed' was ignored; did you mean 'seed'?",
+        "unknown field 'tolerated_failure_pct' was ignored; did you mean "
+        "'tolerated_failure_percentage'?",
+        "unknown field 'zzzz' was ignored",
+    ]
+    assert "warnings" not in json.loads(parent.handle(request(run_id="r2"))["body"])

@@ -264,3 +264,11 @@ def test_summary_json_lists_failures_with_messages(tmp_path: Path) -> None:
     assert [f["shard_id"] for f in failures] == [0, 4]
     assert {f["error_message"] for f in failures} == {"Injected shard failure for verification"}
     assert json.dumps(result.json())  # plain JSON types only
+
+
+def test_sweep_run_prints_the_warnings_of_a_typo(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    request = write_request(tmp_path, legacy_request("leg-typo", sed=5))
+    result = sweep("run", request, "--store", store, "--workers", "1", "--no-progress")
+    assert result.code == 0
+    assert "warning: unknown field 'sed' was ignored; did you mean 'seed'?" in result.err

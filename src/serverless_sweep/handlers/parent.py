@@ -7,6 +7,8 @@ error escape as an exception: every rejection is a 4xx whose body names the fiel
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -157,7 +159,21 @@ class ParentHandler:
         return self.submit(payload)
 
     def submit(self, payload: object) -> dict[str, Any]:
-        """Validate and accept a request object; answer with a proxy response."""
+        """Validate and accept a request object; answer with a proxy response.
+
+        Unknown top-level fields stay accepted (the old contract ignores them), but an accepted
+        answer lists them in `warnings` with the closest known field: a typo such as `sed` must
+        not pass silently (issue 12).
+        """
+        response = self._submit(payload)
+        warnings = unknown_field_warnings(payload)
+        if warnings and response["statusCode"] in (200, 202):
+            body = json.loads(response["body"])
+            body["warnings"] = warnings
+            response = proxy_response(response["statusCode"], body)
+        return response
+
+    def _submit(self, payload: object) -> dict[str, Any]:
         try:
             normalized = normalize_request(payload)
             # The old-order checks above own the messages; the generated contract model is
@@ -327,6 +343,21 @@ class ParentHandler:
             return error_response(502, "dispatch_error", message, details, run_id=record.run_id)
         body = accepted_body(record, outcomes, status, dispatch_state="complete", to_dispatch=count)
         return proxy_response(202, body)
+
+
+def unknown_field_warnings(payload: object) -> list[str]:
+    """One sentence per unknown top-level field, naming the closest known field if any."""
+    if not isinstance(payload, Mapping):
+        return []
+    known = {field.alias or name for name, field in SweepRequest.model_fields.items()}
+    warnings = []
+    for name in payload:
+        if not isinstance(name, str) or name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        warnings.append(f"unknown field {name!r} was ignored{hint}")
+    return warnings
 
 
 def extract_request(event: object) -> object:

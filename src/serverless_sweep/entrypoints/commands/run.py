@@ -275,6 +275,8 @@ def _follow(
             emit(dumps_json({"status_code": status_code, "error": body}))
         print_rejection("run", status_code, body)
         return EXIT_FAILED
+    for warning in body.get("warnings", []):
+        err(f"sweep run: warning: {warning}")
     run_id = str(body["run_id"])
     loaded = load_run(root, run_id)
     if loaded is None:  # pragma: no cover - the parent recorded it a moment ago
