@@ -215,7 +215,9 @@ def test_stops_by_itself_after_its_lifetime(moto_url: str) -> None:
     proxy = FaultProxy(moto_url, max_lifetime_s=0.2).start()
     url = proxy.url
     assert proxy._stopped.wait(timeout=10)
-    with pytest.raises(EndpointConnectionError):
+    # Refused, or reset when the freed ephemeral port is already another test's listener
+    # under `pytest -n`: either way nothing answers there any more.
+    with pytest.raises((EndpointConnectionError, ConnectionClosedError)):
         client("s3", url).list_buckets()
 
 
