@@ -8,7 +8,6 @@ client that forgot its endpoint still talks to moto: nothing here can reach AWS.
 from __future__ import annotations
 
 import json
-import logging
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from moto.server import ThreadedMotoServer
+from moto_server import moto_server
 
 REGION = "eu-central-1"
 _AWS_ENV_TO_CLEAR = (
@@ -36,15 +35,8 @@ _AWS_ENV_TO_CLEAR = (
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    # werkzeug logs every request at INFO; thousands of lines would only slow the tests down.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

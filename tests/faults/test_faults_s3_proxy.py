@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import boto3  # type: ignore[import-untyped]
 import pyarrow.parquet as pq
 import pytest
 from fault_proxy import FaultPlan, fault_proxy
-from moto.server import ThreadedMotoServer
+from moto_server import moto_server
 
 from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
 from serverless_sweep.adapters.memory import RecordingInvoker
@@ -39,14 +38,8 @@ LAMBDA_ATTEMPTS = 3
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ test_infra_terraform.py.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 from infra_helpers import REPO_ROOT
+from moto_server import moto_server
 
 
 def _load() -> ModuleType:
@@ -36,16 +36,8 @@ deploy = _load()
 
 @pytest.fixture(scope="module")
 def sts_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

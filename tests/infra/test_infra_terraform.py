@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
 import re
 import shutil
 import subprocess
@@ -39,6 +38,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 from infra_helpers import MODULE_DIR, REGION, REPO_ROOT, Terraform, var_args
+from moto_server import moto_server
 
 MODEL_PATH = REPO_ROOT / "src/serverless_sweep/contracts/generated/apigateway/sweep_request.json"
 BAD_REQUEST_TEMPLATE = (
@@ -183,16 +183,8 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @dataclass(frozen=True)
