@@ -61,6 +61,16 @@ def manifest_folder(record: RunRecord) -> str:
     return record.manifest_key.rsplit("/", 1)[0] + "/"
 
 
+def redrive_log_prefix(record: RunRecord) -> str:
+    """Redrive logs sit beside the manifest: <manifest folder>redrive-NNNNNN.json."""
+    return manifest_folder(record) + REDRIVE_JOB_PREFIX
+
+
+def redrive_log_key(record: RunRecord, job: str) -> str:
+    """The redrive log of job `redrive-NNNNNN` (the job is named after its log)."""
+    return f"{manifest_folder(record)}{job}.json"
+
+
 def job_prefix(record: RunRecord, job: str) -> str:
     return f"{manifest_folder(record)}{LEDGER_FOLDER_PREFIX}{job}/"
 
@@ -97,7 +107,7 @@ def job_items(store: ObjectStore, record: RunRecord, job: str) -> list[JobItem] 
         return [(shard, 1) for shard in record.shards]
     if not job.startswith(REDRIVE_JOB_PREFIX):
         return None
-    raw = store.get(f"{manifest_folder(record)}{job}.json")
+    raw = store.get(redrive_log_key(record, job))
     if raw is None:
         return None
     attempts = {int(k): int(v) for k, v in json.loads(raw).get("attempts", {}).items()}
@@ -220,7 +230,7 @@ def _str(value: object) -> str | None:
 def latest_redrive_items(store: ObjectStore, record: RunRecord) -> list[JobItem]:
     """The items of the run's newest redrive (what a redrive that just answered will invoke)."""
     folder = manifest_folder(record)
-    logs = sorted(store.list_keys(folder + REDRIVE_JOB_PREFIX))
+    logs = sorted(store.list_keys(redrive_log_prefix(record)))
     if not logs:
         return []
     job = logs[-1][len(folder) :].removesuffix(".json")
@@ -243,8 +253,7 @@ def claim_redrive(
     earlier redrive k < N gave at most k + 1). `generation` > 0 marks a follow-up job the
     dispatcher created for invokes it had to give up on (see `Dispatcher`).
     """
-    folder = manifest_folder(record)
-    sequence = 1 + sum(1 for _ in store.list_keys(folder + REDRIVE_JOB_PREFIX))
+    sequence = 1 + sum(1 for _ in store.list_keys(redrive_log_prefix(record)))
     while True:
         log: dict[str, Any] = {
             "attempts": {str(s.shard_id): sequence + 1 for s in shards},
@@ -254,7 +263,9 @@ def claim_redrive(
             log["generation"] = generation
         try:
             store.put_if_absent(
-                f"{folder}{redrive_job(sequence)}.json", dumps_canonical(log).encode(), JSON_CONTENT
+                redrive_log_key(record, redrive_job(sequence)),
+                dumps_canonical(log).encode(),
+                JSON_CONTENT,
             )
             return sequence
         except AlreadyExists:
@@ -265,7 +276,7 @@ def job_generation(store: ObjectStore, record: RunRecord, job: str) -> int:
     """How many follow-up jobs separate `job` from the submission or redrive a person started."""
     if not job.startswith(REDRIVE_JOB_PREFIX):
         return 0
-    raw = store.get(f"{manifest_folder(record)}{job}.json")
+    raw = store.get(redrive_log_key(record, job))
     document = _loads(raw) if raw is not None else None
     value = (document or {}).get("generation", 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -67,7 +67,7 @@ from serverless_sweep.handlers.ports import (
     SystemClock,
 )
 from serverless_sweep.handlers.runs import RunRecord, find_run
-from serverless_sweep.handlers.settings import JSON_CONTENT
+from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S, JSON_CONTENT
 from serverless_sweep.handlers.status import gather_states
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class DispatchSettings:
     poll_interval_s: float = 1.0
     """How often a capped run reads the store for finished shards."""
     heartbeat_interval_s: float = 60.0
-    lost_after_s: float = 21_600.0 + 900.0 + 60.0
+    lost_after_s: float = DEFAULT_LOST_AFTER_S
     """A dispatched shard with no record after this long is lost (max event age + timeout)."""
 
     def __post_init__(self) -> None:

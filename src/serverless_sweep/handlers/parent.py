@@ -11,7 +11,7 @@ import difflib
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -55,12 +55,10 @@ from serverless_sweep.handlers.responses import (
 )
 from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
 from serverless_sweep.handlers.settings import (
-    DEFAULT_CHILD_MAX_EVENT_AGE_S,
-    DEFAULT_CHILD_TIMEOUT_S,
+    DEFAULT_LOST_AFTER_S,
     DEFAULT_RESULTS_PREFIX,
     DISPATCH_CONCURRENCY_ENV,
     DISPATCHER_FUNCTION_ENV,
-    LOST_GRACE_S,
     deployment_default_model,
     lost_after_seconds,
     positive_int_setting,
@@ -90,9 +88,7 @@ class ParentConfig:
     default_model_error: str | None = None
     dispatcher_function: str | None = None
     dispatch_concurrency: int = DEFAULT_DISPATCH_CONCURRENCY
-    lost_after_s: float = float(
-        DEFAULT_CHILD_MAX_EVENT_AGE_S + DEFAULT_CHILD_TIMEOUT_S + LOST_GRACE_S
-    )
+    lost_after_s: float = DEFAULT_LOST_AFTER_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ParentConfig:
@@ -278,7 +274,8 @@ class ParentHandler:
         """Run the job now (inline) or schedule it (asynchronous), and answer."""
         if self.scheduler is None:
             try:
-                report = self.dispatcher(DispatchSettings(concurrency=1)).run(
+                sequential = replace(self.config.dispatch_settings(), concurrency=1)
+                report = self.dispatcher(sequential).run(
                     record.run_id, job, record=record, fresh=True
                 )
             except StoreError as exc:

@@ -44,6 +44,8 @@ DEFAULT_CHILD_MAX_EVENT_AGE_S = 21_600  # Lambda's default and maximum: 6 hours
 DEFAULT_CHILD_TIMEOUT_S = 900
 LOST_GRACE_S = 60
 """Added to max event age + timeout: the on-failure recorder's own delivery and clock skew."""
+DEFAULT_LOST_AFTER_S = float(DEFAULT_CHILD_MAX_EVENT_AGE_S + DEFAULT_CHILD_TIMEOUT_S + LOST_GRACE_S)
+"""When a shard with no record counts as lost, with the default child settings (6 h 16 min)."""
 
 
 def positive_int_setting(env: Mapping[str, str], name: str, default: int) -> int:

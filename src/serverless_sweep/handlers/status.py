@@ -20,6 +20,7 @@ from serverless_sweep.handlers.dispatch_ledger import (
     job_items,
     read_ledger,
     redrive_job,
+    redrive_log_prefix,
 )
 from serverless_sweep.handlers.ports import (
     Clock,
@@ -35,15 +36,9 @@ from serverless_sweep.handlers.responses import (
     proxy_response,
 )
 from serverless_sweep.handlers.runs import RunRecord, find_run
-from serverless_sweep.handlers.settings import (
-    DEFAULT_CHILD_MAX_EVENT_AGE_S,
-    DEFAULT_CHILD_TIMEOUT_S,
-    LOST_GRACE_S,
-)
+from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
 
 MISSING_LIST_LIMIT = 1000
-DEFAULT_LOST_AFTER_S = float(DEFAULT_CHILD_MAX_EVENT_AGE_S + DEFAULT_CHILD_TIMEOUT_S + LOST_GRACE_S)
-REDRIVE_PREFIX = "redrive-"
 
 
 @dataclass
@@ -53,16 +48,9 @@ class ShardStates:
     succeeded: set[int] = field(default_factory=set)
     # shard_id -> attempt numbers and failure envelope keys seen
     failures: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
-    # shard_id -> highest attempt number dispatched by a redrive
-    redriven: dict[int, int] = field(default_factory=dict)
 
     def last_failed_attempt(self, shard_id: int) -> int:
         return max((a for a, _ in self.failures.get(shard_id, [])), default=0)
-
-    def last_attempt(self, shard_id: int) -> int:
-        attempts = [a for a, _ in self.failures.get(shard_id, [])]
-        attempts.append(self.redriven.get(shard_id, 1))
-        return max(attempts)
 
 
 def gather_states(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> ShardStates:
@@ -78,27 +66,14 @@ def gather_states(store: ObjectStore, layout: StorageLayout, record: RunRecord) 
             else:
                 attempt = parsed.attempt if parsed.attempt is not None else 1
                 states.failures.setdefault(parsed.shard_id, []).append((attempt, key))
-    for redrive in _redrive_records(store, record):
-        for shard_id, attempt in redrive.get("attempts", {}).items():
-            sid = int(shard_id)
-            states.redriven[sid] = max(states.redriven.get(sid, 1), int(attempt))
     return states
 
 
 def _redrive_records(store: ObjectStore, record: RunRecord) -> Iterator[dict[str, Any]]:
-    for key in store.list_keys(redrive_prefix(record)):
+    for key in store.list_keys(redrive_log_prefix(record)):
         raw = store.get(key)
         if raw is not None:
             yield json.loads(raw)
-
-
-def redrive_prefix(record: RunRecord) -> str:
-    """Redrive logs sit beside the manifest: <manifest folder>/redrive-NNNNNN.json."""
-    return record.manifest_key.rsplit("/", 1)[0] + "/" + REDRIVE_PREFIX
-
-
-def redrive_key(record: RunRecord, sequence: int) -> str:
-    return f"{redrive_prefix(record)}{sequence:06d}.json"
 
 
 def run_status(
