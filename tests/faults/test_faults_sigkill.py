@@ -61,12 +61,23 @@ def _run(tmp_path: Path, run_id: str) -> tuple[subprocess.Popen[str], Path]:
     return start(argv, tmp_path, env_for(store)), store
 
 
-def _busy(proc: subprocess.Popen[str], seen: set[int]) -> Callable[[], bool]:
-    """A condition: the driver has exited, or runs all its workers (noted in `seen`)."""
+def _busy(
+    proc: subprocess.Popen[str], seen: set[int], recorded: tuple[Path, str] | None = None
+) -> Callable[[], bool]:
+    """A condition: the driver has exited, or runs all its workers (noted in `seen`) and, with
+    `recorded` (store, run_id), that run's manifest exists. Workers start and warm up before
+    the run is recorded, so a kill meant to test a run's recovery waits for the run."""
 
     def busy() -> bool:
         seen.update(descendants(proc.pid))
-        return proc.poll() is not None or len(pool_workers(proc.pid)) >= WORKERS
+        if proc.poll() is not None:
+            return True
+        if recorded is not None:
+            store, run_id = recorded
+            pattern = f"dataset=runs/*/run_id={run_id}/status=accepted/manifest.json"
+            if not any(store.glob(pattern)):
+                return False
+        return len(pool_workers(proc.pid)) >= WORKERS
 
     return busy
 
@@ -108,7 +119,7 @@ def test_sigkill_of_the_driver_and_of_its_redrive_loses_nothing(tmp_path: Path) 
     faults = 0
     try:
         for attempt in range(2):  # kill `sweep run`, then the first `sweep redrive`
-            assert wait_for(_busy(proc, seen), BOUND_S)
+            assert wait_for(_busy(proc, seen, recorded=(store, "fault-driver")), BOUND_S)
             if proc.poll() is None:
                 workers = descendants(proc.pid)
                 proc.send_signal(signal.SIGKILL)
