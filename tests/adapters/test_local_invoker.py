@@ -639,3 +639,68 @@ def test_the_runtime_warm_up_builds_the_default_models_grid(
     berlin_grid.cache_clear()
     warm_child()
     assert berlin_grid.cache_info().currsize == 1
+
+
+class _HalfBrokenPool:
+    """A worker pool caught half-way through breaking: a worker was SIGKILLed, the pool closed
+    its pipes, but is not yet marked broken, so `submit` fails with the OSError CI saw. The race
+    cannot be produced on demand with a real pool, so this stand-in raises exactly that error."""
+
+    def __init__(self) -> None:
+        self.shut_down = False
+
+    def submit(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("handle is closed")
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.shut_down = True
+
+
+def _break_the_first_pool(
+    invoker: LocalAsyncInvoker, monkeypatch: pytest.MonkeyPatch
+) -> _HalfBrokenPool:
+    broken = _HalfBrokenPool()
+    real_ensure = invoker._ensure_pool
+    calls = itertools.count()
+
+    def ensure() -> Any:
+        if next(calls) == 0:
+            invoker._pool = broken  # type: ignore[assignment]
+            return broken
+        return real_ensure()
+
+    monkeypatch.setattr(invoker, "_ensure_pool", ensure)
+    return broken
+
+
+def test_a_pool_breaking_while_it_starts_early_is_no_error_for_the_user(
+    registry: FunctionRegistry,
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with LocalAsyncInvoker(registry, workers=1, max_retries=0) as invoker:
+        broken = _break_the_first_pool(invoker, monkeypatch)
+        invoker.start()
+        invoker.invoke_async("record", payload(out_dir))
+        assert invoker.wait(timeout=60)
+        assert invoker.stats().succeeded == 1
+    assert broken.shut_down
+    assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_pool_breaking_under_a_submit_is_replaced_without_charging_the_shard(
+    registry: FunctionRegistry,
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    events: list[InvocationEvent],
+) -> None:
+    with LocalAsyncInvoker(registry, workers=1, max_retries=0, on_event=events.append) as invoker:
+        broken = _break_the_first_pool(invoker, monkeypatch)
+        invoker.invoke_async("record", payload(out_dir))
+        assert invoker.wait(timeout=60)
+        stats = invoker.stats()
+    assert broken.shut_down
+    assert (stats.succeeded, stats.failed_attempts) == (1, 0)
+    assert [e.attempt for e in events] == [1]

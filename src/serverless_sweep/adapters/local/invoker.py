@@ -562,6 +562,7 @@ class LocalAsyncInvoker(_InvokerBase):
         with self._cond:
             slot = self._free_slots.pop()
         self._slots_started[slot] = 0
+        broken: BaseException | None = None
         for _ in range(2):
             try:
                 pool = self._ensure_pool()
@@ -574,7 +575,10 @@ class LocalAsyncInvoker(_InvokerBase):
                     delivery.request_id,
                     self.timeout_s,
                 )
-            except BrokenProcessPool:
+            except (BrokenProcessPool, OSError) as exc:
+                # a worker died: the pool is broken, or half-way there (its pipes already
+                # closed), so start a fresh pool and try once more
+                broken = exc
                 self._discard_pool(self._pool)
                 continue
             except Exception as exc:
@@ -585,7 +589,9 @@ class LocalAsyncInvoker(_InvokerBase):
             return
         self._release(slot)
         self._push_completion(
-            delivery, _failure(BrokenProcessPool("the worker pool keeps breaking")), None
+            delivery,
+            _failure(BrokenProcessPool(f"the worker pool keeps breaking ({broken})")),
+            None,
         )
 
     def _release(self, slot: int) -> None:
@@ -643,8 +649,13 @@ class LocalAsyncInvoker(_InvokerBase):
             pool = self._ensure_pool()
             for _ in range(self.max_concurrency):
                 pool.submit(os.getpid)
-        except Exception:  # the first shard starts the pool again and reports what is wrong
-            logger.exception("could not start the worker pool early")
+        except (BrokenProcessPool, OSError) as exc:
+            # A worker died while the pool was starting (SIGKILL, the OOM killer): the next
+            # shard starts a fresh pool, so this is not the user's problem and gets no traceback.
+            logger.debug("the worker pool broke while starting early: %s", exc)
+            self._discard_pool(self._pool)
+        except Exception as exc:  # the first shard starts the pool again and reports the error
+            logger.warning("could not start the worker pool early: %s", exc)
             self._discard_pool(self._pool)
 
     def _discard_pool(self, pool: ProcessPoolExecutor | None) -> None:
