@@ -9,7 +9,8 @@ own name), `SWEEP_DISPATCH_CONCURRENCY` (64), `SWEEP_CHILD_MAX_EVENT_AGE_S` and
 Events:
 
 * API Gateway proxy events (REST API v1 `resource`/`httpMethod`, HTTP API v2 `routeKey`, or the
-  request path when the route is a catch-all): `POST /sweep-run` -> submit;
+  request path when the route is a catch-all) go through the API's one route table and error
+  mapping (`entrypoints/http`, which `sweep serve` runs too): `POST /sweep-run` -> submit;
   `GET /sweep-run/{run_id}` -> run status; `POST /sweep-run/{run_id}/redrive` -> redrive;
   `GET /openapi.json` -> the OpenAPI document with this deployment's URL and its SigV4 scheme;
 * a dispatch job `{"sweep_dispatch": {"run_id": ..., "job": ...}}`, which the parent sends
@@ -30,9 +31,9 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from serverless_sweep.adapters.aws.dispatch_scheduler import (
@@ -40,36 +41,24 @@ from serverless_sweep.adapters.aws.dispatch_scheduler import (
     LambdaDispatchScheduler,
 )
 from serverless_sweep.adapters.aws.json_logging import configure_json_logging, log_context
-from serverless_sweep.contracts import openapi_document
 from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.entrypoints import lambda_services
+from serverless_sweep.entrypoints.http import ROUTER, errors, resolve
+from serverless_sweep.entrypoints.http.proxy import request_from_event, to_proxy
 from serverless_sweep.entrypoints.lambda_services import LambdaContext
 from serverless_sweep.handlers.dispatch_ledger import is_job_name
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-from serverless_sweep.handlers.ports import StoreError, StoreNotConfigured
-from serverless_sweep.handlers.responses import (
-    error_response,
-    proxy_response,
-    validation_error_response,
-)
+from serverless_sweep.handlers.responses import validation_error_response
 from serverless_sweep.handlers.status import StatusHandler
 
 logger = logging.getLogger(__name__)
 
+# The names of the shared route table's routes (entrypoints/http/routes.py).
 SUBMIT, STATUS, REDRIVE, OPENAPI = "submit", "status", "redrive", "openapi"
-_ROUTES: dict[tuple[str, str], str] = {
-    ("GET", "/openapi.json"): OPENAPI,
-    ("POST", "/sweep-run"): SUBMIT,
-    ("GET", "/sweep-run/{run_id}"): STATUS,
-    ("POST", "/sweep-run/{run_id}/redrive"): REDRIVE,
-}
-# A catch-all route ({proxy+}, $default) is matched on the path's tail, so stage prefixes and
-# custom-domain base paths do not matter.
-_PATH = re.compile(r"(?:^|/)sweep-run(?:/(?P<run_id>[^/]+)(?P<redrive>/redrive)?)?/?$")
 
 
 def handler(event: object, context: LambdaContext | None) -> dict[str, Any]:
-    """The parent Lambda: API Gateway proxy events (submit, status, redrive), dispatch jobs, or
+    """The parent Lambda: API Gateway proxy events (the shared route table), dispatch jobs, or
     direct invokes (a request object)."""
     configure_json_logging()
     job = dispatch_job_of(event)
@@ -79,24 +68,49 @@ def handler(event: object, context: LambdaContext | None) -> dict[str, Any]:
     route = resolve_route(event)
     with log_context(aws_request_id=request_id, run_id=route.run_id):
         logger.info("parent request: %s", route.describe())
-        if route.action is None:
-            response = error_response(404, "not_found", f"No route for {route.describe()}")
-        elif route.api:
-            try:
-                response = _dispatch(route, event)
-            except Exception:
-                logger.exception("parent failed on %s", route.describe())
-                response = error_response(
-                    500,
-                    "internal_error",
-                    f"Internal error (request id {request_id}); see the parent function's log",
-                    run_id=route.run_id,
-                )
-        else:
-            response = _dispatch(route, event)
+        response = api_response(event, request_id, route) if route.api else direct_submit(event)
         with log_context(run_id=route.run_id or lambda_services.response_run_id(response)):
             logger.info("parent response: %s", response.get("statusCode"))
         return response
+
+
+class LambdaApi:
+    """What the shared routes run against in the cloud: S3, Lambda invokes, SigV4. The parent
+    is built on first use, so `GET /openapi.json` touches neither."""
+
+    openapi_sigv4 = True
+
+    @cached_property
+    def parent(self) -> ParentHandler:
+        return make_parent()
+
+    @cached_property
+    def status(self) -> StatusHandler:
+        parent = self.parent
+        return StatusHandler(parent.store, parent.layout, lost_after_s=parent.config.lost_after_s)
+
+
+def api_response(event: object, request_id: str | None, route: Route) -> dict[str, Any]:
+    """An API Gateway event through the shared resolver; an exception nothing maps is a 500
+    `internal_error` naming the request id (the traceback goes to the log)."""
+    request = request_from_event(
+        event, request_id=request_id or "", base_url=deployed_base_url(event)
+    )
+    assert request is not None  # resolve_route saw an API event
+    try:
+        return to_proxy(resolve(request, LambdaApi(), local=False))
+    except Exception:
+        logger.exception("parent failed on %s", route.describe())
+        return to_proxy(errors.internal_error(request_id, run_id=route.run_id))
+
+
+def direct_submit(event: object) -> dict[str, Any]:
+    """A direct invoke (`aws lambda invoke`): the event is the request, or carries it in
+    `body`. Unexpected exceptions escape (the caller sees Lambda's error)."""
+    try:
+        return make_parent().handle(decode_body(event))
+    except ValidationError as exc:
+        return validation_error_response(exc)
 
 
 def make_parent(config: ParentConfig | None = None) -> ParentHandler:
@@ -113,35 +127,10 @@ def make_parent(config: ParentConfig | None = None) -> ParentHandler:
     )
 
 
-def _dispatch(route: Route, event: object) -> dict[str, Any]:
-    if route.action == OPENAPI:
-        return proxy_response(200, openapi_document(deployed_base_url(event), sigv4=True))
-    parent = make_parent()
-    if route.action == SUBMIT:
-        try:
-            return parent.handle(decode_body(event))
-        except ValidationError as exc:
-            return validation_error_response(exc)
-    assert route.run_id is not None
-    # The status and redrive handlers let store failures escape; answer them in the contract's
-    # shape (submit already does so itself).
-    try:
-        if route.action == REDRIVE:
-            return parent.redrive(route.run_id)
-        return StatusHandler(
-            parent.store, parent.layout, lost_after_s=parent.config.lost_after_s
-        ).handle(route.run_id)
-    except StoreNotConfigured as exc:
-        return error_response(500, "misconfiguration", str(exc), run_id=route.run_id)
-    except StoreError as exc:
-        return error_response(
-            500, "internal_error", f"could not read or update the run: {exc}", run_id=route.run_id
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class Route:
-    """What a parent event asks for. `action` None: an API request no route matches."""
+    """What a parent event asks for, for the log and the dispatch: `action` is the shared route
+    table's route name, None for an API request no route matches."""
 
     action: str | None
     run_id: str | None = None
@@ -156,60 +145,16 @@ class Route:
 
 
 def resolve_route(event: object) -> Route:
-    """Classify a parent event (see the module docstring)."""
-    if not isinstance(event, Mapping):
+    """Classify a parent event (see the module docstring) with the shared route table."""
+    request = request_from_event(event)
+    if request is None:
         return Route(SUBMIT)
-    method, template, path = _api_method_and_route(event)
-    if method is None:
-        return Route(SUBMIT)
-    params = event.get("pathParameters")
-    run_id = params.get("run_id") if isinstance(params, Mapping) else None
-    run_id = run_id if isinstance(run_id, str) and run_id else None
-    shown = path or template or ""
-    action = _ROUTES.get((method, template or ""))
-    if action is None and (path or "").endswith("/openapi.json"):
-        action = _ROUTES.get((method, "/openapi.json"))
-    if action is None:
-        match = _PATH.search(path or "")
-        if match is not None:
-            if match.group("run_id") is None:
-                template = "/sweep-run"
-            elif match.group("redrive"):
-                template = "/sweep-run/{run_id}/redrive"
-            else:
-                template = "/sweep-run/{run_id}"
-            run_id = run_id or match.group("run_id")
-            action = _ROUTES.get((method, template))
-    if action in (STATUS, REDRIVE) and run_id is None:
-        action = None
-    return Route(action, run_id if action != SUBMIT else None, True, method, shown)
-
-
-def _api_method_and_route(event: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
-    """(method, route template, request path) of an API Gateway event; method None otherwise."""
-    if isinstance(event.get("httpMethod"), str):  # REST API, payload format 1.0
-        path = event.get("path")
-        return (
-            str(event["httpMethod"]).upper(),
-            _str_or_none(event.get("resource")),
-            path if isinstance(path, str) else None,
-        )
-    route_key = event.get("routeKey")
-    if isinstance(route_key, str):  # HTTP API, payload format 2.0
-        context = event.get("requestContext")
-        http = context.get("http") if isinstance(context, Mapping) else None
-        method = http.get("method") if isinstance(http, Mapping) else None
-        template = None
-        if " " in route_key:
-            key_method, template = route_key.split(" ", 1)
-            method = method or key_method
-        raw_path = event.get("rawPath")
-        return (
-            str(method or "").upper() or None,
-            template,
-            raw_path if isinstance(raw_path, str) else None,
-        )
-    return None, None, None
+    shown = request.path or request.template or ""
+    found = ROUTER.match(request, local=False)
+    if found is None:
+        return Route(None, None, True, request.method, shown)
+    matched, params = found
+    return Route(matched.name, params.get("run_id"), True, request.method, shown)
 
 
 def deployed_base_url(event: object) -> str | None:
@@ -248,13 +193,6 @@ def decode_body(event: object) -> object:
             message, [Violation("", "encoding", f"{message} (undecodable base64 body: {exc})")]
         ) from None
     return {**event, "body": text, "isBase64Encoded": False}
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-# -- child ----------------------------------------------------------------------------------------
 
 
 # -- dispatch jobs ------------------------------------------------------------------------------

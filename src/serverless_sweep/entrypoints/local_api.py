@@ -35,6 +35,10 @@ code the Lambdas run, and sees the same status codes and bodies:
    `httpMethod`, `headers`, `multiValueHeaders`, query string maps, `pathParameters`,
    `requestContext` with `requestId`, `stage` and `identity.sourceIp`, `body` as a string,
    `isBase64Encoded` false) and the matching integration is called with it in a worker thread.
+   The integration of every resource is the API's one route table (`entrypoints/http`): the
+   event becomes a `Request` by the same translation the parent Lambda uses, and the same
+   resolver, route functions and error mapping answer it. The resources themselves are that
+   table's routes, local-only ones included.
 4. **The proxy response** (`statusCode`, `headers`, `multiValueHeaders`, `body`,
    `isBase64Encoded`) becomes the HTTP response, with an `x-amzn-RequestId` header. An integration
    that raises or returns a malformed proxy response gives a 500 `internal_error` (the gateway
@@ -75,20 +79,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from serverless_sweep.contracts import (
-    SchemaNotFoundError,
-    api_schema_name,
-    load_apigateway_model,
-    load_schema,
-    openapi_document,
-    schema_names,
-    schema_versions,
-)
+from serverless_sweep.contracts import load_apigateway_model
 from serverless_sweep.core.errors import json_pointer
-from serverless_sweep.handlers.responses import error_body, error_response, proxy_response
+from serverless_sweep.entrypoints.http import ROUTER, Api, Router, resolve
+from serverless_sweep.entrypoints.http.proxy import request_from_event, to_proxy
+from serverless_sweep.handlers.responses import error_response
 
 if TYPE_CHECKING:
     from serverless_sweep.adapters.local.runtime import LocalRuntime
+    from serverless_sweep.handlers.parent import ParentHandler
+    from serverless_sweep.handlers.status import StatusHandler
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -461,47 +461,48 @@ def _raw_path(request: Request) -> str:
     return path
 
 
-# -- integrations ---------------------------------------------------------------------------------
+# -- the integration: the shared route table ------------------------------------------------
 
 
-def _path_parameter(event: Mapping[str, Any], name: str) -> str:
-    params = event.get("pathParameters") or {}
-    value = params.get(name)
-    if not isinstance(value, str):
-        raise KeyError(f"the event has no path parameter {name!r}")
-    return value
+class LocalApi:
+    """What the shared routes run against locally: the runtime's handlers (files, worker
+    processes), no SigV4."""
+
+    openapi_sigv4 = False
+
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self.runtime = runtime
+
+    @property
+    def parent(self) -> ParentHandler:
+        return self.runtime.parent
+
+    @property
+    def status(self) -> StatusHandler:
+        return self.runtime.status
 
 
-def status_integration(runtime: LocalRuntime) -> Integration:
-    """GET /sweep-run/{run_id}: the status handler, fed like its Lambda from `pathParameters`."""
-
-    def handle(event: dict[str, Any]) -> dict[str, Any]:
-        return runtime.status.handle(_path_parameter(event, "run_id"))
-
-    return handle
-
-
-def redrive_integration(runtime: LocalRuntime) -> Integration:
-    """POST /sweep-run/{run_id}/redrive: the parent's redrive entry."""
-
-    def handle(event: dict[str, Any]) -> dict[str, Any]:
-        return runtime.parent.redrive(_path_parameter(event, "run_id"))
-
-    return handle
-
-
-def openapi_integration() -> Integration:
-    """GET /openapi.json: the generated document with `servers` naming the address the client
-    used (the Host header: `sweep serve --port 8012` must not advertise port 8000)."""
+def route_integration(api: Api, router: Router = ROUTER) -> Integration:
+    """The Lambda behind every resource: the proxy event becomes a `Request` for the shared
+    resolver (`entrypoints/http`), exactly as the parent Lambda translates it, and its
+    `Response` becomes the proxy response."""
 
     def handle(event: dict[str, Any]) -> dict[str, Any]:
-        return proxy_response(200, openapi_document(request_base_url(event)))
+        context = event.get("requestContext") or {}
+        request = request_from_event(
+            event,
+            request_id=str(context.get("requestId", "")),
+            base_url=request_base_url(event),
+        )
+        assert request is not None  # build_event makes REST proxy events
+        return to_proxy(resolve(request, api, local=True, router=router))
 
     return handle
 
 
 def request_base_url(event: Mapping[str, Any]) -> str | None:
-    """`http://HOST:PORT` from the event's Host header, or None without a usable one."""
+    """`http://HOST:PORT` from the event's Host header, or None without a usable one (so that
+    `GET /openapi.json` on `sweep serve --port 8012` does not advertise port 8000)."""
     headers = event.get("headers") or {}
     host = next((v for k, v in headers.items() if k.lower() == "host"), None)
     if not isinstance(host, str) or not host or any(c in host for c in "/\\ @?#"):
@@ -509,38 +510,25 @@ def request_base_url(event: Mapping[str, Any]) -> str | None:
     return f"http://{host}"
 
 
-def schema_integration() -> Integration:
-    """GET /schemas/{version}/{name}: a published document by its dotted API name."""
+def default_resources(runtime: LocalRuntime, router: Router = ROUTER) -> list[Resource]:
+    """The resources of the shared route table (local-only routes included), each method wired
+    to the shared resolver, with API Gateway's request model where the route declares one."""
+    integration = route_integration(LocalApi(runtime), router)
+    models: dict[str, Draft4Validator] = {}
 
-    def handle(event: dict[str, Any]) -> dict[str, Any]:
-        version = _path_parameter(event, "version")
-        name = _path_parameter(event, "name")
-        try:
-            if version not in schema_versions():
-                raise SchemaNotFoundError(f"unknown schema version {version!r}")
-            published = {api_schema_name(n) for n in schema_names(version)}
-            if name not in published:
-                raise SchemaNotFoundError(
-                    f"no schema {name!r} in version {version!r}; names are dotted "
-                    f"(models.ride_hailing.parameters), one of: {', '.join(sorted(published))}"
-                )
-            document = load_schema(name, version)
-        except SchemaNotFoundError as exc:
-            return proxy_response(404, error_body("not_found", str(exc)))
-        return proxy_response(200, document)
+    def model(name: str | None) -> Draft4Validator | None:
+        if name is None:
+            return None
+        if name not in models:
+            models[name] = Draft4Validator(load_apigateway_model(name))
+        return models[name]
 
-    return handle
-
-
-def default_resources(runtime: LocalRuntime) -> list[Resource]:
-    """The resources of the OpenAPI document, wired to the runtime's handlers."""
-    request_model = Draft4Validator(load_apigateway_model("sweep_request"))
     return [
-        Resource("/sweep-run", {"POST": Method(runtime.parent.handle, request_model)}),
-        Resource("/sweep-run/{run_id}", {"GET": Method(status_integration(runtime))}),
-        Resource("/sweep-run/{run_id}/redrive", {"POST": Method(redrive_integration(runtime))}),
-        Resource("/openapi.json", {"GET": Method(openapi_integration())}),
-        Resource("/schemas/{version}/{name}", {"GET": Method(schema_integration())}),
+        Resource(
+            template,
+            {method: Method(integration, model(r.request_model)) for method, r in routes.items()},
+        )
+        for template, routes in router.templates(local=True).items()
     ]
 
 
@@ -566,10 +554,11 @@ class GatewayRoute(BaseRoute):
 
 
 def create_app(runtime: LocalRuntime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Starlette:
-    """The local API as an ASGI app over `runtime`'s parent and status handlers.
+    """The local API as an ASGI app: the shared route table (`entrypoints/http`) over
+    `runtime`'s parent and status handlers, as routed when the app is created.
 
     `max_body_bytes` is API Gateway's payload quota (10 MB); tests lower it. The app neither
-    starts nor closes the runtime. `app.state.gateway` is the `ApiGateway` (routing table).
+    starts nor closes the runtime. `app.state.gateway` is the `ApiGateway` (its resources).
     """
     gateway = ApiGateway(default_resources(runtime), max_body_bytes=max_body_bytes)
     # One catch-all route: routing and 404/405 are the gateway's, so that they answer in JSON
