@@ -18,7 +18,7 @@ from faults_helpers import tally
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.adapters.memory import RecordingInvoker
-from serverless_sweep.entrypoints.progress import load_run
+from serverless_sweep.entrypoints.console.store import load_run
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.ports import StoreError

@@ -19,7 +19,7 @@ from serverless_sweep.adapters.local.analytics import (
     render_query,
     template_placeholders,
 )
-from serverless_sweep.entrypoints.progress import load_run
+from serverless_sweep.entrypoints.console.store import load_run
 
 QUERIES = Path(__file__).resolve().parents[2] / "infra" / "athena" / "queries"
 QUERY_FILES = sorted(QUERIES.glob("*.sql"))

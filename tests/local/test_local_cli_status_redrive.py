@@ -11,7 +11,7 @@ from local_helpers import files, legacy_request, matching, sweep, write_request
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.adapters.memory import RecordingInvoker
-from serverless_sweep.entrypoints.progress import active_marker, active_pids
+from serverless_sweep.entrypoints.console.markers import active_marker, active_pids
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 
 RUN_FLAGS = ("--workers", "1", "--max-retries", "0", "--no-progress")

@@ -24,7 +24,7 @@ from local_helpers import legacy_request, runtime_env, sweep, write_request
 from serverless_sweep.adapters.local.analytics import fetch_dicts, open_duckdb, render_query
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.core.keys import StorageLayout
-from serverless_sweep.entrypoints.progress import load_run
+from serverless_sweep.entrypoints.console.store import load_run
 
 REPO = Path(__file__).resolve().parents[2]
 FLAGS = ("--workers", "1", "--max-retries", "0", "--no-progress")

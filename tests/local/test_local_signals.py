@@ -31,7 +31,7 @@ from proc_helpers import (
 )
 
 from serverless_sweep.adapters.local.runtime import RUNTIME_ENV
-from serverless_sweep.entrypoints.progress import MARKER_FOLDER
+from serverless_sweep.entrypoints.console.markers import MARKER_FOLDER
 
 pytestmark = pytest.mark.skipif(not HAVE_PROC, reason=SKIP_REASON)
 

@@ -24,7 +24,7 @@ from proc_helpers import HAVE_PROC, SKIP_REASON
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.adapters.memory import RecordingInvoker
 from serverless_sweep.core.keys import encode_run_id
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.console.markers import (
     MARKER_FOLDER,
     active_marker,
     active_pids,

@@ -21,17 +21,15 @@ from serverless_sweep.adapters.local.analytics import (
     render_query,
     template_placeholders,
 )
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNKNOWN_RUN,
     EXIT_USAGE,
-    add_store_option,
-    closed_pipe_ok,
-    load_run,
-    store_root,
-    write_rows,
 )
+from serverless_sweep.entrypoints.console.output import closed_pipe_ok
+from serverless_sweep.entrypoints.console.store import add_store_option, load_run, store_root
+from serverless_sweep.entrypoints.console.tables import write_rows
 from serverless_sweep.handlers.ports import StoreError
 
 _PARTITIONS = ", ".join(f"{name} {sql_type}" for name, sql_type in PARTITION_COLUMNS)

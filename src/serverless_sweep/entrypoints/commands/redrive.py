@@ -14,25 +14,27 @@ import sys
 from typing import Any
 
 from serverless_sweep.adapters.local.runtime import LocalRuntime
-from serverless_sweep.entrypoints.commands.run import (
+from serverless_sweep.entrypoints.commands._common import (
     add_runtime_options,
     err,
     print_rejection,
     runtime_settings,
-    wait_and_report,
 )
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.commands._follow import wait_and_report
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_STATUS_HELP,
     EXIT_UNKNOWN_RUN,
     EXIT_USAGE,
-    ShardProgress,
+)
+from serverless_sweep.entrypoints.console.hints import sweep_cmd
+from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
+from serverless_sweep.entrypoints.console.signals import terminate_like_interrupt
+from serverless_sweep.entrypoints.console.store import (
     add_store_option,
     load_run,
     store_hint,
     store_root,
-    sweep_cmd,
-    terminate_like_interrupt,
 )
 from serverless_sweep.handlers.dispatch_ledger import latest_redrive_items
 from serverless_sweep.handlers.ports import StoreNotConfigured

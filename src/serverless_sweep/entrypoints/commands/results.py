@@ -12,24 +12,26 @@ import argparse
 import sys
 
 from serverless_sweep.adapters.local.analytics import HEALTH_TERMS, health_terms
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNKNOWN_RUN,
     EXIT_USAGE,
-    add_store_option,
+)
+from serverless_sweep.entrypoints.console.output import closed_pipe_ok, emit
+from serverless_sweep.entrypoints.console.ranking import (
     best_lines,
-    closed_pipe_ok,
-    dumps_json,
-    emit,
     fetch_best,
-    load_run,
-    open_store,
     ranked_records,
     score_lines,
-    store_root,
-    write_rows,
 )
+from serverless_sweep.entrypoints.console.store import (
+    add_store_option,
+    load_run,
+    open_store,
+    store_root,
+)
+from serverless_sweep.entrypoints.console.tables import dumps_json, write_rows
 from serverless_sweep.handlers.ports import StoreError
 from serverless_sweep.handlers.verify import damaged_shards
 

@@ -11,47 +11,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
-from serverless_sweep.adapters.local.runtime import LocalRuntime, LocalSettings
+from serverless_sweep.adapters.local.runtime import LocalRuntime
 from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.jsonio import parse_json_text
-from serverless_sweep.entrypoints.progress import (
-    BEST_SHOWN,
+from serverless_sweep.entrypoints.commands._common import (
+    add_runtime_options,
+    err,
+    print_rejection,
+    runtime_settings,
+)
+from serverless_sweep.entrypoints.commands._follow import wait_and_report
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_STATUS_RUN_HELP,
     EXIT_USAGE,
-    ShardProgress,
-    active_marker,
-    active_pids,
+)
+from serverless_sweep.entrypoints.console.hints import sweep_cmd
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
+from serverless_sweep.entrypoints.console.signals import terminate_like_interrupt
+from serverless_sweep.entrypoints.console.store import (
     add_store_option,
-    best_lines,
-    dumps_json,
-    emit,
-    exit_status_of,
-    failure_lines,
-    fetch_best,
-    hint_lines,
     load_run,
-    location_lines,
-    positive_float,
-    positive_int,
-    rate,
-    run_folders,
-    score_lines,
-    status_json,
-    status_lines,
     store_hint,
     store_root,
-    sweep_cmd,
-    terminate_like_interrupt,
 )
+from serverless_sweep.entrypoints.console.tables import dumps_json
 from serverless_sweep.handlers.ports import StoreNotConfigured
-from serverless_sweep.handlers.runs import RunRecord
 from serverless_sweep.models.registry import MODEL_NAMES
 
 DESCRIPTION = """\
@@ -80,8 +70,6 @@ examples:
 {EXIT_STATUS_RUN_HELP}
 """
 
-RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -108,67 +96,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_runtime_options(parser)
     parser.set_defaults(func=run)
-
-
-def add_runtime_options(parser: argparse.ArgumentParser) -> None:
-    """Flags of the local deployment, shared by `run` and `redrive`."""
-    group = parser.add_argument_group(RUNTIME_OPTIONS_HELP)
-    group.add_argument(
-        "--workers",
-        type=positive_int,
-        metavar="N",
-        help="worker processes (default: one per core)",
-    )
-    group.add_argument(
-        "--max-concurrency",
-        type=positive_int,
-        metavar="N",
-        help="shards running at once, like Lambda reserved concurrency (default: --workers)",
-    )
-    group.add_argument(
-        "--max-retries",
-        type=int,
-        choices=(0, 1, 2),
-        default=2,
-        help="retries of a failed shard invocation, as Lambda's async retries (default: 2)",
-    )
-    group.add_argument(
-        "--chaos-duplicates",
-        type=rate,
-        default=0.0,
-        metavar="RATE",
-        help="fraction (0..1) of shard events delivered twice, to prove idempotency (default: 0)",
-    )
-    group.add_argument(
-        "--timeout-s",
-        type=positive_float,
-        default=900.0,
-        metavar="S",
-        help="the child's Lambda timeout: a shard that would outlive it records a timeout "
-        "failure (default: 900)",
-    )
-    out = parser.add_argument_group("output")
-    out.add_argument(
-        "--no-progress", action="store_true", help="no progress bar (the final line stays)"
-    )
-    out.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON document (submission, status, speed, best points, folders) "
-        "instead of the text summary",
-    )
-
-
-def runtime_settings(args: argparse.Namespace, root: Path) -> LocalSettings:
-    return LocalSettings(
-        root=root,
-        default_model=getattr(args, "model", None),
-        workers=args.workers,
-        max_concurrency=args.max_concurrency,
-        max_retries=args.max_retries,
-        duplicate_delivery_rate=args.chaos_duplicates,
-        timeout_s=args.timeout_s,
-    )
 
 
 class RequestFileError(Exception):
@@ -201,18 +128,6 @@ def read_request(path: Path) -> object:
     except ValidationError as exc:
         where = "; ".join(f"{d.pointer or '/'}: {d.message}" for d in exc.details)
         raise RequestFileError(f"request file {str(path)!r}: {where}") from None
-
-
-def err(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def print_rejection(command: str, status_code: int, body: dict[str, Any]) -> None:
-    """A 4xx/5xx answer: the message, then each detail's pointer, rule and message."""
-    err(f"sweep {command}: {body.get('error', 'error')} ({status_code}): {body.get('message')}")
-    for detail in body.get("details", []):
-        pointer = detail.get("pointer") or "/"
-        err(f"  {pointer}  [{detail.get('rule')}]  {detail.get('message')}")
 
 
 @terminate_like_interrupt  # SIGTERM: the KeyboardInterrupt path below, like Ctrl-C
@@ -306,95 +221,3 @@ def _follow(
             if s.shard_id not in undispatched
         }
     return wait_and_report(args, root, runtime, progress, record, dispatched, body, "run")
-
-
-def wait_and_report(
-    args: argparse.Namespace,
-    root: Path,
-    runtime: LocalRuntime,
-    progress: ShardProgress,
-    record: RunRecord,
-    dispatched: dict[int, int],
-    submission: dict[str, Any],
-    command: str,
-) -> int:
-    """Wait for the dispatched shards (progress bar), then print the summary; exit status."""
-    idle = True
-    if dispatched:
-        with active_marker(root, record.run_id, f"sweep {command}"):
-            progress.start(dispatched)
-            idle = progress.wait(runtime.wait)
-        err(progress.final_line())
-        if not idle:
-            err(f"sweep {command}: the local invoker stopped before every shard finished")
-    loaded = load_run(root, record.run_id)
-    assert loaded is not None
-    record, status = loaded
-    pids = active_pids(root, record.run_id)
-    best, best_problem = fetch_best(root, record, BEST_SHOWN)
-    code = exit_status_of(status) if idle else EXIT_FAILED
-    if args.json:
-        doc = {
-            "run_id": record.run_id,
-            "submission": {
-                "status": submission.get("status") or submission.get("error"),
-                "shards_dispatched": len(dispatched),
-            },
-            "status": status_json(status, pids),
-            "wall_time_s": round(progress.elapsed_s, 3) if dispatched else None,
-            "points_per_second": round(progress.points_per_second, 3) if dispatched else None,
-            "best_configurations": best,
-            "store": str(root),
-            "folders": {name: str(root / prefix) for name, prefix in run_folders(record)},
-            "exit_status": code,
-        }
-        emit(dumps_json(doc))
-        return code
-    shown = progress if dispatched else None
-    print_summary(args, root, record, status, pids, shown, best, best_problem)
-    return code
-
-
-def print_summary(
-    args: argparse.Namespace,
-    root: Path,
-    record: RunRecord,
-    status: dict[str, Any],
-    pids: list[int],
-    progress: ShardProgress | None,
-    best: list[dict[str, Any]],
-    best_problem: str | None,
-) -> None:
-    opt = store_hint(args)
-    extra = []
-    if progress is not None:
-        extra.append(
-            f"wall time  {progress.elapsed_s:.1f} s ({progress.points_per_second:.1f} points/s "
-            f"with {runtime_workers(args)})"
-        )
-    redrive = f"{sweep_cmd()} redrive {shlex.quote(record.run_id)}{opt}"
-    lines = ["", *status_lines(record, status, pids, redrive, extra)]
-    failures = failure_lines(status)
-    if failures:
-        lines += ["", *failures]
-    lines.append("")
-    if best:
-        lines.append(
-            f"best configurations by health score (top {len(best)} of {status['points_done']} "
-            f"points; `{sweep_cmd()} results {shlex.quote(record.run_id)}{opt}` ranks them all):"
-        )
-        lines += ["  " + line for line in best_lines(best, record)]
-        lines += ["  " + line for line in score_lines(record.model)]
-    elif best_problem:
-        lines.append(f"best configurations: {best_problem}")
-    else:
-        lines.append("best configurations: no points have results yet")
-    lines += ["", *location_lines(root, record), "", *hint_lines(record, opt)]
-    emit("\n".join(lines))
-
-
-def runtime_workers(args: argparse.Namespace) -> str:
-    workers = args.workers or os.cpu_count() or 1
-    if args.max_concurrency and args.max_concurrency < workers:
-        return f"{args.max_concurrency} of {workers} workers"
-    return f"{workers} worker{'s' if workers != 1 else ''}"

@@ -12,22 +12,22 @@ import argparse
 import shlex
 import sys
 
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_STATUS_HELP,
     EXIT_UNKNOWN_RUN,
-    active_pids,
-    add_store_option,
-    dumps_json,
-    emit,
     exit_status_of,
-    failure_lines,
+)
+from serverless_sweep.entrypoints.console.hints import sweep_cmd
+from serverless_sweep.entrypoints.console.markers import active_pids
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.reports import failure_lines, status_json, status_lines
+from serverless_sweep.entrypoints.console.store import (
+    add_store_option,
     load_run,
-    status_json,
-    status_lines,
     store_hint,
     store_root,
-    sweep_cmd,
 )
+from serverless_sweep.entrypoints.console.tables import dumps_json
 
 DESCRIPTION = """\
 Show a run's state: succeeded, failed, missing (or pending) shards, coverage, and the latest

@@ -13,18 +13,16 @@ import argparse
 import shlex
 import sys
 
-from serverless_sweep.entrypoints.progress import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_UNKNOWN_RUN,
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN_RUN
+from serverless_sweep.entrypoints.console.hints import sweep_cmd
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.store import (
     add_store_option,
-    dumps_json,
-    emit,
     open_store,
     store_hint,
     store_root,
-    sweep_cmd,
 )
+from serverless_sweep.entrypoints.console.tables import dumps_json
 from serverless_sweep.handlers.ports import CorruptRecord, StoreError
 from serverless_sweep.handlers.runs import find_run
 from serverless_sweep.handlers.verify import RunVerification, verify_run

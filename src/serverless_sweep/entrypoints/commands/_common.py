@@ -1,0 +1,87 @@
+"""What `sweep run` and `sweep redrive` share: the local runtime's flags, the settings
+they make, and how a refused request is printed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from serverless_sweep.adapters.local.runtime import LocalSettings
+from serverless_sweep.entrypoints.console.arguments import positive_float, positive_int, rate
+
+RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """Flags of the local deployment, shared by `run` and `redrive`."""
+    group = parser.add_argument_group(RUNTIME_OPTIONS_HELP)
+    group.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="worker processes (default: one per core)",
+    )
+    group.add_argument(
+        "--max-concurrency",
+        type=positive_int,
+        metavar="N",
+        help="shards running at once, like Lambda reserved concurrency (default: --workers)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=int,
+        choices=(0, 1, 2),
+        default=2,
+        help="retries of a failed shard invocation, as Lambda's async retries (default: 2)",
+    )
+    group.add_argument(
+        "--chaos-duplicates",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="fraction (0..1) of shard events delivered twice, to prove idempotency (default: 0)",
+    )
+    group.add_argument(
+        "--timeout-s",
+        type=positive_float,
+        default=900.0,
+        metavar="S",
+        help="the child's Lambda timeout: a shard that would outlive it records a timeout "
+        "failure (default: 900)",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (the final line stays)"
+    )
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (submission, status, speed, best points, folders) "
+        "instead of the text summary",
+    )
+
+
+def runtime_settings(args: argparse.Namespace, root: Path) -> LocalSettings:
+    return LocalSettings(
+        root=root,
+        default_model=getattr(args, "model", None),
+        workers=args.workers,
+        max_concurrency=args.max_concurrency,
+        max_retries=args.max_retries,
+        duplicate_delivery_rate=args.chaos_duplicates,
+        timeout_s=args.timeout_s,
+    )
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def print_rejection(command: str, status_code: int, body: dict[str, Any]) -> None:
+    """A 4xx/5xx answer: the message, then each detail's pointer, rule and message."""
+    err(f"sweep {command}: {body.get('error', 'error')} ({status_code}): {body.get('message')}")
+    for detail in body.get("details", []):
+        pointer = detail.get("pointer") or "/"
+        err(f"  {pointer}  [{detail.get('rule')}]  {detail.get('message')}")

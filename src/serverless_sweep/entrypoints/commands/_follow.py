@@ -1,0 +1,126 @@
+"""After a dispatch (`sweep run`, `sweep redrive`): wait for the shards with a progress bar,
+then print the run's summary (or one JSON document) and choose the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+from pathlib import Path
+from typing import Any
+
+from serverless_sweep.adapters.local.runtime import LocalRuntime
+from serverless_sweep.entrypoints.commands._common import err
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_FAILED, exit_status_of
+from serverless_sweep.entrypoints.console.hints import hint_lines, sweep_cmd
+from serverless_sweep.entrypoints.console.markers import active_marker, active_pids
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
+from serverless_sweep.entrypoints.console.ranking import (
+    BEST_SHOWN,
+    best_lines,
+    fetch_best,
+    score_lines,
+)
+from serverless_sweep.entrypoints.console.reports import (
+    failure_lines,
+    location_lines,
+    run_folders,
+    status_json,
+    status_lines,
+)
+from serverless_sweep.entrypoints.console.store import load_run, store_hint
+from serverless_sweep.entrypoints.console.tables import dumps_json
+from serverless_sweep.handlers.runs import RunRecord
+
+
+def wait_and_report(
+    args: argparse.Namespace,
+    root: Path,
+    runtime: LocalRuntime,
+    progress: ShardProgress,
+    record: RunRecord,
+    dispatched: dict[int, int],
+    submission: dict[str, Any],
+    command: str,
+) -> int:
+    """Wait for the dispatched shards (progress bar), then print the summary; exit status."""
+    idle = True
+    if dispatched:
+        with active_marker(root, record.run_id, f"sweep {command}"):
+            progress.start(dispatched)
+            idle = progress.wait(runtime.wait)
+        err(progress.final_line())
+        if not idle:
+            err(f"sweep {command}: the local invoker stopped before every shard finished")
+    loaded = load_run(root, record.run_id)
+    assert loaded is not None
+    record, status = loaded
+    pids = active_pids(root, record.run_id)
+    best, best_problem = fetch_best(root, record, BEST_SHOWN)
+    code = exit_status_of(status) if idle else EXIT_FAILED
+    if args.json:
+        doc = {
+            "run_id": record.run_id,
+            "submission": {
+                "status": submission.get("status") or submission.get("error"),
+                "shards_dispatched": len(dispatched),
+            },
+            "status": status_json(status, pids),
+            "wall_time_s": round(progress.elapsed_s, 3) if dispatched else None,
+            "points_per_second": round(progress.points_per_second, 3) if dispatched else None,
+            "best_configurations": best,
+            "store": str(root),
+            "folders": {name: str(root / prefix) for name, prefix in run_folders(record)},
+            "exit_status": code,
+        }
+        emit(dumps_json(doc))
+        return code
+    shown = progress if dispatched else None
+    print_summary(args, root, record, status, pids, shown, best, best_problem)
+    return code
+
+
+def print_summary(
+    args: argparse.Namespace,
+    root: Path,
+    record: RunRecord,
+    status: dict[str, Any],
+    pids: list[int],
+    progress: ShardProgress | None,
+    best: list[dict[str, Any]],
+    best_problem: str | None,
+) -> None:
+    opt = store_hint(args)
+    extra = []
+    if progress is not None:
+        extra.append(
+            f"wall time  {progress.elapsed_s:.1f} s ({progress.points_per_second:.1f} points/s "
+            f"with {runtime_workers(args)})"
+        )
+    redrive = f"{sweep_cmd()} redrive {shlex.quote(record.run_id)}{opt}"
+    lines = ["", *status_lines(record, status, pids, redrive, extra)]
+    failures = failure_lines(status)
+    if failures:
+        lines += ["", *failures]
+    lines.append("")
+    if best:
+        lines.append(
+            f"best configurations by health score (top {len(best)} of {status['points_done']} "
+            f"points; `{sweep_cmd()} results {shlex.quote(record.run_id)}{opt}` ranks them all):"
+        )
+        lines += ["  " + line for line in best_lines(best, record)]
+        lines += ["  " + line for line in score_lines(record.model)]
+    elif best_problem:
+        lines.append(f"best configurations: {best_problem}")
+    else:
+        lines.append("best configurations: no points have results yet")
+    lines += ["", *location_lines(root, record), "", *hint_lines(record, opt)]
+    emit("\n".join(lines))
+
+
+def runtime_workers(args: argparse.Namespace) -> str:
+    workers = args.workers or os.cpu_count() or 1
+    if args.max_concurrency and args.max_concurrency < workers:
+        return f"{args.max_concurrency} of {workers} workers"
+    return f"{workers} worker{'s' if workers != 1 else ''}"
