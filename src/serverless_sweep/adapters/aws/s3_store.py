@@ -26,6 +26,7 @@ surprising behaviour. Pass `server_side_encryption=` to force a value.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -169,16 +170,11 @@ class S3ObjectStore:
         """The bytes at key, or None when the key does not exist."""
         bucket = self._require_bucket()
         try:
-            response = self.client.get_object(Bucket=bucket, Key=key)
-            body: bytes = response["Body"].read()
-        except ClientError as exc:
-            if _error_code(exc) == "NoSuchKey":
-                return None
-            raise self._store_error("GetObject", key, exc) from exc
-        except ParamValidationError as exc:
-            raise _invalid_key(key, exc) from exc
-        except BotoCoreError as exc:
-            raise self._store_error("GetObject", key, exc) from exc
+            with self._map_errors("GetObject", key, client_error=_missing_object):
+                response = self.client.get_object(Bucket=bucket, Key=key)
+                body: bytes = response["Body"].read()
+        except _Missing:
+            return None
         return body
 
     def exists(self, key: str) -> bool:
@@ -189,15 +185,10 @@ class S3ObjectStore:
         """
         bucket = self._require_bucket()
         try:
-            self.client.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            if _http_status(exc) == 404 or _error_code(exc) in _MISSING_KEY_CODES:
-                return False
-            raise self._store_error("HeadObject", key, exc) from exc
-        except ParamValidationError as exc:
-            raise _invalid_key(key, exc) from exc
-        except BotoCoreError as exc:
-            raise self._store_error("HeadObject", key, exc) from exc
+            with self._map_errors("HeadObject", key, client_error=_missing_head):
+                self.client.head_object(Bucket=bucket, Key=key)
+        except _Missing:
+            return False
         return True
 
     def list_keys(self, prefix: str) -> Iterator[str]:
@@ -207,16 +198,10 @@ class S3ObjectStore:
         pages = paginator.paginate(
             Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self._page_size}
         )
-        try:
+        with self._map_errors("ListObjectsV2", prefix, shown_key=f"{prefix}*"):
             for page in pages:
                 for item in page.get("Contents", ()):
                     yield item["Key"]
-        except ClientError as exc:
-            raise self._store_error("ListObjectsV2", f"{prefix}*", exc) from exc
-        except ParamValidationError as exc:
-            raise _invalid_key(prefix, exc) from exc
-        except BotoCoreError as exc:
-            raise self._store_error("ListObjectsV2", f"{prefix}*", exc) from exc
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -239,19 +224,9 @@ class S3ObjectStore:
         if if_absent:
             params["IfNoneMatch"] = "*"
         operation = "PutObject (create-if-absent)" if if_absent else "PutObject"
-        try:
+        conditional = _conditional_write_refused if if_absent else None
+        with self._map_errors(operation, key, client_error=conditional):
             self.client.put_object(**params)
-        except ClientError as exc:
-            code = _error_code(exc)
-            if if_absent and (code == _PRECONDITION_FAILED or _http_status(exc) == 412):
-                raise _PreconditionFailed(exc) from exc
-            if if_absent and (code == _CONDITIONAL_CONFLICT or _http_status(exc) == 409):
-                raise _Conflict(exc) from exc
-            raise self._store_error(operation, key, exc) from exc
-        except ParamValidationError as exc:
-            raise _invalid_key(key, exc) from exc
-        except BotoCoreError as exc:
-            raise self._store_error(operation, key, exc) from exc
 
     def _check_conditional_writes_supported(self, key: str) -> None:
         """Fail clearly if this botocore predates S3 conditional writes (no IfNoneMatch member).
@@ -273,8 +248,62 @@ class S3ObjectStore:
             )
         self._conditional_writes_checked = True
 
+    @contextlib.contextmanager
+    def _map_errors(
+        self,
+        operation: str,
+        key: str,
+        *,
+        client_error: Callable[[ClientError], Exception | None] | None = None,
+        shown_key: str | None = None,
+    ) -> Iterator[None]:
+        """The one place botocore's exceptions become the store's (as httpx's
+        `map_httpcore_exceptions` does for httpcore's).
+
+        `client_error` picks the S3 answers an operation expects (a missing key, a refused
+        conditional write) and returns the internal exception its caller handles, or None;
+        every other `ClientError` and every `BotoCoreError` (timeouts, connection errors,
+        missing credentials) becomes a `StoreError` naming the operation, bucket and key;
+        parameters S3 would never accept (`ParamValidationError`) are a caller's bug: ValueError.
+        """
+        try:
+            yield
+        except ClientError as exc:
+            expected = client_error(exc) if client_error is not None else None
+            raise expected or self._store_error(operation, shown_key or key, exc) from exc
+        except ParamValidationError as exc:
+            raise _invalid_key(key, exc) from exc
+        except BotoCoreError as exc:
+            raise self._store_error(operation, shown_key or key, exc) from exc
+
     def _store_error(self, operation: str, key: str, exc: Exception) -> StoreError:
         return StoreError(f"S3 {operation} s3://{self._bucket}/{key} failed: {_describe(exc)}")
+
+
+class _Missing(Exception):
+    """Internal: S3 says the key does not exist (`get` answers None, `exists` False)."""
+
+
+def _missing_object(exc: ClientError) -> Exception | None:
+    """GetObject: only NoSuchKey means a missing key (a missing bucket is a StoreError)."""
+    return _Missing() if _error_code(exc) == "NoSuchKey" else None
+
+
+def _missing_head(exc: ClientError) -> Exception | None:
+    """HeadObject: any 404 (a HEAD error has no body to tell key and bucket apart)."""
+    if _http_status(exc) == 404 or _error_code(exc) in _MISSING_KEY_CODES:
+        return _Missing()
+    return None
+
+
+def _conditional_write_refused(exc: ClientError) -> Exception | None:
+    """PutObject with If-None-Match: 412 (the key exists) or 409 (a concurrent write)."""
+    code = _error_code(exc)
+    if code == _PRECONDITION_FAILED or _http_status(exc) == 412:
+        return _PreconditionFailed(exc)
+    if code == _CONDITIONAL_CONFLICT or _http_status(exc) == 409:
+        return _Conflict(exc)
+    return None
 
 
 class _PreconditionFailed(Exception):
