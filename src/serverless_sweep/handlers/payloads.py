@@ -11,11 +11,11 @@ from typing import Any
 
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.planning import ShardRange
+
+# Re-exported: the parent's config and the tests take the limit from here.
+from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES as ASYNC_PAYLOAD_LIMIT_BYTES
 from serverless_sweep.handlers.responses import CONTRACT_VERSION
 from serverless_sweep.handlers.runs import RunRecord
-
-#: Lambda's limit for an asynchronous (Event) invocation payload.
-ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
 
 
 class PayloadBuilder:

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
+"""Lambda's limit for an asynchronous (Event) invocation payload: the most an `Invoker`
+accepts (the local invokers refuse more, as Lambda does)."""
+
 
 class StoreError(Exception):
     """The object store failed (network, permissions, disk). Recorded as error_kind 'storage'."""

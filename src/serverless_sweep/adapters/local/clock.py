@@ -1,16 +1,13 @@
-"""The real `Clock`: UTC wall time and `time.monotonic`."""
+"""The local deployment's `Clock`: the real one, `handlers.ports.SystemClock`.
+
+Not a copy: a laptop has the same clocks as Lambda (UTC wall time, `time.monotonic`), so there is
+one implementation; `LocalClock` stays as the local adapter's name for it.
+"""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from serverless_sweep.handlers.ports import SystemClock
 
+LocalClock = SystemClock
 
-class LocalClock:
-    """Wall-clock time (timezone-aware UTC) and a monotonic counter."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
+__all__ = ["LocalClock"]

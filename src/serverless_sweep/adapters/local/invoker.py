@@ -58,6 +58,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from types import TracebackType
+from typing import ClassVar, TypedDict, Unpack
 
 from serverless_sweep.adapters.local._worker import (
     AttemptResult,
@@ -71,7 +72,7 @@ from serverless_sweep.adapters.local.registry import (
     FunctionRegistry,
     default_registry,
 )
-from serverless_sweep.handlers.ports import InvokeResult
+from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES, InvokeResult
 
 __all__ = [
     "ASYNC_PAYLOAD_LIMIT_BYTES",
@@ -80,15 +81,14 @@ __all__ = [
     "InvalidPayload",
     "InvocationEvent",
     "InvocationFailed",
+    "InvokerOptionFields",
+    "InvokerOptions",
     "InvokerStats",
     "LocalAsyncInvoker",
     "PayloadTooLarge",
 ]
 
 logger = logging.getLogger(__name__)
-
-ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
-"""Lambda's limit for an async invocation payload."""
 
 MAX_ASYNC_RETRIES = 2
 """Lambda allows 0, 1 or 2 retries of a failed async invocation."""
@@ -207,40 +207,72 @@ def _failure(exc: BaseException, prefix: str = "") -> AttemptResult:
     )
 
 
+@dataclass(frozen=True)
+class InvokerOptions:
+    """How an invoker delivers events: Lambda's async invocation settings, emulated.
+
+    One object for both invokers, so a setting is named, defaulted and checked once; each
+    invoker has its own defaults (`LocalAsyncInvoker.DEFAULT_OPTIONS`: Lambda's two retries,
+    short pauses; `InlineInvoker.DEFAULT_OPTIONS`: no retries, for tests). The constructors
+    also take each field as a keyword argument, which replaces that field of `options`.
+    """
+
+    max_retries: int = MAX_ASYNC_RETRIES
+    """Retries of a failed attempt, 0..2 as on Lambda."""
+    retry_delays: tuple[float, ...] = (0.05, 0.1)
+    """Seconds before retry 1, 2 (the last value repeats); short locally."""
+    duplicate_delivery_rate: float = 0.0
+    """Chaos: the fraction (0..1) of events delivered twice, to prove idempotency."""
+    chaos_seed: int | None = 0
+    """Seed of the chaos draws (None: a fresh one per invoker)."""
+    payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES
+    """Largest payload accepted (Lambda's async limit by default)."""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """The function's timeout, as the context's remaining time reports it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "retry_delays", tuple(float(d) for d in self.retry_delays))
+        if not 0 <= self.max_retries <= MAX_ASYNC_RETRIES:
+            raise ValueError(f"max_retries must be 0..{MAX_ASYNC_RETRIES} (as on Lambda)")
+        if self.max_retries and not self.retry_delays:
+            raise ValueError("retry_delays must not be empty when max_retries > 0")
+        if any(d < 0 for d in self.retry_delays):
+            raise ValueError("retry_delays must not be negative")
+        if not 0.0 <= self.duplicate_delivery_rate <= 1.0:
+            raise ValueError("duplicate_delivery_rate must be between 0.0 and 1.0")
+        if self.payload_limit_bytes <= 0:
+            raise ValueError("payload_limit_bytes must be positive")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+
+
+class InvokerOptionFields(TypedDict, total=False):
+    """The fields of `InvokerOptions` as keyword arguments of the invoker constructors."""
+
+    max_retries: int
+    retry_delays: Sequence[float]
+    duplicate_delivery_rate: float
+    chaos_seed: int | None
+    payload_limit_bytes: int
+    timeout_s: float
+
+
 class _InvokerBase:
     """Validation, chaos, counters and callbacks shared by both invokers."""
+
+    DEFAULT_OPTIONS: ClassVar[InvokerOptions] = InvokerOptions()
 
     def __init__(
         self,
         registry: FunctionRegistry | None,
-        *,
-        max_retries: int,
-        retry_delays: Sequence[float],
-        duplicate_delivery_rate: float,
-        chaos_seed: int | None,
-        payload_limit_bytes: int,
-        timeout_s: float,
+        options: InvokerOptions | None,
         on_event: EventCallback | None,
+        overrides: InvokerOptionFields,
     ) -> None:
-        if not 0 <= max_retries <= MAX_ASYNC_RETRIES:
-            raise ValueError(f"max_retries must be 0..{MAX_ASYNC_RETRIES} (as on Lambda)")
-        if max_retries and not retry_delays:
-            raise ValueError("retry_delays must not be empty when max_retries > 0")
-        if any(d < 0 for d in retry_delays):
-            raise ValueError("retry_delays must not be negative")
-        if not 0.0 <= duplicate_delivery_rate <= 1.0:
-            raise ValueError("duplicate_delivery_rate must be between 0.0 and 1.0")
-        if payload_limit_bytes <= 0:
-            raise ValueError("payload_limit_bytes must be positive")
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
+        base = self.DEFAULT_OPTIONS if options is None else options
+        self.options = replace(base, **overrides) if overrides else base  # type: ignore[arg-type]
         self.registry = default_registry if registry is None else registry
-        self.max_retries = max_retries
-        self.retry_delays = tuple(float(d) for d in retry_delays)
-        self.duplicate_delivery_rate = duplicate_delivery_rate
-        self.payload_limit_bytes = payload_limit_bytes
-        self.timeout_s = timeout_s
-        self._rng = random.Random(chaos_seed)
+        self._rng = random.Random(self.options.chaos_seed)
         self._cond = threading.Condition()
         self._callbacks: list[EventCallback] = []
         if on_event is not None:
@@ -254,6 +286,26 @@ class _InvokerBase:
         self._failed_final = 0
         self._duplicates = 0
         self._outstanding = 0
+
+    @property
+    def max_retries(self) -> int:
+        return self.options.max_retries
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return self.options.retry_delays
+
+    @property
+    def duplicate_delivery_rate(self) -> float:
+        return self.options.duplicate_delivery_rate
+
+    @property
+    def payload_limit_bytes(self) -> int:
+        return self.options.payload_limit_bytes
+
+    @property
+    def timeout_s(self) -> float:
+        return self.options.timeout_s
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -361,36 +413,26 @@ class LocalAsyncInvoker(_InvokerBase):
     `workers` defaults to `os.cpu_count()`; the pool has `min(workers, max_concurrency)` worker
     processes, so at most that many attempts run at a time. Up to `prefetch` more (default: as
     many again as workers) wait in the pool's queue; they count as queued in `stats()`. Use as a
-    context manager or call `close()`.
+    context manager or call `close()`. Delivery settings: `options` (default
+    `DEFAULT_OPTIONS`), each field of which a keyword argument of the same name replaces.
     """
+
+    DEFAULT_OPTIONS: ClassVar[InvokerOptions] = InvokerOptions()
 
     def __init__(
         self,
         registry: FunctionRegistry | None = None,
         *,
+        options: InvokerOptions | None = None,
         workers: int | None = None,
         max_concurrency: int | None = None,
-        max_retries: int = MAX_ASYNC_RETRIES,
-        retry_delays: Sequence[float] = (0.05, 0.1),
-        duplicate_delivery_rate: float = 0.0,
-        chaos_seed: int | None = 0,
-        payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
         start_method: str = "spawn",
         on_event: EventCallback | None = None,
         prefetch: int | None = None,
         warm_up: Sequence[str] = (),
+        **overrides: Unpack[InvokerOptionFields],
     ) -> None:
-        super().__init__(
-            registry,
-            max_retries=max_retries,
-            retry_delays=retry_delays,
-            duplicate_delivery_rate=duplicate_delivery_rate,
-            chaos_seed=chaos_seed,
-            payload_limit_bytes=payload_limit_bytes,
-            timeout_s=timeout_s,
-            on_event=on_event,
-        )
+        super().__init__(registry, options, on_event, overrides)
         workers = (os.cpu_count() or 1) if workers is None else workers
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -670,31 +712,21 @@ class InlineInvoker(_InvokerBase):
 
     Defaults suit tests: no retries, no retry delay. With `raise_errors` a delivery that fails
     its last attempt raises `InvocationFailed` from `invoke_async` (handy when debugging).
+    Delivery settings as for `LocalAsyncInvoker`, with these defaults.
     """
+
+    DEFAULT_OPTIONS: ClassVar[InvokerOptions] = InvokerOptions(max_retries=0, retry_delays=(0.0,))
 
     def __init__(
         self,
         registry: FunctionRegistry | None = None,
         *,
-        max_retries: int = 0,
-        retry_delays: Sequence[float] = (0.0,),
+        options: InvokerOptions | None = None,
         raise_errors: bool = False,
-        duplicate_delivery_rate: float = 0.0,
-        chaos_seed: int | None = 0,
-        payload_limit_bytes: int = ASYNC_PAYLOAD_LIMIT_BYTES,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
         on_event: EventCallback | None = None,
+        **overrides: Unpack[InvokerOptionFields],
     ) -> None:
-        super().__init__(
-            registry,
-            max_retries=max_retries,
-            retry_delays=retry_delays,
-            duplicate_delivery_rate=duplicate_delivery_rate,
-            chaos_seed=chaos_seed,
-            payload_limit_bytes=payload_limit_bytes,
-            timeout_s=timeout_s,
-            on_event=on_event,
-        )
+        super().__init__(registry, options, on_event, overrides)
         self.raise_errors = raise_errors
 
     def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
