@@ -10,7 +10,6 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_ROOT = REPO_ROOT / "schemas"
 VERSION = "v1"
-CONTRACT_VERSION = "1.0"
 
 # Output locations, relative to the output root (the repo root, or a temp dir for --check).
 PACKAGE_DIR = "src/serverless_sweep/contracts"

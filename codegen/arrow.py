@@ -40,7 +40,6 @@ def _fields(columns: list[Column]) -> str:
 def render(sets: ColumnSets, version: str) -> str:
     sources = sorted(f"schemas/{version}/{name}.json" for name in sets.specs)
     specs: dict[str, Any] = {name: sets.specs[name] for name in sorted(sets.specs)}
-    models = list(sets.models)
     model_fields = (
         "{\n" + "".join(f"    {m!r}: {_fields(cols)},\n" for m, cols in sets.models.items()) + "}"
     )
@@ -60,6 +59,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
+from serverless_sweep.contracts.generated.{version}.constants import MODELS as MODELS
+
 PARTITION_KEYS: Final[tuple[str, ...]] = {py_literal(PARTITION_KEYS)}
 
 # The column specs as plain data: schema name -> spec (dataset, description, columns).
@@ -73,8 +74,6 @@ SHARD_METRICS_COMMON_FIELDS: Final[list[pa.Field]] = {_fields(sets.common)}
 
 # Model name -> the columns the model appends to shard_metrics rows, in file order.
 MODEL_FIELDS: Final[dict[str, list[pa.Field]]] = {model_fields}
-
-MODELS: Final[tuple[str, ...]] = {py_literal(tuple(models))}
 
 SHARD_METRICS_UNION_SCHEMA: Final[pa.Schema] = pa.schema({_fields(sets.union)})
 

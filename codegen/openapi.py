@@ -6,13 +6,13 @@ import copy
 from typing import Any
 
 from codegen._common import (
-    CONTRACT_VERSION,
     GENERATED_DIR,
     SchemaFile,
     by_name,
     dump_json,
     with_notice,
 )
+from codegen.constants import contract_version
 
 SERVER_URL = "http://127.0.0.1:8000"
 """`sweep serve`'s default address; the serving side replaces `servers` with the URL the
@@ -281,7 +281,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "serverless-sweep API",
-            "version": CONTRACT_VERSION,
+            "version": contract_version(files),
             "description": DESCRIPTION.replace("@VERSION@", version),
         },
         "servers": [{"url": SERVER_URL}],

@@ -26,6 +26,7 @@ from serverless_sweep.contracts.generated.v1.accepted_response import (
     AcceptedResponse,
     DispatchRecord,
 )
+from serverless_sweep.contracts.generated.v1.constants import CONTRACT_VERSION, MODELS
 from serverless_sweep.contracts.generated.v1.error_response import ErrorDetail, ErrorResponse
 from serverless_sweep.contracts.generated.v1.legacy_hash_parameters import LegacyHashParameters
 from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
@@ -47,6 +48,7 @@ __all__ = [
     "CONTRACT_VERSION",
     "DEFAULT_VERSION",
     "GENERATED_KEY",
+    "MODELS",
     "AcceptedResponse",
     "DispatchRecord",
     "ErrorDetail",
@@ -74,7 +76,6 @@ __all__ = [
     "schema_versions",
 ]
 
-CONTRACT_VERSION = "1.0"
 DEFAULT_VERSION = "v1"
 
 # Top-level key holding the do-not-edit notice in the generated JSON files; the loaders drop it.

@@ -33,13 +33,13 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from serverless_sweep.contracts import CONTRACT_VERSION
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
 from serverless_sweep.core.keys import format_run_date
 from serverless_sweep.core.validation import INT64_MAX, INT64_MIN, is_int, python_type_name
 
 __all__ = ["CONTRACT_VERSION", "REQUIRED_FIELDS", "check_shard_payload"]
 
-CONTRACT_VERSION: Final = "1.0"
 NOT_OBJECT_MESSAGE: Final = "Shard payload must be a JSON object"
 #: The old child's required keys, in its check order, with the Python type it required.
 REQUIRED_FIELDS: Final[tuple[tuple[str, type], ...]] = (

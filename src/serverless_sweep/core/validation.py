@@ -64,6 +64,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final, TypeGuard
 
+from serverless_sweep.contracts import MODELS
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
 
 __all__ = [
@@ -103,8 +104,9 @@ DEFAULT_MAX_SHARDS: Final = 1000
 DEFAULT_SEED: Final = 0
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
-#: Models a request may name; the registry (serverless_sweep.models) must provide each of them.
-KNOWN_MODELS: Final[tuple[str, ...]] = ("legacy_hash", "ride_hailing")
+#: Models a request may name (from the schemas); the registry (serverless_sweep.models) must
+#: provide each of them.
+KNOWN_MODELS: Final[tuple[str, ...]] = MODELS
 
 NOT_OBJECT_MESSAGE: Final = "Request body must be a JSON object"
 EITHER_SHARD_MESSAGE: Final = "Either shard_count or shard_size is required"

@@ -11,11 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+# CONTRACT_VERSION is re-exported: the handlers take it from here.
+from serverless_sweep.contracts import CONTRACT_VERSION as CONTRACT_VERSION
 from serverless_sweep.contracts import ErrorDetail, ErrorResponse
 from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.core.jsonio import dumps_response_body
 
-CONTRACT_VERSION = "1.0"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 

@@ -17,6 +17,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
+from serverless_sweep.contracts.generated.v1.constants import MODELS as MODELS
+
 PARTITION_KEYS: Final[tuple[str, ...]] = ("dataset", "run_date", "run_id", "status")
 
 # The column specs as plain data: schema name -> spec (dataset, description, columns).
@@ -891,8 +893,6 @@ MODEL_FIELDS: Final[dict[str, list[pa.Field]]] = {
         ),
     ],
 }
-
-MODELS: Final[tuple[str, ...]] = ("legacy_hash", "ride_hailing")
 
 SHARD_METRICS_UNION_SCHEMA: Final[pa.Schema] = pa.schema(
     [
