@@ -13,6 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from serverless_sweep import __version__
+from serverless_sweep.entrypoints.console.exit_codes import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from serverless_sweep.handlers.ports import StoreError
 
 # Module names under serverless_sweep.entrypoints.commands, in --help order.
@@ -67,20 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except StoreError as exc:  # a damaged store record (CorruptRecord names the key and run)
         print(f"sweep {args.command}: {exc}; `sweep verify RUN_ID` checks a run", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except BrokenPipeError:
         # `sweep query ... | head`: the reader left; that is not an error worth a traceback.
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - swallow the final flush
-        return 0
+        return EXIT_OK
 
 
 if __name__ == "__main__":

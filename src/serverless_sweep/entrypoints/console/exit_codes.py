@@ -18,6 +18,8 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_UNKNOWN_RUN: Final = 3
+EXIT_INTERRUPTED: Final = 130
+"""Ctrl-C or SIGTERM (128 + SIGINT, as a shell reports an interrupted command)."""
 
 _EXIT_LINES: Final = (
     "  0  the run succeeded (all shards, or failures within tolerated_failure_percentage)",
