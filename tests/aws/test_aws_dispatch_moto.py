@@ -69,6 +69,24 @@ class DeadlineContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class CountdownContext(DeadlineContext):
+    """A context whose deadline comes after `checks` looks at the clock instead of after a
+    wall-clock budget, so a loaded machine gets the same work done per invocation: the first
+    `checks` calls leave more than the handover margin, every later one leaves just less (near
+    the deadline, but not so near that in-flight retries are abandoned)."""
+
+    def __init__(self, margin_ms: int, checks: int) -> None:
+        super().__init__()
+        self._margin_ms = margin_ms
+        self._checks_left = checks
+        self._lock = threading.Lock()
+
+    def get_remaining_time_in_millis(self) -> int:
+        with self._lock:
+            self._checks_left -= 1
+            return self._margin_ms + 1 if self._checks_left >= 0 else self._margin_ms - 1
+
+
 @dataclass
 class Deployment:
     """The functions on moto, the proxy in front of Lambda, the results bucket."""
@@ -248,15 +266,15 @@ def _dispatcher(
 def test_continuation_dispatches_a_plan_over_several_short_invocations(
     deployment: Deployment,
 ) -> None:
-    # 20 ms per invoke, 4 at a time: at most 200 shards/s, so 400 shards outlast one 1.5 s
-    # invocation on any machine, and a loaded machine still gets work done in each one.
+    # Each invocation's deadline comes after a fixed number of clock checks (not wall time),
+    # so 400 shards in chunks of 8 need several invocations however loaded the machine is.
     deployment.proxy.set_plan(latency_ms=20, throttle_rate=0.1, max_consecutive_faults=2, seed=5)
     _submit("continued", 400)
     margin = DispatchSettings().handover_margin_ms
     reports = []
     while len(reports) < len(deployment.dispatch_events()):  # play Lambda for each job event
         job = deployment.dispatch_events()[len(reports)]["sweep_dispatch"]
-        context = DeadlineContext(margin + 1_500)
+        context = CountdownContext(margin, checks=12)
         dispatcher = _dispatcher(deployment, chunk=8)
         reports.append(
             dispatcher.run(job["run_id"], job["job"], context.get_remaining_time_in_millis)
