@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import MutableSequence, Sequence
+from collections.abc import Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Final
@@ -72,23 +72,37 @@ def ignore_interrupts() -> None:
 _slots_started: MutableSequence[int] | None = None
 """The invoker's shared "started" flags, one per in-flight slot (see `run_slotted_attempt`)."""
 
+_environments: dict[str, dict[str, str]] = {}
+"""This worker's functions' environment variables (from the registry, via `init_worker`)."""
+
+
+def function_environment(function_name: str) -> dict[str, str]:
+    """The environment a worker was given for `function_name` (empty in the invoker's process
+    or for a function registered without one); warm-up targets read their settings here."""
+    return dict(_environments.get(function_name, {}))
+
 
 def init_worker(
     parent_pid: int,
     slots_started: MutableSequence[int] | None = None,
     warm_up: Sequence[str] = (),
+    environments: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Worker initializer: ignore Ctrl-C, exit as soon as `parent_pid` is gone, then warm up.
 
-    `warm_up` targets ("module:function") are called once, before the first attempt, so the
-    imports, the model and its grid are paid while the parent is still planning, not inside the
-    first shard. A failing warm-up is reported on stderr and ignored: the shard that needs the
-    same code then fails with the same error, recorded like any other.
+    `environments` are the functions' environment variables (Lithops' `extra_env`): kept in
+    this worker and handed to each attempt as `context.environment`, never written into
+    `os.environ`. `warm_up` targets ("module:function") are called once, before the first
+    attempt, so the imports, the model and its grid are paid while the parent is still
+    planning, not inside the first shard. A failing warm-up is reported on stderr and ignored:
+    the shard that needs the same code then fails with the same error, recorded like any other.
     """
     global _slots_started
     ignore_interrupts()
     exit_with_parent(parent_pid)
     _slots_started = slots_started
+    _environments.clear()
+    _environments.update({name: dict(env) for name, env in (environments or {}).items()})
     for target in warm_up:
         try:
             resolve_target(target)()
@@ -182,14 +196,25 @@ def run_slotted_attempt(
 
 
 def run_attempt(
-    target: str, function_name: str, payload: bytes, request_id: str, timeout_s: float
+    target: str,
+    function_name: str,
+    payload: bytes,
+    request_id: str,
+    timeout_s: float,
+    environment: Mapping[str, str] | None = None,
 ) -> AttemptResult:
-    """Decode the JSON payload, build a context and call the target; never raise."""
+    """Decode the JSON payload, build a context and call the target; never raise.
+
+    `environment`: the function's variables (default: what `init_worker` was given for it)."""
     started = time.monotonic()
     try:
         function = resolve_target(target)
         event = json.loads(payload)
-        context = LocalLambdaContext(function_name, request_id, timeout_s=timeout_s)
+        if environment is None:
+            environment = _environments.get(function_name)
+        context = LocalLambdaContext(
+            function_name, request_id, timeout_s=timeout_s, environment=environment
+        )
         function(event, context)
     except BaseException as exc:  # a function error never crashes the worker or the invoker
         if isinstance(exc, KeyboardInterrupt):

@@ -680,7 +680,12 @@ class LocalAsyncInvoker(_InvokerBase):
                 mp_context=self._mp_context,
                 # ignores Ctrl-C, exits when this process dies, shares the slot flags, warms up
                 initializer=init_worker,
-                initargs=(os.getpid(), self._slots_started, self.warm_up),
+                initargs=(
+                    os.getpid(),
+                    self._slots_started,
+                    self.warm_up,
+                    self.registry.environments(),  # the functions' settings (h13-speed)
+                ),
             )
         return self._pool
 
@@ -745,6 +750,7 @@ class InlineInvoker(_InvokerBase):
                 delivery.payload,
                 delivery.request_id,
                 self.timeout_s,
+                self.registry.environment_of(delivery.function_name),
             )
             with self._cond:
                 event, retry = self._record(delivery, result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 DEFAULT_TIMEOUT_S = 900.0
 """Lambda's maximum (and the local default) time budget per invocation."""
@@ -17,6 +17,10 @@ class LocalLambdaContext:
 
     The deadline starts when the context is created (right before the function is called).
     Locally the budget is advisory: nothing kills a function that overruns it.
+
+    `environment` (local only) holds the function's configured environment variables, which
+    Lambda would put into `os.environ`; locally they are handed over explicitly so that two
+    runtimes in one process cannot read each other's settings (see `registry`).
     """
 
     function_version = "$LATEST"
@@ -31,8 +35,10 @@ class LocalLambdaContext:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         memory_limit_in_mb: int = 1024,
         monotonic: Callable[[], float] = time.monotonic,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.function_name = function_name
+        self.environment: dict[str, str] = dict(environment or {})
         self.aws_request_id = aws_request_id
         self.memory_limit_in_mb = memory_limit_in_mb
         self.invoked_function_arn = (

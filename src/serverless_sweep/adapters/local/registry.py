@@ -2,6 +2,11 @@
 
 Targets are import paths, not callables, so that a worker process (started with "spawn") can
 resolve them on its own. A target is called as `function(event, context)` like a Lambda handler.
+
+A function may also carry its configuration's environment variables (Lambda's
+`Environment.Variables`, Lithops' `extra_env`): the invokers hand them to each invocation as
+`context.environment`, explicitly, instead of through this process's `os.environ`, so two
+runtimes in one process (two stores, two default models) never see each other's settings.
 """
 
 from __future__ import annotations
@@ -54,19 +59,41 @@ class FunctionRegistry:
     def __init__(self, functions: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
         self._functions: dict[str, str] = {}
+        self._environments: dict[str, dict[str, str]] = {}
         for name, target in (functions or {}).items():
             self.register(name, target)
 
-    def register(self, name: str, target: str) -> None:
+    def register(
+        self, name: str, target: str, environment: Mapping[str, str] | None = None
+    ) -> None:
+        """Register `target` under `name`, with the function's environment variables."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"function name must be a non-empty string, got {name!r}")
         check_target(target)
+        env = dict(environment or {})
+        for key, value in env.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ValueError(
+                    f"environment of function {name!r}: {key!r}={value!r} is not str=str"
+                )
         with self._lock:
             self._functions[name] = target
+            self._environments[name] = env
 
     def unregister(self, name: str) -> None:
         with self._lock:
             self._functions.pop(name, None)
+            self._environments.pop(name, None)
+
+    def environment_of(self, name: str) -> dict[str, str]:
+        """The function's environment variables (a copy; empty when it has none)."""
+        with self._lock:
+            return dict(self._environments.get(name, {}))
+
+    def environments(self) -> dict[str, dict[str, str]]:
+        """Every function's environment (a picklable copy, handed to worker processes)."""
+        with self._lock:
+            return {name: dict(env) for name, env in self._environments.items()}
 
     def target_of(self, name: str) -> str:
         with self._lock:

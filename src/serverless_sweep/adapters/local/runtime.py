@@ -3,7 +3,10 @@
 `LocalRuntime` is what `sweep run`, `sweep serve` and the tests use: a folder as the object
 store (the cloud's exact key layout, empty prefix), worker processes as the async fan-out, and
 the same handler code the Lambda functions run. The child runs in a worker through
-`local_child`, which finds the store from the environment exactly as a Lambda finds its bucket.
+`local_child`, which finds the store in its function's environment exactly as a Lambda finds its
+bucket, except that the variables are handed over explicitly (`context.environment`, from the
+runtime's function registry, like Lithops' `extra_env`) instead of through `os.environ`: two
+runtimes in one process, with different stores or default models, never see each other's.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from serverless_sweep.adapters.local._worker import function_environment
 from serverless_sweep.adapters.local.clock import LocalClock
 from serverless_sweep.adapters.local.invoker import (
     InlineInvoker,
@@ -40,7 +44,9 @@ from serverless_sweep.handlers.settings import RESULTS_PREFIX_ENV
 from serverless_sweep.handlers.status import StatusHandler
 from serverless_sweep.models.registry import DEFAULT_MODEL_ENV, default_model_name, get_model
 
-#: Variables LocalRuntime writes into os.environ: its workers' "Lambda configuration".
+#: The child's "Lambda configuration" variables. LocalRuntime hands them to its workers
+#: explicitly (the registry's function environment) and no longer writes them into os.environ;
+#: the name stays for tests and embedding programs that clear them from a child's environment.
 RUNTIME_ENV = (STORE_ENV_VAR, RESULTS_PREFIX_ENV, DEFAULT_MODEL_ENV)
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
@@ -55,7 +61,8 @@ logger = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def preserved_runtime_env() -> Iterator[None]:
-    """Put back the variables a LocalRuntime overwrites (for tests and embedding programs)."""
+    """Put back the runtime's variables after a block (for tests and embedding programs that
+    set them; LocalRuntime itself leaves os.environ alone)."""
     saved = {name: os.environ.get(name) for name in RUNTIME_ENV}
     try:
         yield
@@ -70,10 +77,11 @@ def preserved_runtime_env() -> Iterator[None]:
 _child_handlers: dict[tuple[Path, ChildConfig], ChildHandler] = {}
 
 
-def _child_handler() -> ChildHandler:
-    """The worker's child handler, built once per configuration (a warm Lambda container keeps
-    its handler's objects too); the environment is read on every call, as before."""
-    key = (store_root_from_env(), ChildConfig.from_env())
+def _child_handler(environment: Mapping[str, str] | None = None) -> ChildHandler:
+    """The worker's child handler for a function environment (default: os.environ), built once
+    per configuration (a warm Lambda container keeps its handler's objects too)."""
+    env = environment or os.environ
+    key = (store_root_from_env(env), ChildConfig.from_env(env))
     handler = _child_handlers.get(key)
     if handler is None:
         store = LocalObjectStore(key[0])
@@ -84,14 +92,17 @@ def _child_handler() -> ChildHandler:
 
 
 def local_child(event: object, context: LocalLambdaContext) -> dict[str, Any]:
-    """The child Lambda, locally: runs in a worker process, store root from SWEEP_STORE."""
-    return _child_handler().handle(event, context.get_remaining_time_in_millis)
+    """The child Lambda, locally: runs in a worker process, store root from SWEEP_STORE of the
+    function's environment (`context.environment`; os.environ when it has none)."""
+    environment = getattr(context, "environment", None)
+    return _child_handler(environment).handle(event, context.get_remaining_time_in_millis)
 
 
 def warm_child() -> None:
     """Worker warm-up (before its first shard): the child handler and the deployment's default
-    model, with the model's own `warm_up()` hook when it has one (ride_hailing builds its grid)."""
-    handler = _child_handler()
+    model, with the model's own `warm_up()` hook when it has one (ride_hailing builds its grid).
+    The settings are the child function's environment this worker was given."""
+    handler = _child_handler(function_environment(CHILD_FUNCTION_NAME))
     name = handler.config.default_model
     if name is None:
         return
@@ -172,12 +183,15 @@ class LocalRuntime:
     def __init__(self, settings: LocalSettings) -> None:
         self.settings = settings
         root = settings.root.resolve()
-        # Workers inherit the environment when they start: this is their "Lambda configuration".
-        os.environ[STORE_ENV_VAR] = str(root)
-        os.environ[RESULTS_PREFIX_ENV] = LOCAL_PREFIX
         model = settings.default_model or default_model_name()
-        os.environ[DEFAULT_MODEL_ENV] = model
-        registry = FunctionRegistry({CHILD_FUNCTION_NAME: CHILD_TARGET})
+        # The child's "Lambda configuration", handed to each invocation explicitly.
+        self.child_environment = {
+            STORE_ENV_VAR: str(root),
+            RESULTS_PREFIX_ENV: LOCAL_PREFIX,
+            DEFAULT_MODEL_ENV: model,
+        }
+        registry = FunctionRegistry()
+        registry.register(CHILD_FUNCTION_NAME, CHILD_TARGET, self.child_environment)
         self.invoker: LocalAsyncInvoker | InlineInvoker
         if settings.inline:
             self.invoker = InlineInvoker(
