@@ -40,33 +40,33 @@ done, failure injection, point space, bounds, compute.
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import json
 import logging
 import os
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError as PydanticValidationError
 
 from serverless_sweep import __version__
-from serverless_sweep.contracts import FailureOutcome, RunManifest, ShardPayload, SuccessOutcome
+from serverless_sweep.contracts import RunManifest, ShardPayload, SuccessOutcome
 from serverless_sweep.core.errors import ValidationError, violations_from_pydantic
 from serverless_sweep.core.indexing import PointSpace
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
-from serverless_sweep.handlers.parquet import (
-    errors_parquet,
-    metrics_parquet,
-    parquet_problem,
-    sha256_hex,
+from serverless_sweep.handlers.failure_recorder import (
+    _LOGGED_CAUSES,  # noqa: F401 - the tests reset it through this module
+    ShardFailure,
+    log_once,
+    write_failure_record,
 )
+from serverless_sweep.handlers.parquet import metrics_parquet, parquet_problem, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
     Clock,
@@ -85,7 +85,7 @@ from serverless_sweep.handlers.settings import (
     results_prefix,
 )
 from serverless_sweep.handlers.verify import check_success_envelope
-from serverless_sweep.models.base import ModelError, PointContext
+from serverless_sweep.models.base import ModelError, PointContext, SimulationModel
 from serverless_sweep.models.registry import UnknownModel, get_model
 
 DEADLINE_MARGIN_ENV = "SWEEP_DEADLINE_MARGIN_MS"
@@ -99,8 +99,14 @@ MAX_MARGIN_SHARE = 0.2
 
 RemainingMillis = Callable[[], int]
 logger = logging.getLogger(__name__)
-# Causes of unwritable records this process already logged in full (see `log_once`).
-_LOGGED_CAUSES: set[str] = set()
+
+__all__ = [
+    "ChildConfig",
+    "ChildHandler",
+    "ShardTimeout",
+    "UnrecordedFailure",
+    "log_once",  # defined in failure_recorder (one implementation), kept importable here
+]
 
 
 class ShardTimeout(TimeoutError):
@@ -144,6 +150,57 @@ class _Attempt:
     # Set when a success envelope exists whose committed object is damaged: this delivery
     # recomputes the shard and re-points the envelope (the envelope's key, bytes and problem).
     repair: tuple[str, bytes, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Shard:
+    """A validated shard: its payload, its model and the run's point space."""
+
+    payload: ShardPayload
+    model: SimulationModel
+    space: PointSpace
+
+
+@dataclass
+class _Computed:
+    """The rows of a computed shard: shard_metrics rows and the model's own values."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    model_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _CommitGroup(Protocol):
+    """The commit point of a shard's writes (`LocalObjectStore.group_commit`, or plain writes)."""
+
+    def commit_if_absent(self, key: str, data: bytes, content_type: str = ...) -> None: ...
+
+    def commit(self, key: str, data: bytes, content_type: str = ...) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _PlainCommit:
+    """Stores without group commits (S3, memory): each write is durable when it returns."""
+
+    store: ObjectStore
+
+    def commit_if_absent(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        self.store.put_if_absent(key, data, content_type)
+
+    def commit(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self.store.put(key, data, content_type)
+
+
+@contextlib.contextmanager
+def _commit_group(store: ObjectStore) -> Iterator[_CommitGroup]:
+    """The store's group commit where it has one (the local store), else plain writes."""
+    factory = getattr(store, "group_commit", None)
+    if not callable(factory):
+        yield _PlainCommit(store)
+        return
+    with factory() as group:
+        yield group
 
 
 @dataclass
@@ -217,19 +274,33 @@ class ChildHandler:
         remaining_ms: RemainingMillis | None,
         budget_ms: int | None,
     ) -> dict[str, Any]:
+        """The attempt's phases in order. Each phase names the error_kind of the unexpected
+        errors raised inside it (typed errors say their own kind, see `_error_kind`); a phase
+        that fails leaves the failure record to `handle`."""
+        attempt.kind = "injected"
+        self._inject_failure(attempt)
+        attempt.kind = "invalid_payload"
+        shard = self._validate(attempt)
+        attempt.kind = "model_error"
+        computed = self._compute(attempt, shard, remaining_ms, budget_ms)
+        attempt.kind = "storage"
+        return self._commit(attempt, shard, computed, started)
+
+    # -- phases ---------------------------------------------------------------------------------
+
+    def _inject_failure(self, attempt: _Attempt) -> None:
+        """Verification runs name shards that must fail (`==` membership, as before)."""
         p = attempt.payload
-        if p["shard_id"] in p["failure_injection_shards"]:  # `==` membership, as before
-            attempt.kind = "injected"
+        if p["shard_id"] in p["failure_injection_shards"]:
             raise RuntimeError(INJECTED_FAILURE_MESSAGE)
 
-        attempt.kind = "invalid_payload"
+    def _validate(self, attempt: _Attempt) -> _Shard:
+        """The payload against its contract, the model, the point space and the bounds."""
         try:
-            payload = ShardPayload.model_validate(p)
+            payload = ShardPayload.model_validate(attempt.payload)
         except PydanticValidationError as exc:
             # Declared divergence `lenient-child` lands here too: non-list dimension values.
             raise ValidationError.from_violations(violations_from_pydantic(exc.errors())) from None
-        run_id, shard_id = payload.run_id, payload.shard_id
-        start, end, seed = payload.start_index, payload.end_index, payload.seed
         if attempt.model is None:
             raise ValidationError("No model given and SWEEP_DEFAULT_MODEL names no known model")
         try:
@@ -237,21 +308,31 @@ class ChildHandler:
         except UnknownModel as exc:
             raise ValidationError(str(exc)) from None
         space = PointSpace.from_mapping(self._dimensions(payload))
-        if not (0 <= start < end <= space.size):
+        if not (0 <= payload.start_index < payload.end_index <= space.size):
             raise ValidationError("Invalid shard bounds")
+        return _Shard(payload, model, space)
 
-        attempt.kind = "model_error"
+    def _compute(
+        self,
+        attempt: _Attempt,
+        shard: _Shard,
+        remaining_ms: RemainingMillis | None,
+        budget_ms: int | None,
+    ) -> _Computed:
+        """Every point of the shard through the model, watching the invocation's deadline."""
+        payload, model = shard.payload, shard.model
+        run_id, shard_id, seed = payload.run_id, payload.shard_id, payload.seed
+        start, end = payload.start_index, payload.end_index
         margin_ms = self.deadline_margin_ms(budget_ms)
-        rows: list[dict[str, Any]] = []
-        model_rows: list[dict[str, Any]] = []
+        computed = _Computed()
+        rows, model_rows = computed.rows, computed.model_rows
         slowest_ms = 0.0
-        for index, point in space.iter_points(start, end):
+        for index, point in shard.space.iter_points(start, end):
             if remaining_ms is not None:
                 left_ms = remaining_ms()
                 # The next point may take as long as the slowest so far: stop if it would eat
                 # into the time kept for writing the timeout record (or none is left at all).
                 if left_ms <= margin_ms or left_ms - margin_ms < slowest_ms:
-                    attempt.kind = "timeout"
                     raise ShardTimeout(
                         _timeout_message(
                             shard_id, index, start, end, left_ms, margin_ms, rows, slowest_ms
@@ -274,52 +355,70 @@ class ChildHandler:
                     **values,
                 }
             )
+        return computed
 
-        attempt.kind = "storage"
+    def _commit(
+        self, attempt: _Attempt, shard: _Shard, computed: _Computed, started: float
+    ) -> dict[str, Any]:
+        """Write the rows, then the success envelope naming them: the commit point.
+
+        One group commit (see `adapters/local/store.py`; other stores write as usual): the
+        Parquet file is published at once, and the envelope is made durable together with it
+        (one journal commit, not two), then published create-if-absent. The envelope is never
+        durable before the file it commits. Work that must follow a commit belongs after the
+        `with` block.
+        """
+        payload, model = shard.payload, shard.model
+        run_id, shard_id = payload.run_id, payload.shard_id
+        start, end = payload.start_index, payload.end_index
+        rows = computed.rows
         metrics_key = self.layout.attempt_metrics_key(
             attempt.run_date, run_id, shard_id, attempt.attempt
         )
-        data = self._write_rows(metrics_key, metrics_parquet(model.name, rows), attempt, len(rows))
         outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
-        envelope = contract_body(
-            SuccessOutcome.model_validate(
-                {
-                    "end_index": end,
-                    "event_time": self.clock.now().isoformat(),
-                    "output_metadata": {
-                        "format": OUTPUT_FORMAT,
-                        "metrics_key": metrics_key,
-                        "metrics_sha256": sha256_hex(data),
-                        "metrics_size": len(data),
-                        "points_processed": len(rows),
-                        "result_key": outcome_key,
-                        "summary": {
-                            "end_index": end,
-                            "metrics": model.summarize(model_rows),
-                            "run_id": run_id,
-                            "shard_id": shard_id,
-                            "start_index": start,
-                        },
-                    },
-                    "record_schema": RECORD_SCHEMA,
-                    "run_id": run_id,
-                    "shard_id": shard_id,
-                    "start_index": start,
-                    "status": "success",
-                    **self._additions(attempt),
-                    "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
-                }
+        with _commit_group(self.store) as group:
+            data = self._write_rows(
+                metrics_key, metrics_parquet(model.name, rows), attempt, len(rows)
             )
-        )
-        body = dumps_canonical(envelope).encode()
-        if attempt.repair is not None:
-            return self._repoint(attempt, outcome_key, envelope, body)
-        try:
-            self.store.put_if_absent(outcome_key, body, JSON_CONTENT)  # the commit
-        except AlreadyExists:
-            raw = self.store.get(outcome_key)
-            if raw is not None:
-                return _result(json.loads(raw), outcome_key, duplicate=True)
+            envelope = contract_body(
+                SuccessOutcome.model_validate(
+                    {
+                        "end_index": end,
+                        "event_time": self.clock.now().isoformat(),
+                        "output_metadata": {
+                            "format": OUTPUT_FORMAT,
+                            "metrics_key": metrics_key,
+                            "metrics_sha256": sha256_hex(data),
+                            "metrics_size": len(data),
+                            "points_processed": len(rows),
+                            "result_key": outcome_key,
+                            "summary": {
+                                "end_index": end,
+                                "metrics": model.summarize(computed.model_rows),
+                                "run_id": run_id,
+                                "shard_id": shard_id,
+                                "start_index": start,
+                            },
+                        },
+                        "record_schema": RECORD_SCHEMA,
+                        "run_id": run_id,
+                        "shard_id": shard_id,
+                        "start_index": start,
+                        "status": "success",
+                        **self._additions(attempt),
+                        "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
+                    }
+                )
+            )
+            body = dumps_canonical(envelope).encode()
+            if attempt.repair is not None:
+                return self._repoint(attempt, outcome_key, envelope, body, group)
+            try:
+                group.commit_if_absent(outcome_key, body, JSON_CONTENT)  # the commit
+            except AlreadyExists:
+                raw = self.store.get(outcome_key)
+                if raw is not None:
+                    return _result(json.loads(raw), outcome_key, duplicate=True)
         return _result(envelope, outcome_key, duplicate=False)
 
     def deadline_margin_ms(self, budget_ms: int | None) -> int:
@@ -354,7 +453,12 @@ class ChildHandler:
         return data
 
     def _repoint(
-        self, attempt: _Attempt, key: str, envelope: dict[str, Any], body: bytes
+        self,
+        attempt: _Attempt,
+        key: str,
+        envelope: dict[str, Any],
+        body: bytes,
+        group: _CommitGroup,
     ) -> dict[str, Any]:
         """Replace a success envelope whose committed object is damaged by one naming the
         freshly written file; an envelope that changed meanwhile (another repair) is kept when
@@ -366,7 +470,7 @@ class ChildHandler:
             other, other_problem = self.commit_problem(key, current)
             if other is not None and other_problem is None:
                 return _result(other, key, duplicate=True)
-        self.store.put(key, body, JSON_CONTENT)
+        group.commit(key, body, JSON_CONTENT)
         self._neutralize(_committed_key(seen), envelope)
         p = attempt.payload
         logger.warning(
@@ -425,67 +529,31 @@ class ChildHandler:
     # -- failures -----------------------------------------------------------------------------
 
     def _record_failure(self, attempt: _Attempt, exc: Exception) -> None:
-        """Write the shard_errors row and the failure envelope; never mask the original error.
+        """Write the failure record (`write_failure_record`); never mask the original error.
 
-        Both writes are tried whatever happened to the other (on a nearly full disk the small
-        envelope may still fit). When the envelope cannot be written, `UnrecordedFailure`
-        (chained to the original error) says so in one line.
+        When the envelope cannot be written, `UnrecordedFailure` (chained to the original
+        error) says so in one line.
         """
         p = attempt.payload
         kind = _error_kind(attempt.kind, exc)
-        now = self.clock.now()
-        errors_key = self.layout.errors_key(
-            attempt.run_date, p["run_id"], p["shard_id"], attempt.attempt, attempt.attempt_id
-        )
-        row = {
-            "shard_id": p["shard_id"],
-            "start_index": p["start_index"],
-            "end_index": p["end_index"],
-            "attempt": attempt.attempt,
-            "attempt_id": attempt.attempt_id,
-            "model": attempt.model,
-            "error_code": type(exc).__name__,
-            "error_kind": kind,
-            "error_message": str(exc),
-            "traceback": _truncated_traceback(exc),
-            "event_time": _utc_naive_ms(now),
-            "runtime_version": __version__,
-        }
-        errors_written: bytes | None = None
-        errors_problem: Exception | None = None
-        try:
-            data = errors_parquet(row)
-            self.store.put(errors_key, data, PARQUET_CONTENT)
-            errors_written = data
-        except Exception as write_exc:  # the envelope below still records the failure
-            errors_problem = write_exc
-        envelope: dict[str, Any] = {
-            "end_index": p["end_index"],
-            "error_code": type(exc).__name__,
-            "error_message": str(exc),
-            "event_time": now.isoformat(),
-            "record_schema": RECORD_SCHEMA,
-            "run_id": p["run_id"],
-            "shard_id": p["shard_id"],
-            "start_index": p["start_index"],
-            "status": "failure",
-            **self._additions(attempt),
-            "attempt_id": attempt.attempt_id,
-            "error_kind": kind,
-        }
-        if errors_written is not None:
-            envelope["errors_key"] = errors_key
-            envelope["errors_size"] = len(errors_written)
-            envelope["errors_sha256"] = sha256_hex(errors_written)
-        try:
-            envelope = contract_body(FailureOutcome.model_validate(envelope))
-        except Exception:  # never lose a failure record to a contract bug: keep the raw fields
-            logger.exception("failure envelope does not match the FailureOutcome contract")
-        failure_key = self.layout.failure_outcome_key(
-            attempt.run_date, p["run_id"], p["shard_id"], attempt.attempt, attempt.attempt_id
+        failure = ShardFailure(
+            run_id=p["run_id"],
+            shard_id=p["shard_id"],
+            start_index=p["start_index"],
+            end_index=p["end_index"],
+            attempt=attempt.attempt,
+            attempt_id=attempt.attempt_id,
+            run_date=attempt.run_date,
+            model=attempt.model,
+            fingerprint=p.get("fingerprint"),
+            error_code=type(exc).__name__,
+            error_kind=kind,
+            error_message=str(exc),
+            traceback=_truncated_traceback(exc),
+            event_time=self.clock.now(),
         )
         try:
-            self.store.put(failure_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
+            written = write_failure_record(self.store, self.layout, failure, exclusive=False)
         except Exception as write_exc:
             message = (
                 f"shard {p['shard_id']} of run {p['run_id']!r} (attempt {attempt.attempt}) "
@@ -495,12 +563,12 @@ class ChildHandler:
             )
             log_once("unrecorded", write_exc, message)
             raise UnrecordedFailure(message) from exc
-        if errors_problem is not None:
+        if written.errors_problem is not None:
             log_once(
                 "errors_row",
-                errors_problem,
-                f"could not write the shard_errors row of a failure (its envelope {failure_key} "
-                f"records it): {_one_line(errors_problem)}",
+                written.errors_problem,
+                f"could not write the shard_errors row of a failure (its envelope "
+                f"{written.outcome_key} records it): {_one_line(written.errors_problem)}",
             )
 
     def _additions(self, attempt: _Attempt) -> dict[str, Any]:
@@ -577,34 +645,6 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def log_once(what: str, exc: BaseException, message: str) -> None:
-    """Log an unwritable record in one line, no traceback (`what` names the record).
-
-    The same cause (say ENOSPC) is logged in full once per process and at debug level after
-    that: a full disk is one problem, not one traceback per write (the re-raised error still
-    names each shard). The local runtime's failure recorder uses it too.
-    """
-    cause = f"{what}:{_cause_key(exc)}"
-    if cause in _LOGGED_CAUSES:
-        logger.debug("%s", message)
-        return
-    _LOGGED_CAUSES.add(cause)
-    logger.error("%s", message)
-
-
-def _cause_key(exc: BaseException) -> str:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, OSError) and seen.errno is not None:
-            return f"errno:{errno.errorcode.get(seen.errno, seen.errno)}"
-        seen = seen.__cause__ or seen.__context__
-    return f"type:{type(exc).__name__}"
-
-
 def _truncated_traceback(exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc))
     return text[-TRACEBACK_LIMIT:]
-
-
-def _utc_naive_ms(moment: datetime) -> datetime:
-    return moment.replace(microsecond=(moment.microsecond // 1000) * 1000)

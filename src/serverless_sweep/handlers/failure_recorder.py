@@ -23,10 +23,15 @@ Rules: create-if-absent and never replacing a success. A shard that succeeded, o
 already has a failure record (the child wrote one before raising), gets nothing new; the record
 key is derived from Lambda's request id, so a duplicate delivery of the same failure record
 writes nothing either.
+
+`write_failure_record` is the one implementation of a failure record (the shard_errors row,
+then the failure envelope naming it with its size and checksum), used by this recorder and by
+the child for the failures it sees itself; `log_once` keeps a full disk to one log line.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -39,13 +44,11 @@ from serverless_sweep import __version__
 from serverless_sweep.contracts import FailureOutcome
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
-from serverless_sweep.handlers.child import log_once
-from serverless_sweep.handlers.parquet import errors_parquet
+from serverless_sweep.handlers.parquet import errors_parquet, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
     Clock,
     ObjectStore,
-    StoreError,
     SystemClock,
 )
 from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
@@ -57,6 +60,143 @@ RECORD_SCHEMA = "v1"
 TRACEBACK_LIMIT = 4000
 
 CONDITION_EXPIRED = "EventAgeExceeded"
+
+# Causes of unwritable records this process already logged in full (see `log_once`).
+_LOGGED_CAUSES: set[str] = set()
+
+
+def log_once(what: str, exc: BaseException, message: str) -> None:
+    """Log an unwritable record in one line, no traceback (`what` names the record).
+
+    The same cause (say ENOSPC) is logged in full once per process and at debug level after
+    that: a full disk is one problem, not one traceback per write (the re-raised error still
+    names each shard). The child, this recorder and the local runtime use it.
+    """
+    cause = f"{what}:{_cause_key(exc)}"
+    if cause in _LOGGED_CAUSES:
+        logger.debug("%s", message)
+        return
+    _LOGGED_CAUSES.add(cause)
+    logger.error("%s", message)
+
+
+def _cause_key(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return f"errno:{errno.errorcode.get(seen.errno, seen.errno)}"
+        seen = seen.__cause__ or seen.__context__
+    return f"type:{type(exc).__name__}"
+
+
+@dataclass(frozen=True, slots=True)
+class ShardFailure:
+    """One failed attempt of a shard, as its failure record states it."""
+
+    run_id: str
+    shard_id: int
+    start_index: Any
+    end_index: Any
+    attempt: int
+    attempt_id: str
+    run_date: str
+    model: str | None
+    fingerprint: Any
+    error_code: str
+    error_kind: str
+    error_message: str
+    traceback: str
+    event_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenFailure:
+    """Where a failure record went: the envelope's key, and why its shard_errors row could not
+    be written (None when it was, or already existed)."""
+
+    outcome_key: str
+    errors_problem: Exception | None
+
+
+def write_failure_record(
+    store: ObjectStore, layout: StorageLayout, failure: ShardFailure, *, exclusive: bool
+) -> WrittenFailure:
+    """Write the shard_errors row, then the failure envelope naming it (size and SHA-256).
+
+    Both writes are tried whatever happened to the other (on a nearly full disk the small
+    envelope may still fit): a failed row write is returned, not raised. `exclusive` writes
+    create-if-absent (the recorder, whose attempt id a duplicate delivery repeats): an existing
+    row is kept, and an existing envelope raises AlreadyExists. Otherwise the envelope is
+    written with `put` (the child: a fresh attempt id). Any error writing the envelope is
+    raised: the caller decides what an unrecorded failure means.
+    """
+    f = failure
+    errors_key = layout.errors_key(f.run_date, f.run_id, f.shard_id, f.attempt, f.attempt_id)
+    row = {
+        "shard_id": f.shard_id,
+        "start_index": _int(f.start_index, 0),
+        "end_index": _int(f.end_index, 0),
+        "attempt": f.attempt,
+        "attempt_id": f.attempt_id,
+        "model": f.model,
+        "error_code": f.error_code,
+        "error_kind": f.error_kind,
+        "error_message": f.error_message,
+        "traceback": f.traceback[-TRACEBACK_LIMIT:],
+        "event_time": f.event_time.replace(microsecond=(f.event_time.microsecond // 1000) * 1000),
+        "runtime_version": __version__,
+    }
+    written: bytes | None = None
+    named = False  # the envelope names the row: written now, or already there
+    problem: Exception | None = None
+    try:
+        data = errors_parquet(row)
+        if exclusive:
+            store.put_if_absent(errors_key, data, PARQUET_CONTENT)
+        else:
+            store.put(errors_key, data, PARQUET_CONTENT)
+        written, named = data, True
+    except AlreadyExists:
+        named = True  # a duplicate delivery of the same record wrote it
+    except Exception as exc:  # the envelope below still records the failure
+        problem = exc
+    envelope: dict[str, Any] = {
+        "end_index": f.end_index,
+        "error_code": f.error_code,
+        "error_message": f.error_message,
+        "event_time": f.event_time.isoformat(),
+        "record_schema": RECORD_SCHEMA,
+        "run_id": f.run_id,
+        "shard_id": f.shard_id,
+        "start_index": f.start_index,
+        "status": "failure",
+        "attempt": f.attempt,
+        "contract_version": CONTRACT_VERSION,
+        "fingerprint": f.fingerprint,
+        "model": f.model,
+        "run_date": f.run_date,
+        "runtime_version": __version__,
+        "attempt_id": f.attempt_id,
+        "error_kind": f.error_kind,
+    }
+    if named:
+        envelope["errors_key"] = errors_key
+    if written is not None:
+        envelope["errors_size"] = len(written)
+        envelope["errors_sha256"] = sha256_hex(written)
+    try:
+        envelope = contract_body(FailureOutcome.model_validate(envelope))
+    except Exception:  # never lose a failure record to a contract bug: keep the raw fields
+        logger.exception("failure envelope does not match the FailureOutcome contract")
+    outcome_key = layout.failure_outcome_key(
+        f.run_date, f.run_id, f.shard_id, f.attempt, f.attempt_id
+    )
+    body = dumps_canonical(envelope).encode()
+    if exclusive:
+        store.put_if_absent(outcome_key, body, JSON_CONTENT)
+    else:
+        store.put(outcome_key, body, JSON_CONTENT)
+    return WrittenFailure(outcome_key, problem)
 
 
 class NotAFailureRecord(ValueError):
@@ -141,65 +281,39 @@ class FailureRecorder:
             return {**result, "recorded": False, "reason": "the attempt has a failure record"}
         seed = record.request_id or dumps_canonical(p)
         attempt_id = hashlib.sha256(seed.encode()).hexdigest()[:12]
-        now = self.clock.now()
-        errors_key = self.layout.errors_key(run_date, run_id, shard_id, attempt, attempt_id)
-        outcome_key = self.layout.failure_outcome_key(
-            run_date, run_id, shard_id, attempt, attempt_id
-        )
         message = (
             f"{record.error_message} (Lambda {record.condition or 'failure'} after "
             f"{record.invoke_count} invocation(s), request id {record.request_id or '?'})"
         )
         model = p.get("model") if isinstance(p.get("model"), str) else None
-        envelope = contract_body(
-            FailureOutcome.model_validate(
-                {
-                    "end_index": p["end_index"],
-                    "error_code": record.error_type,
-                    "error_message": message,
-                    "event_time": now.isoformat(),
-                    "record_schema": RECORD_SCHEMA,
-                    "run_id": run_id,
-                    "shard_id": shard_id,
-                    "start_index": p["start_index"],
-                    "status": "failure",
-                    "attempt": attempt,
-                    "contract_version": CONTRACT_VERSION,
-                    "fingerprint": p.get("fingerprint"),
-                    "model": model,
-                    "run_date": run_date,
-                    "runtime_version": __version__,
-                    "attempt_id": attempt_id,
-                    "error_kind": kind,
-                    "errors_key": errors_key,
-                }
-            )
+        failure = ShardFailure(
+            run_id=run_id,
+            shard_id=shard_id,
+            start_index=p["start_index"],
+            end_index=p["end_index"],
+            attempt=attempt,
+            attempt_id=attempt_id,
+            run_date=run_date,
+            model=model,
+            fingerprint=p.get("fingerprint"),
+            error_code=record.error_type,
+            error_kind=kind,
+            error_message=message,
+            traceback=record.stack_trace,
+            event_time=self.clock.now(),
         )
-        row = {
-            "shard_id": shard_id,
-            "start_index": _int(p["start_index"], 0),
-            "end_index": _int(p["end_index"], 0),
-            "attempt": attempt,
-            "attempt_id": attempt_id,
-            "model": model,
-            "error_code": record.error_type,
-            "error_kind": kind,
-            "error_message": message,
-            "traceback": record.stack_trace[-TRACEBACK_LIMIT:],
-            "event_time": now.replace(microsecond=(now.microsecond // 1000) * 1000),
-            "runtime_version": __version__,
-        }
         try:
-            self.store.put_if_absent(errors_key, errors_parquet(row), PARQUET_CONTENT)
-        except AlreadyExists:
-            pass  # a duplicate delivery of the same record
-        except StoreError as exc:  # the envelope below still records the failure
-            # one line per cause and process: a full disk is one problem, not one per shard
-            log_once("recorder_errors_row", exc, f"could not write the shard_errors row: {exc}")
-        try:
-            self.store.put_if_absent(outcome_key, dumps_canonical(envelope).encode(), JSON_CONTENT)
+            written = write_failure_record(self.store, self.layout, failure, exclusive=True)
         except AlreadyExists:
             return {**result, "recorded": False, "reason": "already recorded (duplicate)"}
+        if written.errors_problem is not None:
+            # one line per cause and process: a full disk is one problem, not one per shard
+            log_once(
+                "recorder_errors_row",
+                written.errors_problem,
+                f"could not write the shard_errors row: {written.errors_problem}",
+            )
+        outcome_key = written.outcome_key
         logger.warning(
             "recorded %s failure of shard %s attempt %s of run %r", kind, shard_id, attempt, run_id
         )

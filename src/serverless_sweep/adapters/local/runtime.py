@@ -36,9 +36,13 @@ from serverless_sweep.adapters.local.store import (
     LocalObjectStore,
     store_root_from_env,
 )
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler, log_once
+from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.dispatcher import DispatchSettings
-from serverless_sweep.handlers.failure_recorder import FailureRecorder, destination_record
+from serverless_sweep.handlers.failure_recorder import (
+    FailureRecorder,
+    destination_record,
+    log_once,
+)
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.settings import RESULTS_PREFIX_ENV
 from serverless_sweep.handlers.status import StatusHandler
