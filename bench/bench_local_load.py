@@ -9,9 +9,13 @@ plain pool can do with the same points: `ProcessPoolExecutor(N).map` of the mode
 start to exit) and interleaved (A B A B ...); the figures are medians over rounds.
 
 Prints `load: sweep run N shards/s (median over R rounds)` and the ratio to the baseline, and
-checks that the run stored one success per shard.
+checks that the run stored one success per shard. `--compare-src DIR` adds a third candidate,
+interleaved with the others: the same `sweep run` importing the package from another source
+tree (say a checkout of main), so a change is measured against its baseline in the same run.
+`--shards N` runs the first N points only (one-point shards), for a loaded machine.
 
-Usage: python bench/bench_local_load.py [--rounds R] [--workers N] [--quick]
+Usage: python bench/bench_local_load.py [--rounds R] [--workers N] [--quick] [--shards N]
+           [--compare-src DIR]
 """
 
 from __future__ import annotations
@@ -70,12 +74,15 @@ def _baseline(request: dict[str, Any], workers: int) -> None:
         raise SystemExit(f"baseline computed {done} of {len(_POINTS)} points")
 
 
-def _run_sweep(request_file: Path, run_id: str, workers: int, tmp: Path) -> int:
+def _run_sweep(
+    request_file: Path, run_id: str, workers: int, tmp: Path, src: Path | None = None
+) -> int:
     store = tmp / f"store-{run_id}"
     code = "from serverless_sweep.cli import main; raise SystemExit(main())"
     argv = [sys.executable, "-c", code, "run", str(request_file), "--run-id", run_id]
     argv += ["--store", str(store), "--workers", str(workers), "--no-progress", "--json"]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    env = None if src is None else dict(os.environ, PYTHONPATH=str(src))
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"sweep run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return sum(1 for _ in store.glob("dataset=shard_outcomes/**/status=success/*.json"))
@@ -86,17 +93,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_SHARDS} shards, 1 round")
+    parser.add_argument("--shards", type=int, help="the first N points as N one-point shards")
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        metavar="DIR",
+        help="also run sweep run from this source tree (its src/ folder), interleaved",
+    )
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline:
         _baseline(json.loads(os.environ["BENCH_LOAD_REQUEST"]), args.workers)
         return
 
-    request = _request(QUICK_SHARDS if args.quick else None)
+    request = _request(QUICK_SHARDS if args.quick else args.shards)
     rounds = 1 if args.quick else args.rounds
     shards = int(request["shard_count"])
     sweep_s: list[float] = []
     pool_s: list[float] = []
+    other_s: list[float] = []
+    other = None if args.compare_src is None else args.compare_src.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
         tmp = Path(tmp_name)
         request_file = tmp / "request.json"
@@ -112,8 +128,18 @@ def main() -> None:
             argv = [sys.executable, __file__, "--baseline", "--workers", str(args.workers)]
             subprocess.run(argv, env=env, check=True)
             pool_s.append(time.perf_counter() - start)
+            extra = ""
+            if other is not None:
+                start = time.perf_counter()
+                run_id = f"bench-load-{os.getpid()}-{r}-other"
+                stored = _run_sweep(request_file, run_id, args.workers, tmp, other)
+                other_s.append(time.perf_counter() - start)
+                if stored != shards:
+                    raise SystemExit(f"sweep run ({other}) stored {stored} of {shards} successes")
+                extra = f", sweep run from {other} {other_s[-1]:.2f} s"
             print(
-                f"round {r + 1}/{rounds}: sweep run {sweep_s[-1]:.2f} s, pool {pool_s[-1]:.2f} s",
+                f"round {r + 1}/{rounds}: sweep run {sweep_s[-1]:.2f} s, pool {pool_s[-1]:.2f} s"
+                + extra,
                 flush=True,
             )
     sweep, pool = statistics.median(sweep_s), statistics.median(pool_s)
@@ -125,6 +151,10 @@ def main() -> None:
     print(f"load: sweep run {shards / sweep:.0f} shards/s ({sweep:.2f} s, median)")
     print(f"baseline: ProcessPoolExecutor.map {shards / pool:.0f} points/s ({pool:.2f} s, median)")
     print(f"ratio: sweep run / plain pool time = {sweep / pool:.2f}")
+    if other_s:
+        base = statistics.median(other_s)
+        print(f"compare: sweep run from {other} {shards / base:.0f} shards/s ({base:.2f} s)")
+        print(f"ratio: sweep run / sweep run from {other} = {sweep / base:.2f} (time)")
 
 
 if __name__ == "__main__":

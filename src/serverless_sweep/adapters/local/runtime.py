@@ -57,6 +57,12 @@ CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
 WARM_UP_TARGET = "serverless_sweep.adapters.local.runtime:warm_child"
 LOCAL_PREFIX = ""
 LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCTION_NAME
+#: Attempts queued in the worker pool ahead of each running one. One is enough for shards of
+#: seconds; for one-point shards of a millisecond the parent's round trip (callbacks, the next
+#: submit) is longer than the shard, and a worker that finds its queue empty idles. Queued
+#: attempts are taken by whichever worker is free first, so a deeper queue never makes a slow
+#: shard's neighbours wait, and an attempt queued when a worker dies is not charged.
+PREFETCH_PER_WORKER = 4
 DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dispatcher) twice
 WORKER_DIED = "BrokenProcessPool"
 
@@ -179,6 +185,14 @@ class LocalSettings:
     inline: bool = False  # run children in-process, synchronously (debugging, tests)
     dispatch_concurrency: int = 4  # a local invoke is a queue push: a few threads suffice
     poll_interval_s: float = 0.2  # how often a capped run (max_concurrency) looks for outcomes
+    prefetch_per_worker: int = PREFETCH_PER_WORKER
+    """Attempts queued ahead per running worker (see PREFETCH_PER_WORKER)."""
+
+
+def _running_workers(settings: LocalSettings) -> int:
+    """Worker processes the invoker runs: `workers` (default one per core), capped."""
+    workers = settings.workers or os.cpu_count() or 1
+    return min(workers, settings.max_concurrency) if settings.max_concurrency else workers
 
 
 class LocalRuntime:
@@ -215,6 +229,7 @@ class LocalRuntime:
                 duplicate_delivery_rate=settings.duplicate_delivery_rate,
                 timeout_s=settings.timeout_s,
                 warm_up=(WARM_UP_TARGET,),
+                prefetch=settings.prefetch_per_worker * _running_workers(settings),
             )
             # Workers spawn, import and warm up while the parent validates and plans.
             self.invoker.start()
