@@ -98,7 +98,7 @@ def main() -> None:
         "--compare-src",
         type=Path,
         metavar="DIR",
-        help="also run sweep run importing the package from DIR (e.g. a checkout's src), interleaved",
+        help="also run sweep run importing the package from DIR (a checkout's src), interleaved",
     )
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
