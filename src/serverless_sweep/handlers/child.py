@@ -36,6 +36,13 @@ Runs written before keep their ``part-<shard>.parquet`` files; their envelopes n
 
 The check order reproduces the old runtime (replay fixtures pin it): payload, bucket, already
 done, failure injection, point space, bounds, compute.
+
+`ChildHandler._run` is the attempt as named phases: `_inject_failure`, `_validate` (contract,
+model, point space, bounds), `_compute` (the points, watching the deadline), `_commit` (rows,
+then the envelope, in one group commit on the local store: one journal commit per shard, the
+envelope never durable before its file); a failure in any of them is recorded by
+`_record_failure` through `failure_recorder.write_failure_record`, the implementation the
+on-failure recorder uses too.
 """
 
 from __future__ import annotations
