@@ -30,6 +30,8 @@ from faults_helpers import (
     wait_for,
 )
 
+from serverless_sweep.core.keys import StorageLayout
+
 pytestmark = pytest.mark.skipif(not HAVE_PROC, reason=SKIP_REASON)
 
 WORKERS = 2
@@ -65,8 +67,9 @@ def _busy(
     proc: subprocess.Popen[str], seen: set[int], recorded: tuple[Path, str] | None = None
 ) -> Callable[[], bool]:
     """A condition: the driver has exited, or runs all its workers (noted in `seen`) and, with
-    `recorded` (store, run_id), that run's manifest exists. Workers start and warm up before
-    the run is recorded, so a kill meant to test a run's recovery waits for the run."""
+    `recorded` (store, run_id), that run is recorded (its index pointer exists). Workers start
+    and warm up before the run is recorded, so a kill meant to test a run's recovery waits for
+    the run."""
 
     def busy() -> bool:
         seen.update(descendants(proc.pid))
@@ -74,8 +77,9 @@ def _busy(
             return True
         if recorded is not None:
             store, run_id = recorded
-            pattern = f"dataset=runs/*/run_id={run_id}/status=accepted/manifest.json"
-            if not any(store.glob(pattern)):
+            # The parent writes the manifest, then the run index pointer that `status` finds
+            # the run by: a kill between the two (likelier on a loaded machine) leaves no run.
+            if not (store / StorageLayout("").run_index_key(run_id)).is_file():
                 return False
         return len(pool_workers(proc.pid)) >= WORKERS
 
