@@ -18,7 +18,11 @@ rounds. Every round checks that each candidate produced the same metrics for eve
 Prints `parallel: sweep run / best peer = R` (R < 1: sweep run is faster than the best pool)
 and the parallel efficiency of each candidate: serial / (candidate x N).
 
+`--compare-src DIR` adds `sweep@DIR`, interleaved with the others: the same `sweep run`
+importing the package from another source tree (a checkout of main), for before/after figures.
+
 Usage: python bench/bench_parallel.py [--request FILE] [--workers N] [--rounds R] [--quick]
+           [--compare-src DIR]
 """
 
 from __future__ import annotations
@@ -124,12 +128,15 @@ def _sweep_metrics(store: Path) -> Metrics:
     return metrics
 
 
-def _run_sweep(request_file: Path, run_id: str, workers: int, tmp: Path) -> Metrics:
+def _run_sweep(
+    request_file: Path, run_id: str, workers: int, tmp: Path, src: Path | None = None
+) -> Metrics:
     store = tmp / f"store-{run_id}"
     code = "from serverless_sweep.cli import main; raise SystemExit(main())"
     argv = [sys.executable, "-c", code, "run", str(request_file), "--run-id", run_id]
     argv += ["--store", str(store), "--workers", str(workers), "--no-progress", "--json"]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    env = None if src is None else dict(os.environ, PYTHONPATH=str(src))
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"sweep run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return _sweep_metrics(store)
@@ -163,6 +170,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="4 tiny points, 1 round (smoke)")
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        metavar="DIR",
+        help="also run sweep run importing the package from DIR (a checkout's src), interleaved",
+    )
     parser.add_argument("--candidate", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -177,6 +190,9 @@ def main() -> None:
         request, rounds = json.loads(args.request.read_text()), args.rounds
     request.setdefault("run_id", "bench-parallel")
     names = ["sweep", "serial", "executor", "mp_pool", "joblib"]
+    other = None if args.compare_src is None else args.compare_src.resolve()
+    if other is not None:
+        names.insert(1, "sweep@src")
     try:
         import joblib  # noqa: F401
     except ImportError:
@@ -195,6 +211,9 @@ def main() -> None:
                 if name == "sweep":
                     run_id = f"bench-{os.getpid()}-{r}"
                     answers[name] = _run_sweep(request_file, run_id, args.workers, tmp)
+                elif name == "sweep@src":
+                    run_id = f"bench-{os.getpid()}-{r}-src"
+                    answers[name] = _run_sweep(request_file, run_id, args.workers, tmp, other)
                 else:
                     answers[name] = _run_peer(name, request, args.workers, tmp)
                 times[name].append(time.perf_counter() - start)
@@ -221,6 +240,11 @@ def main() -> None:
     best = min(peers, key=lambda n: median[n])
     print(f"parallel: sweep run / best peer = {median['sweep'] / median[best]:.3f} ({best})")
     print(f"parallel efficiency: sweep run {median['serial'] / (median['sweep'] * w):.3f}")
+    if other is not None:
+        base = median["sweep@src"]
+        print(f"compare: sweep@src is sweep run from {other}")
+        print(f"parallel: sweep@src / best peer = {base / median[best]:.3f}")
+        print(f"ratio: sweep run / sweep@src = {median['sweep'] / base:.3f} (time)")
 
 
 if __name__ == "__main__":
