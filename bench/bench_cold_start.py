@@ -1,40 +1,49 @@
 """Cold start of the packaged Lambda artifacts, measured as Lambda would start them.
 
-Each sample is a fresh `python3.12 -I -S` process (isolated, no site-packages: only the unpacked
-artifact and the standard library on the path) that imports the handler and runs the first
-invocation against a moto server on 127.0.0.1:
+Each sample is a fresh `python3.12 -I -S -B` process (isolated, no site-packages: only the
+unpacked artifact and the standard library on the path; `-B`: /var/task is read-only) that
+imports the handler and runs the first invocation against a moto server on 127.0.0.1:
 
 * parent: `lambda_parent.handler` answers a `POST /sweep-run` (validation, run record, dispatch
   of one shard through Lambda Invoke);
 * child: `lambda_child.handler` runs one ride_hailing shard (one small point: the model, its
   grid, numpy, pyarrow and the S3 client all loaded, Parquet and envelope written).
 
-Figures: the time from the process' first line to the handler imported, and to the first
-invocation answered (the interpreter's own start, ~15 ms, is before the first line and not
-counted; Lambda's runtime start is not ours either), as wall time and as the process' CPU time
-(user + system, interpreter start included): on a shared, loaded machine the wall time mostly
-measures the neighbours, the CPU time much less. Budgets (issue 8): child 0.5 s, parent 0.3 s,
-for the first invocation. `-B` for both: /var/task is read-only, nothing is cached between
-samples.
+Figures: the process' CPU time (user + system, the interpreter's own start included) when the
+handler is imported and when the first invocation has answered, and the same as wall time from
+the process' first line. On a shared, loaded machine the wall time mostly measures the
+neighbours, the CPU time much less: the budgets (issue 8: child 0.5 s, parent 0.3 s, for the
+first invocation) are checked against the CPU time.
 
-Baseline and candidate side by side, interleaved per round (A B A B), medians over rounds: the
-baseline is the same artifact without precompiled bytecode (what Lambda's read-only /var/task
-used to run: every module compiled at every cold start), the candidate is what `make package`
-builds. Both are built here (dependencies cached by content, see infra/build_lambda.py).
+Side by side, interleaved per round (A B C, A B C, ...), medians over rounds:
 
-Usage: python bench/bench_cold_start.py [--rounds 7] [--python /path/to/python3.12]
+* `interpreter`: `python3.12 -I -S -B -c pass`, the interpreter's own start, which no change
+  of ours can remove;
+* `baseline`: the artifacts as `--baseline REF` (default: main) builds them, with that
+  revision's own build script (skipped with `--baseline none`);
+* `candidate`: the artifacts of this working tree, as `make package` builds them.
+
+Dependencies are cached by content under build/lambda/cache (see infra/build_lambda.py), so
+only the first run of a revision installs anything. `--importtime N` adds, for each candidate
+artifact, one more sample under `-X importtime`: the N imports with the largest own time and the
+own time summed per top-level package (microseconds of wall time, so read them as shares).
+
+Usage: python bench/bench_cold_start.py [--rounds 7] [--baseline main|REF|none]
+       [--importtime 15] [--python /path/to/python3.12]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import json
 import logging
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 import uuid
@@ -75,6 +84,13 @@ print(json.dumps({"import_s": imported - started, "first_s": answered - started,
 """
 
 
+_INTERPRETER = r"""
+import resource
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(usage.ru_utime + usage.ru_stime)
+"""
+
+
 def _load(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
@@ -102,21 +118,61 @@ def _moto() -> tuple[Any, str]:
     return server, url
 
 
-def _payload_in_process(request: dict[str, Any]) -> Any:
-    """The shard payload the parent would send (for a tree without lambda_parent yet)."""
-    from serverless_sweep.adapters.memory import MemoryObjectStore, RecordingInvoker
-    from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+def _export(ref: str, destination: Path) -> Path:
+    """The tree of git revision `ref` (what it commits, no working-tree changes) under
+    destination."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", ref],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {ref} failed: {archive.stderr.decode().strip()}")
+    destination.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(destination, filter="data")
+    return destination
 
-    invoker = RecordingInvoker()
-    config = ParentConfig(child_function="c", default_model="ride_hailing", results_prefix="p")
-    ParentHandler(invoker=invoker, store=MemoryObjectStore(), config=config).handle(request)
-    return json.loads(invoker.calls[0].payload)
+
+def _importtime(stderr: str, top: int) -> list[str]:
+    """The `-X importtime` report: the largest own times, and own time per top-level package."""
+    rows: list[tuple[int, int, str]] = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        fields = line.removeprefix("import time:").split("|")
+        rows.append((int(fields[0]), int(fields[1]), fields[2].strip()))
+    total = sum(own for own, _, _ in rows) or 1
+    lines = [f"    {'own ms':>7} {'cum ms':>7}  module (of {total / 1000:.0f} ms own in all)"]
+    for own_us, cumulative_us, module in sorted(rows, reverse=True)[:top]:
+        lines.append(f"    {own_us / 1000:7.1f} {cumulative_us / 1000:7.1f}  {module}")
+    packages: dict[str, int] = {}
+    for own_us, _, module in rows:
+        head = module.split(".")[0]
+        packages[head] = packages.get(head, 0) + own_us
+    shares = sorted(packages.items(), key=lambda item: -item[1])[:top]
+    lines.append(
+        "    per package: " + ", ".join(f"{name} {100 * own / total:.0f} %" for name, own in shares)
+    )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--python", help="CPython 3.12 (default: python3.12 or pyenv's)")
+    parser.add_argument(
+        "--baseline",
+        default="main",
+        help="git revision whose artifacts are the baseline (default main; none: no baseline)",
+    )
+    parser.add_argument(
+        "--importtime",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N largest imports of each candidate's first invocation",
+    )
     args = parser.parse_args(argv)
 
     build_lambda = _load(REPO_ROOT / "infra" / "build_lambda.py", "build_lambda")
@@ -124,19 +180,22 @@ def main(argv: list[str] | None = None) -> int:
     python = build_lambda.find_lambda_python(args.python)
     import boto3  # type: ignore[import-untyped]
 
-    server, moto_url = _moto()
-    proxy = proxy_module.RecordingProxy(moto_url).start()
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp_dir:
         tmp = Path(tmp_dir)
+        variants = {"candidate": (build_lambda, REPO_ROOT)}
+        if args.baseline != "none":
+            tree = _export(args.baseline, tmp / "baseline-src")
+            variants["baseline"] = (_load(tree / "infra" / "build_lambda.py", "base_build"), tree)
         roots: dict[tuple[str, str], Path] = {}
         sizes: dict[tuple[str, str], int] = {}
-        for variant, compiled in (("baseline", None), ("candidate", python)):
+        for variant, (builder, project) in variants.items():
             for artifact in ("parent", "child"):
-                result = build_lambda.build(
+                result = builder.build(
                     tmp / f"{variant}-{artifact}.zip",
                     artifact=artifact,
+                    project_dir=project,
                     strip=True,
-                    python=compiled,
+                    python=python,
                     cache_dir=build_lambda.DEFAULT_CACHE_DIR,
                 )
                 root = tmp / variant / artifact
@@ -144,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                     archive.extractall(root)
                 roots[variant, artifact] = root
                 sizes[variant, artifact] = result.unzipped_bytes
+
+        server, moto_url = _moto()
+        proxy = proxy_module.RecordingProxy(moto_url).start()
 
         def client(service: str) -> Any:
             return boto3.client(
@@ -207,12 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             "parent": "serverless_sweep.entrypoints.lambda_parent:handler",
             "child": "serverless_sweep.entrypoints.lambda_child:handler",
         }
-        entrypoints = roots["candidate", "child"] / "serverless_sweep" / "entrypoints"
-        if not (entrypoints / "lambda_child.py").is_file():  # before the issue-7 entry points
-            modules["child"] = "serverless_sweep.entrypoints.aws_lambda:child_handler"
-        only = ["parent", "child"] if (entrypoints / "lambda_parent.py").is_file() else ["child"]
 
-        def sample(variant: str, artifact: str) -> dict[str, Any]:
+        def run(variant: str, artifact: str, *flags: str) -> subprocess.CompletedProcess[str]:
             # a fresh results prefix: the child must not find its shard already done
             env = {**base_env, "SWEEP_RESULTS_PREFIX": f"bench-{uuid.uuid4().hex[:12]}"}
             completed = subprocess.run(
@@ -220,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                     python[0],
                     "-I",
                     "-S",
-                    "-B",  # /var/task is read-only: the baseline may never cache its bytecode
+                    "-B",  # /var/task is read-only: nothing may be cached between samples
+                    *flags,
                     "-c",
                     _DRIVER,
                     str(roots[variant, artifact]),
@@ -236,50 +295,82 @@ def main(argv: list[str] | None = None) -> int:
             )
             if completed.returncode != 0:
                 raise SystemExit(f"{variant} {artifact} failed:\n{completed.stderr[-3000:]}")
+            return completed
+
+        def sample(variant: str, artifact: str) -> dict[str, Any]:
+            completed = run(variant, artifact)
             figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
             return figures
 
-        if "parent" in only:  # its dispatched payload is the child's event
-            sample("candidate", "parent")
-            dispatched = [i for i in proxy.invocations if i.invocation_type == "Event"]
-            if not dispatched:
-                raise SystemExit("the parent dispatched nothing; see its log")
-            events["child"].write_bytes(dispatched[0].payload)
-        else:
-            events["child"].write_text(json.dumps(_payload_in_process(request)))
+        def interpreter() -> float:
+            completed = subprocess.run(
+                [python[0], "-I", "-S", "-B", "-c", _INTERPRETER],
+                env=base_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            return float(completed.stdout)
 
+        sample("candidate", "parent")  # its dispatched payload is the child's event
+        dispatched = [i for i in proxy.invocations if i.invocation_type == "Event"]
+        if not dispatched:
+            raise SystemExit("the parent dispatched nothing; see its log")
+        events["child"].write_bytes(dispatched[0].payload)
+
+        names = [v for v in ("baseline", "candidate") if v in variants]
         samples: dict[tuple[str, str], list[dict[str, Any]]] = {key: [] for key in roots}
+        bare: list[float] = []
         for _ in range(args.rounds):
-            for artifact in only:
-                for variant in ("baseline", "candidate"):  # A B A B
+            bare.append(interpreter())
+            for artifact in ("parent", "child"):
+                for variant in names:  # A B A B
                     samples[variant, artifact].append(sample(variant, artifact))
-    proxy.stop()
-    server.stop()
+        profiles = {
+            artifact: _importtime(run("candidate", artifact, "-X", "importtime").stderr, top)
+            for artifact in ("parent", "child")
+            for top in [args.importtime]
+            if top > 0
+        }
+        proxy.stop()
+        server.stop()
 
     budgets = {"parent": 0.3, "child": 0.5}
-    print(f"cold start, python {python[1]} -I -S, median of {args.rounds} rounds (A B interleaved)")
-    for artifact in only:
+    start = statistics.median(bare)
+    print(
+        f"cold start, python {python[1]} -I -S -B, medians of {args.rounds} rounds, "
+        f"{' / '.join(['interpreter', *names])} interleaved"
+    )
+    print(f"interpreter alone (-c pass): {start:.3f} s CPU")
+    for artifact in ("parent", "child"):
         figures = {}
-        for variant in ("baseline", "candidate"):
+        for variant in names:
             rows = samples[variant, artifact]
             figures[variant] = {
                 key: statistics.median(r[key] for r in rows)
                 for key in ("import_s", "first_s", "import_cpu_s", "first_cpu_s")
             }
-        base, cand = figures["baseline"], figures["candidate"]
+        cand = figures["candidate"]
         verdict = "within" if cand["first_cpu_s"] <= budgets[artifact] else "OVER"
         print(
-            f"{artifact:6}: first invocation {cand['first_s']:.3f} s wall / "
-            f"{cand['first_cpu_s']:.3f} s CPU (import {cand['import_s']:.3f} / "
-            f"{cand['import_cpu_s']:.3f}); CPU {verdict} the {budgets[artifact]} s budget; "
+            f"{artifact:6}: first invocation {cand['first_cpu_s']:.3f} s CPU "
+            f"({cand['first_cpu_s'] - start:.3f} s beyond the interpreter's start), "
+            f"{cand['first_s']:.3f} s wall; import {cand['import_cpu_s']:.3f} s CPU; "
+            f"{verdict} the {budgets[artifact]} s budget; "
             f"{sizes['candidate', artifact] / 2**20:.1f} MiB unzipped"
         )
-        print(
-            f"{'':6}  without bytecode: first {base['first_s']:.3f} s wall / "
-            f"{base['first_cpu_s']:.3f} s CPU; bytecode speed-up "
-            f"{base['first_s'] / cand['first_s']:.2f}x wall, "
-            f"{base['first_cpu_s'] / cand['first_cpu_s']:.2f}x CPU"
-        )
+        if "baseline" in figures:
+            base = figures["baseline"]
+            print(
+                f"{'':6}  baseline ({args.baseline}): first {base['first_cpu_s']:.3f} s CPU, "
+                f"{base['first_s']:.3f} s wall, import {base['import_cpu_s']:.3f} s CPU; "
+                f"candidate/baseline CPU {cand['first_cpu_s'] / base['first_cpu_s']:.2f}, "
+                f"beyond the interpreter "
+                f"{(cand['first_cpu_s'] - start) / (base['first_cpu_s'] - start):.2f}"
+            )
+        for line in profiles.get(artifact, []):
+            print(line)
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 

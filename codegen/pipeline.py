@@ -25,13 +25,11 @@ IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest
 
 
 def _package_inits(version: str) -> dict[str, str]:
+    """The generated package's `__init__.py` (the version package's is pydantic_models' index)."""
     header = python_header(f"schemas/{version}")
     return {
         f"{GENERATED_DIR}/__init__.py": (
             f'{header}"""Code generated from schemas/ by `make codegen`; never edit by hand."""\n'
-        ),
-        f"{GENERATED_DIR}/{version}/__init__.py": (
-            f'{header}"""Models and Arrow schemas generated from schemas/{version}."""\n'
         ),
     }
 

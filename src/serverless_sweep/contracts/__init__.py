@@ -10,6 +10,12 @@ Schema names are paths under `schemas/<version>/` without `.json`, "/"-separated
 
 Arrow schemas live in `serverless_sweep.contracts.generated.v1.arrow_schemas` (not imported here,
 so importing the contracts does not import pyarrow).
+
+The models are imported lazily (PEP 562 `__getattr__`, through the generated index
+`contracts.generated.v1.MODEL_MODULES`): `from serverless_sweep.contracts import SweepRequest`
+imports and builds only sweep_request's models. Building every model of every schema at import
+was a fifth of the Lambda parent's cold start (issue 8). Any generated model is reachable here,
+a new schema's included; the names below are the ones typed for mypy.
 """
 
 from __future__ import annotations
@@ -20,29 +26,31 @@ import re
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serverless_sweep.contracts.generated.v1.accepted_response import (
-    AcceptedResponse,
-    DispatchRecord,
-)
 from serverless_sweep.contracts.generated.v1.constants import CONTRACT_VERSION, MODELS
-from serverless_sweep.contracts.generated.v1.error_response import ErrorDetail, ErrorResponse
-from serverless_sweep.contracts.generated.v1.legacy_hash_parameters import LegacyHashParameters
-from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
-    RideHailingParameters,
-)
-from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
-from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
-from serverless_sweep.contracts.generated.v1.shard_outcome import (
-    FailureOutcome,
-    OutputMetadata,
-    ShardOutcome,
-    ShardSummary,
-    SuccessOutcome,
-)
-from serverless_sweep.contracts.generated.v1.shard_payload import ShardPayload
-from serverless_sweep.contracts.generated.v1.sweep_request import SweepRequest
+
+if TYPE_CHECKING:
+    from serverless_sweep.contracts.generated.v1.accepted_response import (
+        AcceptedResponse,
+        DispatchRecord,
+    )
+    from serverless_sweep.contracts.generated.v1.error_response import ErrorDetail, ErrorResponse
+    from serverless_sweep.contracts.generated.v1.legacy_hash_parameters import LegacyHashParameters
+    from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
+        RideHailingParameters,
+    )
+    from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
+    from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
+    from serverless_sweep.contracts.generated.v1.shard_outcome import (
+        FailureOutcome,
+        OutputMetadata,
+        ShardOutcome,
+        ShardSummary,
+        SuccessOutcome,
+    )
+    from serverless_sweep.contracts.generated.v1.shard_payload import ShardPayload
+    from serverless_sweep.contracts.generated.v1.sweep_request import SweepRequest
 
 __all__ = [
     "CONTRACT_VERSION",
@@ -83,6 +91,17 @@ GENERATED_KEY = "x-generated"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$")
 _VERSION = re.compile(r"^v[0-9]+$")
+
+
+def __getattr__(name: str) -> Any:
+    """A generated model, imported (with only its own schema's module) on first access."""
+    from serverless_sweep.contracts.generated import v1
+
+    if name not in v1.MODEL_MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(v1, name)
+    globals()[name] = value
+    return value
 
 
 class SchemaNotFoundError(LookupError):

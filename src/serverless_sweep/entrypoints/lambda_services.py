@@ -4,6 +4,11 @@ Built on first use and reused while the container is warm, because client creati
 of milliseconds. Tests replace `services` with one built from their own client and invoker
 (`monkeypatch.setattr(lambda_services, "services", Services(...))`); the entry points read it at
 call time.
+
+Cold start (issue 8): this module imports only the S3 store. The Lambda invoker (and the
+dispatcher's settings) are imported when the parent first asks for `invoker()`: the child and
+the failure recorder never invoke anything, and importing them was a quarter of a second of
+the child's cold start (the dispatcher pulls in the run ledger and its contracts).
 """
 
 from __future__ import annotations
@@ -12,13 +17,12 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
 from serverless_sweep.adapters.aws.s3_store import BUCKET_ENV, S3ObjectStore, make_s3_client
-from serverless_sweep.handlers.dispatcher import DEFAULT_DISPATCH_CONCURRENCY
-from serverless_sweep.handlers.ports import Invoker
-from serverless_sweep.handlers.settings import DISPATCH_CONCURRENCY_ENV, positive_int_setting
+
+if TYPE_CHECKING:
+    from serverless_sweep.handlers.ports import Invoker
 
 
 class LambdaContext(Protocol):
@@ -51,6 +55,13 @@ class Services:
         if self._invoker is None:
             with self._lock:
                 if self._invoker is None:
+                    from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
+                    from serverless_sweep.handlers.dispatcher import DEFAULT_DISPATCH_CONCURRENCY
+                    from serverless_sweep.handlers.settings import (
+                        DISPATCH_CONCURRENCY_ENV,
+                        positive_int_setting,
+                    )
+
                     # One pooled connection per concurrent dispatcher invoke: a smaller pool
                     # opens and throws away connections under load.
                     concurrency = positive_int_setting(

@@ -11,17 +11,27 @@ Why a shared factory instead of a bare `boto3.client(...)`:
 * the endpoint can be redirected for local testing (moto server, LocalStack, MinIO) with the
   standard `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` variables. Recent botocore honours
   them too; reading them here makes the behaviour explicit and independent of the botocore
-  version the Lambda runtime happens to ship.
+  version the Lambda runtime happens to ship;
+* cold start (issue 8): clients come from botocore itself, not `boto3.client`. Importing boto3
+  imports s3transfer (and with it multiprocessing, concurrent.futures, ...) for managed
+  transfers these adapters never use: about 40 ms of a Lambda cold start. Every client's
+  botocore session shares one data loader, so the service models and the 1 MB endpoints file
+  are read and parsed once per process, not once per client. Sessions themselves are not
+  shared: each client resolves its credentials from the environment as it is when the client is
+  built (like a fresh `boto3.client` after `boto3.DEFAULT_SESSION = None`), so tests and tools
+  that change credentials between clients see the change. botocore is imported on the first
+  client, not with this module: the exception mappers import only `botocore.exceptions`.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    from botocore.config import Config  # type: ignore[import-untyped]
 
 DEFAULT_MAX_ATTEMPTS = 5
 """Total attempts (first try + retries) per API call, standard retry mode."""
@@ -61,6 +71,8 @@ def client_config(
         raise ValueError(f"max_attempts counts the first try and must be >= 1, got {max_attempts}")
     if max_pool_connections < 1:
         raise ValueError(f"max_pool_connections must be >= 1, got {max_pool_connections}")
+    from botocore.config import Config
+
     return Config(
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=connect_timeout,
@@ -80,8 +92,12 @@ def make_client(
     endpoint_url: str | None = None,
     region_name: str | None = None,
 ) -> Any:
-    """A boto3 client for `service` (typed Any: boto3 clients are generated at runtime)."""
-    return boto3.client(
+    """A botocore client for `service` (typed Any: the clients are generated at runtime).
+
+    The same client `boto3.client(service, ...)` returns, from a fresh botocore session that
+    shares this process's data loader (see the module docstring).
+    """
+    return new_session().create_client(
         service,
         endpoint_url=endpoint_url or endpoint_from_env(endpoint_env_suffix),
         region_name=region_name,
@@ -92,3 +108,27 @@ def make_client(
             max_pool_connections=max_pool_connections,
         ),
     )
+
+
+_loader_lock = threading.Lock()
+_loader: Any = None
+
+
+def new_session() -> Any:
+    """A botocore session reading the process-wide shared data loader (thread-safe).
+
+    botocore's Loader caches what it has loaded (service models, endpoint rule sets, the
+    endpoints and partitions files) per instance, so sharing it makes the second and later
+    clients of a service cheap; a session's credentials, config files and event handlers stay
+    its own.
+    """
+    global _loader
+    import botocore.session  # type: ignore[import-untyped]
+
+    session = botocore.session.Session()
+    with _loader_lock:
+        if _loader is None:
+            _loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _loader)
+    return session

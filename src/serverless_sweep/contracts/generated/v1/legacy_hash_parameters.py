@@ -14,5 +14,4 @@ class LegacyHashParameters(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
-        use_attribute_docstrings=True,
     )

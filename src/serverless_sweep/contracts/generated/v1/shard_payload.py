@@ -17,79 +17,88 @@ class ShardPayload(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
-        use_attribute_docstrings=True,
     )
-    contract_version: Annotated[Literal["1.0"] | None, Field(examples=["1.0"])] = None
-    """
-    Contract version of this payload; absent on payloads of the old runtime.
-    """
-    run_id: Annotated[str, Field(examples=["pricing-2026-11"])]
-    """
-    Run id as accepted by the parent (already stripped; the child never strips).
-    """
+    contract_version: Annotated[
+        Literal["1.0"] | None,
+        Field(
+            description="Contract version of this payload; absent on payloads of the old runtime.",
+            examples=["1.0"],
+        ),
+    ] = None
+    run_id: Annotated[
+        str,
+        Field(
+            description="Run id as accepted by the parent (already stripped; the child never strips).",
+            examples=["pricing-2026-11"],
+        ),
+    ]
     dimensions: Annotated[
         dict[str, list[Any]] | None,
-        Field(examples=[{"commission_rate": [0.1, 0.2], "num_drivers": [100, 200]}]),
+        Field(
+            description="Parameter name -> values, in enumeration order (the parent sends names sorted by code point). Absent only when manifest_key is given.",
+            examples=[{"commission_rate": [0.1, 0.2], "num_drivers": [100, 200]}],
+        ),
     ] = None
-    """
-    Parameter name -> values, in enumeration order (the parent sends names sorted by code point). Absent only when manifest_key is given.
-    """
     manifest_key: Annotated[
         str | None,
         Field(
+            description="Store key of the run manifest holding the dimensions, used instead of inline dimensions when the payload would exceed the async invocation size limit.",
             examples=[
                 "sweeps/dataset=runs/run_date=2026-11-27/run_id=pricing-2026-11/status=accepted/manifest.json"
-            ]
+            ],
         ),
     ] = None
-    """
-    Store key of the run manifest holding the dimensions, used instead of inline dimensions when the payload would exceed the async invocation size limit.
-    """
-    total_points: Annotated[int, Field(examples=[4], ge=0)]
-    """
-    Size of the whole point space (informational: the child checks bounds against the real product).
-    """
-    shard_id: Annotated[int, Field(examples=[0])]
-    """
-    Shard number in the plan.
-    """
-    start_index: Annotated[int, Field(examples=[0])]
-    """
-    First point index of the shard (inclusive).
-    """
-    end_index: Annotated[int, Field(examples=[2])]
-    """
-    Point index after the last one of the shard (exclusive).
-    """
-    seed: Annotated[int, Field(examples=[7])]
-    """
-    Root seed of the sweep.
-    """
-    failure_injection_shards: Annotated[list[Any], Field(examples=[[1]])]
-    """
-    Shard ids that must fail on purpose. The parent sends non-negative integers; the child matches its shard_id by equality and tolerates other entries, as the old runtime did (a payload carrying them is still a valid v1 payload).
-    """
-    run_date: Annotated[date | None, Field(examples=["2026-11-27"])] = None
-    """
-    UTC date the parent accepted the run; names the run_date partition so retries land beside the first attempt. Absent on old payloads: the child then uses its own UTC date.
-    """
-    model: Annotated[
-        Literal["ride_hailing", "legacy_hash"] | None, Field(examples=["ride_hailing"])
+    total_points: Annotated[
+        int,
+        Field(
+            description="Size of the whole point space (informational: the child checks bounds against the real product).",
+            examples=[4],
+            ge=0,
+        ),
+    ]
+    shard_id: Annotated[int, Field(description="Shard number in the plan.", examples=[0])]
+    start_index: Annotated[
+        int, Field(description="First point index of the shard (inclusive).", examples=[0])
+    ]
+    end_index: Annotated[
+        int,
+        Field(description="Point index after the last one of the shard (exclusive).", examples=[2]),
+    ]
+    seed: Annotated[int, Field(description="Root seed of the sweep.", examples=[7])]
+    failure_injection_shards: Annotated[
+        list[Any],
+        Field(
+            description="Shard ids that must fail on purpose. The parent sends non-negative integers; the child matches its shard_id by equality and tolerates other entries, as the old runtime did (a payload carrying them is still a valid v1 payload).",
+            examples=[[1]],
+        ),
+    ]
+    run_date: Annotated[
+        date | None,
+        Field(
+            description="UTC date the parent accepted the run; names the run_date partition so retries land beside the first attempt. Absent on old payloads: the child then uses its own UTC date.",
+            examples=["2026-11-27"],
+        ),
     ] = None
-    """
-    Simulation model of the run. Absent on old payloads: the deployment default.
-    """
+    model: Annotated[
+        Literal["ride_hailing", "legacy_hash"] | None,
+        Field(
+            description="Simulation model of the run. Absent on old payloads: the deployment default.",
+            examples=["ride_hailing"],
+        ),
+    ] = None
     fingerprint: Annotated[
         str | None,
         Field(
+            description="SHA-256 (hex) of the canonical normalized request.",
             examples=["3b8f0c1e8f2a4d6b9c0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e"],
             pattern="^[0-9a-f]{64}$",
         ),
     ] = None
-    """
-    SHA-256 (hex) of the canonical normalized request.
-    """
-    attempt: Annotated[int, Field(examples=[1], ge=1)] = 1
-    """
-    Attempt number of this shard: 1 on first dispatch, incremented by each redrive.
-    """
+    attempt: Annotated[
+        int,
+        Field(
+            description="Attempt number of this shard: 1 on first dispatch, incremented by each redrive.",
+            examples=[1],
+            ge=1,
+        ),
+    ] = 1
