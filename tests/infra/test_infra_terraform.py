@@ -37,7 +37,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from infra_helpers import MODULE_DIR, REGION, REPO_ROOT, Terraform, var_args
+from infra_helpers import MIRROR, MODULE_DIR, REGION, REPO_ROOT, Terraform, var_args
 from moto_server import moto_server
 
 MODEL_PATH = REPO_ROOT / "src/serverless_sweep/contracts/generated/apigateway/sweep_request.json"
@@ -58,6 +58,33 @@ def test_init_uses_the_mirror_and_the_committed_lock(terraform: Terraform) -> No
     assert "registry.terraform.io/hashicorp/aws" in providers
     installed = Path(terraform.env["TF_DATA_DIR"]) / "providers/registry.terraform.io/hashicorp/aws"
     assert [p.name for p in installed.iterdir()] == ["5.100.0"]
+
+
+def _dirhash_h1(directory: Path) -> str:
+    """Terraform's `h1:` checksum of an unpacked provider package (its "dirhash" Hash1):
+    base64 of the sha256 of the sorted `<sha256 hex>  <relative path>` lines of every file."""
+    lines = sorted(
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(directory)}\n"
+        for path in directory.rglob("*")
+        if path.is_file()
+    )
+    return "h1:" + base64.b64encode(hashlib.sha256("".join(lines).encode()).digest()).decode()
+
+
+def test_the_lock_file_serves_every_platform_and_matches_the_mirror() -> None:
+    """One h1 (the mirrored linux_amd64 package, recomputed here) and the zh: sha256 of every
+    platform's release zip, so `terraform init -lockfile=readonly` from the registry verifies
+    the download on macOS, Windows or ARM too instead of failing on a missing checksum."""
+    lock = (MODULE_DIR / ".terraform.lock.hcl").read_text()
+    hashes = re.findall(r'"((?:h1|zh):[^"]+)"', lock)
+    zip_hashes = [h for h in hashes if h.startswith("zh:")]
+    assert len(zip_hashes) >= 14, "expected the zh: checksums of every platform's release zip"
+    assert all(re.fullmatch(r"zh:[0-9a-f]{64}", h) for h in zip_hashes), zip_hashes
+    assert len(set(hashes)) == len(hashes)
+    package = MIRROR / "5.100.0" / "linux_amd64"
+    if not package.is_dir():
+        pytest.skip(f"the provider mirror {package} is missing: cannot recompute its h1")
+    assert _dirhash_h1(package) in hashes
 
 
 def test_validate(terraform: Terraform) -> None:
