@@ -7,6 +7,7 @@ bytecode) and what runs from it are in test_infra_artifacts.py.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import stat
 import sys
@@ -201,6 +202,30 @@ def test_prune_and_slim_remove_only_what_the_runtime_never_loads(tmp_path: Path)
         "pyarrow/libparquet.so.2600",
     ]
     assert "botocore/data/ec2" in removed and "pyarrow/libarrow_python.so" in removed
+
+
+def test_slim_keeps_only_the_kept_services_in_botocore_endpoints(tmp_path: Path) -> None:
+    region = {"eu-central-1": {}}
+    partition = {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "regions": region,
+        "defaults": {"hostname": "{service}.{region}.{dnsSuffix}"},
+        "services": {"ec2": {"endpoints": region}, "s3": {"endpoints": region}, "sts": {}},
+    }
+    path = tmp_path / "endpoints.json"
+    path.write_text(json.dumps({"partitions": [partition, {**partition, "partition": "x"}]}))
+    saved = build_lambda.slim_botocore_endpoints(path, ["s3", "sts", "lambda"])
+    document = json.loads(path.read_text())
+    assert saved > 0
+    assert [p["services"] for p in document["partitions"]] == [
+        {"s3": {"endpoints": region}, "sts": {}}
+    ] * 2
+    # everything but the dropped services is as it was
+    assert [{**p, "services": None} for p in document["partitions"]] == [
+        {**partition, "services": None},
+        {**partition, "partition": "x", "services": None},
+    ]
 
 
 def test_no_deps_build_of_the_real_package(tmp_path: Path) -> None:
