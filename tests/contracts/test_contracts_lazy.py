@@ -22,7 +22,8 @@ GENERATED = "serverless_sweep.contracts.generated.v1."
 
 
 def _fresh(code: str) -> list[str]:
-    """Run `code` in a fresh interpreter; the generated schema modules it ended up importing."""
+    """Run `code` in a fresh interpreter; the generated model modules it ended up importing
+    (`constants`, plain values and no pydantic, is not one of them)."""
     script = (
         f"{code}\nimport json, sys\n"
         f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({GENERATED!r}))))"
@@ -31,7 +32,8 @@ def _fresh(code: str) -> list[str]:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
-    return [m.removeprefix(GENERATED) for m in loaded]
+    models = set(v1.MODEL_MODULES.values())
+    return [m.removeprefix(GENERATED) for m in loaded if m.removeprefix(GENERATED) in models]
 
 
 def test_importing_the_contracts_builds_no_model() -> None:
