@@ -109,7 +109,7 @@ def _payload_in_process(request: dict[str, Any]) -> Any:
 
     invoker = RecordingInvoker()
     config = ParentConfig(child_function="c", default_model="ride_hailing", results_prefix="p")
-    ParentHandler(invoker=invoker, store=MemoryObjectStore(), config=config).handle(request)
+    ParentHandler(invoker=invoker, store=MemoryObjectStore(), config=config).submit(request)
     return json.loads(invoker.calls[0].payload)
 
 
