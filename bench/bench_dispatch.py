@@ -28,7 +28,7 @@ How the latency is injected (`--target`):
 It also measures `POST /sweep-run` in async mode (what the API answers before any shard is
 invoked) for the largest plan the contract allows (200,000 points in as many shards):
 validation, planning, manifest, run index, job record and one scheduling invoke, through
-`ParentHandler.handle` on the API Gateway proxy event (what `lambda_parent.handler` calls):
+the HTTP edge's `submit_event` on the API Gateway proxy event (`ParentHandler.submit`, rendered):
 with `--target moto` on S3 and Lambda on moto (the proxy's latency on every call), else with
 an in-memory store and the sleeping invoker.
 
@@ -55,6 +55,7 @@ from typing import Any
 from serverless_sweep.adapters.aws.dispatch_scheduler import LambdaDispatchScheduler
 from serverless_sweep.adapters.memory import MemoryObjectStore
 from serverless_sweep.core.validation import MAX_TOTAL_POINTS
+from serverless_sweep.entrypoints.http.proxy import submit_event
 from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT
 from serverless_sweep.handlers.dispatcher import DispatchSettings
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
@@ -155,7 +156,7 @@ def submitted(
         ),
         scheduler=scheduler,
     )
-    response = parent.handle(request(run_id, shards))
+    response = submit_event(parent, request(run_id, shards))
     if response["statusCode"] != 202 or scheduler.jobs != [(run_id, JOB_SUBMIT)]:
         raise SystemExit(f"the parent answered {response['statusCode']}: {response['body']}")
     return parent
@@ -210,7 +211,7 @@ def submit_round(target: Target, run_id: str, shards: int, latency_s: float) -> 
     )
     event = api_event(request(run_id, shards))
     start = time.perf_counter()
-    response = parent.handle(event)
+    response = submit_event(parent, event)
     elapsed = time.perf_counter() - start
     body = json.loads(response["body"])
     if response["statusCode"] != 202 or body.get("shards_to_dispatch") != shards:

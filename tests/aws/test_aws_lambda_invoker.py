@@ -14,6 +14,7 @@ import zipfile
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
+import edge
 import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
@@ -73,7 +74,9 @@ def test_parent_with_a_failing_invoke_answers_502_and_keeps_the_run(bucket: str,
         store=S3ObjectStore(bucket),
         config=ParentConfig(child_function=MISSING, default_model="legacy_hash"),
     )
-    response = parent.submit({"run_id": "r-502", "dimensions": {"a": [1, 2, 3]}, "shard_count": 3})
+    response = edge.submit(
+        parent, {"run_id": "r-502", "dimensions": {"a": [1, 2, 3]}, "shard_count": 3}
+    )
     assert response["statusCode"] == 502
     body = json.loads(response["body"])
     assert body["error"] == "dispatch_error"
@@ -93,7 +96,9 @@ def test_parent_fans_out_through_the_real_invoke_api(bucket: str, aws_env: str) 
         store=S3ObjectStore(bucket),
         config=ParentConfig(child_function=arn, default_model="legacy_hash"),
     )
-    response = parent.submit({"run_id": "r-202", "dimensions": {"a": [1, 2, 3]}, "shard_count": 3})
+    response = edge.submit(
+        parent, {"run_id": "r-202", "dimensions": {"a": [1, 2, 3]}, "shard_count": 3}
+    )
     assert response["statusCode"] == 202, response["body"]
     body = json.loads(response["body"])
     assert [d["status_code"] for d in body["dispatches"]] == [202, 202, 202]

@@ -18,10 +18,11 @@ def test_lambda_parent_imports_no_numeric_stack() -> None:
         "from serverless_sweep.handlers.parent import ParentConfig, ParentHandler\n"
         "parent = ParentHandler(invoker=RecordingInvoker(), store=MemoryObjectStore(),\n"
         "    config=ParentConfig(child_function='c', default_model='ride_hailing'))\n"
-        "r = parent.handle({'run_id': 'r', 'dimensions': {'num_drivers': [50, 100]},\n"
+        "from serverless_sweep.entrypoints.http.proxy import submit_event\n"
+        "r = submit_event(parent, {'run_id': 'r', 'dimensions': {'num_drivers': [50, 100]},\n"
         "    'shard_count': 2})\n"
         "assert r['statusCode'] == 202, r\n"
-        "assert parent.redrive('r', repair=True)['statusCode'] == 202\n"
+        "assert parent.redrive('r', repair=True).dispatch_state == 'complete'\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )
     out = subprocess.run(

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
+import edge
 import pyarrow.parquet as pq
 import pytest
 from fault_proxy import FaultPlan, fault_proxy
@@ -109,7 +110,7 @@ def test_s3_faults_lose_and_duplicate_nothing(aws: str, phase: str) -> None:
             "dimensions": {"a": list(range(12)), "b": list(range(10))},
             "shard_count": 24,
         }
-        assert parent.handle(request)["statusCode"] == 202
+        assert edge.submit(parent, request)["statusCode"] == 202
         delivered = 0
         state = "running"
         for _round in range(10):
@@ -128,7 +129,7 @@ def test_s3_faults_lose_and_duplicate_nothing(aws: str, phase: str) -> None:
             state = str(status["state"])
             if state == "succeeded":
                 break
-            assert parent.redrive(run_id)["statusCode"] in (200, 202)
+            assert edge.redrive(parent, run_id)["statusCode"] in (200, 202)
         faults = sum(1 for entry in proxy.log if entry.fault != "none")
 
     rows = _success_rows(s3, bucket)

@@ -14,6 +14,7 @@ import json
 import random
 from pathlib import Path
 
+import edge
 from faults_helpers import tally
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
@@ -73,7 +74,7 @@ def test_failing_writes_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         "seed": 1,
     }
 
-    assert parent.handle(request)["statusCode"] == 202
+    assert edge.submit(parent, request)["statusCode"] == 202
     delivered = 0
     status: dict[str, object] = {}
     for _round in range(25):
@@ -91,7 +92,7 @@ def test_failing_writes_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         status = loaded[1]
         if status["state"] == "succeeded":
             break
-        answer = parent.redrive(RUN_ID)
+        answer = edge.redrive(parent, RUN_ID)
         assert answer["statusCode"] in (200, 202), answer
 
     counted = tally(root, RUN_ID, TOTAL_POINTS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 
+import edge
 import pyarrow.parquet as pq
 import pytest
 
@@ -163,7 +164,7 @@ def test_payload_by_reference_reads_dimensions_from_the_manifest(parent, child, 
     parent.config = ParentConfig(
         child_function="c", default_model="legacy_hash", results_prefix="p", payload_limit_bytes=300
     )
-    parent.handle({"run_id": "big", "dimensions": {"a": list(range(100))}, "shard_count": 2})
+    edge.submit(parent, {"run_id": "big", "dimensions": {"a": list(range(100))}, "shard_count": 2})
     events = [json.loads(c.payload) for c in invoker.calls]
     assert all("dimensions" not in e for e in events)
     results = [child.handle(e) for e in events]

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import edge
 import pytest
 from handler_helpers import CHILD, request
 
@@ -102,7 +103,7 @@ def status(parent: ParentHandler, run_id: str = "r1") -> dict[str, Any]:
     handler = StatusHandler(
         parent.store, parent.layout, lost_after_s=parent.config.lost_after_s, clock=parent.clock
     )
-    return body(handler.handle(run_id))
+    return body(edge.status(handler, run_id))
 
 
 def many(n: int, **extra: Any) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def clock() -> FixedClock:
 def test_submit_answers_before_any_invoke_and_the_job_invokes_each_shard_once(store, clock):
     invoker = CountingInvoker()
     parent, scheduler = make_parent(invoker, store, clock)
-    response = parent.handle(many(700, max_shards=1000))
+    response = edge.submit(parent, many(700, max_shards=1000))
     assert response["statusCode"] == 202
     accepted = body(response)
     assert (accepted["shards_dispatched"], accepted["dispatches"]) == (0, [])
@@ -149,7 +150,7 @@ def test_submit_answers_before_any_invoke_and_the_job_invokes_each_shard_once(st
 def test_invokes_run_concurrently_within_the_bound(store, clock):
     invoker = CountingInvoker(delay_s=0.01)
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(200))
+    edge.submit(parent, many(200))
     parent.dispatcher(DispatchSettings(concurrency=8, chunk_size=32)).run("r1", JOB_SUBMIT)
     assert 1 < invoker.most_running <= 8
     assert invoker.per_shard() == Counter({i: 1 for i in range(200)})
@@ -158,7 +159,7 @@ def test_invokes_run_concurrently_within_the_bound(store, clock):
 def test_a_second_run_of_a_finished_job_invokes_nothing(store, clock):
     invoker = CountingInvoker()
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(50))
+    edge.submit(parent, many(50))
     parent.dispatcher().run("r1", JOB_SUBMIT)
     again = parent.dispatcher().run("r1", JOB_SUBMIT)  # Lambda redelivers the job event
     assert again.outcomes == [] and again.remaining == 0
@@ -168,7 +169,7 @@ def test_a_second_run_of_a_finished_job_invokes_nothing(store, clock):
 def test_two_dispatchers_of_one_job_at_once_never_invoke_a_shard_twice(store, clock):
     invoker = CountingInvoker(delay_s=0.002)
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(400))
+    edge.submit(parent, many(400))
     settings = DispatchSettings(concurrency=4, chunk_size=10)
     threads = [
         threading.Thread(target=parent.dispatcher(settings).run, args=("r1", JOB_SUBMIT))
@@ -189,7 +190,7 @@ def test_throttling_and_5xx_are_retried_with_full_jitter_backoff(store, clock):
         }
     )
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(8))
+    edge.submit(parent, many(8))
     slept: list[float] = []
     dispatcher = parent.dispatcher(
         DispatchSettings(concurrency=1, backoff_base_s=0.1, backoff_cap_s=0.3)
@@ -208,14 +209,14 @@ def test_a_refused_invoke_is_recorded_and_shown_never_stuck_and_redrive_resends_
         fail={2: [InvokeError("ResourceNotFoundException: no such function")]}
     )
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(4))
+    edge.submit(parent, many(4))
     report = parent.dispatcher().run("r1", JOB_SUBMIT)
     assert [(o.shard_id, o.ok) for o in report.failed] == [(2, False)]
     assert "ResourceNotFoundException" in (report.failed[0].error or "")
     now = status(parent)
     assert now["dispatch_failed_shards"] == 1 and now["dispatched_shards"] == 3
     assert 2 in now["missing_shard_ids"]
-    redrive = body(parent.redrive("r1"))
+    redrive = body(edge.redrive(parent, "r1"))
     assert redrive["dispatch_state"] == "under_way" and redrive["shards_to_dispatch"] == 4
     parent.dispatcher().run("r1", "redrive-000001")
     attempts = [(c["shard_id"], c["attempt"]) for c in invoker.calls if c["attempt"] == 2]
@@ -226,7 +227,7 @@ def test_a_refused_invoke_is_recorded_and_shown_never_stuck_and_redrive_resends_
 def test_the_deadline_hands_over_to_a_continuation_that_resumes(store, clock):
     invoker = CountingInvoker()
     parent, scheduler = make_parent(invoker, store, clock)
-    parent.handle(many(300))
+    edge.submit(parent, many(300))
     scheduler.jobs.clear()
     budget = {"left_ms": 66_000}  # six looks at the clock before the 60 s margin
 
@@ -247,7 +248,7 @@ def test_the_deadline_hands_over_to_a_continuation_that_resumes(store, clock):
 def test_a_dispatcher_killed_mid_claim_leaves_shards_in_doubt_then_lost_then_redriven(store, clock):
     invoker = CountingInvoker()
     parent, _ = make_parent(invoker, store, clock, lost_after_s=3_600.0)
-    parent.handle(many(10))
+    edge.submit(parent, many(10))
     record = find_run(store, parent.layout, "r1")
     assert record is not None
     # A dispatcher claimed items 0-3 and died before it wrote what became of its invokes.
@@ -270,7 +271,7 @@ def test_a_dispatcher_killed_mid_claim_leaves_shards_in_doubt_then_lost_then_red
     late = status(parent)
     assert late["lost_shards"] == 10 and late["pending_shards"] == 0
     assert late["lost_shard_ids"] == list(range(10)) and late["state"] == "failed"
-    parent.redrive("r1")
+    edge.redrive(parent, "r1")
     parent.dispatcher().run("r1", "redrive-000001")
     assert sorted(c["shard_id"] for c in invoker.calls if c["attempt"] == 2) == list(range(10))
     assert status(parent)["lost_shards"] == 0
@@ -278,7 +279,7 @@ def test_a_dispatcher_killed_mid_claim_leaves_shards_in_doubt_then_lost_then_red
 
 def test_tolerated_failure_percentage_counts_lost_shards(store, clock):
     parent, _ = make_parent(CountingInvoker(), store, clock, lost_after_s=60.0)
-    parent.handle(many(4, tolerated_failure_percentage=100))
+    edge.submit(parent, many(4, tolerated_failure_percentage=100))
     parent.dispatcher().run("r1", JOB_SUBMIT)
     clock.advance(61)
     assert status(parent)["state"] == "succeeded"  # 4 lost of 4, all tolerated
@@ -286,7 +287,7 @@ def test_tolerated_failure_percentage_counts_lost_shards(store, clock):
 
 def test_a_job_with_no_dispatcher_alive_turns_lost_not_running_for_ever(store, clock):
     parent, _ = make_parent(CountingInvoker(), store, clock, lost_after_s=60.0)
-    parent.handle(many(3))  # scheduled, but the dispatcher never ran
+    edge.submit(parent, many(3))  # scheduled, but the dispatcher never ran
     assert status(parent)["undispatched_shards"] == 3
     clock.advance(61)
     late = status(parent)
@@ -328,7 +329,7 @@ def test_max_concurrency_caps_the_shards_in_flight(store):
     invoker = CompletingInvoker(ref, finish_s=0.02)
     parent, _ = make_parent(invoker, store, FixedClock())
     ref.append(parent)
-    assert parent.handle(many(30, max_concurrency=3))["statusCode"] == 202
+    assert edge.submit(parent, many(30, max_concurrency=3))["statusCode"] == 202
     settings = DispatchSettings(concurrency=8, chunk_size=8, poll_interval_s=0.005)
     report = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
     assert report.remaining == 0
@@ -345,7 +346,7 @@ def test_inline_mode_without_a_dispatcher_function_keeps_the_old_sequential_answ
         config=ParentConfig(child_function=CHILD, default_model="legacy_hash"),
         clock=clock,
     )
-    accepted = body(parent.handle(many(5)))
+    accepted = body(edge.submit(parent, many(5)))
     assert accepted["dispatch_state"] == "complete" and accepted["shards_dispatched"] == 5
     assert [c["shard_id"] for c in invoker.calls] == [0, 1, 2, 3, 4]  # plan order
 
@@ -357,7 +358,7 @@ def test_a_failing_scheduler_answers_502_and_keeps_the_run_for_redrive(store, cl
 
     parent, _ = make_parent(CountingInvoker(), store, clock)
     parent.scheduler = Broken()
-    response = parent.handle(many(2))
+    response = edge.submit(parent, many(2))
     assert response["statusCode"] == 502
     assert "redrive" in body(response)["message"] and "Rate exceeded" in body(response)["message"]
     assert find_run(store, parent.layout, "r1") is not None
@@ -368,7 +369,7 @@ def test_concurrent_redrives_never_reuse_an_attempt_number(store, clock):
     times per shard). Each redrive now owns its sequence N and sends attempt N + 1."""
     invoker = CountingInvoker()
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(3))
+    edge.submit(parent, many(3))
     parent.dispatcher().run("r1", JOB_SUBMIT)
     threads = [threading.Thread(target=parent.redrive, args=("r1",)) for _ in range(20)]
     for thread in threads:
@@ -385,7 +386,7 @@ def test_concurrent_redrives_never_reuse_an_attempt_number(store, clock):
 def test_throttling_that_outlasts_the_retries_goes_to_a_follow_up_job(store, clock):
     invoker = CountingInvoker(fail={2: [InvokeThrottled("429")] * 3})
     parent, scheduler = make_parent(invoker, store, clock)
-    parent.handle(many(4))
+    edge.submit(parent, many(4))
     scheduler.jobs.clear()
     dispatcher = parent.dispatcher(DispatchSettings(max_invoke_tries=2))
     dispatcher.sleep = lambda _s: None
@@ -403,7 +404,7 @@ def test_throttling_that_outlasts_the_retries_goes_to_a_follow_up_job(store, clo
 def test_follow_ups_stop_after_a_bounded_number_of_generations(store, clock):
     invoker = CountingInvoker(fail={0: [InvokeThrottled("429")] * 100})
     parent, scheduler = make_parent(invoker, store, clock)
-    parent.handle(many(1))
+    edge.submit(parent, many(1))
     scheduler.jobs.clear()
     job = JOB_SUBMIT
     for _ in range(10):
@@ -422,7 +423,7 @@ def test_a_capped_run_stops_waiting_when_the_invoker_is_idle(store, clock):
     capped dispatcher, and the runtime closing behind it, waiting for ever."""
     invoker = CountingInvoker()
     parent, _ = make_parent(invoker, store, clock)
-    parent.handle(many(6, max_concurrency=2))
+    edge.submit(parent, many(6, max_concurrency=2))
     dispatcher = parent.dispatcher(DispatchSettings(poll_interval_s=0.001))
     dispatcher.idle = lambda: True
     dispatcher.sleep = lambda _s: None

@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+import edge
 import pyarrow.parquet as pq
 import pytest
 
@@ -197,7 +198,9 @@ def test_the_status_then_counts_the_shard_as_failed_with_its_kind():
         config=ParentConfig(child_function=CHILD, default_model="legacy_hash", results_prefix="p"),
         clock=clock,
     )
-    submitted = parent.handle({"run_id": "r1", "dimensions": {"x": [1, 2, 3, 4]}, "shard_count": 2})
+    submitted = edge.submit(
+        parent, {"run_id": "r1", "dimensions": {"x": [1, 2, 3, 4]}, "shard_count": 2}
+    )
     accepted = json.loads(submitted["body"])
     event = destination()
     event["requestPayload"].update(

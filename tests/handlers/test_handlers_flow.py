@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import edge
 import pytest
 from handler_helpers import request
 
@@ -21,13 +22,13 @@ def deliver_all(invoker, child, start=0):
 
 
 def status_of(store, parent) -> dict:
-    response = StatusHandler(store, parent.layout, clock=parent.clock).handle("r1")
+    response = edge.status(StatusHandler(store, parent.layout, clock=parent.clock), "r1")
     assert response["statusCode"] == 200
     return json.loads(response["body"])
 
 
 def test_status_follows_the_run_and_redrive_reruns_only_failures(parent, child, invoker, store):
-    parent.handle(request(failure_injection_shards=[1]))
+    edge.submit(parent, request(failure_injection_shards=[1]))
     before = status_of(store, parent)
     assert before["state"] == "running" and before["pending_shards"] == 3
 
@@ -38,22 +39,22 @@ def test_status_follows_the_run_and_redrive_reruns_only_failures(parent, child, 
     assert after["failures"][0]["error_kind"] == "injected"
 
     sent = len(invoker.calls)
-    redrive = json.loads(parent.redrive("r1")["body"])
+    redrive = json.loads(edge.redrive(parent, "r1")["body"])
     assert [(d["shard_id"], d["attempt"]) for d in redrive["dispatches"]] == [(1, 2)]
     # the injected failure fires again: the new record carries attempt 2
     deliver_all(invoker, child, sent)
     again = status_of(store, parent)
     assert again["failures"][0]["attempt"] == 2
     # a second redrive goes on counting
-    redrive2 = json.loads(parent.redrive("r1")["body"])
+    redrive2 = json.loads(edge.redrive(parent, "r1")["body"])
     assert redrive2["dispatches"][0]["attempt"] == 3
 
 
 def test_tolerated_failures_make_the_run_succeed(parent, child, invoker, store):
-    parent.handle(request(failure_injection_shards=[1], tolerated_failure_percentage=50))
+    edge.submit(parent, request(failure_injection_shards=[1], tolerated_failure_percentage=50))
     deliver_all(invoker, child)
     assert status_of(store, parent)["state"] == "succeeded"
 
 
 def test_unknown_run_status_is_404(parent, store):
-    assert StatusHandler(store, parent.layout).handle("missing")["statusCode"] == 404
+    assert edge.status(StatusHandler(store, parent.layout), "missing")["statusCode"] == 404

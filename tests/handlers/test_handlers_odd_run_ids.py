@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import edge
 import pytest
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
@@ -22,16 +23,18 @@ def test_run_id_round_trip_on_a_folder_store(tmp_path: Path, run_id: str) -> Non
     store, invoker, clock = LocalObjectStore(tmp_path), RecordingInvoker(), FixedClock()
     config = ParentConfig(child_function="c", default_model="legacy_hash", results_prefix="")
     parent = ParentHandler(invoker=invoker, store=store, config=config, clock=clock)
-    response = parent.handle({"run_id": run_id, "dimensions": {"a": [1, 2]}, "shard_count": 2})
+    response = edge.submit(
+        parent, {"run_id": run_id, "dimensions": {"a": [1, 2]}, "shard_count": 2}
+    )
     assert response["statusCode"] == 202, response["body"]
     child = ChildHandler(store=store, config=ChildConfig(results_prefix=""), clock=clock)
     for call in invoker.calls:
         child.handle(json.loads(call.payload))
-    status = json.loads(StatusHandler(store, parent.layout).handle(run_id)["body"])
+    status = json.loads(edge.status(StatusHandler(store, parent.layout), run_id)["body"])
     assert status["run_id"] == run_id
     assert (status["state"], status["succeeded_shards"]) == ("succeeded", 2)
     assert (
-        parent.handle({"run_id": run_id, "dimensions": {"a": [1, 2]}, "shard_count": 2})[
+        edge.submit(parent, {"run_id": run_id, "dimensions": {"a": [1, 2]}, "shard_count": 2})[
             "statusCode"
         ]
         == 200

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import edge
 from handler_helpers import CHILD, request
 
 from serverless_sweep.adapters.memory import MemoryObjectStore, RecordingInvoker
@@ -13,7 +14,7 @@ def body_of(response: dict) -> dict:
 
 
 def test_accepts_plans_and_dispatches_one_event_per_shard(parent, invoker, store):
-    response = parent.handle({"body": json.dumps(request())})
+    response = edge.submit(parent, {"body": json.dumps(request())})
     assert response["statusCode"] == 202
     body = body_of(response)
     assert body["status"] == "dispatch_submitted"
@@ -42,16 +43,16 @@ def test_accepts_plans_and_dispatches_one_event_per_shard(parent, invoker, store
 
 
 def test_same_run_id_same_request_is_not_dispatched_again(parent, invoker):
-    assert parent.handle(request())["statusCode"] == 202
-    again = parent.handle(request(dimensions={"a": ["x", "y"], "b": [1, 2, 3]}))
+    assert edge.submit(parent, request())["statusCode"] == 202
+    again = edge.submit(parent, request(dimensions={"a": ["x", "y"], "b": [1, 2, 3]}))
     assert again["statusCode"] == 200
     assert body_of(again)["status"] == "already_submitted"
     assert len(invoker.calls) == 3
 
 
 def test_same_run_id_other_request_is_a_conflict(parent, invoker):
-    parent.handle(request())
-    response = parent.handle(request(seed=8))
+    edge.submit(parent, request())
+    response = edge.submit(parent, request(seed=8))
     assert response["statusCode"] == 409
     body = body_of(response)
     assert body["error"] == "conflict" and "r1" in body["message"]
@@ -59,7 +60,7 @@ def test_same_run_id_other_request_is_a_conflict(parent, invoker):
 
 
 def test_validation_error_names_field_and_rule(parent, invoker):
-    response = parent.handle(request(shard_count=0, seed="x"))
+    response = edge.submit(parent, request(shard_count=0, seed="x"))
     assert response["statusCode"] == 400
     body = body_of(response)
     assert body["error"] == "validation_error"
@@ -70,7 +71,7 @@ def test_validation_error_names_field_and_rule(parent, invoker):
 
 
 def test_max_shards_exceeded_is_a_400_not_an_exception(parent):
-    response = parent.handle(request(shard_count=3, max_shards=2))
+    response = edge.submit(parent, request(shard_count=3, max_shards=2))
     assert response["statusCode"] == 400
     assert body_of(response)["message"] == "Computed shard count 3 exceeds max_shards=2"
 
@@ -82,12 +83,12 @@ def test_missing_child_arn_is_a_500_after_validation(store, clock):
         config=ParentConfig(child_function=None, default_model="legacy_hash"),
         clock=clock,
     )
-    assert handler.handle(request())["statusCode"] == 500
-    assert handler.handle(request(run_id=" "))["statusCode"] == 400
+    assert edge.submit(handler, request())["statusCode"] == 500
+    assert edge.submit(handler, request(run_id=" "))["statusCode"] == 400
 
 
 def test_model_dimension_validation_uses_the_selected_model(parent):
-    response = parent.handle(request(model="ride_hailing", dimensions={"num_drivrs": [1]}))
+    response = edge.submit(parent, request(model="ride_hailing", dimensions={"num_drivrs": [1]}))
     assert response["statusCode"] == 400
     body = body_of(response)
     assert "num_drivrs" in body["message"]
@@ -104,7 +105,7 @@ def test_oversized_payload_is_sent_by_reference(store, clock):
     )
     handler = ParentHandler(invoker=invoker, store=store, config=config, clock=clock)
     big = request(dimensions={"a": list(range(200))}, shard_count=2)
-    assert handler.handle(big)["statusCode"] == 202
+    assert edge.submit(handler, big)["statusCode"] == 202
     payloads = [json.loads(c.payload) for c in invoker.calls]
     assert all("dimensions" not in p for p in payloads)
     assert all(p["manifest_key"].endswith("/manifest.json") for p in payloads)
@@ -123,19 +124,19 @@ def test_dispatch_failure_is_a_502_and_redrive_sends_only_what_is_missing(store,
     invoker = FlakyInvoker()
     config = ParentConfig(child_function=CHILD, default_model="legacy_hash", results_prefix="p")
     handler = ParentHandler(invoker=invoker, store=store, config=config, clock=clock)
-    response = handler.handle(request())
+    response = edge.submit(handler, request())
     assert response["statusCode"] == 502
     body = body_of(response)
     assert body["error"] == "dispatch_error" and body["details"][0]["pointer"] == "/shards/1"
     # nothing has run, so every shard is missing; redrive dispatches all three with attempt 2
     handler.invoker = RecordingInvoker()
-    redrive = handler.redrive("r1")
+    redrive = edge.redrive(handler, "r1")
     assert redrive["statusCode"] == 202
     assert [d["attempt"] for d in body_of(redrive)["dispatches"]] == [2, 2, 2]
 
 
 def test_redrive_unknown_run_is_404(parent):
-    assert parent.redrive("nope")["statusCode"] == 404
+    assert edge.redrive(parent, "nope")["statusCode"] == 404
 
 
 def test_store_not_configured_is_a_500(clock):
@@ -145,7 +146,7 @@ def test_store_not_configured_is_a_500(clock):
         config=ParentConfig(child_function=CHILD, default_model="legacy_hash"),
         clock=clock,
     )
-    response = handler.handle(request())
+    response = edge.submit(handler, request())
     assert response["statusCode"] == 500
     assert body_of(response)["error"] == "misconfiguration"
 
@@ -167,12 +168,17 @@ def test_store_failures_in_status_and_redrive_are_500s_in_the_error_contract(clo
         config=ParentConfig(child_function=CHILD, default_model="legacy_hash"),
         clock=clock,
     )
-    assert handler.handle(request())["statusCode"] == 202
-    for response in (handler.redrive("r1"), StatusHandler(store, handler.layout).handle("r1")):
+    assert edge.submit(handler, request())["statusCode"] == 202
+    for response in (
+        edge.redrive(handler, "r1"),
+        edge.status(StatusHandler(store, handler.layout), "r1"),
+    ):
         assert response["statusCode"] == 500
         body = body_of(response)
         assert body["error"] == "internal_error" and "listing" in body["message"]
-    unconfigured = StatusHandler(MemoryObjectStore(configured=False), handler.layout).handle("r1")
+    unconfigured = edge.status(
+        StatusHandler(MemoryObjectStore(configured=False), handler.layout), "r1"
+    )
     assert body_of(unconfigured)["error"] == "misconfiguration"
 
 
@@ -183,7 +189,7 @@ def test_payload_text_is_exactly_the_canonical_json_of_the_payload(parent, invok
         seed=-3,
         failure_injection_shards=[5],
     )
-    assert parent.handle(odd)["statusCode"] == 202
+    assert edge.submit(parent, odd)["statusCode"] == 202
     for call in invoker.calls:
         payload = json.loads(call.payload)
         assert call.payload.decode() == json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -214,7 +220,7 @@ def test_manifest_text_is_exactly_the_canonical_text() -> None:
 
 def test_unknown_fields_are_accepted_with_a_warning_naming_the_closest_field(parent) -> None:
     """Issue 12: `{"sed": 5, "tolerated_failure_pct": 40}` ran silently with seed 0."""
-    response = parent.handle(request(sed=5, tolerated_failure_pct=40, zzzz=1))
+    response = edge.submit(parent, request(sed=5, tolerated_failure_pct=40, zzzz=1))
     assert response["statusCode"] == 202
     assert json.loads(response["body"])["warnings"] == [
         "unknown field 'sed' was ignored; did you mean 'seed'?",
@@ -222,4 +228,4 @@ def test_unknown_fields_are_accepted_with_a_warning_naming_the_closest_field(par
         "'tolerated_failure_percentage'?",
         "unknown field 'zzzz' was ignored",
     ]
-    assert "warnings" not in json.loads(parent.handle(request(run_id="r2"))["body"])
+    assert "warnings" not in json.loads(edge.submit(parent, request(run_id="r2"))["body"])

@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+import edge
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -31,7 +32,7 @@ def run_sweep(shard_count: int) -> tuple[MemoryObjectStore, pa.Table]:
         config=ParentConfig(child_function="c", default_model="ride_hailing", results_prefix=""),
         clock=clock,
     )
-    assert parent.handle({**SWEEP, "shard_count": shard_count})["statusCode"] == 202
+    assert edge.submit(parent, {**SWEEP, "shard_count": shard_count})["statusCode"] == 202
     child = ChildHandler(store=store, config=ChildConfig(results_prefix=""), clock=SystemClock())
     for call in invoker.calls:
         child.handle(json.loads(call.payload))
@@ -90,7 +91,7 @@ def test_unknown_parameter_is_rejected_by_the_parent_naming_allowed_names() -> N
         clock=FixedClock(),
     )
     bad = {**SWEEP, "dimensions": {"num_rider": [1]}, "shard_count": 1}
-    body = json.loads(parent.handle(bad)["body"])
+    body = json.loads(edge.submit(parent, bad)["body"])
     assert body["error"] == "validation_error"
     assert "num_rider" in body["message"] and "num_riders" in body["message"]
     hungarian = {
@@ -98,5 +99,5 @@ def test_unknown_parameter_is_rejected_by_the_parent_naming_allowed_names() -> N
         "dimensions": {"batch_matching_enabled": [True, False]},
         "shard_count": 1,
     }
-    body = json.loads(parent.handle(hungarian)["body"])
+    body = json.loads(edge.submit(parent, hungarian)["body"])
     assert body["details"][0]["rule"] == "incompatible_parameters"

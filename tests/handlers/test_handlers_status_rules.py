@@ -11,6 +11,7 @@ import contextlib
 import json
 from typing import Any
 
+import edge
 from handler_helpers import CHILD
 
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, RecordingInvoker
@@ -28,13 +29,13 @@ def setup(request: dict[str, Any]) -> tuple[ParentHandler, ChildHandler, Recordi
         config=ChildConfig(results_prefix="p", default_model="legacy_hash"),
         clock=clock,
     )
-    assert parent.handle(request)["statusCode"] == 202
+    assert edge.submit(parent, request)["statusCode"] == 202
     return parent, child, invoker
 
 
 def status(parent: ParentHandler, run_id: str = "r1") -> dict[str, Any]:
     handler = StatusHandler(parent.store, parent.layout, clock=parent.clock)
-    response = handler.handle(run_id)
+    response = edge.status(handler, run_id)
     assert response["statusCode"] == 200, response
     result: dict[str, Any] = json.loads(response["body"])
     return result
@@ -91,6 +92,6 @@ def test_the_submitted_run_id_with_its_whitespace_finds_the_run() -> None:
                                       "shard_count": 1})  # fmt: skip
     for given in ("  ws-run\t", "ws-run"):
         assert status(parent, given)["run_id"] == "ws-run"
-    assert parent.redrive("  ws-run\t")["statusCode"] in (200, 202)
-    missing = StatusHandler(parent.store, parent.layout).handle("   ")
+    assert edge.redrive(parent, "  ws-run\t")["statusCode"] in (200, 202)
+    missing = edge.status(StatusHandler(parent.store, parent.layout), "   ")
     assert missing["statusCode"] == 404

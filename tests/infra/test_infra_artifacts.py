@@ -377,6 +377,7 @@ def _payloads_in_process(cloud: Cloud) -> list[dict[str, Any]]:
     the child may read is then in S3): the child part must not wait for the parent part."""
     from serverless_sweep.adapters.aws.s3_store import S3ObjectStore
     from serverless_sweep.adapters.memory import RecordingInvoker
+    from serverless_sweep.entrypoints.http.proxy import submit_event
     from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 
     invoker = RecordingInvoker()
@@ -386,7 +387,7 @@ def _payloads_in_process(cloud: Cloud) -> list[dict[str, Any]]:
         results_prefix="serverless-sweeps",
     )
     store = S3ObjectStore(cloud.bucket, client=cloud.s3)
-    response = ParentHandler(invoker=invoker, store=store, config=config).handle(REQUEST)
+    response = submit_event(ParentHandler(invoker=invoker, store=store, config=config), REQUEST)
     assert response["statusCode"] == 202, response
     return [json.loads(call.payload) for call in invoker.calls]
 

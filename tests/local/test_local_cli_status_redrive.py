@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import edge
 import pyarrow.parquet as pq
 from local_helpers import files, legacy_request, matching, sweep, write_request
 
@@ -34,7 +35,7 @@ def _accept_without_running(root: Path, request: dict[str, object]) -> None:
             child_function="sweep-child", default_model="legacy_hash", results_prefix=""
         ),
     )
-    assert parent.handle(request)["statusCode"] == 202
+    assert edge.submit(parent, request)["statusCode"] == 202
 
 
 def test_status_of_a_failed_run(tmp_path: Path) -> None:

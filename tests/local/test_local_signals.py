@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import edge
 import pytest
 from local_helpers import write_request
 from proc_helpers import (
@@ -180,7 +181,7 @@ def test_sigterm_of_sweep_redrive_behaves_like_ctrl_c(tmp_path: Path, tracked: s
             child_function="sweep-child", default_model="ride_hailing", results_prefix=""
         ),
     )
-    assert parent.handle(slow_request("term-redrive"))["statusCode"] == 202
+    assert edge.submit(parent, slow_request("term-redrive"))["statusCode"] == 202
     argv = [str(SWEEP), "redrive", "term-redrive", "--workers", str(WORKERS), "--no-progress"]
     proc = start(argv, tmp_path, _env(store))
     workers = _wait_until_busy(proc, store, tracked)

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import edge
 import pytest
 from local_helpers import legacy_request, sweep
 from proc_helpers import HAVE_PROC, SKIP_REASON
@@ -54,7 +55,7 @@ def _accept_without_running(root: Path, run_id: str) -> None:
             child_function="sweep-child", default_model="legacy_hash", results_prefix=""
         ),
     )
-    assert parent.handle(legacy_request(run_id))["statusCode"] == 202
+    assert edge.submit(parent, legacy_request(run_id))["statusCode"] == 202
 
 
 def _write_marker(root: Path, run_id: str, pid: int, proc_start: int) -> Path:

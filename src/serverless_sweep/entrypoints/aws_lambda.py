@@ -9,6 +9,7 @@ holds both can load it).
 
 from __future__ import annotations
 
+from serverless_sweep.entrypoints.http.proxy import decode_body
 from serverless_sweep.entrypoints.lambda_child import failure_handler
 from serverless_sweep.entrypoints.lambda_child import handler as child_handler
 from serverless_sweep.entrypoints.lambda_parent import (
@@ -17,7 +18,6 @@ from serverless_sweep.entrypoints.lambda_parent import (
     SUBMIT,
     DispatchJob,
     Route,
-    decode_body,
     dispatch_job_of,
     make_parent,
     resolve_route,

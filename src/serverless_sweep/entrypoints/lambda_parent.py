@@ -28,8 +28,6 @@ without them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,14 +39,16 @@ from serverless_sweep.adapters.aws.dispatch_scheduler import (
     LambdaDispatchScheduler,
 )
 from serverless_sweep.adapters.aws.json_logging import configure_json_logging, log_context
-from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.entrypoints import lambda_services
 from serverless_sweep.entrypoints.http import ROUTER, errors, resolve
-from serverless_sweep.entrypoints.http.proxy import request_from_event, to_proxy
+from serverless_sweep.entrypoints.http.proxy import (
+    request_from_event,
+    submit_event,
+    to_proxy,
+)
 from serverless_sweep.entrypoints.lambda_services import LambdaContext
 from serverless_sweep.handlers.dispatch_ledger import is_job_name
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-from serverless_sweep.handlers.responses import validation_error_response
 from serverless_sweep.handlers.status import StatusHandler
 
 logger = logging.getLogger(__name__)
@@ -107,10 +107,7 @@ def api_response(event: object, request_id: str | None, route: Route) -> dict[st
 def direct_submit(event: object) -> dict[str, Any]:
     """A direct invoke (`aws lambda invoke`): the event is the request, or carries it in
     `body`. Unexpected exceptions escape (the caller sees Lambda's error)."""
-    try:
-        return make_parent().handle(decode_body(event))
-    except ValidationError as exc:
-        return validation_error_response(exc)
+    return submit_event(make_parent(), event)
 
 
 def make_parent(config: ParentConfig | None = None) -> ParentHandler:
@@ -171,28 +168,6 @@ def deployed_base_url(event: object) -> str | None:
     if isinstance(stage, str) and stage and stage != "$default" and ".execute-api." in domain:
         return f"https://{domain}/{stage}"
     return f"https://{domain}"
-
-
-def decode_body(event: object) -> object:
-    """The event with a base64 body (`isBase64Encoded`) decoded to text, else unchanged.
-
-    API Gateway base64-encodes bodies whose content type it treats as binary (an HTTP API does
-    so for anything not text-like, e.g. a client that sends no Content-Type); the handler reads
-    `body` as JSON text, so it must see the decoded text.
-    """
-    if not (isinstance(event, Mapping) and event.get("isBase64Encoded") is True):
-        return event
-    body = event.get("body")
-    if not isinstance(body, str):
-        return event
-    try:
-        text = base64.b64decode(body, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        message = "Request body must be a JSON object"
-        raise ValidationError(
-            message, [Violation("", "encoding", f"{message} (undecodable base64 body: {exc})")]
-        ) from None
-    return {**event, "body": text, "isBase64Encoded": False}
 
 
 # -- dispatch jobs ------------------------------------------------------------------------------

@@ -81,9 +81,8 @@ from starlette.types import Receive, Scope, Send
 
 from serverless_sweep.contracts import load_apigateway_model
 from serverless_sweep.core.errors import json_pointer
-from serverless_sweep.entrypoints.http import ROUTER, Api, Router, resolve
+from serverless_sweep.entrypoints.http import ROUTER, Api, Router, errors, resolve
 from serverless_sweep.entrypoints.http.proxy import request_from_event, to_proxy
-from serverless_sweep.handlers.responses import error_response
 
 if TYPE_CHECKING:
     from serverless_sweep.adapters.local.runtime import LocalRuntime
@@ -360,7 +359,9 @@ class ApiGateway:
                 f"Internal error in the local API (request id {request_id}): "
                 f"{type(exc).__name__}: {_clip(str(exc), 300)}"
             )
-            response = to_response(error_response(500, "internal_error", problem), request_id)
+            response = to_response(
+                to_proxy(errors.error(500, "internal_error", problem)), request_id
+            )
         await response(scope, receive, send)
 
     async def handle(self, request: Request, request_id: str) -> Response:
@@ -448,7 +449,7 @@ class ApiGateway:
                 f"Internal error (request id {request_id}): the integration raised "
                 f"{type(exc).__name__}: {_clip(str(exc), 300)}"
             )
-        return to_response(error_response(500, "internal_error", problem), request_id)
+        return to_response(to_proxy(errors.error(500, "internal_error", problem)), request_id)
 
 
 def _raw_path(request: Request) -> str:

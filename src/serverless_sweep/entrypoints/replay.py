@@ -36,6 +36,7 @@ from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, Reco
 from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.planning import plan_shards
 from serverless_sweep.core.validation import normalize_request
+from serverless_sweep.entrypoints.http.proxy import submit_event
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.models.registry import DEFAULT_MODEL_ENV
@@ -321,7 +322,9 @@ def _run_parent(inp: Mapping[str, Any]) -> _Observed:
         config=ParentConfig.from_env(_env(inp)),
         clock=FixedClock(),
     )
-    observed = _capture(lambda: handler.handle(inp["event"]))
+    # The fixtures pin the old Lambda's proxy responses: the typed result goes through the
+    # HTTP edge's direct-invoke path, as the parent Lambda answers `aws lambda invoke`.
+    observed = _capture(lambda: submit_event(handler, inp["event"]))
     observed.extra = invoker.calls
     return observed
 

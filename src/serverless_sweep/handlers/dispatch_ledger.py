@@ -227,16 +227,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def latest_redrive_items(store: ObjectStore, record: RunRecord) -> list[JobItem]:
-    """The items of the run's newest redrive (what a redrive that just answered will invoke)."""
-    folder = manifest_folder(record)
-    logs = sorted(store.list_keys(redrive_log_prefix(record)))
-    if not logs:
-        return []
-    job = logs[-1][len(folder) :].removesuffix(".json")
-    return job_items(store, record, job) or [] if is_job_name(job) else []
-
-
 def claim_redrive(
     store: ObjectStore,
     record: RunRecord,

@@ -1,29 +1,40 @@
 """The parent (dispatcher) handler: validate, fingerprint, plan, record the run, fan out.
 
-It accepts API Gateway proxy events (REST v1 and HTTP API v2: only `body` is read) and direct
-invokes (the event is the request), answers with a proxy response, and never lets a request
-error escape as an exception: every rejection is a 4xx whose body names the field and the rule.
+It takes a request object and answers with typed results (`handlers/api_results.py`):
+`Accepted`, `AlreadySubmitted`, `NothingToRedrive`; what it refuses it raises, as
+`core.errors.ValidationError` (naming the field and the rule) or a `Refusal` (not found,
+conflict, misconfiguration, ...). Wire formats are the HTTP edge's business
+(`entrypoints/http`): no proxy event comes in here and no proxy response goes out.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError as PydanticValidationError
 
-from serverless_sweep.contracts import AcceptedResponse, DispatchRecord, RunManifest, SweepRequest
+from serverless_sweep.contracts import RunManifest, RunStatus, SweepRequest
 from serverless_sweep.contracts import ShardRange as ManifestShard
-from serverless_sweep.core.errors import ValidationError, Violation, violations_from_pydantic
+from serverless_sweep.core.errors import ValidationError, violations_from_pydantic
 from serverless_sweep.core.fingerprint import request_fingerprint
-from serverless_sweep.core.jsonio import parse_json_text
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange, plan_shards
 from serverless_sweep.core.validation import normalize_request
+from serverless_sweep.handlers.api_results import (
+    Accepted,
+    AlreadySubmitted,
+    Conflict,
+    DispatchNotStarted,
+    InternalFailure,
+    Misconfigured,
+    NotFound,
+    NothingToRedrive,
+    SubmitResult,
+)
 from serverless_sweep.handlers.dispatch_ledger import (
     JOB_SUBMIT,
     claim_redrive,
@@ -43,16 +54,9 @@ from serverless_sweep.handlers.ports import (
     Invoker,
     ObjectStore,
     StoreError,
-    StoreNotConfigured,
     SystemClock,
 )
-from serverless_sweep.handlers.responses import (
-    CONTRACT_VERSION,
-    contract_body,
-    error_response,
-    proxy_response,
-    validation_error_response,
-)
+from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
 from serverless_sweep.handlers.settings import (
     DEFAULT_LOST_AFTER_S,
@@ -64,7 +68,7 @@ from serverless_sweep.handlers.settings import (
     positive_int_setting,
     results_prefix,
 )
-from serverless_sweep.handlers.status import gather_states
+from serverless_sweep.handlers.status import StatusHandler, gather_states
 from serverless_sweep.handlers.verify import damaged_shards
 from serverless_sweep.models.registry import get_model
 
@@ -146,66 +150,47 @@ class ParentHandler:
 
     # -- entry points -------------------------------------------------------------------------
 
-    def handle(self, event: object) -> dict[str, Any]:
-        """Lambda entry: an API Gateway proxy event or a direct-invoke request."""
-        try:
-            payload = extract_request(event)
-        except ValidationError as exc:
-            return validation_error_response(exc)
-        return self.submit(payload)
+    def submit(self, payload: object) -> SubmitResult:
+        """Validate and accept a request object.
 
-    def submit(self, payload: object) -> dict[str, Any]:
-        """Validate and accept a request object; answer with a proxy response.
-
-        Unknown top-level fields stay accepted (the old contract ignores them), but an accepted
-        answer lists them in `warnings` with the closest known field: a typo such as `sed` must
-        not pass silently (issue 12).
+        Raises ValidationError for a bad request and a `Refusal` for what the deployment cannot
+        do (conflict, misconfiguration, a store failure, a dispatch that could not start).
+        Unknown top-level fields stay accepted (the old contract ignores them), but the result
+        lists them in `warnings` with the closest known field: a typo such as `sed` must not
+        pass silently (issue 12).
         """
-        response = self._submit(payload)
-        warnings = unknown_field_warnings(payload)
-        if warnings and response["statusCode"] in (200, 202):
-            body = json.loads(response["body"])
-            body["warnings"] = warnings
-            response = proxy_response(response["statusCode"], body)
-        return response
+        result = self._submit(payload)
+        warnings = tuple(unknown_field_warnings(payload))
+        return replace(result, warnings=warnings) if warnings else result
 
-    def _submit(self, payload: object) -> dict[str, Any]:
+    def _submit(self, payload: object) -> SubmitResult:
         try:
             normalized = normalize_request(payload)
             # The old-order checks above own the messages; the generated contract model is
             # the typed view the rest of the handler reads.
             request = SweepRequest.model_validate(normalized)
-        except ValidationError as exc:
-            return validation_error_response(exc)
         except PydanticValidationError as exc:
             violations = violations_from_pydantic(exc.errors())
-            return validation_error_response(ValidationError.from_violations(violations))
+            raise ValidationError.from_violations(violations) from None
 
         model_name = request.model or self.config.default_model
         if model_name is None:
-            return error_response(
-                500, "misconfiguration", self.config.default_model_error or "no default model"
-            )
+            raise Misconfigured(self.config.default_model_error or "no default model")
         violations = get_model(model_name).validate_dimensions(request.dimensions)
         if violations:
-            return validation_error_response(ValidationError.from_violations(violations))
+            raise ValidationError.from_violations(violations)
 
         if not self.config.child_function:
-            return error_response(
-                500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured"
-            )
+            raise Misconfigured(f"{CHILD_FUNCTION_ENV} must be configured")
 
-        try:
-            shards = plan_shards(
-                normalized["total_points"],
-                shard_count=normalized.get("shard_count"),
-                shard_size=normalized.get("shard_size"),
-                max_shards=normalized["max_shards"],
-            )
-        except ValidationError as exc:
-            # The old runtime let this escape as an exception (declared divergence
-            # `uncaught-validation-error`): here it is a 400 like every other rule.
-            return validation_error_response(exc)
+        # The old runtime let a planning error escape as an exception (declared divergence
+        # `uncaught-validation-error`): here it is a 400 like every other rule.
+        shards = plan_shards(
+            normalized["total_points"],
+            shard_count=normalized.get("shard_count"),
+            shard_size=normalized.get("shard_size"),
+            max_shards=normalized["max_shards"],
+        )
 
         now = self.clock.now()
         manifest = build_manifest(
@@ -217,38 +202,35 @@ class ParentHandler:
             if created:
                 create_job(self.store, record, JOB_SUBMIT, now)
         except RunConflict as exc:
-            return error_response(409, "conflict", str(exc), run_id=normalized["run_id"])
-        except RuntimeError as exc:
-            return error_response(500, "misconfiguration", str(exc))
+            raise Conflict(str(exc), run_id=normalized["run_id"]) from exc
+        except RuntimeError as exc:  # StoreNotConfigured
+            raise Misconfigured(str(exc)) from exc
         except StoreError as exc:
-            return error_response(500, "internal_error", f"could not record the run: {exc}")
+            raise InternalFailure(f"could not record the run: {exc}") from exc
 
         if not created:
-            return proxy_response(200, accepted_body(record, [], "already_submitted"))
-        return self._start(record, JOB_SUBMIT, len(shards), "dispatch_submitted")
+            return AlreadySubmitted(record)
+        return self._start(record, JOB_SUBMIT, record.shards, 1, "dispatch_submitted")
 
-    def redrive(self, run_id: str, *, repair: bool = False) -> dict[str, Any]:
+    def status(self, run_id: str) -> RunStatus:
+        """The run's status (see `StatusHandler.handle`)."""
+        return StatusHandler(
+            self.store, self.layout, lost_after_s=self.config.lost_after_s, clock=self.clock
+        ).handle(run_id)
+
+    def redrive(self, run_id: str, *, repair: bool = False) -> Accepted | NothingToRedrive:
         """Dispatch again exactly the shards without an intact success, with new attempt numbers.
 
         A succeeded shard is never re-run. Shards still in flight may be dispatched twice; the
-        child's create-if-absent writes make that harmless.
+        child's create-if-absent writes make that harmless. Raises NotFound for an unknown run;
+        store failures escape as StoreError / StoreNotConfigured (the edge answers them).
         """
         if not self.config.child_function:
-            return error_response(
-                500, "misconfiguration", f"{CHILD_FUNCTION_ENV} must be configured"
-            )
-        try:
-            self.store.check_configured()
-            return self._redrive(run_id, repair)
-        except StoreNotConfigured as exc:
-            return error_response(500, "misconfiguration", str(exc), run_id=run_id)
-        except StoreError as exc:
-            return error_response(500, "internal_error", f"store failed: {exc}", run_id=run_id)
-
-    def _redrive(self, run_id: str, repair: bool) -> dict[str, Any]:
+            raise Misconfigured(f"{CHILD_FUNCTION_ENV} must be configured")
+        self.store.check_configured()
         record = find_run(self.store, self.layout, run_id)
         if record is None:
-            return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
+            raise NotFound.run(run_id)
         states = gather_states(self.store, self.layout, record)
         # With `repair`, a success whose committed file is missing or corrupt is redriven too:
         # the child sees the damage, recomputes the shard and repairs the commit (never touching
@@ -261,17 +243,23 @@ class ParentHandler:
             if shard.shard_id not in states.succeeded or shard.shard_id in damaged
         ]
         if not todo:
-            body = accepted_body(record, [], "redrive_submitted", dispatch_state="none")
-            return proxy_response(200, body)
+            return NothingToRedrive(record)
         sequence = claim_redrive(self.store, record, todo, self.clock.now())
         job = redrive_job(sequence)
         create_job(self.store, record, job, self.clock.now())
-        return self._start(record, job, len(todo), "redrive_submitted")
+        return self._start(record, job, todo, sequence + 1, "redrive_submitted")
 
     # -- fan-out ------------------------------------------------------------------------------
 
-    def _start(self, record: RunRecord, job: str, count: int, status: str) -> dict[str, Any]:
-        """Run the job now (inline) or schedule it (asynchronous), and answer."""
+    def _start(
+        self,
+        record: RunRecord,
+        job: str,
+        shards: Sequence[ShardRange],
+        attempt: int,
+        status: Literal["dispatch_submitted", "redrive_submitted"],
+    ) -> Accepted:
+        """Run the job now (inline) or schedule it (asynchronous)."""
         if self.scheduler is None:
             try:
                 sequential = replace(self.config.dispatch_settings(), concurrency=1)
@@ -283,8 +271,10 @@ class ParentHandler:
                     f"the run is recorded but its dispatch ledger could not be written ({exc}); "
                     f"`redrive` dispatches the shards that have no record"
                 )
-                return error_response(500, "internal_error", message, run_id=record.run_id)
-            return self._dispatch_response(record, report.outcomes, status, count)
+                raise InternalFailure(message, run_id=record.run_id) from exc
+            return Accepted(
+                record, status, "complete", shards, attempt, outcomes=tuple(report.outcomes)
+            )
         try:
             self.scheduler.schedule(record.run_id, job)
         except Exception as exc:  # the run is recorded: redrive starts another job
@@ -292,9 +282,8 @@ class ParentHandler:
                 f"the run is recorded but its dispatch could not be started "
                 f"({type(exc).__name__}: {exc}); `redrive` starts it again"
             )
-            return error_response(502, "dispatch_error", message, run_id=record.run_id)
-        body = accepted_body(record, [], status, dispatch_state="under_way", to_dispatch=count)
-        return proxy_response(202, body)
+            raise DispatchNotStarted(message, record=record) from exc
+        return Accepted(record, status, "under_way", shards, attempt)
 
     def dispatch(
         self, record: RunRecord, shards: Iterable[tuple[ShardRange, int]]
@@ -319,28 +308,6 @@ class ParentHandler:
                 )
         return outcomes
 
-    def _dispatch_response(
-        self, record: RunRecord, outcomes: list[DispatchOutcome], status: str, count: int
-    ) -> dict[str, Any]:
-        failed = [o for o in outcomes if not o.ok]
-        if failed:
-            details = [
-                Violation(
-                    f"/shards/{o.shard_id}",
-                    "dispatch",
-                    f"shard {o.shard_id} was not dispatched: "
-                    + (o.error or f"status {o.status_code}"),
-                )
-                for o in failed
-            ]
-            message = (
-                f"{len(failed)} of {len(outcomes)} shards could not be dispatched; the run is "
-                f"recorded, so `redrive` dispatches exactly the missing ones"
-            )
-            return error_response(502, "dispatch_error", message, details, run_id=record.run_id)
-        body = accepted_body(record, outcomes, status, dispatch_state="complete", to_dispatch=count)
-        return proxy_response(202, body)
-
 
 def unknown_field_warnings(payload: object) -> list[str]:
     """One sentence per unknown top-level field, naming the closest known field if any."""
@@ -355,28 +322,6 @@ def unknown_field_warnings(payload: object) -> list[str]:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         warnings.append(f"unknown field {name!r} was ignored{hint}")
     return warnings
-
-
-def extract_request(event: object) -> object:
-    """The request object inside a Lambda event.
-
-    An event with a `body` key is a proxy event: only the body counts (null means {}; a string
-    is parsed as strict JSON; an object is used as is). Any other object is a direct invoke.
-    """
-    if isinstance(event, dict):
-        if "body" not in event:
-            return event
-        body = event["body"]
-        if body is None:
-            return {}
-        if isinstance(body, str):
-            return parse_json_text(body)
-        if isinstance(body, dict):
-            return body
-    raise ValidationError(
-        "Request body must be a JSON object",
-        [Violation("", "type", "Request body must be a JSON object")],
-    )
 
 
 def build_manifest(
@@ -406,32 +351,3 @@ def build_manifest(
     body = contract_body(manifest)
     body["shards"] = [s.as_dict() for s in shards]
     return body
-
-
-def accepted_body(
-    record: RunRecord,
-    outcomes: list[DispatchOutcome],
-    status: str,
-    *,
-    dispatch_state: str | None = None,
-    to_dispatch: int | None = None,
-) -> dict[str, Any]:
-    """An AcceptedResponse body: the old fields in the old order, then the additions."""
-    response = AcceptedResponse(
-        run_id=record.run_id,
-        total_points=record.total_points,
-        shards_dispatched=len(outcomes),
-        dispatches=[
-            DispatchRecord(shard_id=o.shard_id, status_code=o.status_code or 0, attempt=o.attempt)
-            for o in outcomes
-        ],
-        status=status,
-        contract_version=CONTRACT_VERSION,
-        fingerprint=record.fingerprint,
-        run_date=record.run_date,
-        model=record.model,
-        shard_count=len(record.manifest["shards"]),
-        dispatch_state=dispatch_state,
-        shards_to_dispatch=to_dispatch,
-    )
-    return contract_body(response)

@@ -15,6 +15,7 @@ from typing import Any
 
 from serverless_sweep.contracts import RunStatus, ShardFailure
 from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.handlers.api_results import NotFound
 from serverless_sweep.handlers.dispatch_ledger import (
     JOB_SUBMIT,
     job_items,
@@ -22,19 +23,8 @@ from serverless_sweep.handlers.dispatch_ledger import (
     redrive_job,
     redrive_log_prefix,
 )
-from serverless_sweep.handlers.ports import (
-    Clock,
-    ObjectStore,
-    StoreError,
-    StoreNotConfigured,
-    SystemClock,
-)
-from serverless_sweep.handlers.responses import (
-    CONTRACT_VERSION,
-    contract_body,
-    error_response,
-    proxy_response,
-)
+from serverless_sweep.handlers.ports import Clock, ObjectStore, SystemClock
+from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.runs import RunRecord, find_run
 from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
 
@@ -84,7 +74,21 @@ def run_status(
     now: datetime | None = None,
     lost_after_s: float = DEFAULT_LOST_AFTER_S,
 ) -> dict[str, Any]:
-    """The RunStatus document (schemas/v1/run_status.json).
+    """The RunStatus document (schemas/v1/run_status.json) as JSON data (see `run_status_model`)."""
+    return contract_body(
+        run_status_model(store, layout, record, now=now, lost_after_s=lost_after_s)
+    )
+
+
+def run_status_model(
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    *,
+    now: datetime | None = None,
+    lost_after_s: float = DEFAULT_LOST_AFTER_S,
+) -> RunStatus:
+    """The run's status as the generated RunStatus contract model.
 
     A shard is succeeded (success envelope), failed (a failure envelope, no success), or has no
     record yet; then the dispatch ledger says whether it is in flight, not yet dispatched,
@@ -126,7 +130,7 @@ def run_status(
         state = "succeeded"
     else:
         state = "failed"
-    status = RunStatus(
+    return RunStatus(
         contract_version=CONTRACT_VERSION,
         run_id=record.run_id,
         run_date=record.run_date,
@@ -149,7 +153,6 @@ def run_status(
         lost_shards=len(lost),
         lost_shard_ids=lost[:MISSING_LIST_LIMIT],
     )
-    return contract_body(status)
 
 
 def dispatch_states(
@@ -240,29 +243,19 @@ def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> S
 
 @dataclass
 class StatusHandler:
-    """GET /sweep-run/{run_id}."""
+    """GET /sweep-run/{run_id}: the typed status; NotFound for an unknown run, store failures
+    escape (StoreError / StoreNotConfigured, which the HTTP edge answers)."""
 
     store: ObjectStore
     layout: StorageLayout
     lost_after_s: float = DEFAULT_LOST_AFTER_S
     clock: Clock = field(default_factory=SystemClock)
 
-    def handle(self, run_id: str) -> dict[str, Any]:
-        try:
-            self.store.check_configured()
-            record = find_run(self.store, self.layout, run_id)
-            if record is None:
-                message = f"No run with run_id {run_id!r}"
-                return error_response(404, "not_found", message, run_id=run_id)
-            status = run_status(
-                self.store,
-                self.layout,
-                record,
-                now=self.clock.now(),
-                lost_after_s=self.lost_after_s,
-            )
-            return proxy_response(200, status)
-        except StoreNotConfigured as exc:
-            return error_response(500, "misconfiguration", str(exc), run_id=run_id)
-        except StoreError as exc:
-            return error_response(500, "internal_error", f"store failed: {exc}", run_id=run_id)
+    def handle(self, run_id: str) -> RunStatus:
+        self.store.check_configured()
+        record = find_run(self.store, self.layout, run_id)
+        if record is None:
+            raise NotFound.run(run_id)
+        return run_status_model(
+            self.store, self.layout, record, now=self.clock.now(), lost_after_s=self.lost_after_s
+        )

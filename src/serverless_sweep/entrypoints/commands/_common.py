@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from serverless_sweep.adapters.local.runtime import LocalSettings
 from serverless_sweep.entrypoints.console.arguments import positive_float, positive_int, rate
+from serverless_sweep.entrypoints.http.errors import Problem
 
 RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
 
@@ -79,9 +79,9 @@ def err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def print_rejection(command: str, status_code: int, body: dict[str, Any]) -> None:
-    """A 4xx/5xx answer: the message, then each detail's pointer, rule and message."""
-    err(f"sweep {command}: {body.get('error', 'error')} ({status_code}): {body.get('message')}")
-    for detail in body.get("details", []):
-        pointer = detail.get("pointer") or "/"
-        err(f"  {pointer}  [{detail.get('rule')}]  {detail.get('message')}")
+def print_rejection(command: str, problem: Problem) -> None:
+    """A refusal, as the API states it: the message, then each detail's pointer, rule and
+    message."""
+    err(f"sweep {command}: {problem.code} ({problem.status}): {problem.message}")
+    for detail in problem.details:
+        err(f"  {detail.pointer or '/'}  [{detail.rule}]  {detail.message}")

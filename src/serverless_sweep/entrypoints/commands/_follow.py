@@ -41,7 +41,7 @@ def wait_and_report(
     progress: ShardProgress,
     record: RunRecord,
     dispatched: dict[int, int],
-    submission: dict[str, Any],
+    submission: str,
     command: str,
 ) -> int:
     """Wait for the dispatched shards (progress bar), then print the summary; exit status."""
@@ -63,7 +63,7 @@ def wait_and_report(
         doc = {
             "run_id": record.run_id,
             "submission": {
-                "status": submission.get("status") or submission.get("error"),
+                "status": submission,
                 "shards_dispatched": len(dispatched),
             },
             "status": status_json(status, pids),

@@ -8,10 +8,8 @@ not recompute it anyway (its success envelope answers for it).
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
-from typing import Any
 
 from serverless_sweep.adapters.local.runtime import LocalRuntime
 from serverless_sweep.entrypoints.commands._common import (
@@ -36,7 +34,9 @@ from serverless_sweep.entrypoints.console.store import (
     store_hint,
     store_root,
 )
-from serverless_sweep.handlers.dispatch_ledger import latest_redrive_items
+from serverless_sweep.entrypoints.http.errors import problem_for
+from serverless_sweep.entrypoints.http.results import dispatch_problem
+from serverless_sweep.handlers.api_results import Accepted, DispatchNotStarted, NotFound
 from serverless_sweep.handlers.ports import StoreNotConfigured
 
 DESCRIPTION = """\
@@ -86,32 +86,29 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     runtime.invoker.on_event(progress.on_event)
     try:
-        response = runtime.parent.redrive(record.run_id, repair=True)
-        status_code = int(response["statusCode"])
-        body: dict[str, Any] = json.loads(response["body"])
-        if status_code == 404:
-            print_rejection("redrive", status_code, body)
-            return EXIT_UNKNOWN_RUN
-        if status_code not in (200, 202, 502):
-            print_rejection("redrive", status_code, body)
-            return EXIT_FAILED
-        if status_code == 502:
-            print_rejection("redrive", status_code, body)
-        undispatched = {
-            int(str(d["pointer"]).rsplit("/", 1)[1])
-            for d in body.get("details", [])
-            if str(d.get("pointer", "")).startswith("/shards/")
-        }
-        dispatches = body.get("dispatches")
-        attempts: list[int] = sorted({int(d["attempt"]) for d in dispatches or []})
-        if body.get("dispatch_state") == "under_way":  # the dispatcher invokes them now
-            items = latest_redrive_items(runtime.store, record)
-            redriven = {shard.shard_id for shard, _ in items}
-            attempts = sorted({attempt for _, attempt in items})
-        elif dispatches is None:  # a 502 body lists what failed, not what went out
-            redriven = {s.shard_id for s in record.shards} - undispatched
-        else:
-            redriven = {int(d["shard_id"]) for d in dispatches}
+        try:
+            result = runtime.parent.redrive(record.run_id, repair=True)
+        except Exception as exc:
+            problem = problem_for(exc, run_id=record.run_id)
+            if problem is None:
+                raise
+            print_rejection("redrive", problem)
+            if isinstance(exc, NotFound):
+                return EXIT_UNKNOWN_RUN
+            if not isinstance(exc, DispatchNotStarted):
+                return EXIT_FAILED
+            # recorded, but its dispatch did not start: nothing went out
+            return wait_and_report(
+                args, root, runtime, progress, record, {}, problem.code, "redrive"
+            )
+        problem = dispatch_problem(result) if isinstance(result, Accepted) else None
+        if problem is not None:
+            print_rejection("redrive", problem)  # some shards could not be dispatched
+        submission = "redrive_submitted" if problem is None else problem.code
+        redriven: set[int] = set()
+        attempts: list[int] = []
+        if isinstance(result, Accepted):
+            redriven, attempts = result.dispatched_shard_ids, [result.attempt]
         sizes = {s.shard_id: s.end_index - s.start_index for s in record.shards}
         dispatched = {sid: sizes[sid] for sid in sorted(redriven) if sid in sizes}
         if not dispatched and not args.json:
@@ -123,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
                 f"sweep redrive: dispatching {len(dispatched)} shard(s) ({which}{more}) as "
                 f"attempt {', '.join(map(str, attempts)) or '?'}"
             )
-        return wait_and_report(args, root, runtime, progress, record, dispatched, body, "redrive")
+        return wait_and_report(
+            args, root, runtime, progress, record, dispatched, submission, "redrive"
+        )
     except KeyboardInterrupt:
         runtime.invoker.close(wait=False)
         err(

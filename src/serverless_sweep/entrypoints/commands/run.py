@@ -13,7 +13,6 @@ import argparse
 import json
 import shlex
 from pathlib import Path
-from typing import Any
 
 from serverless_sweep.adapters.local.runtime import LocalRuntime
 from serverless_sweep.core.errors import ValidationError
@@ -36,11 +35,19 @@ from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
 from serverless_sweep.entrypoints.console.signals import terminate_like_interrupt
 from serverless_sweep.entrypoints.console.store import (
     add_store_option,
-    load_run,
     store_hint,
     store_root,
 )
 from serverless_sweep.entrypoints.console.tables import dumps_json
+from serverless_sweep.entrypoints.http.errors import Problem, problem_for
+from serverless_sweep.entrypoints.http.proxy import event_payload
+from serverless_sweep.entrypoints.http.results import dispatch_problem
+from serverless_sweep.handlers.api_results import (
+    Accepted,
+    AlreadySubmitted,
+    DispatchNotStarted,
+    SubmitResult,
+)
 from serverless_sweep.handlers.ports import StoreNotConfigured
 from serverless_sweep.models.registry import MODEL_NAMES
 
@@ -152,8 +159,20 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     runtime.invoker.on_event(progress.on_event)
     try:
-        response = runtime.parent.handle(request)
-        return _follow(args, root, runtime, progress, response)
+        try:
+            result = runtime.parent.submit(event_payload(request))  # the direct-invoke shape
+        except DispatchNotStarted as exc:  # the run is recorded; `redrive` starts it again
+            problem = problem_of(exc)
+            print_rejection("run", problem)
+            return wait_and_report(
+                args, root, runtime, progress, exc.record, {}, problem.code, "run"
+            )
+        except Exception as exc:
+            refused = problem_for(exc)
+            if refused is None:
+                raise
+            return _refused(args, refused)
+        return _follow(args, root, runtime, progress, result)
     except KeyboardInterrupt:
         runtime.invoker.close(wait=False)
         run_arg = shlex.quote(progress.label)
@@ -167,57 +186,52 @@ def run(args: argparse.Namespace) -> int:
         runtime.close()
 
 
+def _refused(args: argparse.Namespace, problem: Problem) -> int:
+    """The parent refused the request: say why; exit 2 for a request error, else 1."""
+    if args.json:
+        emit(dumps_json({"status_code": problem.status, "error": problem.body()}))
+    print_rejection("run", problem)
+    if 400 <= problem.status < 500:
+        if problem.status == 409:
+            again = f"{sweep_cmd()} run {shlex.quote(str(args.request))} --run-id NEW_ID"
+            err(f"  hint: `{again}` runs it as a new run")
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+def problem_of(exc: Exception) -> Problem:
+    """How the API states an exception it maps."""
+    problem = problem_for(exc)
+    assert problem is not None
+    return problem
+
+
 def _follow(
     args: argparse.Namespace,
     root: Path,
     runtime: LocalRuntime,
     progress: ShardProgress,
-    response: dict[str, Any],
+    result: SubmitResult,
 ) -> int:
-    """After the parent answered: report a rejection, or wait for the shards and summarize."""
-    status_code = int(response["statusCode"])
-    body: dict[str, Any] = json.loads(response["body"])
-    if 400 <= status_code < 500:
-        if args.json:
-            emit(dumps_json({"status_code": status_code, "error": body}))
-        print_rejection("run", status_code, body)
-        if status_code == 409:
-            again = f"{sweep_cmd()} run {shlex.quote(str(args.request))} --run-id NEW_ID"
-            err(f"  hint: `{again}` runs it as a new run")
-        return EXIT_USAGE
-    if status_code >= 500 and status_code != 502:
-        if args.json:
-            emit(dumps_json({"status_code": status_code, "error": body}))
-        print_rejection("run", status_code, body)
-        return EXIT_FAILED
-    for warning in body.get("warnings", []):
-        err(f"sweep run: warning: {warning}")
-    run_id = str(body["run_id"])
-    loaded = load_run(root, run_id)
-    if loaded is None:  # pragma: no cover - the parent recorded it a moment ago
-        err(f"sweep run: run {run_id!r} was accepted but its manifest cannot be read")
-        return EXIT_FAILED
-    record = loaded[0]
-    already = status_code == 200 and body.get("status") == "already_submitted"
-    if status_code == 502:
-        print_rejection("run", status_code, body)  # some shards could not be dispatched
-    if already:
+    """After the parent accepted the run: wait for the shards that went out, and summarize."""
+    record = result.record
+    problem = dispatch_problem(result) if isinstance(result, Accepted) else None
+    if problem is None:
+        for warning in result.warnings:
+            err(f"sweep run: warning: {warning}")
+    else:
+        print_rejection("run", problem)  # some shards could not be dispatched
+    if isinstance(result, AlreadySubmitted):
         err(
-            f"sweep run: run {run_id!r} was already submitted with this request on "
+            f"sweep run: run {record.run_id!r} was already submitted with this request on "
             f"{record.run_date}; nothing was dispatched. Its recorded status follows."
         )
         dispatched: dict[int, int] = {}
-    elif body.get("dispatch_state") == "under_way":  # the dispatcher invokes every shard
-        dispatched = {s.shard_id: s.end_index - s.start_index for s in record.shards}
+        submission = "already_submitted"
     else:
-        undispatched = {
-            int(d["pointer"].rsplit("/", 1)[1])
-            for d in body.get("details", [])
-            if str(d.get("pointer", "")).startswith("/shards/")
-        }
+        went_out = result.dispatched_shard_ids
         dispatched = {
-            s.shard_id: s.end_index - s.start_index
-            for s in record.shards
-            if s.shard_id not in undispatched
+            s.shard_id: s.end_index - s.start_index for s in record.shards if s.shard_id in went_out
         }
-    return wait_and_report(args, root, runtime, progress, record, dispatched, body, "run")
+        submission = problem.code if problem is not None else result.status
+    return wait_and_report(args, root, runtime, progress, record, dispatched, submission, "run")

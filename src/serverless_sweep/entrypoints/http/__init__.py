@@ -4,10 +4,11 @@
   path template -> route function) and `resolve`, which routes a request, runs its function,
   renders its typed result and maps its exception;
 * `errors`: the one exception -> ErrorResponse mapping;
+* `results`: typed handler results -> responses (the renderers);
 * `proxy`: API Gateway's Lambda-proxy events and responses <-> `Request` / `Response`.
 """
 
-from serverless_sweep.entrypoints.http import errors
+from serverless_sweep.entrypoints.http import errors, results
 from serverless_sweep.entrypoints.http.routes import (
     ROUTER,
     Api,
@@ -18,6 +19,7 @@ from serverless_sweep.entrypoints.http.routes import (
     render,
     render_as,
     resolve,
+    respond,
 )
 
 __all__ = [
@@ -31,4 +33,6 @@ __all__ = [
     "render",
     "render_as",
     "resolve",
+    "respond",
+    "results",
 ]

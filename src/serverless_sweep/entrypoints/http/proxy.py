@@ -11,12 +11,23 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serverless_sweep.core.errors import ValidationError, Violation
-from serverless_sweep.entrypoints.http.routes import Request, Response
+from serverless_sweep.core.jsonio import parse_json_text
+from serverless_sweep.entrypoints.http.routes import Request, Response, respond
 
-__all__ = ["api_method_and_route", "from_proxy", "request_from_event", "to_proxy"]
+if TYPE_CHECKING:
+    from serverless_sweep.handlers.parent import ParentHandler
+
+__all__ = [
+    "api_method_and_route",
+    "decode_body",
+    "event_payload",
+    "request_from_event",
+    "submit_event",
+    "to_proxy",
+]
 
 BODY_MESSAGE = "Request body must be a JSON object"
 
@@ -129,9 +140,43 @@ def to_proxy(response: Response) -> dict[str, Any]:
     return proxy
 
 
-def from_proxy(proxy: Mapping[str, Any]) -> Response:
-    """A Response from a Lambda-proxy response dict."""
-    body = proxy.get("body") or ""
-    content = base64.b64decode(body) if proxy.get("isBase64Encoded") else str(body).encode()
-    headers = proxy.get("headers") or {}
-    return Response(int(proxy["statusCode"]), content, {str(k): str(v) for k, v in headers.items()})
+def decode_body(event: object) -> object:
+    """The event with a base64 body (`isBase64Encoded`) decoded to text, else unchanged (for
+    direct invokes, which carry their request in `body` like a proxy event)."""
+    if not (isinstance(event, Mapping) and event.get("isBase64Encoded") is True):
+        return event
+    body = event.get("body")
+    if not isinstance(body, str):
+        return event
+    try:
+        text = base64.b64decode(body, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        detail = f"{BODY_MESSAGE} (undecodable base64 body: {exc})"
+        raise ValidationError(BODY_MESSAGE, [Violation("", "encoding", detail)]) from None
+    return {**event, "body": text, "isBase64Encoded": False}
+
+
+def event_payload(event: object) -> object:
+    """The request object inside a direct-invoke event.
+
+    An event with a `body` key is a proxy event: only the body counts (null means {}; a string
+    is parsed as strict JSON; an object is used as is). Any other object is the request itself.
+    """
+    if isinstance(event, dict):
+        if "body" not in event:
+            return event
+        body = event["body"]
+        if body is None:
+            return {}
+        if isinstance(body, str):
+            return parse_json_text(body)
+        if isinstance(body, dict):
+            return body
+    raise ValidationError(BODY_MESSAGE, [Violation("", "type", BODY_MESSAGE)])
+
+
+def submit_event(parent: ParentHandler, event: object) -> dict[str, Any]:
+    """A direct invoke of the parent (`aws lambda invoke`, replay): the event's request through
+    `parent.submit`, answered with the proxy response `POST /sweep-run` would give."""
+    request = Request("POST", "/sweep-run", template="/sweep-run")
+    return to_proxy(respond(request, lambda: parent.submit(event_payload(decode_body(event)))))

@@ -48,6 +48,7 @@ __all__ = [
     "render",
     "render_as",
     "resolve",
+    "respond",
 ]
 
 JSON_HEADERS: Final[Mapping[str, str]] = {"Content-Type": "application/json"}
@@ -353,8 +354,16 @@ def resolve(request: Request, api: Api, *, local: bool, router: Router = ROUTER)
         return errors.error(404, "not_found", f"No route for {request.method} {shown}".strip())
     route, params = found
     request = replace(request, template=route.template, path_params=params)
+    return respond(request, lambda: route.function(request, api))
+
+
+def respond(request: Request, produce: Callable[[], object]) -> Response:
+    """Run `produce` (a route function, or a handler call for a direct invoke) and answer:
+    its result rendered, or its exception through the error map (unmapped ones escape)."""
+    from serverless_sweep.entrypoints.http import errors
+
     try:
-        return render(route.function(request, api), request)
+        return render(produce(), request)
     except Exception as exc:
         answer = errors.response_for(exc, request)
         if answer is None:
@@ -367,26 +376,21 @@ def resolve(request: Request, api: Api, *, local: bool, router: Router = ROUTER)
 
 @ROUTER.post("/sweep-run", name="submit", request_model="sweep_request")
 def submit(request: Request, api: Api) -> object:
-    """POST /sweep-run: validate, record and dispatch a sweep."""
-    from serverless_sweep.entrypoints.http.proxy import from_proxy
-
-    return from_proxy(api.parent.submit(request.json()))
+    """POST /sweep-run: validate, record and dispatch a sweep (Accepted / AlreadySubmitted)."""
+    return api.parent.submit(request.json())
 
 
 @ROUTER.get("/sweep-run/{run_id}", name="status")
 def status(request: Request, api: Api) -> object:
-    """GET /sweep-run/{run_id}: the run's status, derived from the store."""
-    from serverless_sweep.entrypoints.http.proxy import from_proxy
-
-    return from_proxy(api.status.handle(request.param("run_id")))
+    """GET /sweep-run/{run_id}: the run's status (RunStatus), derived from the store."""
+    return api.status.handle(request.param("run_id"))
 
 
 @ROUTER.post("/sweep-run/{run_id}/redrive", name="redrive")
 def redrive(request: Request, api: Api) -> object:
-    """POST /sweep-run/{run_id}/redrive: dispatch again the shards without an intact success."""
-    from serverless_sweep.entrypoints.http.proxy import from_proxy
-
-    return from_proxy(api.parent.redrive(request.param("run_id")))
+    """POST /sweep-run/{run_id}/redrive: dispatch again the shards without an intact success
+    (Accepted / NothingToRedrive)."""
+    return api.parent.redrive(request.param("run_id"))
 
 
 @ROUTER.get("/openapi.json", name="openapi")
