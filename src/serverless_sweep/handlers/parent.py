@@ -66,7 +66,9 @@ from serverless_sweep.handlers.settings import (
 )
 from serverless_sweep.handlers.status import gather_states
 from serverless_sweep.handlers.verify import damaged_shards
-from serverless_sweep.models.registry import get_model
+from serverless_sweep.models.constraints import apply_model_rules, validate_space
+from serverless_sweep.models.presets import expand_preset
+from serverless_sweep.models.registry import PluginError, UnknownModel, get_model, model_names
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
 
@@ -171,7 +173,8 @@ class ParentHandler:
 
     def _submit(self, payload: object) -> dict[str, Any]:
         try:
-            normalized = normalize_request(payload)
+            payload = self._expand_preset(payload)
+            normalized = normalize_request(payload, known_models=model_names())
             # The old-order checks above own the messages; the generated contract model is
             # the typed view the rest of the handler reads.
             request = SweepRequest.model_validate(normalized)
@@ -186,9 +189,18 @@ class ParentHandler:
             return error_response(
                 500, "misconfiguration", self.config.default_model_error or "no default model"
             )
-        violations = get_model(model_name).validate_dimensions(request.dimensions)
+        try:
+            model = get_model(model_name)
+        except (PluginError, UnknownModel) as exc:
+            return error_response(500, "misconfiguration", str(exc))
+        violations = validate_space(model, normalized)
         if violations:
             return validation_error_response(ValidationError.from_violations(violations))
+        try:
+            # The model's own rules (hungarian needs batch matching) exclude points (issue 14).
+            normalized = apply_model_rules(normalized, model)
+        except ValidationError as exc:
+            return validation_error_response(exc)
 
         if not self.config.child_function:
             return error_response(
@@ -226,6 +238,19 @@ class ParentHandler:
         if not created:
             return proxy_response(200, accepted_body(record, [], "already_submitted"))
         return self._start(record, JOB_SUBMIT, len(shards), "dispatch_submitted")
+
+    def _expand_preset(self, payload: object) -> object:
+        """The request with its `preset` expanded from the model's presets (issue 14)."""
+        if not isinstance(payload, Mapping) or "preset" not in payload:
+            return payload
+        name = payload.get("model", self.config.default_model)
+        if not isinstance(name, str) or name not in model_names():
+            return payload  # normalize_request names the model problem
+        try:
+            model = get_model(name)
+        except PluginError:
+            return payload
+        return expand_preset(payload, name, model)
 
     def redrive(self, run_id: str, *, repair: bool = False) -> dict[str, Any]:
         """Dispatch again exactly the shards without an intact success, with new attempt numbers.
@@ -433,5 +458,6 @@ def accepted_body(
         shard_count=len(record.manifest["shards"]),
         dispatch_state=dispatch_state,
         shards_to_dispatch=to_dispatch,
+        excluded_points=record.request.get("excluded_points"),
     )
     return contract_body(response)

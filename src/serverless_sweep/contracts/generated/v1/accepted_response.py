@@ -100,3 +100,7 @@ class AcceptedResponse(BaseModel):
     """
     Shards this call handed to the dispatcher (all of them with dispatch_state complete, which lists each in dispatches).
     """
+    excluded_points: Annotated[int | None, Field(examples=[4], ge=0)] = None
+    """
+    Points of the space skipped by the request's exclude entries and the model's own rules (ride_hailing: hungarian needs batch matching); total_points counts only the kept points, numbered without gaps. Absent when nothing was excluded.
+    """

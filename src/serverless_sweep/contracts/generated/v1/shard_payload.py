@@ -73,11 +73,9 @@ class ShardPayload(BaseModel):
     """
     UTC date the parent accepted the run; names the run_date partition so retries land beside the first attempt. Absent on old payloads: the child then uses its own UTC date.
     """
-    model: Annotated[
-        Literal["ride_hailing", "legacy_hash"] | None, Field(examples=["ride_hailing"])
-    ] = None
+    model: Annotated[str | None, Field(examples=["ride_hailing"])] = None
     """
-    Simulation model of the run. Absent on old payloads: the deployment default.
+    Simulation model of the run: a built-in one or one installed through the entry-point group serverless_sweep.models (the child records an unknown name as an invalid_payload failure). Absent on old payloads: the deployment default.
     """
     fingerprint: Annotated[
         str | None,
@@ -92,4 +90,16 @@ class ShardPayload(BaseModel):
     attempt: Annotated[int, Field(examples=[1], ge=1)] = 1
     """
     Attempt number of this shard: 1 on first dispatch, incremented by each redrive.
+    """
+    sampling: dict[str, Any] | None = None
+    """
+    The request's normalized `sampling` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards.
+    """
+    ranges: dict[str, Any] | None = None
+    """
+    The request's normalized `ranges` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards.
+    """
+    exclude: list[dict[str, Any]] | None = None
+    """
+    The request's normalized `exclude` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards.
     """
