@@ -147,7 +147,11 @@ def run(args: argparse.Namespace) -> int:
             if args.name in MODEL_NAMES:
                 emit(f"-- {args.name} is built in: its columns are in infra/athena/ddl already")
                 return 0
-            emit(athena_add_columns(get_model(args.name).column_spec).rstrip())
+            spec = getattr(get_model(args.name), "column_spec", None)
+            if not isinstance(spec, Mapping):
+                print(f"sweep models: {args.name} ships no column spec", file=sys.stderr)
+                return 1
+            emit(athena_add_columns(spec).rstrip())
             return 0
         entries = [describe(n) for n in ([args.name] if args.name else names)]
     except PluginError as exc:
