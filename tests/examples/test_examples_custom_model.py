@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -60,14 +61,33 @@ def test_sweep_models_lists_the_installed_plugin(site: Path, tmp_path: Path) -> 
     assert "`p95_wait_minutes` double COMMENT" in ddl.stdout
 
 
-def test_a_sweep_of_the_plugin_runs_locally_and_its_columns_are_queryable(
-    site: Path, tmp_path: Path
-) -> None:
-    store = tmp_path / "store"
+@pytest.fixture(scope="module")
+def store(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's `sweep run examples/custom_model/sweep.json`, into a temporary store."""
+    folder = tmp_path_factory.mktemp("queue")
+    store = folder / "store"
     run = sweep(site, "run", str(EXAMPLE / "sweep.json"), "--store", str(store),
-                "--workers", "2", "--no-progress", cwd=tmp_path)  # fmt: skip
+                "--workers", "2", "--no-progress", cwd=folder)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert "coverage   100.0% (12 of 12 points)" in run.stdout
+    return store
+
+
+def test_the_readme_query_prints_the_table_shown(site: Path, store: Path, tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text()
+    [command] = [
+        line for line in readme.splitlines() if "sweep query" in line and "queue-demo" in line
+    ]
+    argv = shlex.split(command)[1:]
+    query = sweep(site, argv[0], "--store", str(store), *argv[1:], cwd=tmp_path)
+    assert query.returncode == 0, query.stderr
+    shown = readme[readme.index(command) :].split("```\n", 2)[2].split("```")[0]
+    assert query.stdout == shown
+
+
+def test_a_sweep_of_the_plugin_runs_locally_and_its_columns_are_queryable(
+    site: Path, store: Path, tmp_path: Path
+) -> None:
     sql = (
         "SELECT model, servers, arrival_rate, callers_served, callers_abandoned, callers, "
         "mean_wait_minutes, utilization FROM shard_metrics WHERE run_id = 'queue-demo' "

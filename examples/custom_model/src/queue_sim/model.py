@@ -1,7 +1,9 @@
 """The queue_sim model: FCFS multi-server queue with abandonment, one point per call.
 
 It subclasses `PackagedModel`, which reads parameters.json, columns.json and presets.json from
-this package and vets requests against them; this module only simulates.
+this package and vets requests against them; this module only simulates. numpy is imported in
+`run_point`, not at the top: the parent (whose Lambda artifact has no numpy) loads the model to
+vet requests, and only children simulate.
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ import heapq
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
-from serverless_sweep.core.seeding import point_rng
 from serverless_sweep.models.base import PointContext
 from serverless_sweep.models.plugin import PackagedModel
 
@@ -22,6 +21,10 @@ class QueueModel(PackagedModel):
     package = "queue_sim"
 
     def run_point(self, point: Mapping[str, Any], context: PointContext) -> dict[str, Any]:
+        import numpy as np
+
+        from serverless_sweep.core.seeding import point_rng
+
         p = self.point_parameters(point)
         # The point's own stream: same numbers whatever the shard layout (core.seeding).
         rng = point_rng(context.seed, context.point_index)
