@@ -17,7 +17,8 @@ a shard asks for its own rows and gets exactly the rows any other shard layout w
 * **Latin hypercube** (`latin_hypercube_block`): dimension k puts point i in stratum perm_k(i)
   of `count` equal strata, jittered uniformly inside it. A permutation cannot be evaluated at
   one position, so a shard draws the `count`-long permutation and jitter of every dimension:
-  O(count x d) time and memory per shard (about 2 ms per dimension at count 200,000), cached
+  O(count x d) time and memory per shard (about 6 ms per dimension at count 200,000,
+  bench/bench_sampling.py), cached
   per process so a worker pays it once per run.
 * **random** (`random_block`): uniform doubles from one PCG64 stream per sample, row i taking
   draws [i*d, (i+1)*d); PCG64 jumps ahead in O(log n) (`advance`), so a shard starts at its

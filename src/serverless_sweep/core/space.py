@@ -61,6 +61,8 @@ MAX_EXCLUDE: Final = 1000
 MAX_EXCLUSION_TERMS: Final = 4096
 """Inclusion-exclusion terms of the exclude boxes; entries that overlap in more ways than this
 are refused (rule max_terms) rather than making every count slow."""
+MAX_EXCLUSION_WORK: Final = 250_000
+"""Box intersections the parent may compute while counting (bounds the API's answer time)."""
 MAX_SAMPLE_COUNT: Final = 200000
 
 Add = Callable[..., None]
@@ -82,7 +84,15 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and math.isfinite(float(value))  # type: ignore[arg-type]
+    """A finite JSON number that a double can hold (10**400 is an int, but no double)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= _MAX_DOUBLE_INT
+    return isinstance(value, float) and math.isfinite(value)
+
+
+_MAX_DOUBLE_INT: Final = 2**63 - 1
+"""Range bounds are at most int64 in size: integer ranges land in int64 columns, and the
+child maps them through doubles."""
 
 
 # -- validation (parent) ----------------------------------------------------------------------
@@ -179,7 +189,11 @@ def _check_range(name: str, raw: object, add: Add) -> dict[str, Any] | None:
             )
             ok = False
         elif not _is_number(value):
-            add(_pointer("ranges", name, key), "type", f"Range '{name}': {key} must be a number")
+            add(
+                _pointer("ranges", name, key),
+                "type",
+                f"Range '{name}': {key} must be a finite number within the signed 64-bit range",
+            )
             ok = False
         else:
             bounds.append(value)  # type: ignore[arg-type]
@@ -407,7 +421,14 @@ class _Exclusions:
                 boxes.append(tuple(sets))
         self.boxes = boxes
         terms: dict[_Box, int] = {}
+        work = 0
         for box in boxes:
+            work += len(terms)
+            if work > MAX_EXCLUSION_WORK:
+                raise SpaceError(
+                    f"the exclude entries overlap in too many ways to count them quickly (more "
+                    f"than {MAX_EXCLUSION_WORK} intersections); merge or drop some entries"
+                )
             update: dict[_Box, int] = {box: 1}
             for other, coefficient in terms.items():
                 meet = _intersect(other, box)
