@@ -201,6 +201,8 @@ def test_model_schemas_come_in_pairs(schema_files: list[SchemaFile]) -> None:
         assert f"models/{model}/columns" in names
     by = {f.name: f.document for f in schema_files}
     for schema in ("sweep_request", "shard_payload"):
-        model = by[schema]["properties"]["model"]
-        assert "enum" not in model and model["type"] == "string"
-        assert all(name in model["description"] for name in models)
+        field = by[schema]["properties"]["model"]
+        assert "enum" not in field and field["type"] == "string"
+        assert "serverless_sweep.models" in field["description"]
+    described = by["sweep_request"]["properties"]["model"]["description"]
+    assert all(name in described for name in models)
