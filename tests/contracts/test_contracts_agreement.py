@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from serverless_sweep.contracts import SweepRequest, load_schema
 from serverless_sweep.core.errors import ValidationError
-from serverless_sweep.core.validation import normalize_request
+from serverless_sweep.core.validation import KNOWN_MODELS, normalize_request
 
 SCHEMA = load_schema("sweep_request")
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -121,4 +121,6 @@ def test_schema_valid_requests_are_rejected_only_for_rules_json_schema_cannot_ex
             isinstance(entries, list) and any(isinstance(v, float) for v in entries)
         )
         allowed = {"required", "max_points", "not_empty"} | ({"type"} if floats_as_ints else set())
+        if isinstance(payload.get("model"), str) and payload["model"] not in KNOWN_MODELS:
+            allowed.add("enum")  # any string since issue 14 (plug-ins); the parent knows which
         assert rules <= allowed, (payload, rules)

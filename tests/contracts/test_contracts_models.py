@@ -48,7 +48,7 @@ TOP_LEVEL: dict[str, tuple[str, str]] = {
 }
 
 CLASSES = {
-    "sweep_request": {"SweepRequest"},
+    "sweep_request": {"SweepRequest", "Sampling", "ParameterRange"},
     "shard_payload": {"ShardPayload"},
     "shard_outcome": {"ShardOutcome", "SuccessOutcome", "FailureOutcome", "OutputMetadata",
                       "ShardSummary", "Metrics"},
@@ -114,7 +114,8 @@ def test_sweep_request_accepts_examples_with_plain_values(
         {"run_id": "r", "dimensions": {"a": [1]}, "shard_count": 2.5},
         {"run_id": "r", "dimensions": {"a": [1]}, "shard_count": 0},
         {"run_id": "r", "dimensions": {"a": [1]}, "seed": 2**63},
-        {"run_id": "r", "dimensions": {"a": [1]}, "model": "nope"},
+        {"run_id": "r", "dimensions": {"a": [1]}, "model": 7},
+        {"run_id": "r", "dimensions": {"a": [1]}, "sampling": {"method": "halton"}},
         {"run_id": "r", "dimensions": {"a": [1]}, "failure_injection_shards": [-1]},
         {"run_id": "r", "dimensions": {"a": [1]}, "tolerated_failure_percentage": 100.5},
     ],

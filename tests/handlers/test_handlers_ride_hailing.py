@@ -96,7 +96,7 @@ def test_unknown_parameter_is_rejected_by_the_parent_naming_allowed_names() -> N
     assert "num_rider" in body["message"] and "num_riders" in body["message"]
     hungarian = {
         **SWEEP,
-        "dimensions": {"batch_matching_enabled": [True, False]},
+        "dimensions": {"batch_matching_enabled": [False]},  # every point breaks the rule
         "shard_count": 1,
     }
     body = json.loads(edge.submit(parent, hungarian)["body"])

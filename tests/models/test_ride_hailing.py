@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.seeding import point_seed_sequence
+from serverless_sweep.core.validation import normalize_request
 from serverless_sweep.models.base import ModelError, PointContext, SimulationModel
+from serverless_sweep.models.constraints import apply_model_rules
 from serverless_sweep.models.ride_hailing import (
     PARAMETERS,
     RideHailingModel,
@@ -456,23 +458,42 @@ def test_dimension_that_is_not_a_list_is_rejected() -> None:
     assert (violation.pointer, violation.rule) == ("/dimensions/traffic_profile", "type")
 
 
-def test_hungarian_without_batch_is_rejected_when_swept_explicitly() -> None:
-    violations = MODEL.validate_dimensions(
+def _with_rules(dimensions: dict[str, list[Any]]) -> dict[str, Any]:
+    """A request's normalized form after the model's rules (what the parent dispatches)."""
+    request = {"run_id": "r", "dimensions": dimensions, "shard_count": 1}
+    return apply_model_rules(normalize_request(request), MODEL)
+
+
+def test_hungarian_without_batch_is_skipped_when_swept_explicitly() -> None:
+    """Issue 14: the rule excludes the forbidden combination instead of refusing the sweep."""
+    assert (
+        MODEL.validate_dimensions(
+            {
+                "matching_algorithm_type": ["simple", "hungarian"],
+                "batch_matching_enabled": [True, False],
+            }
+        )
+        == []
+    )
+    normalized = _with_rules(
         {
             "matching_algorithm_type": ["simple", "hungarian"],
             "batch_matching_enabled": [True, False],
         }
     )
-    assert [v.rule for v in violations] == ["incompatible_parameters"]
-    assert "hungarian" in violations[0].message
-    assert "batch_matching_enabled" in violations[0].message
+    assert normalized["exclude"] == [
+        {"batch_matching_enabled": False, "matching_algorithm_type": "hungarian"}
+    ]
+    assert (normalized["total_points"], normalized["excluded_points"]) == (3, 1)
 
 
-def test_hungarian_without_batch_is_rejected_through_the_default_matcher() -> None:
-    [violation] = MODEL.validate_dimensions({"batch_matching_enabled": [False]})
+def test_hungarian_without_batch_is_rejected_when_no_point_is_left() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _with_rules({"batch_matching_enabled": [False]})
+    [violation] = caught.value.details
     assert violation.rule == "incompatible_parameters"
     assert violation.pointer == "/dimensions/batch_matching_enabled"
-    assert "default" in violation.message
+    assert "hungarian" in violation.message and "default" in violation.message
 
 
 @pytest.mark.parametrize(
@@ -487,6 +508,7 @@ def test_hungarian_without_batch_is_rejected_through_the_default_matcher() -> No
 def test_compatible_matching_sweeps(dimensions: dict[str, list[Any]]) -> None:
     rules = [v.rule for v in MODEL.validate_dimensions(dimensions)]
     assert "incompatible_parameters" not in rules
+    assert "exclude" not in _with_rules(dimensions)  # 0 is not false: nothing to skip
 
 
 def test_run_point_rejects_invalid_points() -> None:

@@ -14,6 +14,9 @@ What goes in, and why:
   under another run_id has the same fingerprint (useful to spot duplicate work across runs);
 * WITHOUT max_concurrency: it paces the fan-out, the results are the same, so resubmitting a
   sweep with another cap is still the same sweep (200 already_submitted), not a conflict;
+* WITHOUT preset: a preset is expanded into the request's dimensions, ranges, sampling and
+  exclude before normalization, and those are fingerprinted; its name is only a label;
+* WITH sampling, ranges and exclude (issue 14): they change which points the sweep computes;
 * WITH the resolved model (the request's `model`, else the deployment default): the same
   dimensions under another model are another sweep, and a request that omits `model` must not
   silently match a run made while the default was different;
@@ -36,7 +39,7 @@ from serverless_sweep.core.jsonio import dumps_canonical
 __all__ = ["NOT_FINGERPRINTED", "fingerprint_document", "request_fingerprint"]
 
 #: Request fields that name or pace a run without changing what it computes.
-NOT_FINGERPRINTED = frozenset({"run_id", "max_concurrency"})
+NOT_FINGERPRINTED = frozenset({"run_id", "max_concurrency", "preset"})
 
 
 def fingerprint_document(normalized: Mapping[str, Any], model: str) -> dict[str, Any]:

@@ -61,11 +61,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeGuard
 
 from serverless_sweep.contracts import MODELS
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+from serverless_sweep.core.space import SpaceError, SweepSpace, check_space_fields
 
 __all__ = [
     "DEFAULT_MAX_SHARDS",
@@ -216,6 +217,9 @@ def _check_dimensions(payload: Mapping[str, Any], report: _Report) -> dict[str, 
         )
         return None
     if not dimensions:
+        ranges = payload.get("ranges")
+        if isinstance(ranges, dict) and ranges:
+            return dimensions  # a sampled sweep over ranges only (issue 14)
         report.add(pointer, "not_empty", "dimensions cannot be empty")
         return None
     all_lists = True
@@ -381,14 +385,59 @@ def _check_limits(payload: Mapping[str, Any], run_id: str | None, report: _Repor
         )
 
 
-def normalize_request(payload: object) -> dict[str, Any]:
+def _check_space(
+    payload: Mapping[str, Any],
+    dimensions: dict[str, Any] | None,
+    seed: object,
+    raw_points: int,
+    report: _Report,
+) -> tuple[dict[str, Any], int, int]:
+    """sampling / ranges / exclude (issue 14): their normalized form, the kept point count and
+    the excluded count. Only counts are computed here: the parent never generates a sample."""
+    space = check_space_fields(payload, dimensions, seed, report.add)
+    if dimensions is None or report.violations or raw_points > MAX_TOTAL_POINTS:
+        return space, raw_points, 0
+    try:
+        points = SweepSpace(
+            {name: dimensions[name] for name in sorted(dimensions)},
+            space.get("sampling"),
+            space.get("ranges"),
+            space.get("exclude"),
+        )
+    except SpaceError as exc:
+        report.add(json_pointer("exclude"), "max_terms", str(exc))
+        return space, raw_points, 0
+    if points.size > MAX_TOTAL_POINTS:
+        report.add(
+            json_pointer("sampling", "count"),
+            "max_points",
+            f"{TOO_LARGE_MESSAGE}: {points.kept_grid_points} grid points x {points.count} samples",
+            headline=TOO_LARGE_MESSAGE,
+        )
+    elif points.size == 0:
+        report.add(
+            json_pointer("exclude"),
+            "no_points",
+            f"exclude removes every one of the {raw_points} points of the dimensions",
+        )
+    return space, points.size, points.excluded_points
+
+
+def normalize_request(
+    payload: object, known_models: Collection[str] | None = None
+) -> dict[str, Any]:
     """Validate a sweep request and return its normalized form, or raise `ValidationError`.
 
     The result's keys, in order: run_id (stripped), dimensions (names sorted by code point,
     values as given), total_points, max_shards (default 1000), seed (default 0),
     failure_injection_shards (deduplicated, sorted), then shard_count and/or shard_size when
-    given non-null, then model, tolerated_failure_percentage and max_concurrency when present.
+    given non-null, then model, tolerated_failure_percentage and max_concurrency when present,
+    then (issue 14) sampling (non-grid only, seed filled in), ranges (sorted, log/integer
+    filled in), exclude (entries sorted by name, duplicates dropped), excluded_points and
+    preset when present. total_points counts the kept points. `known_models`: the model names
+    a request may give (the registry's, plug-ins included); the built-in ones by default.
     """
+    models = KNOWN_MODELS if known_models is None else tuple(known_models)
     if not isinstance(payload, Mapping):
         raise ValidationError(NOT_OBJECT_MESSAGE, [Violation("", "type", NOT_OBJECT_MESSAGE)])
     report = _Report()
@@ -439,10 +488,11 @@ def normalize_request(payload: object) -> dict[str, Any]:
 
     if "model" in payload:
         model = payload["model"]
+        message = "model must be one of: " + ", ".join(sorted(models))
         if not isinstance(model, str):
-            report.add(json_pointer("model"), "type", MODEL_MESSAGE)
-        elif model not in KNOWN_MODELS:
-            report.add(json_pointer("model"), "enum", MODEL_MESSAGE)
+            report.add(json_pointer("model"), "type", message)
+        elif model not in models:
+            report.add(json_pointer("model"), "enum", message)
     if "tolerated_failure_percentage" in payload:
         _check_tolerated(payload["tolerated_failure_percentage"], report)
     if "max_concurrency" in payload:
@@ -456,6 +506,13 @@ def normalize_request(payload: object) -> dict[str, Any]:
         )
 
     _check_limits(payload, run_id, report)
+
+    # Issue 14's fields come last, so every older rule keeps its place as the first message.
+    space, total_points, excluded = _check_space(payload, dimensions, seed, total_points, report)
+    if "preset" in payload and not (
+        isinstance(payload["preset"], str) and payload["preset"].strip()
+    ):
+        report.add(json_pointer("preset"), "type", "preset must be a non-empty string")
 
     report.raise_if_any()
     assert run_id is not None and dimensions is not None
@@ -475,4 +532,9 @@ def normalize_request(payload: object) -> dict[str, Any]:
     for optional in ("model", "tolerated_failure_percentage", "max_concurrency"):
         if optional in payload:
             normalized[optional] = payload[optional]
+    normalized.update(space)
+    if "exclude" in space:
+        normalized["excluded_points"] = excluded
+    if "preset" in payload:
+        normalized["preset"] = payload["preset"]
     return normalized

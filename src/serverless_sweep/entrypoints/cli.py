@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "query",
     "serve",
     "replay",
+    "models",
 )
 
 DESCRIPTION = """\
@@ -46,6 +47,7 @@ Typical session:
   sweep query "SELECT count(*) FROM shard_metrics"
   sweep serve                                  # local API (API Gateway emulator) on 127.0.0.1
   sweep replay ../shared/replay                # parity with the old runtime's recorded cases
+  sweep models                                 # built-in and plug-in models, their presets
 """
 
 

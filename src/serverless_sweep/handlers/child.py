@@ -62,11 +62,11 @@ from pydantic import ValidationError as PydanticValidationError
 from serverless_sweep import __version__
 from serverless_sweep.contracts import RunManifest, ShardPayload, SuccessOutcome
 from serverless_sweep.core.errors import ValidationError, violations_from_pydantic
-from serverless_sweep.core.indexing import PointSpace
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
+from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
 from serverless_sweep.handlers.failure_recorder import (
     _LOGGED_CAUSES,  # noqa: F401 - the tests reset it through this module
     ShardFailure,
@@ -165,7 +165,7 @@ class _Shard:
 
     payload: ShardPayload
     model: SimulationModel
-    space: PointSpace
+    space: SweepSpace
 
 
 @dataclass
@@ -314,7 +314,10 @@ class ChildHandler:
             model = get_model(attempt.model)
         except UnknownModel as exc:
             raise ValidationError(str(exc)) from None
-        space = PointSpace.from_mapping(self._dimensions(payload))
+        try:  # a grid, or samples over ranges, minus exclusions (issue 14)
+            space = space_of(self._space_document(payload))
+        except SpaceError as exc:
+            raise ValidationError(f"Invalid point space: {exc}") from None
         if not (0 <= payload.start_index < payload.end_index <= space.size):
             raise ValidationError("Invalid shard bounds")
         return _Shard(payload, model, space)
@@ -517,9 +520,15 @@ class ChildHandler:
             self.layout.quarantine_key(old_key),
         )
 
-    def _dimensions(self, payload: ShardPayload) -> dict[str, Any]:
+    def _space_document(self, payload: ShardPayload) -> dict[str, Any]:
+        """dimensions, sampling, ranges and exclude: from the payload, else from the manifest."""
         if payload.dimensions is not None:
-            return dict(payload.dimensions)
+            return {
+                "dimensions": dict(payload.dimensions),
+                "sampling": payload.sampling,
+                "ranges": payload.ranges,
+                "exclude": payload.exclude,
+            }
         if payload.manifest_key is None:
             raise ValidationError("Shard payload needs dimensions or manifest_key")
         raw = self.store.get(payload.manifest_key)
@@ -527,11 +536,15 @@ class ChildHandler:
             raise ValidationError(f"Run manifest {payload.manifest_key!r} not found")
         try:
             manifest = RunManifest.model_validate_json(raw)
-            dimensions = manifest.request["dimensions"]
+            request = manifest.request
+            dimensions = dict(request["dimensions"])
         except (PydanticValidationError, KeyError, TypeError) as exc:
             problem = " ".join(str(exc).split())[:300]
             raise CorruptRecord(payload.manifest_key, payload.run_id, problem) from None
-        return dict(dimensions)
+        return {
+            "dimensions": dimensions,
+            **{key: request[key] for key in ("sampling", "ranges", "exclude") if key in request},
+        }
 
     # -- failures -----------------------------------------------------------------------------
 

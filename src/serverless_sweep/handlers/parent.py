@@ -70,7 +70,9 @@ from serverless_sweep.handlers.settings import (
 )
 from serverless_sweep.handlers.status import StatusHandler, gather_states
 from serverless_sweep.handlers.verify import damaged_shards
-from serverless_sweep.models.registry import get_model
+from serverless_sweep.models.constraints import apply_model_rules, validate_space
+from serverless_sweep.models.presets import expand_preset
+from serverless_sweep.models.registry import PluginError, UnknownModel, get_model, model_names
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
 
@@ -165,7 +167,8 @@ class ParentHandler:
 
     def _submit(self, payload: object) -> SubmitResult:
         try:
-            normalized = normalize_request(payload)
+            payload = self._expand_preset(payload)
+            normalized = normalize_request(payload, known_models=model_names())
             # The old-order checks above own the messages; the generated contract model is
             # the typed view the rest of the handler reads.
             request = SweepRequest.model_validate(normalized)
@@ -176,9 +179,15 @@ class ParentHandler:
         model_name = request.model or self.config.default_model
         if model_name is None:
             raise Misconfigured(self.config.default_model_error or "no default model")
-        violations = get_model(model_name).validate_dimensions(request.dimensions)
+        try:
+            model = get_model(model_name)
+        except (PluginError, UnknownModel) as exc:
+            raise Misconfigured(str(exc)) from exc
+        violations = validate_space(model, normalized)
         if violations:
             raise ValidationError.from_violations(violations)
+        # The model's own rules (hungarian needs batch matching) exclude points (issue 14).
+        normalized = apply_model_rules(normalized, model)
 
         if not self.config.child_function:
             raise Misconfigured(f"{CHILD_FUNCTION_ENV} must be configured")
@@ -211,6 +220,19 @@ class ParentHandler:
         if not created:
             return AlreadySubmitted(record)
         return self._start(record, JOB_SUBMIT, record.shards, 1, "dispatch_submitted")
+
+    def _expand_preset(self, payload: object) -> object:
+        """The request with its `preset` expanded from the model's presets (issue 14)."""
+        if not isinstance(payload, Mapping) or "preset" not in payload:
+            return payload
+        name = payload.get("model", self.config.default_model)
+        if not isinstance(name, str) or name not in model_names():
+            return payload  # normalize_request names the model problem
+        try:
+            model = get_model(name)
+        except PluginError:
+            return payload
+        return expand_preset(payload, name, model)
 
     def status(self, run_id: str) -> RunStatus:
         """The run's status (see `StatusHandler.handle`)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.planning import ShardRange
+from serverless_sweep.core.space import SPACE_FIELDS
 
 # Re-exported: the parent's config and the tests take the limit from here.
 from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES as ASYNC_PAYLOAD_LIMIT_BYTES
@@ -42,7 +43,12 @@ class PayloadBuilder:
             "seed": request["seed"],
             "total_points": record.total_points,
         }
-        self._inline = _template({**fixed, "dimensions": request["dimensions"]}, self._PER_SHARD)
+        # Sampling, ranges and exclude define the points with the dimensions (issue 14); plain
+        # grids have none of them, so their payload text is unchanged.
+        space: dict[str, Any] = {key: request[key] for key in SPACE_FIELDS if key in request}
+        self._inline = _template(
+            {**fixed, "dimensions": request["dimensions"], **space}, self._PER_SHARD
+        )
         self._by_reference = _template(
             {**fixed, "manifest_key": record.manifest_key}, self._PER_SHARD
         )

@@ -29,6 +29,22 @@ class PointContext:
     point_index: int
 
 
+@dataclass(frozen=True, slots=True)
+class ModelRule:
+    """A combination the model never runs: every point whose parameters equal all of `when`.
+
+    The parent turns a model's rules into exclusions of the request's space (issue 14): a sweep
+    that lists both sides of a rule runs the valid points only, numbered without gaps, and the
+    202 says how many were skipped; only a sweep whose every point breaks the rule is refused,
+    with `message` at `/dimensions/<pointer_name>`. A name the sweep does not list takes the
+    model's default (`SimulationModel.parameter_defaults`).
+    """
+
+    when: Mapping[str, Any]
+    message: str
+    pointer_name: str
+
+
 class ModelError(Exception):
     """A model could not compute a point (recorded as error_kind 'model_error')."""
 
@@ -51,3 +67,15 @@ class SimulationModel(Protocol):
 
     def summarize(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """Shard-level metrics for the outcome envelope; must include `points_processed`."""
+
+
+# Optional members a model may have (looked up with getattr, so the built-in legacy_hash and
+# plug-ins written before issue 14 keep working):
+#
+# * ``rules: Sequence[ModelRule]`` and ``parameter_defaults: Mapping[str, Any]``: combinations
+#   never run (see ModelRule);
+# * ``presets: Mapping[str, Mapping[str, Any]]``: named sweep spaces (dimensions, ranges,
+#   sampling, exclude) a request selects with `preset` (`serverless_sweep.models.presets`);
+# * ``column_spec: Mapping[str, Any]`` and ``parameters_schema: Mapping[str, Any]``: what a
+#   plug-in model ships instead of files under schemas/v1/models/ (`models.plugin`);
+# * ``warm_up()``: build caches before the first shard (local workers call it).

@@ -49,7 +49,7 @@ from serverless_sweep.handlers.api_results import (
     SubmitResult,
 )
 from serverless_sweep.handlers.ports import StoreNotConfigured
-from serverless_sweep.models.registry import MODEL_NAMES
+from serverless_sweep.models.registry import model_names
 
 DESCRIPTION = """\
 Run a sweep on this machine exactly as it runs on AWS Lambda: the request is validated and
@@ -73,9 +73,14 @@ examples:
   sweep run examples/ride_hailing_sweep.json --run-id pricing-try-2 --workers 2
   sweep run examples/legacy_hash_load.json --store /tmp/load --no-progress --json
   sweep run req.json --chaos-duplicates 1.0     # every shard delivered twice: idempotency check
+  sweep run --preset minimal                    # a sweep space shipped with the model
+  sweep run req.json --preset pricing_focused   # the preset's space, the file's other fields
 
 {EXIT_STATUS_RUN_HELP}
 """
+
+PRESET_SHARD_SIZE = 4
+"""Points per shard of `sweep run --preset NAME` without a request file."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,7 +92,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "request", type=Path, metavar="REQUEST.json", help="sweep request (a JSON object)"
+        "request",
+        type=Path,
+        metavar="REQUEST.json",
+        nargs="?",
+        help="sweep request (a JSON object); optional with --preset",
+    )
+    parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="sweep the model's preset NAME (`sweep models` lists them): sets the request's "
+        "`preset`; without REQUEST.json the request is {run_id: NAME (or --run-id), preset, "
+        f"dimensions: {{}}, shard_size: {PRESET_SHARD_SIZE}}}",
     )
     add_store_option(parser)
     parser.add_argument(
@@ -97,7 +113,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--model",
-        choices=MODEL_NAMES,
+        choices=model_names(),
         help="run this model: replaces the request's `model` (default: the request's, else "
         "$SWEEP_DEFAULT_MODEL, else ride_hailing)",
     )
@@ -140,11 +156,21 @@ def read_request(path: Path) -> object:
 @terminate_like_interrupt  # SIGTERM: the KeyboardInterrupt path below, like Ctrl-C
 def run(args: argparse.Namespace) -> int:
     root = store_root(args)
-    try:
-        request = read_request(args.request)
-    except RequestFileError as exc:
-        err(f"sweep run: {exc}")
+    request: object
+    if args.request is None and args.preset is None:
+        err("sweep run: give a REQUEST.json, or --preset NAME (`sweep models` lists presets)")
         return EXIT_USAGE
+    if args.request is None:
+        request = {"run_id": args.preset, "dimensions": {}, "shard_size": PRESET_SHARD_SIZE}
+    else:
+        try:
+            request = read_request(args.request)
+        except RequestFileError as exc:
+            err(f"sweep run: {exc}")
+            return EXIT_USAGE
+    if isinstance(request, dict) and args.preset is not None:
+        request["preset"] = args.preset
+        request.setdefault("dimensions", {})
     if isinstance(request, dict):
         if args.run_id is not None:
             request["run_id"] = args.run_id
@@ -193,7 +219,12 @@ def _refused(args: argparse.Namespace, problem: Problem) -> int:
     print_rejection("run", problem)
     if 400 <= problem.status < 500:
         if problem.status == 409:
-            again = f"{sweep_cmd()} run {shlex.quote(str(args.request))} --run-id NEW_ID"
+            what = (
+                shlex.quote(str(args.request))
+                if args.request is not None
+                else f"--preset {shlex.quote(args.preset)}"
+            )
+            again = f"{sweep_cmd()} run {what} --run-id NEW_ID"
             err(f"  hint: `{again}` runs it as a new run")
         return EXIT_USAGE
     return EXIT_FAILED

@@ -53,6 +53,7 @@ def accepted_body(
         shard_count=len(record.manifest["shards"]),
         dispatch_state=dispatch_state,
         shards_to_dispatch=to_dispatch,
+        excluded_points=record.request.get("excluded_points"),
     )
     return contract_body(response)
 

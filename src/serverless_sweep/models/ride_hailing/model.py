@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
-from serverless_sweep.models.base import ModelError, PointContext
+from serverless_sweep.models.base import ModelError, ModelRule, PointContext
+from serverless_sweep.models.presets import load_package_presets
 from serverless_sweep.models.ride_hailing.params import (
     PARAMETER_NAMES,
     PARAMETERS,
@@ -17,6 +18,11 @@ from serverless_sweep.models.ride_hailing.params import (
 )
 
 MODEL_NAME = "ride_hailing"
+
+
+def load_presets() -> dict[str, dict[str, Any]]:
+    """The presets shipped in this package (read once per process)."""
+    return load_package_presets(__package__ or "serverless_sweep.models.ride_hailing")
 
 
 class RideHailingModel:
@@ -65,21 +71,35 @@ class RideHailingModel:
                 else:
                     violations.append(problem)
             valid[name] = good
-
-        algorithms = valid.get(
-            "matching_algorithm_type", [PARAMETERS["matching_algorithm_type"].default]
-        )
-        batch = valid.get("batch_matching_enabled", [PARAMETERS["batch_matching_enabled"].default])
-        swept = "matching_algorithm_type" in dimensions
-        cross = hungarian_without_batch_violation(
-            algorithms,
-            batch,
-            json_pointer("dimensions", "batch_matching_enabled"),
-            "the sweep" if swept else "the sweep (matching_algorithm_type defaults to 'hungarian')",
-        )
-        if cross is not None:
-            violations.append(cross)
+        # The cross-parameter rule (hungarian needs batch matching) is not a rejection any more:
+        # it is a ModelRule (`rules`), so the parent skips exactly the combinations it forbids
+        # and refuses only a sweep that has nothing else (issue 14).
         return violations
+
+    @property
+    def rules(self) -> tuple[ModelRule, ...]:
+        """Combinations never simulated: hungarian matching without batch matching."""
+        message = hungarian_without_batch_violation(
+            ["hungarian"], [False], "", "every point of the sweep"
+        )
+        assert message is not None
+        return (
+            ModelRule(
+                when={"matching_algorithm_type": "hungarian", "batch_matching_enabled": False},
+                message=message.message,
+                pointer_name="batch_matching_enabled",
+            ),
+        )
+
+    @property
+    def parameter_defaults(self) -> dict[str, Any]:
+        return {name: spec.default for name, spec in PARAMETERS.items()}
+
+    @property
+    def presets(self) -> dict[str, dict[str, Any]]:
+        """Named sweep spaces (presets.json beside this module; documented in
+        schemas/v1/models/ride_hailing/PRESETS.md)."""
+        return load_presets()
 
     def warm_up(self) -> None:
         """Build the grid now (a local worker calls this before its first shard)."""

@@ -35,7 +35,11 @@ if TYPE_CHECKING:
         SuccessOutcome,
     )
     from serverless_sweep.contracts.generated.v1.shard_payload import ShardPayload
-    from serverless_sweep.contracts.generated.v1.sweep_request import SweepRequest
+    from serverless_sweep.contracts.generated.v1.sweep_request import (
+        ParameterRange,
+        Sampling,
+        SweepRequest,
+    )
 
 MODEL_MODULES: dict[str, str] = {
     "AcceptedResponse": "accepted_response",
@@ -46,9 +50,11 @@ MODEL_MODULES: dict[str, str] = {
     "LegacyHashParameters": "legacy_hash_parameters",
     "Metrics": "shard_outcome",
     "OutputMetadata": "shard_outcome",
+    "ParameterRange": "sweep_request",
     "RideHailingParameters": "ride_hailing_parameters",
     "RunManifest": "run_manifest",
     "RunStatus": "run_status",
+    "Sampling": "sweep_request",
     "ShardFailure": "run_status",
     "ShardOutcome": "shard_outcome",
     "ShardPayload": "shard_payload",
@@ -68,9 +74,11 @@ __all__ = [
     "LegacyHashParameters",
     "Metrics",
     "OutputMetadata",
+    "ParameterRange",
     "RideHailingParameters",
     "RunManifest",
     "RunStatus",
+    "Sampling",
     "ShardFailure",
     "ShardOutcome",
     "ShardPayload",

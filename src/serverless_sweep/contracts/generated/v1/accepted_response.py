@@ -98,3 +98,11 @@ class AcceptedResponse(BaseModel):
             ge=0,
         ),
     ] = None
+    excluded_points: Annotated[
+        int | None,
+        Field(
+            description="Points of the space skipped by the request's exclude entries and the model's own rules (ride_hailing: hungarian needs batch matching); total_points counts only the kept points, numbered without gaps. Absent when nothing was excluded.",
+            examples=[4],
+            ge=0,
+        ),
+    ] = None

@@ -80,9 +80,9 @@ class ShardPayload(BaseModel):
         ),
     ] = None
     model: Annotated[
-        Literal["ride_hailing", "legacy_hash"] | None,
+        str | None,
         Field(
-            description="Simulation model of the run. Absent on old payloads: the deployment default.",
+            description="Simulation model of the run: a built-in one or one installed through the entry-point group serverless_sweep.models (the child records an unknown name as an invalid_payload failure). Absent on old payloads: the deployment default.",
             examples=["ride_hailing"],
         ),
     ] = None
@@ -102,3 +102,21 @@ class ShardPayload(BaseModel):
             ge=1,
         ),
     ] = 1
+    sampling: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The request's normalized `sampling` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards."
+        ),
+    ] = None
+    ranges: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The request's normalized `ranges` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards."
+        ),
+    ] = None
+    exclude: Annotated[
+        list[dict[str, Any]] | None,
+        Field(
+            description="The request's normalized `exclude` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards."
+        ),
+    ] = None

@@ -19,6 +19,63 @@ FailureInjectionShard = TypeAliasType(
 )
 
 
+class Sampling(BaseModel):
+    """
+    How the points are chosen. Absent or method grid: the Cartesian product of the dimensions (the v1 behaviour). random, latin_hypercube or sobol: `count` points sampled over the `ranges` (continuous or integer parameters), crossed with the product of the listed dimensions, so there are (kept grid points) x count points. Point i is a pure function of the request and i (any shard decodes its own points; results do not depend on the shard layout). Part of the fingerprint.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    method: Annotated[
+        Literal["grid", "random", "latin_hypercube", "sobol"],
+        Field(
+            description="grid (default): the product of the dimensions; random: seeded uniform draws (drawn without replacement when every range is an integer range); latin_hypercube: one point per stratum of every range; sobol: the Sobol low-discrepancy sequence (Joe-Kuo direction numbers, a seeded digital shift), at most 64 ranges."
+        ),
+    ] = "grid"
+    count: Annotated[
+        int | None,
+        Field(
+            description="Number of sampled points (random, latin_hypercube, sobol; required there, not allowed with grid). (kept grid points) x count is at most 200000 (rule max_points).",
+            ge=1,
+            le=200000,
+        ),
+    ] = None
+    seed: Annotated[
+        int | None,
+        Field(
+            description="Seed of the sample (signed 64-bit). Absent: the request's seed. The simulation's own random streams still derive from (request seed, point index).",
+            ge=-9223372036854775808,
+            le=9223372036854775807,
+        ),
+    ] = None
+
+
+class ParameterRange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    min: Annotated[float, Field(description="Lower bound (inclusive).")]
+    max: Annotated[
+        float,
+        Field(
+            description="Upper bound (inclusive for integer ranges; floats lie in [min, max]). Greater than min."
+        ),
+    ]
+    log: Annotated[
+        bool,
+        Field(
+            description="Sample uniformly in log space (min > 0): for rates and sizes spanning orders of magnitude."
+        ),
+    ] = False
+    integer: Annotated[
+        bool,
+        Field(
+            description="Integer values min..max (both integers), each equally likely (in log space when log is true)."
+        ),
+    ] = False
+
+
 class SweepRequest(BaseModel):
     """
     A request to run a parameter sweep. Unknown top-level fields are accepted (the old contract ignored them) and answered with a warning in the response's warnings list naming the closest known field. Integer fields reject numbers written with a fraction (1.0) although JSON Schema counts them as integers: the Cartesian product of the dimensions, split into shards that run in parallel. Limits that this released (v1) schema does not express as keywords are enforced by the parent and answered with a 400 naming the field (pointer), the rule and the limit: at most 200000 points in the product (rule max_points), and the size limits stated on run_id, dimensions and failure_injection_shards (rules max_length, max_properties, max_depth, max_bytes, max_items). At least one of shard_count and shard_size must be given (non-null); the parent answers 400 'Either shard_count or shard_size is required' otherwise.
@@ -90,9 +147,9 @@ class SweepRequest(BaseModel):
         ),
     ] = []
     model: Annotated[
-        Literal["ride_hailing", "legacy_hash"] | None,
+        str | None,
         Field(
-            description="Simulation model to run at every point. Absent: the deployment default (SWEEP_DEFAULT_MODEL, itself defaulting to ride_hailing).",
+            description="Simulation model to run at every point: a built-in one (ride_hailing, legacy_hash) or one installed through the Python entry-point group serverless_sweep.models (`sweep models` lists them; the parent answers 400 naming the installed models otherwise). Absent: the deployment default (SWEEP_DEFAULT_MODEL, itself defaulting to ride_hailing).",
             examples=["ride_hailing"],
         ),
     ] = None
@@ -113,3 +170,37 @@ class SweepRequest(BaseModel):
             ge=0,
         ),
     ] = 0
+    sampling: Annotated[
+        Sampling | None,
+        Field(
+            description="How the points are chosen. Absent or method grid: the Cartesian product of the dimensions (the v1 behaviour). random, latin_hypercube or sobol: `count` points sampled over the `ranges` (continuous or integer parameters), crossed with the product of the listed dimensions, so there are (kept grid points) x count points. Point i is a pure function of the request and i (any shard decodes its own points; results do not depend on the shard layout). Part of the fingerprint.",
+            examples=[{"method": "sobol", "count": 64, "seed": 7}],
+        ),
+    ] = None
+    ranges: Annotated[
+        dict[Annotated[str, StringConstraints(pattern=r"\S", min_length=1)], ParameterRange] | None,
+        Field(
+            description="Parameter name -> an interval to sample (with sampling methods random, latin_hypercube, sobol; not with grid). A name is either a dimension or a range, never both. The model's parameter schema checks the bounds like dimension values. At most 64 ranges.",
+            examples=[
+                {
+                    "commission_rate": {"min": 0.05, "max": 0.3},
+                    "num_drivers": {"min": 50, "max": 800, "log": True, "integer": True},
+                }
+            ],
+        ),
+    ] = None
+    exclude: Annotated[
+        list[dict[str, Any]] | None,
+        Field(
+            description="Partial points to skip: each entry maps some listed dimensions to one of their values, and every point matching all of an entry's names is skipped. Points are numbered 0..total_points-1 without gaps over the kept points, and the count is known before dispatch; the response's excluded_points says how many were skipped (the model's own rules, such as ride_hailing's 'hungarian needs batch matching', are added to these). Names must be listed dimensions (not ranges); values must be among the dimension's values. At most 1000 entries (rule max_items, enforced by the parent).",
+            examples=[[{"matching_algorithm_type": "simple", "surge_enabled": True}]],
+        ),
+    ] = None
+    preset: Annotated[
+        str | None,
+        Field(
+            description="Name of a sweep space shipped with the model (`sweep models` lists them; ride_hailing: comprehensive, pricing_focused, surge_pricing, matching_focused, supply_demand, minimal). Its dimensions, ranges, sampling and exclude are used where the request gives none; request dimensions and ranges add to or override the preset's by name. `dimensions` stays required by v1: send {} to take the preset's.",
+            examples=["pricing_focused"],
+            min_length=1,
+        ),
+    ] = None
