@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import edge
 import pytest
 
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, RecordingInvoker
@@ -84,7 +85,9 @@ def test_the_exclude_example_answers_the_counts_shown() -> None:
         config=ParentConfig(child_function="c", default_model="ride_hailing", results_prefix=""),
         clock=FixedClock(),
     )
-    response = parent.handle(json.loads((ROOT / "examples" / "exclude_sweep.json").read_text()))
+    response = edge.submit(
+        parent, json.loads((ROOT / "examples" / "exclude_sweep.json").read_text())
+    )
     body = json.loads(response["body"])
     assert response["statusCode"] == 202
     assert shown == {"total_points": 8, "excluded_points": 4}

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+import edge
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -41,7 +42,7 @@ class Deployment:
         )
 
     def submit(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        response = self.parent.handle(request)
+        response = edge.submit(self.parent, request)
         return response["statusCode"], json.loads(response["body"])
 
     def run_children(self, skip: set[int] = frozenset()) -> None:  # type: ignore[assignment]
@@ -88,7 +89,7 @@ def test_redrive_reruns_exactly_the_missing_points() -> None:
     assert status == 202
     deployment.run_children(skip={2})  # shard 2 never ran
     assert sorted(set(deployment.rows().column("shard_id").to_pylist())) == [0, 1, 3]
-    response = deployment.parent.redrive("lost")
+    response = edge.redrive(deployment.parent, "lost")
     assert response["statusCode"] == 202
     assert [json.loads(c.payload)["shard_id"] for c in deployment.invoker.calls] == [2]
     deployment.run_children()

@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+import edge
 import pytest
 from local_helpers import legacy_request
 
@@ -41,8 +42,8 @@ def test_two_runtimes_in_one_process_keep_their_own_settings(
         # The first runtime's shards run after the second runtime exists: with settings in
         # os.environ they would land in the second store.
         accepted = [
-            first.parent.handle(legacy_request("run-a")),
-            second.parent.handle(legacy_request("run-b", shard_count=2)),
+            edge.submit(first.parent, legacy_request("run-a")),
+            edge.submit(second.parent, legacy_request("run-b", shard_count=2)),
         ]
         assert all(r["statusCode"] == 202 for r in accepted), accepted
         assert first.wait(timeout=120) and second.wait(timeout=120)
