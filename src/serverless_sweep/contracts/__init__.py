@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         RideHailingParameters,
     )
     from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
+    from serverless_sweep.contracts.generated.v1.run_list import RunList, RunSummary
     from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
         FailureOutcome,
@@ -66,7 +67,9 @@ __all__ = [
     "OutputMetadata",
     "RideHailingParameters",
     "RunManifest",
+    "RunList",
     "RunStatus",
+    "RunSummary",
     "SchemaNotFoundError",
     "ShardFailure",
     "ShardOutcome",

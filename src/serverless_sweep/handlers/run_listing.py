@@ -1,0 +1,284 @@
+"""List the runs of a store, newest first, one page at a time (GET /sweep-run, `sweep runs`).
+
+Nothing keeps a table of runs: the run index (`run_index/<run>.json`, one small pointer per
+accepted run, written by the parent create-if-absent) is the list. A run counts as accepted
+once its pointer exists, which is also when `GET /sweep-run/{run_id}` starts to find it, so
+the two routes always agree about which runs exist.
+
+Order: by run_date, then the manifest's `accepted_at`, then run_id, all descending. Pages are
+keyset-paginated: `next_token` carries the sort key of the page's last run, and the next page
+holds the runs strictly older than it, so a run accepted between two page requests never shifts
+or repeats an entry of the pages that follow.
+
+Cost of one page: one listing of the index, one small read per run (its pointer, for the
+run_date), the manifests of the runs on the page's dates only (for `accepted_at`), and one
+status (outcome listings) per run on the page.
+
+A damaged pointer or manifest does not hide the other runs: it is left out of the page and
+named in the page's `damaged` list, with `sweep verify RUN_ID` as the way to look closer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from typing import Any, Final
+
+from serverless_sweep.contracts import RunList, RunSummary
+from serverless_sweep.core.errors import Violation
+from serverless_sweep.core.keys import RUN_INDEX_FOLDER, StorageLayout
+from serverless_sweep.handlers.ports import (
+    Clock,
+    CorruptRecord,
+    ObjectStore,
+    StoreError,
+    StoreNotConfigured,
+    SystemClock,
+)
+from serverless_sweep.handlers.responses import (
+    CONTRACT_VERSION,
+    contract_body,
+    error_response,
+    proxy_response,
+)
+from serverless_sweep.handlers.runs import RunRecord, read_json_record
+from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
+from serverless_sweep.handlers.status import run_status
+
+DEFAULT_PAGE_SIZE: Final = 20
+MAX_PAGE_SIZE: Final = 100
+
+SortKey = tuple[str, str, str]
+"""(run_date, accepted_at, run_id): the order of the listing, compared descending."""
+
+
+class InvalidListing(ValueError):
+    """A `limit` or `next_token` the listing cannot use; the message names the parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    run_id: str
+    run_date: str
+    manifest_key: str
+
+
+@dataclass
+class RunPage:
+    """One page: the records of its runs, newest first, the token of the next page, problems."""
+
+    records: list[RunRecord] = field(default_factory=list)
+    next_token: str | None = None
+    damaged: list[str] = field(default_factory=list)
+
+
+def encode_token(key: SortKey) -> str:
+    """The opaque `next_token` for the runs older than `key` (URL-safe base64 of JSON)."""
+    text = json.dumps(list(key), separators=(",", ":"), ensure_ascii=True)
+    return base64.urlsafe_b64encode(text.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def decode_token(token: str) -> SortKey:
+    """The sort key in a `next_token`; InvalidListing when it is not one this module made."""
+    problem = "next_token is not a token this API returned; start again without it"
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value = json.loads(raw.decode("ascii"))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidListing("next_token", problem) from None
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise InvalidListing("next_token", problem)
+    return value[0], value[1], value[2]
+
+
+def parse_limit(text: str | None) -> int:
+    """A page size from a query parameter: 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when absent."""
+    if text is None or text == "":
+        return DEFAULT_PAGE_SIZE
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        raise InvalidListing(
+            "limit", f"limit must be an integer from 1 to {MAX_PAGE_SIZE}, got {text[:40]!r}"
+        )
+    return int(text)
+
+
+def index_prefix(layout: StorageLayout) -> str:
+    """Where the run index pointers are (`<prefix>/run_index/`)."""
+    base = f"{layout.prefix}/" if layout.prefix else ""
+    return f"{base}{RUN_INDEX_FOLDER}/"
+
+
+def _entries(store: ObjectStore, layout: StorageLayout, damaged: list[str]) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for key in store.list_keys(index_prefix(layout)):
+        if not key.endswith(".json"):
+            continue
+        try:
+            pointer = read_json_record(store, key, None)
+        except CorruptRecord as exc:
+            damaged.append(str(exc))
+            continue
+        if pointer is None:  # deleted between the listing and the read
+            continue
+        run_id, run_date = pointer.get("run_id"), pointer.get("run_date")
+        manifest_key = pointer.get("manifest_key")
+        if not all(isinstance(v, str) for v in (run_id, run_date, manifest_key)):
+            damaged.append(
+                str(CorruptRecord(key, None, "the pointer lacks run_id/run_date/manifest_key"))
+            )
+            continue
+        entries.append(_Entry(str(run_id), str(run_date), str(manifest_key)))
+    return entries
+
+
+def _record(store: ObjectStore, entry: _Entry, damaged: list[str]) -> RunRecord | None:
+    try:
+        manifest = read_json_record(store, entry.manifest_key, entry.run_id)
+    except CorruptRecord as exc:
+        damaged.append(str(exc))
+        return None
+    if manifest is None:  # a pointer without its manifest: find_run says "unknown" too
+        return None
+    if not isinstance(manifest.get("fingerprint"), str) or not isinstance(
+        manifest.get("shards"), list
+    ):
+        damaged.append(str(CorruptRecord(entry.manifest_key, entry.run_id, "not a run manifest")))
+        return None
+    return RunRecord(
+        run_id=entry.run_id,
+        run_date=entry.run_date,
+        fingerprint=str(manifest["fingerprint"]),
+        manifest_key=entry.manifest_key,
+        manifest=manifest,
+    )
+
+
+def sort_key(record: RunRecord) -> SortKey:
+    return record.run_date, str(record.manifest.get("accepted_at", "")), record.run_id
+
+
+def list_run_records(
+    store: ObjectStore,
+    layout: StorageLayout,
+    *,
+    limit: int = DEFAULT_PAGE_SIZE,
+    next_token: str | None = None,
+) -> RunPage:
+    """The records of one page of runs, newest first (see the module docstring)."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidListing("limit", f"limit must be from 1 to {MAX_PAGE_SIZE}, got {limit}")
+    before = decode_token(next_token) if next_token is not None else None
+    page = RunPage()
+    entries = _entries(store, layout, page.damaged)
+    entries.sort(key=lambda e: e.run_date, reverse=True)
+    older: list[RunRecord] = []
+    for run_date, group in groupby(entries, key=lambda e: e.run_date):
+        if before is not None and run_date > before[0]:
+            continue
+        if len(older) > limit:
+            break  # this date holds no run of the page, nor the one that says "more"
+        records = [r for r in (_record(store, e, page.damaged) for e in group) if r is not None]
+        records.sort(key=sort_key, reverse=True)
+        older += [r for r in records if before is None or sort_key(r) < before]
+    page.records = older[:limit]
+    if len(older) > limit:
+        page.next_token = encode_token(sort_key(page.records[-1]))
+    return page
+
+
+def summary(record: RunRecord, status: Mapping[str, Any]) -> RunSummary:
+    """A run's entry of the list, from its record and RunStatus document."""
+    accepted_at = record.manifest.get("accepted_at")
+    return RunSummary(
+        run_id=record.run_id,
+        run_date=record.run_date,
+        accepted_at=accepted_at if isinstance(accepted_at, str) else None,
+        model=record.model,
+        state=status["state"],
+        total_points=status["total_points"],
+        shard_count=status["shard_count"],
+        succeeded_shards=status["succeeded_shards"],
+        failed_shards=status["failed_shards"],
+        pending_shards=status["pending_shards"],
+        coverage=status["coverage"],
+    )
+
+
+def list_runs(
+    store: ObjectStore,
+    layout: StorageLayout,
+    *,
+    limit: int = DEFAULT_PAGE_SIZE,
+    next_token: str | None = None,
+    now: datetime | None = None,
+    lost_after_s: float = DEFAULT_LOST_AFTER_S,
+) -> dict[str, Any]:
+    """The RunList document (schemas/v1/run_list.json) of one page."""
+    page = list_run_records(store, layout, limit=limit, next_token=next_token)
+    runs: list[RunSummary] = []
+    for record in page.records:
+        try:
+            status = run_status(store, layout, record, now=now, lost_after_s=lost_after_s)
+        except (KeyError, TypeError, ValueError) as exc:  # a manifest with odd field types
+            page.damaged.append(str(CorruptRecord(record.manifest_key, record.run_id, str(exc))))
+            continue
+        runs.append(summary(record, status))
+    document = RunList(
+        contract_version=CONTRACT_VERSION,
+        runs=runs,
+        next_token=page.next_token,
+        damaged=page.damaged or None,
+    )
+    return contract_body(document)
+
+
+@dataclass
+class RunListingHandler:
+    """GET /sweep-run: query parameters `limit` (1-100, default 20) and `next_token`."""
+
+    store: ObjectStore
+    layout: StorageLayout
+    lost_after_s: float = DEFAULT_LOST_AFTER_S
+    clock: Clock = field(default_factory=SystemClock)
+
+    def handle(self, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A proxy response: 200 RunList, 400 for a bad parameter, 500 for a store failure."""
+        query = query or {}
+        try:
+            limit = parse_limit(query.get("limit"))
+            token = query.get("next_token") or None
+            self.store.check_configured()
+            body = list_runs(
+                self.store,
+                self.layout,
+                limit=limit,
+                next_token=token,
+                now=self.clock.now(),
+                lost_after_s=self.lost_after_s,
+            )
+            return proxy_response(200, body)
+        except InvalidListing as exc:
+            return error_response(400, "validation_error", str(exc), _violation(exc))
+        except StoreNotConfigured as exc:
+            return error_response(500, "misconfiguration", str(exc))
+        except StoreError as exc:
+            return error_response(500, "internal_error", f"store failed: {exc}")
+
+    def handle_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The same, fed a Lambda-proxy event (its `queryStringParameters`)."""
+        query = event.get("queryStringParameters") or {}
+        return self.handle({str(k): str(v) for k, v in query.items()})
+
+
+def _violation(exc: InvalidListing) -> list[Violation]:
+    """The bad query parameter as a detail (no JSON pointer: it is not in a body)."""
+    return [Violation(pointer="", rule=exc.parameter, message=str(exc))]
