@@ -133,18 +133,24 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+BANNER_REQUEST = (
+    '{"run_id": "demo-1", "model": "legacy_hash", "dimensions": {"x": [1, 2, 3]}, "shard_count": 2}'
+)
+"""The banner's example: legacy_hash takes any dimension name, so it is accepted whatever the
+default model is (a ride_hailing request must name its real parameters), and it runs at once."""
+
+
 def banner(url: str, store: Path, model: str, out: TextIO) -> None:
-    example = '{"run_id": "demo-1", "dimensions": {"x": [1, 2, 3]}, "shard_count": 2}'
     print(f"sweep API (API Gateway emulator) on {url}", file=out)
     print(f"  OpenAPI document: {url}/openapi.json", file=out)
     print(f"  store: {store}   default model: {model}", file=out)
     print("  try:", file=out)
     print(
         f"    curl -sS -X POST {url}/sweep-run -H 'Content-Type: application/json' \\\n"
-        f"         -d '{example}'",
+        f"         -d '{BANNER_REQUEST}'   # 202; 200 already_submitted when sent again",
         file=out,
     )
-    print(f"    curl -sS {url}/sweep-run/demo-1", file=out)
+    print(f"    curl -sS {url}/sweep-run/demo-1   # its RunStatus: poll until succeeded", file=out)
     print("  Ctrl-C stops the server.", file=out, flush=True)
 
 
