@@ -1,0 +1,67 @@
+"""Swagger UI at /docs (issue 12), offline: the page and every file it loads come from the
+server (assets of the pinned swagger-ui-py package), nothing from a CDN, and the bundle is a
+Swagger UI that reads OpenAPI 3.1 (5.x)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from importlib.metadata import version
+
+import pytest
+
+from serverless_sweep.entrypoints import docs_ui
+
+
+def answer(name: str | None = None) -> tuple[int, str, bytes]:
+    response = docs_ui.docs_response(name)
+    body = response["body"]
+    content = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    return response["statusCode"], response["headers"]["Content-Type"], content
+
+
+def referenced(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', page)
+
+
+def test_the_page_loads_only_files_of_this_server() -> None:
+    status, media_type, content = answer()
+    assert status == 200 and media_type.startswith("text/html")
+    page = content.decode()
+    assert "http://" not in page and "https://" not in page  # no CDN, no external host
+    links = referenced(page)
+    assert links and all(link.startswith("/docs/") for link in links)
+    for link in links:
+        status, media_type, body = answer(link.removeprefix("/docs/"))
+        assert status == 200 and body, link
+        expected = docs_ui.ASSETS.get(link.removeprefix("/docs/"), "text/javascript")
+        assert media_type.split(";")[0] == expected.split(";")[0], link
+
+
+def test_the_initializer_reads_this_servers_document_and_no_online_validator() -> None:
+    status, _, content = answer(docs_ui.INITIALIZER)
+    script = content.decode()
+    assert status == 200 and 'url: "/openapi.json"' in script
+    assert "validatorUrl: null" in script and "petstore" not in script
+
+
+def test_the_assets_are_the_packages_swagger_ui_5() -> None:
+    assert int(version("swagger-ui-py").split(".")[0]) >= 25
+    _, _, bundle = answer("swagger-ui-bundle.js")
+    assert b"SwaggerUIBundle" in bundle
+    assert (docs_ui.assets_dir() / "swagger-ui-bundle.js").read_bytes() == bundle
+    versions = {int(v) for v in re.findall(rb'"(\d+)\.\d+\.\d+"', bundle[:2_000_000])}
+    assert 5 in versions  # Swagger UI 5: OpenAPI 3.1 support
+    status, media_type, icon = answer("favicon-32x32.png")
+    assert status == 200 and media_type == "image/png" and icon.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "name", ["nope.js", "../__init__.py", "LICENSE", "swagger-editor-bundle.js", ""]
+)
+def test_any_other_name_is_a_404_error_response(name: str) -> None:
+    response = docs_ui.docs_response(name)
+    assert response["statusCode"] == 404
+    body = json.loads(response["body"])
+    assert body["error"] == "not_found" and "swagger-ui.css" in body["message"]
