@@ -30,7 +30,7 @@ from itertools import groupby
 from typing import Any, Final
 
 from serverless_sweep.contracts import RunList, RunSummary
-from serverless_sweep.core.errors import Violation
+from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.core.keys import RUN_INDEX_FOLDER, StorageLayout
 from serverless_sweep.handlers.ports import (
     Clock,
@@ -50,6 +50,9 @@ from serverless_sweep.handlers.runs import RunRecord, read_json_record
 from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
 from serverless_sweep.handlers.status import run_status
 
+QUERY_RULE: Final = "query_parameter"
+"""The `rule` of a bad query parameter's detail (the message names the parameter)."""
+
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100
 
@@ -57,11 +60,11 @@ SortKey = tuple[str, str, str]
 """(run_date, accepted_at, run_id): the order of the listing, compared descending."""
 
 
-class InvalidListing(ValueError):
-    """A `limit` or `next_token` the listing cannot use; the message names the parameter."""
+class InvalidListing(ValidationError):
+    """A `limit` or `next_token` the listing cannot use (a 400 naming the query parameter)."""
 
     def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, [Violation("", QUERY_RULE, message)])
         self.parameter = parameter
 
 
@@ -267,7 +270,7 @@ class RunListingHandler:
             )
             return proxy_response(200, body)
         except InvalidListing as exc:
-            return error_response(400, "validation_error", str(exc), _violation(exc))
+            return error_response(400, "validation_error", exc.message, exc.details)
         except StoreNotConfigured as exc:
             return error_response(500, "misconfiguration", str(exc))
         except StoreError as exc:
@@ -277,8 +280,3 @@ class RunListingHandler:
         """The same, fed a Lambda-proxy event (its `queryStringParameters`)."""
         query = event.get("queryStringParameters") or {}
         return self.handle({str(k): str(v) for k, v in query.items()})
-
-
-def _violation(exc: InvalidListing) -> list[Violation]:
-    """The bad query parameter as a detail (no JSON pointer: it is not in a body)."""
-    return [Violation(pointer="", rule=exc.parameter, message=str(exc))]
