@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 API_ENV_VAR: Final = "SWEEP_API_URL"
 AUTH_CHOICES: Final = ("auto", "none", "sigv4")
 DEFAULT_POLL_S: Final = 2.0
+NO_ROUTE: Final = "No route for "
+"""How the API's 404 for a path it does not serve begins (a 404 that is not an unknown run)."""
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +141,9 @@ def run_remote(command: str, args: argparse.Namespace, body: Callable[[SweepClie
         return EXIT_USAGE
     except ApiError as exc:
         print_api_error(command, exc)
+        if isinstance(exc, RunNotFound) and exc.message.startswith(NO_ROUTE):
+            err(f"  hint: {url} does not offer this operation (an older version of the API?)")
+            return EXIT_FAILED
         if isinstance(exc, RunNotFound):
             return EXIT_UNKNOWN_RUN
         if isinstance(exc, BadRequest | Conflict | PayloadTooLarge):
@@ -367,12 +372,20 @@ def results(args: argparse.Namespace) -> int:
 
 
 def _result_rows(document: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """The list of row objects in a results page (its first list of objects), if any."""
-    for key in ("rows", "points", "results", "items"):
-        value = document.get(key)
-        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-            return [dict(v) for v in value]
-    return None
+    """The points of a results page (ResultsPage `items`: point_index, parameters, metrics)
+    as flat rows, or None when the document holds no list of points."""
+    items = document.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return None
+    rows = []
+    for item in items:
+        row: dict[str, Any] = {"point_index": item.get("point_index")}
+        for part in ("parameters", "metrics"):
+            values = item.get(part)
+            if isinstance(values, dict):
+                row.update(values)
+        rows.append(row)
+    return rows
 
 
 def runs(args: argparse.Namespace) -> int:
