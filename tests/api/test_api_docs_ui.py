@@ -8,10 +8,13 @@ import base64
 import json
 import re
 from importlib.metadata import version
+from pathlib import Path
 
+import httpx
 import pytest
 
 from serverless_sweep.entrypoints import docs_ui
+from tests.api.api_helpers import ServeProcess
 
 
 def answer(name: str | None = None) -> tuple[int, str, bytes]:
@@ -65,3 +68,16 @@ def test_any_other_name_is_a_404_error_response(name: str) -> None:
     assert response["statusCode"] == 404
     body = json.loads(response["body"])
     assert body["error"] == "not_found" and "swagger-ui.css" in body["message"]
+
+
+def test_sweep_serve_serves_the_page_and_its_files_over_http(tmp_path: Path) -> None:
+    with ServeProcess(store=tmp_path / "store", workers=1) as server:
+        page = httpx.get(f"{server.url}/docs", timeout=30)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        for link in referenced(page.text):
+            fetched = httpx.get(f"{server.url}{link}", timeout=30)
+            assert fetched.status_code == 200 and fetched.content, link
+        icon = httpx.get(f"{server.url}/docs/favicon-16x16.png", timeout=30)
+        assert icon.headers["content-type"] == "image/png" and icon.content.startswith(b"\x89PNG")
+        missing = httpx.get(f"{server.url}/docs/nope.js", timeout=30)
+        assert missing.status_code == 404 and missing.json()["error"] == "not_found"

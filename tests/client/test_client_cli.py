@@ -134,6 +134,24 @@ def test_warnings_rejections_and_unknown_runs(server: ServeProcess, tmp_path: Pa
         assert "not_found (404): No run with run_id 'no-such-run'" in missing.err
 
 
+def test_runs_against_sweep_serve(server: ServeProcess, tmp_path: Path) -> None:
+    for run_id in ("cli-runs-1", "cli-runs-2"):
+        assert (
+            sweep("submit", write(tmp_path, legacy_request(run_id)), "--api", server.url).code == 0
+        )
+    listed = sweep("runs", "--api", server.url, "--limit", "1")
+    assert listed.code == 0, listed.err
+    lines = listed.out.splitlines()
+    assert lines[0].split()[:3] == ["run_id", "run_date", "state"]
+    assert lines[2].split()[0] == "cli-runs-2"
+    assert "--next-token " in lines[-1] and f"--api {server.url}" in lines[-1]
+    page = sweep("runs", "--api", server.url, "--json").json()
+    ids = [run["run_id"] for run in page["runs"]]
+    assert ids.index("cli-runs-2") < ids.index("cli-runs-1")
+    bad = sweep("runs", "--api", server.url, "--next-token", "garbage!")
+    assert bad.code == 2 and "validation_error (400)" in bad.err
+
+
 def test_sweep_api_url_is_the_default(
     server: ServeProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

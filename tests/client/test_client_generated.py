@@ -27,7 +27,7 @@ BIN = Path(sys.executable).parent
 GENERATOR = BIN / "openapi-python-client"
 PACKAGE = "sweep_generated_client"
 OPERATIONS = {
-    "runs": {"submit_sweep_run", "get_run_status", "redrive_run"},
+    "runs": {"submit_sweep_run", "list_runs", "get_run_status", "redrive_run"},
     "contracts": {"get_open_api", "get_schema"},
 }
 
@@ -101,6 +101,10 @@ def test_the_generated_client_submits_polls_and_reads_an_error(generated: Any) -
             time.sleep(0.1)
         assert polled.parsed.state == "succeeded"
         assert polled.parsed.succeeded_shards == polled.parsed.shard_count == 3
+
+        listing = load("api.runs.list_runs").sync_detailed(client=client, limit=5)
+        assert listing.status_code == 200 and isinstance(listing.parsed, models.RunList)
+        assert listing.parsed.runs[0].run_id == "generated-run"
 
         missing = get_status.sync_detailed("no-such-run", client=client)
         assert missing.status_code == 404

@@ -25,7 +25,7 @@ from serverless_sweep.client import (
     UnexpectedResponse,
     WaitTimeout,
 )
-from serverless_sweep.contracts import AcceptedResponse, RunStatus
+from serverless_sweep.contracts import AcceptedResponse, RunList, RunStatus
 from tests.api.api_helpers import ServeProcess, free_port, legacy_request
 
 
@@ -64,6 +64,23 @@ def test_submit_wait_until_succeeded_with_a_progress_bar(api: SweepClient) -> No
     again = api.submit(legacy_request("client-ok"))
     assert again.status == "already_submitted" and again.shards_dispatched == 0
     assert api.redrive("client-ok").shards_dispatched == 0  # nothing left to redrive
+
+
+def test_list_runs_pages_newest_first_with_state(api: SweepClient) -> None:
+    for run_id in ("client-list-1", "client-list-2", "client-list-3"):
+        api.submit(legacy_request(run_id))
+    api.wait("client-list-3", timeout=120, poll_interval=0.1, progress=False)
+    first = api.list_runs(limit=2)
+    assert isinstance(first, RunList) and len(first.runs) == 2 and first.next_token
+    assert [r.run_id for r in first.runs] == ["client-list-3", "client-list-2"]
+    assert first.runs[0].state == "succeeded" and first.runs[0].shard_count == 3
+    everything = [r.run_id for r in api.iter_runs(page_size=2)]
+    assert everything[:3] == ["client-list-3", "client-list-2", "client-list-1"]
+    assert len(everything) == len(set(everything))
+    with pytest.raises(BadRequest, match="next_token"):
+        api.list_runs(next_token="garbage!")
+    with pytest.raises(BadRequest, match="limit"):
+        api.list_runs(limit=1000)
 
 
 def test_an_unknown_field_is_accepted_with_a_warning_naming_the_field(api: SweepClient) -> None:
