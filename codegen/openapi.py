@@ -114,7 +114,10 @@ LIST_PARAMETERS: list[dict[str, Any]] = [
         "name": "next_token",
         "in": "query",
         "required": False,
-        "description": "The next_token of the previous page (opaque).",
+        "description": (
+            "The next_token of the previous page (run_date~accepted_at~run_id of its last "
+            "run): the page holds the runs older than that."
+        ),
         "schema": {"type": "string", "minLength": 1},
     },
 ]
@@ -170,7 +173,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
                 "responses": {
                     "200": _response("A page of runs.", _ref("RunList")),
                     "400": _error(
-                        "A limit outside 1-100 or a next_token this API did not return "
+                        "A limit that is not an integer from 1 to 100, or an empty next_token "
                         "(error validation_error)."
                     ),
                     "500": _error(

@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +149,7 @@ def test_runs_against_sweep_serve(server: ServeProcess, tmp_path: Path) -> None:
     page = sweep("runs", "--api", server.url, "--json").json()
     ids = [run["run_id"] for run in page["runs"]]
     assert ids.index("cli-runs-2") < ids.index("cli-runs-1")
-    bad = sweep("runs", "--api", server.url, "--next-token", "garbage!")
+    bad = sweep("runs", "--api", server.url, "--next-token", "")
     assert bad.code == 2 and "validation_error (400)" in bad.err
 
 
@@ -193,10 +194,10 @@ def test_local_runs_lists_the_store_newest_first(tmp_path: Path) -> None:
     first = sweep("runs", "--store", store, "--limit", "2", "--json").json()
     assert [r["run_id"] for r in first["runs"]] == ["local-c", "local-b"]
     text = sweep("runs", "--store", store, "--limit", "2").out
-    assert f"--next-token {first['next_token']} --store {store}" in text
+    assert f"--next-token {shlex.quote(first['next_token'])} --store {store}" in text
     rest = sweep("runs", "--store", store, "--limit", "2", "--next-token", first["next_token"])
     assert [line.split()[0] for line in rest.out.splitlines()[2:]] == ["local-a"]
-    bad = sweep("runs", "--store", store, "--next-token", "garbage!")
+    bad = sweep("runs", "--store", store, "--next-token", "")
     assert bad.code == 2 and "next_token" in bad.err
     assert sweep("runs", "--store", tmp_path / "nothing").out == "no runs\n"
 

@@ -78,7 +78,7 @@ def test_list_runs_pages_newest_first_with_state(api: SweepClient) -> None:
     assert everything[:3] == ["client-list-3", "client-list-2", "client-list-1"]
     assert len(everything) == len(set(everything))
     with pytest.raises(BadRequest, match="next_token"):
-        api.list_runs(next_token="garbage!")
+        api.list_runs(next_token="")
     with pytest.raises(BadRequest, match="limit"):
         api.list_runs(limit=1000)
 

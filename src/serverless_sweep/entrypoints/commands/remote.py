@@ -444,6 +444,7 @@ def print_runs(
         limit = f" --limit {args.limit}" if args.limit else ""
         lines += [
             "",
-            f"older runs: `{sweep_cmd()} runs{limit} --next-token {page.next_token}{where}`",
+            f"older runs: `{sweep_cmd()} runs{limit} --next-token "
+            f"{shlex.quote(page.next_token)}{where}`",
         ]
     emit("\n".join(lines))

@@ -395,7 +395,7 @@ def list_runs(request: Request, api: Api) -> Response:
         api.status.store,
         api.status.layout,
         limit=parse_limit(last("limit")),
-        next_token=last("next_token") or None,
+        next_token=last("next_token"),
         now=api.status.clock.now(),
         lost_after_s=api.status.lost_after_s,
     )

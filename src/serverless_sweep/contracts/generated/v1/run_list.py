@@ -86,5 +86,5 @@ class RunList(BaseModel):
     """
     next_token: str | None = None
     """
-    Opaque token of the next (older) page; absent when this page is the last.
+    Where the next (older) page starts: the sort key of this page's last run (run_date~accepted_at~run_id); pass it back unchanged as the next_token query parameter. Absent when this page is the last.
     """
