@@ -32,18 +32,12 @@ from serverless_sweep.contracts import RunList, RunSummary
 from serverless_sweep.core.errors import ValidationError, Violation
 from serverless_sweep.core.keys import RUN_INDEX_FOLDER, StorageLayout
 from serverless_sweep.handlers.ports import (
-    Clock,
     CorruptRecord,
     ObjectStore,
-    StoreError,
-    StoreNotConfigured,
-    SystemClock,
 )
 from serverless_sweep.handlers.responses import (
     CONTRACT_VERSION,
     contract_body,
-    error_response,
-    proxy_response,
 )
 from serverless_sweep.handlers.runs import RunRecord, read_json_record
 from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
@@ -245,41 +239,3 @@ def list_runs(
         damaged=page.damaged or None,
     )
     return contract_body(document)
-
-
-@dataclass
-class RunListingHandler:
-    """GET /sweep-run: query parameters `limit` (1-100, default 20) and `next_token`."""
-
-    store: ObjectStore
-    layout: StorageLayout
-    lost_after_s: float = DEFAULT_LOST_AFTER_S
-    clock: Clock = field(default_factory=SystemClock)
-
-    def handle(self, query: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """A proxy response: 200 RunList, 400 for a bad parameter, 500 for a store failure."""
-        query = query or {}
-        try:
-            limit = parse_limit(query.get("limit"))
-            token = query.get("next_token")
-            self.store.check_configured()
-            body = list_runs(
-                self.store,
-                self.layout,
-                limit=limit,
-                next_token=token,
-                now=self.clock.now(),
-                lost_after_s=self.lost_after_s,
-            )
-            return proxy_response(200, body)
-        except InvalidListing as exc:
-            return error_response(400, "validation_error", exc.message, exc.details)
-        except StoreNotConfigured as exc:
-            return error_response(500, "misconfiguration", str(exc))
-        except StoreError as exc:
-            return error_response(500, "internal_error", f"store failed: {exc}")
-
-    def handle_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """The same, fed a Lambda-proxy event (its `queryStringParameters`)."""
-        query = event.get("queryStringParameters") or {}
-        return self.handle({str(k): str(v) for k, v in query.items()})
