@@ -35,8 +35,10 @@ Serve the HTTP API on this machine: an emulator of the deployed API Gateway (RES
 proxy) in front of the same parent and status handlers the Lambdas run, with worker processes
 for the shard fan-out and a local folder as the object store.
 
-Routes (see GET /openapi.json): POST /sweep-run, GET /sweep-run/{run_id},
-POST /sweep-run/{run_id}/redrive, GET /openapi.json, GET /schemas/{version}/{name}.
+Routes (see GET /openapi.json): POST /sweep-run, GET /sweep-run (list runs),
+GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/redrive, GET /openapi.json,
+GET /schemas/{version}/{name}, and Swagger UI at GET /docs (offline: its assets come from the
+swagger-ui-py package).
 
 The store folder is --store, else $SWEEP_STORE, else ./sweep-data. The default model (for
 requests that name none) is --model, else $SWEEP_DEFAULT_MODEL, else ride_hailing.
@@ -142,7 +144,7 @@ default model is (a ride_hailing request must name its real parameters), and it 
 
 def banner(url: str, store: Path, model: str, out: TextIO) -> None:
     print(f"sweep API (API Gateway emulator) on {url}", file=out)
-    print(f"  OpenAPI document: {url}/openapi.json", file=out)
+    print(f"  OpenAPI document: {url}/openapi.json   Swagger UI: {url}/docs", file=out)
     print(f"  store: {store}   default model: {model}", file=out)
     print("  try:", file=out)
     print(
