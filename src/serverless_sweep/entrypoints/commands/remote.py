@@ -25,17 +25,16 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNKNOWN_RUN,
     EXIT_USAGE,
-    dumps_json,
-    emit,
-    failure_lines,
-    sweep_cmd,
-    table_lines,
 )
+from serverless_sweep.entrypoints.console.hints import sweep_cmd
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.reports import failure_lines
+from serverless_sweep.entrypoints.console.tables import dumps_json, table_lines
 
 if TYPE_CHECKING:
     from serverless_sweep.client import SweepClient
@@ -360,7 +359,8 @@ def results(args: argparse.Namespace) -> int:
         for row in rows:
             names += [k for k in row if k not in names]
         if args.format == "csv":
-            from serverless_sweep.entrypoints.progress import closed_pipe_ok, write_rows
+            from serverless_sweep.entrypoints.console.output import closed_pipe_ok
+            from serverless_sweep.entrypoints.console.tables import write_rows
 
             with closed_pipe_ok():
                 write_rows(names, rows, "csv", sys.stdout)

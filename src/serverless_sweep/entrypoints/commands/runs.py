@@ -12,12 +12,11 @@ import sys
 
 from serverless_sweep.contracts import RunList
 from serverless_sweep.entrypoints.commands import remote
-from serverless_sweep.entrypoints.progress import (
-    EXIT_OK,
-    EXIT_USAGE,
-    active_pids,
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_OK, EXIT_USAGE
+from serverless_sweep.entrypoints.console.markers import active_pids
+from serverless_sweep.entrypoints.console.reports import local_state
+from serverless_sweep.entrypoints.console.store import (
     add_store_option,
-    local_state,
     open_store,
     store_hint,
     store_root,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.commands.run import RequestFileError, read_request
-from serverless_sweep.entrypoints.progress import EXIT_STATUS_RUN_HELP, EXIT_USAGE, positive_float
+from serverless_sweep.entrypoints.console.arguments import positive_float
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_STATUS_RUN_HELP, EXIT_USAGE
 from serverless_sweep.models.registry import MODEL_NAMES
 
 DESCRIPTION = f"""\

@@ -14,24 +14,28 @@ import time
 
 from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.commands.submit import add_wait_options
-from serverless_sweep.entrypoints.progress import (
+from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_STATUS_HELP,
     EXIT_UNKNOWN_RUN,
-    active_pids,
-    add_store_option,
-    dumps_json,
-    emit,
     exit_status_of,
+)
+from serverless_sweep.entrypoints.console.hints import sweep_cmd
+from serverless_sweep.entrypoints.console.markers import active_pids
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.reports import (
     failure_lines,
-    load_run,
     local_state,
     status_json,
     status_lines,
+)
+from serverless_sweep.entrypoints.console.store import (
+    add_store_option,
+    load_run,
     store_hint,
     store_root,
-    sweep_cmd,
 )
+from serverless_sweep.entrypoints.console.tables import dumps_json
 
 DESCRIPTION = """\
 Wait until a run is finished (succeeded or failed), showing a progress bar on a terminal, then
