@@ -4,7 +4,6 @@ Swagger UI that reads OpenAPI 3.1 (5.x)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from importlib.metadata import version
@@ -19,9 +18,7 @@ from tests.api.api_helpers import ServeProcess
 
 def answer(name: str | None = None) -> tuple[int, str, bytes]:
     response = docs_ui.docs_response(name)
-    body = response["body"]
-    content = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
-    return response["statusCode"], response["headers"]["Content-Type"], content
+    return response.status, response.headers["Content-Type"], response.body
 
 
 def referenced(page: str) -> list[str]:
@@ -65,8 +62,8 @@ def test_the_assets_are_the_packages_swagger_ui_5() -> None:
 )
 def test_any_other_name_is_a_404_error_response(name: str) -> None:
     response = docs_ui.docs_response(name)
-    assert response["statusCode"] == 404
-    body = json.loads(response["body"])
+    assert response.status == 404
+    body = json.loads(response.body)
     assert body["error"] == "not_found" and "swagger-ui.css" in body["message"]
 
 

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
         RideHailingParameters,
     )
-    from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
     from serverless_sweep.contracts.generated.v1.run_list import RunList, RunSummary
+    from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
     from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
         FailureOutcome,
@@ -66,8 +66,8 @@ __all__ = [
     "LegacyHashParameters",
     "OutputMetadata",
     "RideHailingParameters",
-    "RunManifest",
     "RunList",
+    "RunManifest",
     "RunStatus",
     "RunSummary",
     "SchemaNotFoundError",

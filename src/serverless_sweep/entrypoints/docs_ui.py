@@ -16,14 +16,13 @@ The deployed API does not serve them (like `/openapi.json`, they are local only)
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from serverless_sweep.handlers.responses import error_response
+from serverless_sweep.entrypoints.http.routes import Response
 
 PACKAGE: Final = "swagger_ui"
 """The import name of `swagger-ui-py`; its assets are in `<package>/static/`."""
@@ -116,29 +115,20 @@ def asset(name: str) -> Asset | None:
     return Asset((assets_dir() / name).read_bytes(), media_type)
 
 
-def proxy_response(found: Asset) -> dict[str, Any]:
-    """A Lambda-proxy response for an asset (binary files base64-encoded, as API Gateway)."""
-    binary = not found.media_type.startswith(("text/", "application/json"))
-    body = base64.b64encode(found.content).decode("ascii") if binary else found.content.decode()
-    return {
-        "statusCode": 200,
-        "headers": {
-            "Content-Type": found.media_type,
-            "Cache-Control": "no-cache",
-            "X-Content-Type-Options": "nosniff",
-        },
-        "body": body,
-        "isBase64Encoded": binary,
-    }
+def docs_response(name: str | None = None) -> Response:
+    """GET /docs (name None) or GET /docs/{name}: the answer."""
+    from serverless_sweep.entrypoints.http.errors import error
 
-
-def docs_response(name: str | None = None) -> dict[str, Any]:
-    """GET /docs (name None) or GET /docs/{name}: the answer as a Lambda-proxy response."""
     try:
         found = page() if name is None else asset(name)
     except DocsUnavailable as exc:
-        return error_response(500, "misconfiguration", str(exc))
+        return error(500, "misconfiguration", str(exc))
     if found is None:
         known = ", ".join(sorted([*ASSETS, INITIALIZER]))
-        return error_response(404, "not_found", f"No file {name!r} under /docs/; files: {known}")
-    return proxy_response(found)
+        return error(404, "not_found", f"No file {name!r} under /docs/; files: {known}")
+    headers = {
+        "Content-Type": found.media_type,
+        "Cache-Control": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(200, found.content, headers)

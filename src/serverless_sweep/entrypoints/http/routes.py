@@ -447,15 +447,13 @@ def schema(request: Request, api: Api) -> Response:
 def docs(request: Request, api: Api) -> Response:
     """GET /docs: Swagger UI over /openapi.json, offline (entrypoints/docs_ui.py)."""
     from serverless_sweep.entrypoints.docs_ui import docs_response
-    from serverless_sweep.entrypoints.http.proxy import from_proxy
 
-    return from_proxy(docs_response())
+    return docs_response()
 
 
 @ROUTER.get("/docs/{asset}", name="docs_asset", local_only=True)
 def docs_asset(request: Request, api: Api) -> Response:
     """GET /docs/{asset}: a file of the Swagger UI page (its assets, from a pip package)."""
     from serverless_sweep.entrypoints.docs_ui import docs_response
-    from serverless_sweep.entrypoints.http.proxy import from_proxy
 
-    return from_proxy(docs_response(request.param("asset")))
+    return docs_response(request.param("asset"))
