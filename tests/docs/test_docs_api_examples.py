@@ -123,7 +123,7 @@ def accept_like_make_run(store: Path) -> None:
     request = json.loads((ROOT / "examples/ride_hailing_sweep.json").read_text(encoding="utf-8"))
     config = ParentConfig(child_function="sweep-child", default_model="ride_hailing")
     parent = ParentHandler(invoker=RecordingInvoker(), store=LocalObjectStore(store), config=config)
-    assert parent.handle(request)["statusCode"] == 202
+    parent.submit(request)  # raises for a refused request
 
 
 def poll_until_finished(command: str, cwd: Path) -> dict[str, Any]:

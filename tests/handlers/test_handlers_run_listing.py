@@ -44,7 +44,7 @@ class Deployment:
     def submit(self, run_id: str, *, points: int = 2, **extra: Any) -> None:
         request = {"run_id": run_id, "dimensions": {"x": list(range(points))}, "shard_count": 2}
         request.update(extra)
-        assert self.parent.handle(request)["statusCode"] == 202
+        self.parent.submit(request)  # raises for a refused request
 
     def run_shards(self, run_id: str) -> None:
         for call in self.invoker.calls:
