@@ -102,6 +102,26 @@ RUN_ID_PARAMETER: dict[str, Any] = {
     "examples": {"plain": {"value": "pricing-2026-11"}},
 }
 
+LIST_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "Runs per page, 1 to 100 (default 20).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
+    {
+        "name": "next_token",
+        "in": "query",
+        "required": False,
+        "description": (
+            "The next_token of the previous page (run_date~accepted_at~run_id of its last "
+            "run): the page holds the runs older than that."
+        ),
+        "schema": {"type": "string", "minLength": 1},
+    },
+]
+
 LINKS: dict[str, Any] = {
     "GetRunStatus": {
         "operationId": "getRunStatus",
@@ -139,6 +159,29 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
     post_links = {"links": copy.deepcopy(LINKS)}
     paths: dict[str, Any] = {
         "/sweep-run": {
+            "get": {
+                "tags": [RUNS_TAG],
+                "operationId": "listRuns",
+                "summary": "List runs, newest first",
+                "description": (
+                    "One page of the runs in the store, newest first (run_date, acceptance "
+                    "time, run_id), each with its state and shard counts. Pass the page's "
+                    "next_token to get the next, older page; a run accepted in between never "
+                    "shifts the pages that follow."
+                ),
+                "parameters": copy.deepcopy(LIST_PARAMETERS),
+                "responses": {
+                    "200": _response("A page of runs.", _ref("RunList")),
+                    "400": _error(
+                        "A limit that is not an integer from 1 to 100, or an empty next_token "
+                        "(error validation_error)."
+                    ),
+                    "500": _error(
+                        "Misconfiguration or internal error (error misconfiguration or "
+                        "internal_error)."
+                    ),
+                },
+            },
             "post": {
                 "tags": [RUNS_TAG],
                 "operationId": "submitSweepRun",
@@ -188,7 +231,7 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
                     ),
                     "502": _error("Dispatching the shards failed (error dispatch_error)."),
                 },
-            }
+            },
         },
         "/sweep-run/{run_id}": {
             "get": {

@@ -1,5 +1,6 @@
 # REST API (v1 proxy events, which the parent routes by `resource` + `httpMethod`):
 #   POST /sweep-run                     submit (body validated against the SweepRequest model)
+#   GET  /sweep-run                     list runs, newest first (?limit=&next_token=)
 #   GET  /sweep-run/{run_id}            run status
 #   POST /sweep-run/{run_id}/redrive    redrive failed shards
 # Every method needs SigV4 (AWS_IAM), and the resource policy admits only allowed_principals.
@@ -21,12 +22,14 @@ locals {
 
   api_routes = {
     submit  = { method = "POST", resource_id = aws_api_gateway_resource.sweep_run.id }
+    list    = { method = "GET", resource_id = aws_api_gateway_resource.sweep_run.id }
     status  = { method = "GET", resource_id = aws_api_gateway_resource.run.id }
     redrive = { method = "POST", resource_id = aws_api_gateway_resource.redrive.id }
   }
-  # execute-api ARNs of the three routes on the stage ({run_id} is one path segment: *).
+  # execute-api ARNs of the four routes on the stage ({run_id} is one path segment: *).
   api_route_arns = [
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/POST/sweep-run",
+    "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/GET/sweep-run",
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/GET/sweep-run/*",
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/POST/sweep-run/*/redrive",
   ]
@@ -335,6 +338,6 @@ resource "aws_lambda_permission" "api" {
   function_name = aws_lambda_function.parent.function_name
   qualifier     = aws_lambda_alias.parent.name
   principal     = "apigateway.amazonaws.com"
-  # Only this API's three routes, on any stage of it.
+  # Only this API's four routes, on any stage of it.
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*/*/sweep-run*"
 }

@@ -385,7 +385,7 @@ def test_unknown_routes_are_json_404(api: Api, path: str) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/sweep-run", "POST"),
+        ("DELETE", "/sweep-run", "GET, POST"),
         ("DELETE", "/sweep-run/x", "GET"),
         ("HEAD", "/sweep-run/x", "GET"),
         ("GET", "/sweep-run/x/redrive", "POST"),

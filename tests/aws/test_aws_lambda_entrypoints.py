@@ -389,7 +389,7 @@ def test_log_lines_are_json_with_run_shard_and_request_ids(
         ),
         (
             {"httpMethod": "GET", "resource": "/sweep-run", "path": "/sweep-run"},
-            Route(None, None, True, "GET", "/sweep-run"),
+            Route("list_runs", None, True, "GET", "/sweep-run"),
         ),
         (
             {"httpMethod": "GET", "resource": "/other", "path": "/other"},

@@ -76,6 +76,7 @@ def test_expected_outputs_exist(rendered: dict[str, str]) -> None:
             "accepted_response",
             "error_response",
             "run_status",
+            "run_list",
             "run_manifest",
             "ride_hailing_parameters",
             "legacy_hash_parameters",

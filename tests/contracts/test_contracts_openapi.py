@@ -60,6 +60,7 @@ def test_info_servers_and_notice(doc: dict[str, Any]) -> None:
 def test_routes_and_status_codes(doc: dict[str, Any]) -> None:
     found = {(path, method): sorted(op["responses"]) for path, method, op in operations(doc)}
     assert found == {
+        ("/sweep-run", "get"): ["200", "400", "500"],
         ("/sweep-run", "post"): ["200", "202", "400", "409", "413", "500", "502"],
         ("/sweep-run/{run_id}", "get"): ["200", "404", "500"],
         ("/sweep-run/{run_id}/redrive", "post"): ["200", "202", "404", "409", "500", "502"],

@@ -634,18 +634,21 @@ def test_api_methods_need_iam_auth_and_validate_the_body(deployment: Deployment)
     listed = api.get_resources(restApiId=api_id, embed=["methods"])["items"]
     resources = {r["path"]: r for r in listed}
     expected = {
-        "/sweep-run": "POST",
-        "/sweep-run/{run_id}": "GET",
-        "/sweep-run/{run_id}/redrive": "POST",
+        "/sweep-run": {"GET", "POST"},
+        "/sweep-run/{run_id}": {"GET"},
+        "/sweep-run/{run_id}/redrive": {"POST"},
     }
     parent_arn = f"function:{deployment.outputs['parent_function_name']}:live/invocations"
-    for path, verb in expected.items():
-        assert set(resources[path].get("resourceMethods", {})) == {verb}, path
-        method = api.get_method(restApiId=api_id, resourceId=resources[path]["id"], httpMethod=verb)
-        assert method["authorizationType"] == "AWS_IAM", path
-        integration = method["methodIntegration"]
-        assert (integration["type"], integration["httpMethod"]) == ("AWS_PROXY", "POST")
-        assert integration["uri"].endswith(parent_arn), integration["uri"]
+    for path, verbs in expected.items():
+        assert set(resources[path].get("resourceMethods", {})) == verbs, path
+        for verb in verbs:
+            method = api.get_method(
+                restApiId=api_id, resourceId=resources[path]["id"], httpMethod=verb
+            )
+            assert method["authorizationType"] == "AWS_IAM", (path, verb)
+            integration = method["methodIntegration"]
+            assert (integration["type"], integration["httpMethod"]) == ("AWS_PROXY", "POST")
+            assert integration["uri"].endswith(parent_arn), integration["uri"]
 
     submit = api.get_method(
         restApiId=api_id, resourceId=resources["/sweep-run"]["id"], httpMethod="POST"
@@ -684,6 +687,7 @@ def test_api_resource_policy_document(deployment: Deployment) -> None:
     assert sorted(_as_list(allow["Resource"])) == sorted(
         [
             f"{execution_arn}/v1/POST/sweep-run",
+            f"{execution_arn}/v1/GET/sweep-run",
             f"{execution_arn}/v1/GET/sweep-run/*",
             f"{execution_arn}/v1/POST/sweep-run/*/redrive",
         ]

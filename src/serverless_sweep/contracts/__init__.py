@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
         RideHailingParameters,
     )
+    from serverless_sweep.contracts.generated.v1.run_list import RunList, RunSummary
     from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
     from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
@@ -65,8 +66,10 @@ __all__ = [
     "LegacyHashParameters",
     "OutputMetadata",
     "RideHailingParameters",
+    "RunList",
     "RunManifest",
     "RunStatus",
+    "RunSummary",
     "SchemaNotFoundError",
     "ShardFailure",
     "ShardOutcome",

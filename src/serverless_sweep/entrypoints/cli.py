@@ -24,7 +24,10 @@ from serverless_sweep.handlers.ports import StoreError
 # Module names under serverless_sweep.entrypoints.commands, in --help order.
 COMMANDS: tuple[str, ...] = (
     "run",
+    "submit",
     "status",
+    "wait",
+    "runs",
     "redrive",
     "verify",
     "results",
@@ -46,6 +49,8 @@ Typical session:
   sweep results ride-hailing-demo              # best configurations by health score
   sweep query "SELECT count(*) FROM shard_metrics"
   sweep serve                                  # local API (API Gateway emulator) on 127.0.0.1
+  sweep submit req.json --api URL              # the same against an API (status, wait,
+  sweep wait RUN_ID --api URL                  #   redrive, results and runs take --api too)
   sweep replay ../shared/replay                # parity with the old runtime's recorded cases
   sweep models                                 # built-in and plug-in models, their presets
 """

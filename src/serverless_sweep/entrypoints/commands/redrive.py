@@ -12,6 +12,7 @@ import shlex
 import sys
 
 from serverless_sweep.adapters.local.runtime import LocalRuntime
+from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.commands._common import (
     add_runtime_options,
     err,
@@ -66,11 +67,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("run_id", metavar="RUN_ID", help="the run's run_id, as submitted")
     add_store_option(parser)
     add_runtime_options(parser)
+    remote.add_api_options(parser)
     parser.set_defaults(func=run)
 
 
 @terminate_like_interrupt  # SIGTERM: the KeyboardInterrupt path below, like Ctrl-C
 def run(args: argparse.Namespace) -> int:
+    if remote.api_url(args) is not None:  # --api URL / $SWEEP_API_URL
+        return remote.redrive(args)
     root = store_root(args)
     loaded = load_run(root, args.run_id)
     if loaded is None:

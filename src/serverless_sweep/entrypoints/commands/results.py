@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from serverless_sweep.adapters.local.analytics import HEALTH_TERMS, health_terms
+from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
@@ -91,10 +92,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="table",
         help="table (key metrics), or csv / json (every column); default table",
     )
+    remote.add_api_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if remote.api_url(args) is not None:  # --api URL / $SWEEP_API_URL
+        return remote.results(args)
     root = store_root(args)
     if args.top < 0:
         print("sweep results: --top must be 0 (all) or more", file=sys.stderr)

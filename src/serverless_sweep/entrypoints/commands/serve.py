@@ -35,8 +35,10 @@ Serve the HTTP API on this machine: an emulator of the deployed API Gateway (RES
 proxy) in front of the same parent and status handlers the Lambdas run, with worker processes
 for the shard fan-out and a local folder as the object store.
 
-Routes (see GET /openapi.json): POST /sweep-run, GET /sweep-run/{run_id},
-POST /sweep-run/{run_id}/redrive, GET /openapi.json, GET /schemas/{version}/{name}.
+Routes (see GET /openapi.json): POST /sweep-run, GET /sweep-run (list runs),
+GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/redrive, GET /openapi.json,
+GET /schemas/{version}/{name}, and Swagger UI at GET /docs (offline: its assets come from the
+swagger-ui-py package).
 
 The store folder is --store, else $SWEEP_STORE, else ./sweep-data. The default model (for
 requests that name none) is --model, else $SWEEP_DEFAULT_MODEL, else ride_hailing.
@@ -133,18 +135,24 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+BANNER_REQUEST = (
+    '{"run_id": "demo-1", "model": "legacy_hash", "dimensions": {"x": [1, 2, 3]}, "shard_count": 2}'
+)
+"""The banner's example: legacy_hash takes any dimension name, so it is accepted whatever the
+default model is (a ride_hailing request must name its real parameters), and it runs at once."""
+
+
 def banner(url: str, store: Path, model: str, out: TextIO) -> None:
-    example = '{"run_id": "demo-1", "dimensions": {"x": [1, 2, 3]}, "shard_count": 2}'
     print(f"sweep API (API Gateway emulator) on {url}", file=out)
-    print(f"  OpenAPI document: {url}/openapi.json", file=out)
+    print(f"  OpenAPI document: {url}/openapi.json   Swagger UI: {url}/docs", file=out)
     print(f"  store: {store}   default model: {model}", file=out)
     print("  try:", file=out)
     print(
         f"    curl -sS -X POST {url}/sweep-run -H 'Content-Type: application/json' \\\n"
-        f"         -d '{example}'",
+        f"         -d '{BANNER_REQUEST}'   # 202; 200 already_submitted when sent again",
         file=out,
     )
-    print(f"    curl -sS {url}/sweep-run/demo-1", file=out)
+    print(f"    curl -sS {url}/sweep-run/demo-1   # its RunStatus: poll until succeeded", file=out)
     print("  Ctrl-C stops the server.", file=out, flush=True)
 
 

@@ -12,6 +12,7 @@ import argparse
 import shlex
 import sys
 
+from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_STATUS_HELP,
     EXIT_UNKNOWN_RUN,
@@ -61,10 +62,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("run_id", metavar="RUN_ID", help="the run's run_id, as submitted")
     add_store_option(parser)
     parser.add_argument("--json", action="store_true", help="print the status as JSON")
+    remote.add_api_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if remote.api_url(args) is not None:  # --api URL / $SWEEP_API_URL
+        return remote.status(args)
     root = store_root(args)
     loaded = load_run(root, args.run_id)
     if loaded is None:

@@ -380,6 +380,28 @@ def submit(request: Request, api: Api) -> object:
     return api.parent.submit(request.json())
 
 
+@ROUTER.get("/sweep-run", name="list_runs")
+def list_runs(request: Request, api: Api) -> Response:
+    """GET /sweep-run: one page of runs, newest first, with their state (RunList);
+    query parameters `limit` (1-100) and `next_token` (handlers/run_listing.py)."""
+    from serverless_sweep.handlers.run_listing import list_runs as runs_page
+    from serverless_sweep.handlers.run_listing import parse_limit
+
+    def last(name: str) -> str | None:
+        values = request.query.get(name) or ()
+        return values[-1] if values else None
+
+    document = runs_page(
+        api.status.store,
+        api.status.layout,
+        limit=parse_limit(last("limit")),
+        next_token=last("next_token"),
+        now=api.status.clock.now(),
+        lost_after_s=api.status.lost_after_s,
+    )
+    return Response.json(200, document)
+
+
 @ROUTER.get("/sweep-run/{run_id}", name="status")
 def status(request: Request, api: Api) -> object:
     """GET /sweep-run/{run_id}: the run's status (RunStatus), derived from the store."""
@@ -419,3 +441,19 @@ def schema(request: Request, api: Api) -> Response:
     except SchemaNotFoundError as exc:
         return error(404, "not_found", str(exc))
     return Response.json(200, document)
+
+
+@ROUTER.get("/docs", name="docs", local_only=True)
+def docs(request: Request, api: Api) -> Response:
+    """GET /docs: Swagger UI over /openapi.json, offline (entrypoints/docs_ui.py)."""
+    from serverless_sweep.entrypoints.docs_ui import docs_response
+
+    return docs_response()
+
+
+@ROUTER.get("/docs/{asset}", name="docs_asset", local_only=True)
+def docs_asset(request: Request, api: Api) -> Response:
+    """GET /docs/{asset}: a file of the Swagger UI page (its assets, from a pip package)."""
+    from serverless_sweep.entrypoints.docs_ui import docs_response
+
+    return docs_response(request.param("asset"))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
         RideHailingParameters,
     )
+    from serverless_sweep.contracts.generated.v1.run_list import RunList, RunSummary
     from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
     from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
@@ -52,8 +53,10 @@ MODEL_MODULES: dict[str, str] = {
     "OutputMetadata": "shard_outcome",
     "ParameterRange": "sweep_request",
     "RideHailingParameters": "ride_hailing_parameters",
+    "RunList": "run_list",
     "RunManifest": "run_manifest",
     "RunStatus": "run_status",
+    "RunSummary": "run_list",
     "Sampling": "sweep_request",
     "ShardFailure": "run_status",
     "ShardOutcome": "shard_outcome",
@@ -76,8 +79,10 @@ __all__ = [
     "OutputMetadata",
     "ParameterRange",
     "RideHailingParameters",
+    "RunList",
     "RunManifest",
     "RunStatus",
+    "RunSummary",
     "Sampling",
     "ShardFailure",
     "ShardOutcome",
