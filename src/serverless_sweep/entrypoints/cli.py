@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "redrive",
     "verify",
     "results",
+    "compact",
+    "report",
     "query",
     "serve",
     "replay",

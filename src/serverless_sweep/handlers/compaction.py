@@ -13,7 +13,10 @@ Layout (``<runs>`` is the run's manifest folder, ``dataset=runs/.../status=accep
     <runs>compaction/done/<level>-<group>/<unit> completion markers (see below)
     <runs>compaction/claim.json                  the inputs: each shard's committed file and
                                                  checksum, fixed by whoever claims first
-    <runs>compaction/committed.json              the commit record: the parts with their
+    <runs>compaction/pages/page-<NNNNNN>.json    the same rows as JSON, `PAGE_ROWS` per page
+                                                 ({"columns": [...], "rows": [[...], ...]}),
+                                                 for the API's results route (no pyarrow)
+    <runs>compaction/committed.json              the commit record: the parts and pages with
                                                  sizes and SHA-256, row counts, the ledger
 
 **Who sees the run complete.** Listing every envelope after every commit would be quadratic (10,000
@@ -73,6 +76,9 @@ DATASET_RUN_METRICS: Final = "run_metrics"
 GROUP: Final = 64
 #: Rows per run_metrics file: "a few files per run" (the largest run, 200,000 points, has 2).
 PART_ROWS: Final = 100_000
+#: Points per JSON results page (the API's results route reads these: the slim parent has no
+#: Parquet decoder); PART_ROWS is a multiple, so a page never straddles two parts.
+PAGE_ROWS: Final = 1_000
 #: Shard files read at once (threads; S3 GETs are latency bound).
 READ_WORKERS: Final = 8
 RECORD_KIND: Final = "run_metrics_compaction"
@@ -120,6 +126,14 @@ class CompactedPart:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultsPageFile:
+    key: str
+    rows: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class CompactionRecord:
     """What committed.json says: the run's run_metrics files and its ledger."""
 
@@ -129,6 +143,8 @@ class CompactionRecord:
     rows: int
     shard_count: int
     parts: tuple[CompactedPart, ...]
+    pages: tuple[ResultsPageFile, ...]
+    page_rows: int
     ledger: dict[str, Any] | None
     compacted_at: str
     key: str
@@ -147,6 +163,10 @@ class CompactionRecord:
             for p in doc["parts"]
         )
         ledger = doc.get("ledger")
+        pages = tuple(
+            ResultsPageFile(str(p["key"]), int(p["rows"]), int(p["size"]), str(p["sha256"]))
+            for p in doc.get("pages", [])
+        )
         return cls(
             run_id=str(doc["run_id"]),
             run_date=str(doc["run_date"]),
@@ -154,6 +174,8 @@ class CompactionRecord:
             rows=int(doc["rows"]),
             shard_count=int(doc["shard_count"]),
             parts=parts,
+            pages=pages,
+            page_rows=int(doc.get("page_rows", PAGE_ROWS)),
             ledger=dict(ledger) if isinstance(ledger, Mapping) else None,
             compacted_at=str(doc.get("compacted_at", "")),
             key=key,
@@ -339,7 +361,7 @@ def compact_run(
     clock = clock or SystemClock()
     read = _read_envelopes(store, layout, record, workers)
     claim = _claim(store, layout, record, read.inputs)
-    parts = _write_parts(store, layout, record, claim, part_rows, workers)
+    parts, pages = _write_parts(store, layout, record, claim, part_rows, workers)
     rows = sum(p.rows for p in parts)
     if rows != record.total_points:
         raise CompactionError(
@@ -368,6 +390,10 @@ def compact_run(
                 "last_point_index": p.last_point_index,
             }
             for p in parts
+        ],
+        "page_rows": PAGE_ROWS,
+        "pages": [
+            {"key": p.key, "rows": p.rows, "size": p.size, "sha256": p.sha256} for p in pages
         ],
         "ledger": ledger,
         "compacted_at": clock.now().isoformat(),
@@ -481,7 +507,7 @@ def _write_parts(
     claim: Mapping[str, Any],
     part_rows: int,
     workers: int,
-) -> list[CompactedPart]:
+) -> tuple[list[CompactedPart], list[ResultsPageFile]]:
     import pyarrow as pa
 
     from serverless_sweep.contracts.generated.v1.arrow_schemas import shard_metrics_schema
@@ -490,6 +516,7 @@ def _write_parts(
     schema = shard_metrics_schema(record.model)
     inputs = [_Input(*item) for item in claim["inputs"]]
     parts: list[CompactedPart] = []
+    pages: list[ResultsPageFile] = []
     pending: list[pa.Table] = []
     pending_rows = 0
 
@@ -512,6 +539,8 @@ def _write_parts(
                 int(points[-1].as_py()),
             )
         )
+        for start in range(0, table.num_rows, PAGE_ROWS):
+            pages.append(_put_page(store, layout, record, len(pages), table.slice(start, PAGE_ROWS)))
 
     for table in _tables(store, record, inputs, workers):
         pending.append(table.select(schema.names).cast(schema))
@@ -519,7 +548,37 @@ def _write_parts(
         if pending_rows >= part_rows:
             flush()
     flush()
-    return parts
+    return parts, pages
+
+
+def page_key(layout: StorageLayout, run_date: str, run_id: str, index: int) -> str:
+    return f"{compaction_folder(layout, run_date, run_id)}pages/page-{index:06d}.json"
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
+    return value
+
+
+def _put_page(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord, index: int, table: pa.Table
+) -> ResultsPageFile:
+    """One JSON results page, create-if-absent (same rows give the same text)."""
+    columns = table.column_names
+    rows = [[_json_value(v) for v in row.values()] for row in table.to_pylist()]
+    data = dumps_canonical({"columns": columns, "rows": rows}).encode()
+    key = page_key(layout, record.run_date, record.run_id, index)
+    try:
+        store.put_if_absent(key, data, JSON_CONTENT)
+    except AlreadyExists:
+        existing = store.get(key)
+        if existing != data:
+            raise CompactionError(
+                f"results page {key} was written by an earlier compaction with other rows; it is "
+                "never overwritten: move it aside, then `sweep compact` again"
+            ) from None
+    return ResultsPageFile(key, table.num_rows, len(data), sha256_hex(data))
 
 
 def _put_part(store: ObjectStore, key: str, data: bytes, rows: int) -> bytes:
