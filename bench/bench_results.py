@@ -1,4 +1,4 @@
-"""Benchmark: best configurations of the 10,000-shard example, compacted vs per-shard files (issue 11).
+"""Benchmark: best configurations of the 10,000-shard example, compacted vs per-shard (issue 11).
 
 Builds (or reuses, `--store`) a store holding `examples/legacy_hash_load.json` (10,000 points in
 10,000 one-point shards, run by the real `sweep run`, which compacts the run when its last

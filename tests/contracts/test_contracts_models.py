@@ -43,6 +43,7 @@ TOP_LEVEL: dict[str, tuple[str, str]] = {
     "error_response": ("error_response", "ErrorResponse"),
     "run_status": ("run_status", "RunStatus"),
     "run_manifest": ("run_manifest", "RunManifest"),
+    "results_page": ("results_page", "ResultsPage"),
     "models/ride_hailing/parameters": ("ride_hailing_parameters", "RideHailingParameters"),
     "models/legacy_hash/parameters": ("legacy_hash_parameters", "LegacyHashParameters"),
 }
@@ -54,7 +55,8 @@ CLASSES = {
                       "ShardSummary", "Metrics"},
     "accepted_response": {"AcceptedResponse", "DispatchRecord"},
     "error_response": {"ErrorResponse", "ErrorDetail"},
-    "run_status": {"RunStatus", "ShardFailure"},
+    "run_status": {"RunStatus", "ShardFailure", "RunLedger", "PriceTable"},
+    "results_page": {"ResultsPage", "ResultPoint"},
     "run_manifest": {"RunManifest", "ShardRange"},
     "ride_hailing_parameters": {"RideHailingParameters"},
     "legacy_hash_parameters": {"LegacyHashParameters"},

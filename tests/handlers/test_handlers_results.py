@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -18,10 +19,8 @@ def run_all(parent, child, invoker, **overrides):
         request(dimensions={"a": list(range(7)), "b": ["x", "y", "z"]}, shard_count=5, **overrides)
     )
     for call in invoker.calls:
-        try:
+        with contextlib.suppress(RuntimeError):
             child.handle(json.loads(call.payload))
-        except RuntimeError:
-            pass
 
 
 def get(store, parent, **params):
@@ -55,12 +54,23 @@ def test_order_by_descending_and_fields(parent, child, invoker, store):
     table = results_table(store, parent.layout, find_run(store, parent.layout, "r1"))
     revenue = table.column("platform_revenue_cents").to_pylist()
     points = table.column("point_index").to_pylist()
-    expected = [p for _, p in sorted(zip(revenue, points, strict=True), key=lambda t: (-t[0], t[1]))]
+    expected = [
+        p for _, p in sorted(zip(revenue, points, strict=True), key=lambda t: (-t[0], t[1]))
+    ]
 
-    code, body = get(store, parent, order_by="-platform_revenue_cents", fields="platform_revenue_cents", limit="1000")
+    code, body = get(
+        store,
+        parent,
+        order_by="-platform_revenue_cents",
+        fields="platform_revenue_cents",
+        limit="1000",
+    )
     assert code == 200
     assert [i["point_index"] for i in body["items"]] == expected
-    assert all(set(i["metrics"]) == {"platform_revenue_cents"} and i["parameters"] == {} for i in body["items"])
+    assert all(
+        set(i["metrics"]) == {"platform_revenue_cents"} and i["parameters"] == {}
+        for i in body["items"]
+    )
     assert body["descending"] is True and body["next_page_token"] is None
 
 

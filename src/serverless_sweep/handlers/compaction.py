@@ -45,6 +45,7 @@ where it is used (this module is imported by the slim parent's readers for `comm
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -84,7 +85,8 @@ READ_WORKERS: Final = 8
 RECORD_KIND: Final = "run_metrics_compaction"
 
 logger = logging.getLogger(__name__)
-_SHAPES: dict[tuple[str, str], int] = {}  # (run_date, run_id) -> shard count, per process
+# (store, prefix, run_date, run_id, fingerprint) -> shard count, per process (warm children)
+_SHAPES: dict[tuple[int, str, str, str, str], int] = {}
 
 
 class CompactionError(StoreError):
@@ -231,10 +233,15 @@ def compact_if_complete(
     """
     run_id, run_date = payload.get("run_id"), payload.get("run_date")
     shard_id = payload.get("shard_id")
-    if not isinstance(run_id, str) or not isinstance(run_date, str) or not isinstance(shard_id, int):
+    if (
+        not isinstance(run_id, str)
+        or not isinstance(run_date, str)
+        or not isinstance(shard_id, int)
+    ):
         return None
     try:
-        if not mark_done(store, layout, run_date, run_id, shard_id):
+        fingerprint = str(payload.get("fingerprint") or "")
+        if not mark_done(store, layout, run_date, run_id, shard_id, fingerprint):
             return None
         record = find_run(store, layout, run_id)
         if record is None or record.run_date != run_date:
@@ -252,9 +259,12 @@ def compact_if_complete(
         return None
 
 
-def shard_count(store: ObjectStore, layout: StorageLayout, run_date: str, run_id: str) -> int:
+def shard_count(
+    store: ObjectStore, layout: StorageLayout, run_date: str, run_id: str, fingerprint: str = ""
+) -> int:
     """Shards in the run's plan, from the small shape record (written once from the manifest)."""
-    cached = _SHAPES.get((run_date, run_id))
+    cache_key = (id(store), layout.prefix, run_date, run_id, fingerprint)
+    cached = _SHAPES.get(cache_key)
     if cached is not None:
         return cached
     key = compaction_folder(layout, run_date, run_id) + "shape.json"
@@ -275,19 +285,23 @@ def shard_count(store: ObjectStore, layout: StorageLayout, run_date: str, run_id
             raise CorruptRecord(
                 layout.manifest_key(run_date, run_id), run_id, "no readable shard plan"
             ) from None
-        try:
+        with contextlib.suppress(AlreadyExists):
             store.put_if_absent(key, dumps_canonical({"shard_count": n}).encode(), JSON_CONTENT)
-        except AlreadyExists:
-            pass
-    _SHAPES[(run_date, run_id)] = n
+    if fingerprint:  # without one, another run could later reuse the id: do not cache
+        _SHAPES[cache_key] = n
     return n
 
 
 def mark_done(
-    store: ObjectStore, layout: StorageLayout, run_date: str, run_id: str, shard_id: int
+    store: ObjectStore,
+    layout: StorageLayout,
+    run_date: str,
+    run_id: str,
+    shard_id: int,
+    fingerprint: str = "",
 ) -> bool:
     """Record that `shard_id` committed; True when the run's every shard now has (see above)."""
-    units = shard_count(store, layout, run_date, run_id)
+    units = shard_count(store, layout, run_date, run_id, fingerprint)
     if not 0 <= shard_id < units:
         return False  # not a planned shard (status ignores it too)
     done = compaction_folder(layout, run_date, run_id) + "done/"
@@ -295,10 +309,9 @@ def mark_done(
     while True:
         group = unit // GROUP
         folder = f"{done}{level}-{group}/"
-        try:
+        # AlreadyExists: a redelivery, or another child that also saw the group below full
+        with contextlib.suppress(AlreadyExists):
             store.put_if_absent(f"{folder}{unit}", b"", JSON_CONTENT)
-        except AlreadyExists:
-            pass  # a redelivery, or another child that also saw the group below full
         need = min(GROUP, units - group * GROUP)
         have = sum(1 for _ in store.list_keys(folder))
         if have < need:
@@ -405,7 +418,9 @@ def compact_run(
         found = committed_record(store, layout, record)
         if found is not None:
             return found
-    logger.info("run %r compacted: %d rows in %d run_metrics file(s)", record.run_id, rows, len(parts))
+    logger.info(
+        "run %r compacted: %d rows in %d run_metrics file(s)", record.run_id, rows, len(parts)
+    )
     return CompactionRecord.from_document(key, doc)
 
 
@@ -540,7 +555,9 @@ def _write_parts(
             )
         )
         for start in range(0, table.num_rows, PAGE_ROWS):
-            pages.append(_put_page(store, layout, record, len(pages), table.slice(start, PAGE_ROWS)))
+            pages.append(
+                _put_page(store, layout, record, len(pages), table.slice(start, PAGE_ROWS))
+            )
 
     for table in _tables(store, record, inputs, workers):
         pending.append(table.select(schema.names).cast(schema))

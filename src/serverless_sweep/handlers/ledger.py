@@ -176,9 +176,15 @@ def outcome_envelopes(
     return successes + failure_envelopes(store, layout, record)
 
 
-def run_ledger(
-    store: ObjectStore, layout: StorageLayout, record: RunRecord
-) -> dict[str, Any]:
+def status_ledger(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord, *, finished: bool
+) -> dict[str, Any] | None:
+    """The RunStatus `ledger`: None while shards are pending (it would only be a snapshot);
+    then `run_ledger` (one read once compacted, one read per attempt before)."""
+    return run_ledger(store, layout, record) if finished else None
+
+
+def run_ledger(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> dict[str, Any]:
     """The run's ledger: from its compaction record when compacted (one read), else from every
     outcome envelope (one read each: the CLI and finished runs; see handlers/status.py)."""
     from serverless_sweep.handlers.compaction import committed_record

@@ -35,7 +35,12 @@ from serverless_sweep.handlers.compaction import (
     intact_parts,
 )
 from serverless_sweep.handlers.parquet import committed_object_problem, sha256_hex
-from serverless_sweep.handlers.ports import CorruptRecord, ObjectStore, StoreError, StoreNotConfigured
+from serverless_sweep.handlers.ports import (
+    CorruptRecord,
+    ObjectStore,
+    StoreError,
+    StoreNotConfigured,
+)
 from serverless_sweep.handlers.responses import (
     CONTRACT_VERSION,
     contract_body,
@@ -117,7 +122,11 @@ def parse_query(params: Mapping[str, str | None], record: RunRecord) -> ResultsQ
     known = set(params) - {"order_by", "fields", "limit", "page_token"}
     if known:
         name = sorted(known)[0]
-        raise _bad(name, "unknown", f"unknown query parameter {name!r} (order_by, fields, limit, page_token)")
+        raise _bad(
+            name,
+            "unknown",
+            f"unknown query parameter {name!r} (order_by, fields, limit, page_token)",
+        )
     limit = DEFAULT_LIMIT
     raw_limit = params.get("limit")
     if raw_limit is not None:
@@ -261,7 +270,9 @@ class ResultsHandler:
             self.store.check_configured()
             record = find_run(self.store, self.layout, run_id)
             if record is None:
-                return error_response(404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id)
+                return error_response(
+                    404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id
+                )
             query = parse_query(params or {}, record)
             compaction = committed_record(self.store, self.layout, record)
             if compaction is None:
@@ -330,5 +341,11 @@ def _committed_shard_files(
             continue
         if isinstance(key, str):
             size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
-            found.append((key, size if isinstance(size, int) else None, digest if isinstance(digest, str) else None))
+            found.append(
+                (
+                    key,
+                    size if isinstance(size, int) else None,
+                    digest if isinstance(digest, str) else None,
+                )
+            )
     return found

@@ -87,12 +87,12 @@ __all__ = [
     "VIEW_NAMES",
     "AnalyticsUnavailable",
     "HealthTerm",
+    "compacted_files",
     "create_views",
     "fetch_dicts",
     "health_score_sql",
     "health_scores",
     "health_terms",
-    "compacted_files",
     "open_duckdb",
     "open_run_duckdb",
     "ranked_points",
@@ -361,9 +361,9 @@ def _json(raw: bytes | None) -> Any:
         raise ValueError(str(exc)) from None
 
 
-def run_compaction(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> (
-    CompactionRecord | None
-):
+def run_compaction(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord
+) -> CompactionRecord | None:
     """The run's compaction record when its run_metrics files are all intact, else None."""
     try:
         compaction = committed_record(store, layout, record)

@@ -70,9 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"sweep compact: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except StoreError as exc:
-        print(
-            f"sweep compact: {exc}; `sweep verify {args.run_id}` checks the run", file=sys.stderr
-        )
+        print(f"sweep compact: {exc}; `sweep verify {args.run_id}` checks the run", file=sys.stderr)
         return EXIT_FAILED
     if problem is not None:
         print(

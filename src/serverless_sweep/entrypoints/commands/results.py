@@ -1,10 +1,11 @@
 """`sweep results RUN_ID`: a run's points ranked by health score (DuckDB over the store).
 
 A compacted run (handlers/compaction.py) is ranked from its few run_metrics files, any other
-from its per-shard files. The health score is relative to the run: each metric is min-max normalized across the run's
-points, so it ranks configurations against each other and says nothing across runs. Its terms
-and weights live in `adapters.local.analytics.HEALTH_TERMS` (printed below the table); the
-same ranking in Athena SQL is infra/athena/queries/best_configurations.sql.
+from its per-shard files. The health score is relative to the run: each metric is min-max
+normalized across the run's points, so it ranks configurations against each other and says
+nothing across runs. Its terms and weights live in `adapters.local.analytics.HEALTH_TERMS`
+(printed below the table); the same ranking in Athena SQL is
+infra/athena/queries/best_configurations.sql.
 """
 
 from __future__ import annotations
