@@ -154,7 +154,7 @@ def parse_query(params: Mapping[str, str | None], record: RunRecord) -> ResultsQ
         )
     fields: tuple[str, ...] | None = None
     raw_fields = params.get("fields")
-    if raw_fields is not None:
+    if raw_fields:  # absent or empty: every field
         fields = tuple(f.strip() for f in raw_fields.split(",") if f.strip())
         unknown = [f for f in fields if f not in names]
         if unknown or not fields:
