@@ -13,7 +13,12 @@ in this process, interleaved (A B A B ...), medians over rounds:
 Both rankings are checked to be equal (same points, same scores) before any figure is printed.
 Prints the medians, the ratio and whether B is under the issue's 0.5 s target.
 
-Usage: python bench/bench_results.py [--store DIR] [--rounds R]
+`--hook` measures instead what the completion tracking costs the child: the same one-point
+legacy_hash shards delivered to a ChildHandler over a local store (fsync on, as `sweep run`),
+with the hook replaced by a no-op (A) and with it (B: a marker PUT and a LIST per shard, plus
+the run's compaction by the last one), interleaved, fresh runs each round, medians.
+
+Usage: python bench/bench_results.py [--store DIR] [--rounds R] [--hook [--shards N]]
 """
 
 from __future__ import annotations
@@ -46,7 +51,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--store", type=Path, help="a store holding the example (else built)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--hook", action="store_true", help="measure the child's hook instead")
+    parser.add_argument("--shards", type=int, default=300, help="shards per run with --hook")
     args = parser.parse_args()
+    if args.hook:
+        return hook_overhead(args.rounds, args.shards)
 
     from serverless_sweep.adapters.local.analytics import (
         health_scores,
@@ -101,6 +110,57 @@ def main() -> int:
         print(f"best configurations, per-shard files (A): {med_a:.3f} s median of {args.rounds}")
         print(f"best configurations, run_metrics (B):     {med_b:.3f} s median of {args.rounds}")
         print(f"ratio A/B: {med_a / med_b:.1f}x; B under {TARGET_S} s: {med_b < TARGET_S}")
+    return 0
+
+
+def hook_overhead(rounds: int, shards: int) -> int:
+    import json
+
+    from serverless_sweep.adapters.local.store import LocalObjectStore
+    from serverless_sweep.adapters.memory import RecordingInvoker
+    from serverless_sweep.handlers import child as child_module
+    from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+    from serverless_sweep.handlers.compaction import committed_record
+    from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+    from serverless_sweep.handlers.runs import find_run
+
+    real_hook = child_module.compact_if_complete
+    times: dict[str, list[float]] = {"no hook": [], "hook": []}
+    with tempfile.TemporaryDirectory(prefix="bench-hook-") as tmp:
+        store = LocalObjectStore(Path(tmp))
+        config = ParentConfig(child_function="c", default_model="legacy_hash", results_prefix="")
+        child = ChildHandler(store, ChildConfig(results_prefix="", default_model="legacy_hash"))
+        for round_index in range(rounds):
+            for name in ("no hook", "hook"):
+                invoker = RecordingInvoker()
+                run_id = f"hook-{round_index}-{name.replace(' ', '-')}"
+                request = {
+                    "run_id": run_id,
+                    "model": "legacy_hash",
+                    "dimensions": {"i": list(range(shards))},
+                    "shard_count": shards,
+                    "seed": 1,
+                }
+                ParentHandler(invoker=invoker, store=store, config=config).handle(request)
+                payloads = [json.loads(call.payload) for call in invoker.calls]
+                child_module.compact_if_complete = (  # type: ignore[assignment]
+                    real_hook if name == "hook" else (lambda *a, **k: None)
+                )
+                t0 = time.perf_counter()
+                for payload in payloads:
+                    child.handle(payload)
+                times[name].append((time.perf_counter() - t0) / shards)
+                record = find_run(store, child.layout, run_id)
+                assert record is not None
+                compacted = committed_record(store, child.layout, record) is not None
+                assert compacted == (name == "hook"), name
+        child_module.compact_if_complete = real_hook  # type: ignore[assignment]
+    a, b = statistics.median(times["no hook"]), statistics.median(times["hook"])
+    print(
+        f"child per shard, hook a no-op (A): {a * 1000:.2f} ms median of {rounds} runs of {shards}"
+    )
+    print(f"child per shard, with the hook (B): {b * 1000:.2f} ms (incl. the run's compaction)")
+    print(f"overhead B/A: {b / a:.2f}x ({(b - a) * 1000:.2f} ms per shard)")
     return 0
 
 

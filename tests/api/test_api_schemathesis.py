@@ -15,9 +15,10 @@ end (`pytest -s`).
 The runtime runs children inline (synchronously, inside the request) with the legacy_hash model,
 so a POST that answered 202 has finished its run, and the linked calls see a complete run.
 
-All built-in checks run, with one exception, explained where it is configured:
+All built-in checks run, with two exceptions, explained where they are configured:
 positive_data_acceptance is off for POST /sweep-run and GET /sweep-run/{run_id}/results.
-Known contract gaps would be listed in schemathesis-baseline.json (shared with the CLI run); it is empty.
+Known contract gaps would be listed in schemathesis-baseline.json (shared with the CLI run); it
+is empty.
 """
 
 from __future__ import annotations
