@@ -259,7 +259,10 @@ def generate(files: list[SchemaFile], sets: ColumnSets, version: str) -> dict[st
             "run_metrics",
             sets.union,
             "A finished run's shard_metrics rows once more, compacted into a few files ordered by "
-            "point_index (written once when the run's last shard commits).",
+            "point_index (written once when the run's last shard commits). A run's files are "
+            "complete once its compaction record (dataset=runs/.../compaction/committed.json) "
+            "exists; until then (a compaction cut short) query shard_metrics, or check that "
+            "count(*) equals the run's total_points.",
             metrics_sources,
         ),
     }

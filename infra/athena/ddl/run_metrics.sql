@@ -66,7 +66,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`run_metrics` (
   `riders_abandoned_stochastic` bigint COMMENT 'Riders who abandoned after too many randomly rejected fair quotes. Unit: riders.',
   `total_drivers`               bigint COMMENT 'Drivers that joined. Unit: drivers.'
 )
-COMMENT 'A finished run\'s shard_metrics rows once more, compacted into a few files ordered by point_index (written once when the run\'s last shard commits).'
+COMMENT 'A finished run\'s shard_metrics rows once more, compacted into a few files ordered by point_index (written once when the run\'s last shard commits). A run\'s files are complete once its compaction record (dataset=runs/.../compaction/committed.json) exists; until then (a compaction cut short) query shard_metrics, or check that count(*) equals the run\'s total_points.'
 PARTITIONED BY (
   `run_date` string COMMENT 'UTC acceptance date of the run, yyyy-MM-dd (projected: date).',
   `run_id` string COMMENT 'Percent-encoded run id as in the storage key (projected: injected; every query must pin it with = or IN).',
