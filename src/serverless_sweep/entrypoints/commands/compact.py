@@ -11,15 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from serverless_sweep.entrypoints.progress import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_UNKNOWN_RUN,
-    add_store_option,
-    emit,
-    open_store,
-    store_root,
-)
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN_RUN
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.store import add_store_option, open_store, store_root
 from serverless_sweep.handlers.compaction import (
     CompactionError,
     committed_record,

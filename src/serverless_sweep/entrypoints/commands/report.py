@@ -12,15 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from serverless_sweep.entrypoints.progress import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_UNKNOWN_RUN,
-    add_store_option,
-    emit,
-    load_run,
-    store_root,
-)
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN_RUN
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.store import add_store_option, load_run, store_root
 from serverless_sweep.handlers.ports import StoreError
 
 EPILOG = """\
