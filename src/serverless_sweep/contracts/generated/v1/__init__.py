@@ -21,11 +21,17 @@ if TYPE_CHECKING:
     )
     from serverless_sweep.contracts.generated.v1.error_response import ErrorDetail, ErrorResponse
     from serverless_sweep.contracts.generated.v1.legacy_hash_parameters import LegacyHashParameters
+    from serverless_sweep.contracts.generated.v1.results_page import ResultPoint, ResultsPage
     from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
         RideHailingParameters,
     )
     from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
-    from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
+    from serverless_sweep.contracts.generated.v1.run_status import (
+        PriceTable,
+        RunLedger,
+        RunStatus,
+        ShardFailure,
+    )
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
         FailureOutcome,
         Metrics,
@@ -35,11 +41,7 @@ if TYPE_CHECKING:
         SuccessOutcome,
     )
     from serverless_sweep.contracts.generated.v1.shard_payload import ShardPayload
-    from serverless_sweep.contracts.generated.v1.sweep_request import (
-        ParameterRange,
-        Sampling,
-        SweepRequest,
-    )
+    from serverless_sweep.contracts.generated.v1.sweep_request import SweepRequest
 
 MODEL_MODULES: dict[str, str] = {
     "AcceptedResponse": "accepted_response",
@@ -50,11 +52,13 @@ MODEL_MODULES: dict[str, str] = {
     "LegacyHashParameters": "legacy_hash_parameters",
     "Metrics": "shard_outcome",
     "OutputMetadata": "shard_outcome",
-    "ParameterRange": "sweep_request",
+    "PriceTable": "run_status",
+    "ResultPoint": "results_page",
+    "ResultsPage": "results_page",
     "RideHailingParameters": "ride_hailing_parameters",
+    "RunLedger": "run_status",
     "RunManifest": "run_manifest",
     "RunStatus": "run_status",
-    "Sampling": "sweep_request",
     "ShardFailure": "run_status",
     "ShardOutcome": "shard_outcome",
     "ShardPayload": "shard_payload",
@@ -74,11 +78,13 @@ __all__ = [
     "LegacyHashParameters",
     "Metrics",
     "OutputMetadata",
-    "ParameterRange",
+    "PriceTable",
+    "ResultPoint",
+    "ResultsPage",
     "RideHailingParameters",
+    "RunLedger",
     "RunManifest",
     "RunStatus",
-    "Sampling",
     "ShardFailure",
     "ShardOutcome",
     "ShardPayload",

@@ -17,12 +17,8 @@ class Metrics(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
-        use_attribute_docstrings=True,
     )
-    points_processed: Annotated[int, Field(ge=0)]
-    """
-    Points computed by the shard.
-    """
+    points_processed: Annotated[int, Field(description="Points computed by the shard.", ge=0)]
 
 
 class ShardSummary(BaseModel):
@@ -30,29 +26,18 @@ class ShardSummary(BaseModel):
     Summary of a successful shard.
     """
 
-    model_config = ConfigDict(
-        use_attribute_docstrings=True,
-    )
-    run_id: str
-    """
-    Run id.
-    """
-    shard_id: int
-    """
-    Shard number.
-    """
-    start_index: int
-    """
-    First point index (inclusive).
-    """
-    end_index: int
-    """
-    Point index after the shard's last point (exclusive).
-    """
-    metrics: Metrics
-    """
-    Shard-level aggregates of the model's metrics (model specific; always has points_processed).
-    """
+    run_id: Annotated[str, Field(description="Run id.")]
+    shard_id: Annotated[int, Field(description="Shard number.")]
+    start_index: Annotated[int, Field(description="First point index (inclusive).")]
+    end_index: Annotated[
+        int, Field(description="Point index after the shard's last point (exclusive).")
+    ]
+    metrics: Annotated[
+        Metrics,
+        Field(
+            description="Shard-level aggregates of the model's metrics (model specific; always has points_processed)."
+        ),
+    ]
 
 
 class OutputMetadata(BaseModel):
@@ -60,37 +45,34 @@ class OutputMetadata(BaseModel):
     Where the shard's rows are and what they hold.
     """
 
-    model_config = ConfigDict(
-        use_attribute_docstrings=True,
-    )
-    format: Annotated[str, Field(examples=["parquet-compatible-json"])]
-    """
-    Format tag kept from the old runtime (the envelope itself is JSON; rows are in the Parquet file at metrics_key).
-    """
-    points_processed: Annotated[int, Field(ge=0)]
-    """
-    Points computed by the shard.
-    """
-    result_key: str
-    """
-    Store key of this envelope.
-    """
-    metrics_key: str | None = None
-    """
-    Store key of the shard's Parquet file in the shard_metrics dataset.
-    """
-    metrics_size: Annotated[int | None, Field(ge=0)] = None
-    """
-    Size in bytes of the Parquet file at metrics_key, as committed by this envelope (absent on envelopes written before checksums).
-    """
-    metrics_sha256: Annotated[str | None, Field(pattern="^[0-9a-f]{64}$")] = None
-    """
-    SHA-256 (lowercase hex) of the Parquet file at metrics_key, as committed by this envelope; `sweep verify` compares the stored object with it (absent on envelopes written before checksums).
-    """
-    summary: ShardSummary
-    """
-    Summary of the shard.
-    """
+    format: Annotated[
+        str,
+        Field(
+            description="Format tag kept from the old runtime (the envelope itself is JSON; rows are in the Parquet file at metrics_key).",
+            examples=["parquet-compatible-json"],
+        ),
+    ]
+    points_processed: Annotated[int, Field(description="Points computed by the shard.", ge=0)]
+    result_key: Annotated[str, Field(description="Store key of this envelope.")]
+    metrics_key: Annotated[
+        str | None,
+        Field(description="Store key of the shard's Parquet file in the shard_metrics dataset."),
+    ] = None
+    metrics_size: Annotated[
+        int | None,
+        Field(
+            description="Size in bytes of the Parquet file at metrics_key, as committed by this envelope (absent on envelopes written before checksums).",
+            ge=0,
+        ),
+    ] = None
+    metrics_sha256: Annotated[
+        str | None,
+        Field(
+            description="SHA-256 (lowercase hex) of the Parquet file at metrics_key, as committed by this envelope; `sweep verify` compares the stored object with it (absent on envelopes written before checksums).",
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ] = None
+    summary: Annotated[ShardSummary, Field(description="Summary of the shard.")]
 
 
 class SuccessOutcome(BaseModel):
@@ -98,89 +80,63 @@ class SuccessOutcome(BaseModel):
     A shard that completed; written create-if-absent, so a duplicate delivery finds it and changes nothing.
     """
 
-    model_config = ConfigDict(
-        use_attribute_docstrings=True,
-    )
-    record_schema: Literal["v1"]
-    """
-    Record schema of the old runtime, kept.
-    """
-    contract_version: Literal["1.0"] | None = None
-    """
-    Contract version of this envelope.
-    """
-    status: Literal["success"]
-    """
-    Outcome.
-    """
-    run_id: str
-    """
-    Run id.
-    """
-    shard_id: int
-    """
-    Shard number.
-    """
-    start_index: int
-    """
-    First point index (inclusive).
-    """
-    end_index: int
-    """
-    Point index after the shard's last point (exclusive).
-    """
-    event_time: str
-    """
-    UTC time the record was written (ISO 8601, +00:00).
-    """
-    output_metadata: OutputMetadata
-    """
-    Where the rows are.
-    """
-    attempt: Annotated[int | None, Field(ge=1)] = None
-    """
-    Attempt number that succeeded.
-    """
-    run_date: date | None = None
-    """
-    run_date partition of the run.
-    """
-    model: str | None = None
-    """
-    Model that ran.
-    """
-    fingerprint: str | None = None
-    """
-    Request fingerprint (absent on old payloads).
-    """
-    duration_ms: Annotated[float | None, Field(ge=0.0)] = None
-    """
-    Wall time of the attempt in milliseconds.
-    """
-    started_at: str | None = None
-    """
-    UTC time the attempt started (ISO 8601, +00:00); with ended_at it places the attempt on the run's timeline and feeds the run's cost and timing ledger (absent on envelopes written before the ledger).
-    """
-    ended_at: str | None = None
-    """
-    UTC time the attempt ended (ISO 8601, +00:00).
-    """
-    memory_mb: Annotated[int | None, Field(ge=0)] = None
-    """
-    Memory configured for the function that ran the attempt, in MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE); null where none is configured (a local worker). Billed GB-seconds are the duration times this.
-    """
-    cold_start: bool | None = None
-    """
-    Whether this was the first attempt its process (a Lambda execution environment, a local worker) ran.
-    """
-    instance_id: str | None = None
-    """
-    Which execution environment ran the attempt: the Lambda log stream name, or host:pid of a local worker (the report's timeline draws one lane per instance).
-    """
-    runtime_version: str | None = None
-    """
-    serverless-sweep version that wrote the record.
-    """
+    record_schema: Annotated[
+        Literal["v1"], Field(description="Record schema of the old runtime, kept.")
+    ]
+    contract_version: Annotated[
+        Literal["1.0"] | None, Field(description="Contract version of this envelope.")
+    ] = None
+    status: Annotated[Literal["success"], Field(description="Outcome.")]
+    run_id: Annotated[str, Field(description="Run id.")]
+    shard_id: Annotated[int, Field(description="Shard number.")]
+    start_index: Annotated[int, Field(description="First point index (inclusive).")]
+    end_index: Annotated[
+        int, Field(description="Point index after the shard's last point (exclusive).")
+    ]
+    event_time: Annotated[
+        str, Field(description="UTC time the record was written (ISO 8601, +00:00).")
+    ]
+    output_metadata: Annotated[OutputMetadata, Field(description="Where the rows are.")]
+    attempt: Annotated[int | None, Field(description="Attempt number that succeeded.", ge=1)] = None
+    run_date: Annotated[date | None, Field(description="run_date partition of the run.")] = None
+    model: Annotated[str | None, Field(description="Model that ran.")] = None
+    fingerprint: Annotated[
+        str | None, Field(description="Request fingerprint (absent on old payloads).")
+    ] = None
+    duration_ms: Annotated[
+        float | None, Field(description="Wall time of the attempt in milliseconds.", ge=0.0)
+    ] = None
+    started_at: Annotated[
+        str | None,
+        Field(
+            description="UTC time the attempt started (ISO 8601, +00:00); with ended_at it places the attempt on the run's timeline and feeds the run's cost and timing ledger (absent on envelopes written before the ledger)."
+        ),
+    ] = None
+    ended_at: Annotated[
+        str | None, Field(description="UTC time the attempt ended (ISO 8601, +00:00).")
+    ] = None
+    memory_mb: Annotated[
+        int | None,
+        Field(
+            description="Memory configured for the function that ran the attempt, in MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE); null where none is configured (a local worker). Billed GB-seconds are the duration times this.",
+            ge=0,
+        ),
+    ] = None
+    cold_start: Annotated[
+        bool | None,
+        Field(
+            description="Whether this was the first attempt its process (a Lambda execution environment, a local worker) ran."
+        ),
+    ] = None
+    instance_id: Annotated[
+        str | None,
+        Field(
+            description="Which execution environment ran the attempt: the Lambda log stream name, or host:pid of a local worker (the report's timeline draws one lane per instance)."
+        ),
+    ] = None
+    runtime_version: Annotated[
+        str | None, Field(description="serverless-sweep version that wrote the record.")
+    ] = None
 
 
 class FailureOutcome(BaseModel):
@@ -188,50 +144,27 @@ class FailureOutcome(BaseModel):
     A failed attempt: one record per attempt, never replacing anything.
     """
 
-    model_config = ConfigDict(
-        use_attribute_docstrings=True,
-    )
-    record_schema: Literal["v1"]
-    """
-    Record schema of the old runtime, kept.
-    """
-    contract_version: Literal["1.0"] | None = None
-    """
-    Contract version of this envelope.
-    """
-    status: Literal["failure"]
-    """
-    Outcome.
-    """
-    run_id: str
-    """
-    Run id.
-    """
-    shard_id: int
-    """
-    Shard number.
-    """
-    start_index: int
-    """
-    First point index (inclusive).
-    """
-    end_index: int
-    """
-    Point index after the shard's last point (exclusive).
-    """
-    event_time: str
-    """
-    UTC time the record was written (ISO 8601, +00:00).
-    """
-    error_code: Annotated[str, Field(examples=["RuntimeError"])]
-    """
-    Exception class name.
-    """
-    error_message: str
-    """
-    str() of the exception.
-    """
-    error_kind: (
+    record_schema: Annotated[
+        Literal["v1"], Field(description="Record schema of the old runtime, kept.")
+    ]
+    contract_version: Annotated[
+        Literal["1.0"] | None, Field(description="Contract version of this envelope.")
+    ] = None
+    status: Annotated[Literal["failure"], Field(description="Outcome.")]
+    run_id: Annotated[str, Field(description="Run id.")]
+    shard_id: Annotated[int, Field(description="Shard number.")]
+    start_index: Annotated[int, Field(description="First point index (inclusive).")]
+    end_index: Annotated[
+        int, Field(description="Point index after the shard's last point (exclusive).")
+    ]
+    event_time: Annotated[
+        str, Field(description="UTC time the record was written (ISO 8601, +00:00).")
+    ]
+    error_code: Annotated[
+        str, Field(description="Exception class name.", examples=["RuntimeError"])
+    ]
+    error_message: Annotated[str, Field(description="str() of the exception.")]
+    error_kind: Annotated[
         Literal[
             "invalid_payload",
             "model_error",
@@ -243,73 +176,78 @@ class FailureOutcome(BaseModel):
             "platform_timeout",
             "expired",
         ]
-        | None
-    ) = None
-    """
-    Why the attempt failed. crashed, platform_timeout and expired are written by the on-failure recorder from Lambda's failure record (or the local runtime's equivalent) when the attempt left no record of its own: the runtime died (out of memory, a crash, a killed worker), the platform's hard timeout struck, or the event waited longer than its maximum age.
-    """
-    attempt: Annotated[int | None, Field(ge=1)] = None
-    """
-    Attempt number that failed.
-    """
-    attempt_id: str | None = None
-    """
-    Unique id of this failed attempt (names its files, so nothing is replaced).
-    """
-    run_date: date | None = None
-    """
-    run_date partition of the run.
-    """
-    model: str | None = None
-    """
-    Model of the run.
-    """
-    fingerprint: str | None = None
-    """
-    Request fingerprint (absent on old payloads).
-    """
-    errors_key: str | None = None
-    """
-    Store key of the attempt's row in the shard_errors dataset.
-    """
-    errors_size: Annotated[int | None, Field(ge=0)] = None
-    """
-    Size in bytes of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).
-    """
-    errors_sha256: Annotated[str | None, Field(pattern="^[0-9a-f]{64}$")] = None
-    """
-    SHA-256 (lowercase hex) of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).
-    """
-    started_at: str | None = None
-    """
-    UTC time the attempt started (ISO 8601, +00:00); with ended_at it places the attempt on the run's timeline and feeds the run's cost and timing ledger (absent on envelopes written before the ledger).
-    """
-    ended_at: str | None = None
-    """
-    UTC time the attempt ended (ISO 8601, +00:00).
-    """
-    memory_mb: Annotated[int | None, Field(ge=0)] = None
-    """
-    Memory configured for the function that ran the attempt, in MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE); null where none is configured (a local worker). Billed GB-seconds are the duration times this.
-    """
-    cold_start: bool | None = None
-    """
-    Whether this was the first attempt its process (a Lambda execution environment, a local worker) ran.
-    """
-    instance_id: str | None = None
-    """
-    Which execution environment ran the attempt: the Lambda log stream name, or host:pid of a local worker (the report's timeline draws one lane per instance).
-    """
-    runtime_version: str | None = None
-    """
-    serverless-sweep version that wrote the record.
-    """
+        | None,
+        Field(
+            description="Why the attempt failed. crashed, platform_timeout and expired are written by the on-failure recorder from Lambda's failure record (or the local runtime's equivalent) when the attempt left no record of its own: the runtime died (out of memory, a crash, a killed worker), the platform's hard timeout struck, or the event waited longer than its maximum age."
+        ),
+    ] = None
+    attempt: Annotated[int | None, Field(description="Attempt number that failed.", ge=1)] = None
+    attempt_id: Annotated[
+        str | None,
+        Field(
+            description="Unique id of this failed attempt (names its files, so nothing is replaced)."
+        ),
+    ] = None
+    run_date: Annotated[date | None, Field(description="run_date partition of the run.")] = None
+    model: Annotated[str | None, Field(description="Model of the run.")] = None
+    fingerprint: Annotated[
+        str | None, Field(description="Request fingerprint (absent on old payloads).")
+    ] = None
+    errors_key: Annotated[
+        str | None, Field(description="Store key of the attempt's row in the shard_errors dataset.")
+    ] = None
+    errors_size: Annotated[
+        int | None,
+        Field(
+            description="Size in bytes of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).",
+            ge=0,
+        ),
+    ] = None
+    errors_sha256: Annotated[
+        str | None,
+        Field(
+            description="SHA-256 (lowercase hex) of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).",
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ] = None
+    started_at: Annotated[
+        str | None,
+        Field(
+            description="UTC time the attempt started (ISO 8601, +00:00); with ended_at it places the attempt on the run's timeline and feeds the run's cost and timing ledger (absent on envelopes written before the ledger)."
+        ),
+    ] = None
+    ended_at: Annotated[
+        str | None, Field(description="UTC time the attempt ended (ISO 8601, +00:00).")
+    ] = None
+    memory_mb: Annotated[
+        int | None,
+        Field(
+            description="Memory configured for the function that ran the attempt, in MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE); null where none is configured (a local worker). Billed GB-seconds are the duration times this.",
+            ge=0,
+        ),
+    ] = None
+    cold_start: Annotated[
+        bool | None,
+        Field(
+            description="Whether this was the first attempt its process (a Lambda execution environment, a local worker) ran."
+        ),
+    ] = None
+    instance_id: Annotated[
+        str | None,
+        Field(
+            description="Which execution environment ran the attempt: the Lambda log stream name, or host:pid of a local worker (the report's timeline draws one lane per instance)."
+        ),
+    ] = None
+    runtime_version: Annotated[
+        str | None, Field(description="serverless-sweep version that wrote the record.")
+    ] = None
 
 
 class ShardOutcome(RootModel[SuccessOutcome | FailureOutcome]):
     root: Annotated[
         SuccessOutcome | FailureOutcome,
         Field(
+            description="The record a child persists for every attempt: a success envelope (written at most once per shard, never overwritten) or a failure envelope (one per failed attempt). Field names of the old runtime's records (record_schema v1) are kept; the rest are additions.",
             examples=[
                 {
                     "record_schema": "v1",
@@ -329,6 +267,3 @@ class ShardOutcome(RootModel[SuccessOutcome | FailureOutcome]):
             title="ShardOutcome",
         ),
     ]
-    """
-    The record a child persists for every attempt: a success envelope (written at most once per shard, never overwritten) or a failure envelope (one per failed attempt). Field names of the old runtime's records (record_schema v1) are kept; the rest are additions.
-    """
