@@ -141,7 +141,7 @@ def hook_overhead(rounds: int, shards: int) -> int:
                     "shard_count": shards,
                     "seed": 1,
                 }
-                ParentHandler(invoker=invoker, store=store, config=config).handle(request)
+                ParentHandler(invoker=invoker, store=store, config=config).submit(request)
                 payloads = [json.loads(call.payload) for call in invoker.calls]
                 child_module.compact_if_complete = (  # type: ignore[assignment]
                     real_hook if name == "hook" else (lambda *a, **k: None)

@@ -58,7 +58,7 @@ def test_the_last_commit_compacts_the_run_in_point_order(
     parent, child, invoker, store, monkeypatch, group
 ):
     monkeypatch.setattr(compaction, "GROUP", group)  # 2: a tree of several levels
-    parent.handle(big_request())
+    parent.submit(big_request())
     events = payloads(invoker)
     random.Random(group).shuffle(events)
     for event in events[:-1]:
@@ -75,7 +75,7 @@ def test_the_last_commit_compacts_the_run_in_point_order(
 
 
 def test_redelivery_and_a_second_compaction_change_nothing(parent, child, invoker, store):
-    parent.handle(big_request())
+    parent.submit(big_request())
     for event in payloads(invoker):
         child.handle(event)
     before = {k: store.get(k) for k in store.list_keys("")}
@@ -90,7 +90,7 @@ def test_redelivery_and_a_second_compaction_change_nothing(parent, child, invoke
 
 def test_concurrent_compactors_write_one_set_of_parts(parent, child, invoker, store, monkeypatch):
     monkeypatch.setattr(compaction, "mark_done", lambda *a: False)  # compact by hand below
-    parent.handle(big_request())
+    parent.submit(big_request())
     for event in payloads(invoker):
         child.handle(event)
     record = find_run(store, parent.layout, "r1")
@@ -134,7 +134,7 @@ def test_a_compactor_killed_half_way_is_finished_by_the_next(
     parent, child, invoker, store, monkeypatch
 ):
     monkeypatch.setattr(compaction, "mark_done", lambda *a: False)
-    parent.handle(big_request())
+    parent.submit(big_request())
     for event in payloads(invoker):
         child.handle(event)
     record = find_run(store, parent.layout, "r1")
@@ -150,7 +150,7 @@ def test_a_compactor_killed_half_way_is_finished_by_the_next(
 
 
 def test_a_later_attempt_that_completes_the_run_compacts_it(parent, child, invoker, store):
-    parent.handle(big_request())
+    parent.submit(big_request())
     events = payloads(invoker)
     for event in events[1:]:
         child.handle(event)
@@ -164,7 +164,7 @@ def test_a_later_attempt_that_completes_the_run_compacts_it(parent, child, invok
 def test_a_damaged_shard_file_blocks_compaction_but_not_the_shard(
     parent, child, invoker, store, caplog
 ):
-    parent.handle(big_request())
+    parent.submit(big_request())
     events = payloads(invoker)
     child.handle(events[0])
     record = find_run(store, parent.layout, "r1")
@@ -178,7 +178,7 @@ def test_a_damaged_shard_file_blocks_compaction_but_not_the_shard(
 
 
 def test_an_incomplete_run_is_refused_naming_the_shard(parent, child, invoker, store):
-    parent.handle(big_request(failure_injection_shards=[4]))
+    parent.submit(big_request(failure_injection_shards=[4]))
     for event in payloads(invoker):
         with contextlib.suppress(RuntimeError):
             child.handle(event)

@@ -9,13 +9,16 @@ import pytest
 from handler_helpers import request
 
 from serverless_sweep.contracts.generated.v1.results_page import ResultsPage
+from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.handlers import compaction
+from serverless_sweep.handlers.api_results import Refusal
+from serverless_sweep.handlers.ports import StoreError
 from serverless_sweep.handlers.results import ResultsHandler, results_table
 from serverless_sweep.handlers.runs import find_run
 
 
 def run_all(parent, child, invoker, **overrides):
-    parent.handle(
+    parent.submit(
         request(dimensions={"a": list(range(7)), "b": ["x", "y", "z"]}, shard_count=5, **overrides)
     )
     for call in invoker.calls:
@@ -23,10 +26,20 @@ def run_all(parent, child, invoker, **overrides):
             child.handle(json.loads(call.payload))
 
 
-def get(store, parent, **params):
-    response = ResultsHandler(store, parent.layout).handle("r1", params)
-    body = json.loads(response["body"])
-    return response["statusCode"], body
+def get(store, parent, run_id="r1", **params):
+    """(status, body) as the edge answers (entrypoints/http/errors.py maps what is raised)."""
+    try:
+        return 200, ResultsHandler(store, parent.layout).handle(run_id, params)
+    except Refusal as exc:
+        return {"not_found": 404, "conflict": 409}.get(exc.code, 500), {
+            "error": exc.code,
+            "message": exc.message,
+        }
+    except ValidationError as exc:
+        details = [{"pointer": d.pointer} for d in exc.details]
+        return 400, {"error": "validation_error", "details": details}
+    except StoreError as exc:
+        return 500, {"error": "internal_error", "message": str(exc)}
 
 
 def test_pages_walk_every_point_once_in_order(parent, child, invoker, store, monkeypatch):
@@ -93,7 +106,7 @@ def test_bad_queries_are_400_naming_the_parameter(parent, child, invoker, store,
 
 
 def test_unknown_and_uncompacted_runs(parent, child, invoker, store):
-    assert ResultsHandler(store, parent.layout).handle("missing", {})["statusCode"] == 404
+    assert get(store, parent, "missing")[0] == 404
     run_all(parent, child, invoker, failure_injection_shards=[2])
     code, body = get(store, parent)
     assert code == 409 and "not compacted" in body["message"]

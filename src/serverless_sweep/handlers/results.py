@@ -38,16 +38,8 @@ from serverless_sweep.handlers.parquet import committed_object_problem, sha256_h
 from serverless_sweep.handlers.ports import (
     CorruptRecord,
     ObjectStore,
-    StoreError,
-    StoreNotConfigured,
 )
-from serverless_sweep.handlers.responses import (
-    CONTRACT_VERSION,
-    contract_body,
-    error_response,
-    proxy_response,
-    validation_error_response,
-)
+from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.runs import RunRecord, find_run
 
 if TYPE_CHECKING:
@@ -260,38 +252,32 @@ def results_page(
 
 @dataclass
 class ResultsHandler:
-    """GET /sweep-run/{run_id}/results."""
+    """GET /sweep-run/{run_id}/results: the ResultsPage body, or a Refusal / ValidationError /
+    StoreError the edge maps (entrypoints/http/errors.py)."""
 
     store: ObjectStore
     layout: StorageLayout
 
     def handle(self, run_id: str, params: Mapping[str, str | None] | None = None) -> dict[str, Any]:
-        try:
-            self.store.check_configured()
-            record = find_run(self.store, self.layout, run_id)
-            if record is None:
-                return error_response(
-                    404, "not_found", f"No run with run_id {run_id!r}", run_id=run_id
-                )
-            query = parse_query(params or {}, record)
-            compaction = committed_record(self.store, self.layout, record)
-            if compaction is None:
-                message = (
-                    f"run {run_id!r} is not compacted yet: its results are served once every "
-                    "shard has succeeded (the last commit compacts the run; `sweep compact "
-                    "RUN_ID` compacts a finished one). GET /sweep-run/{run_id} shows its state"
-                )
-                return error_response(409, "conflict", message, run_id=run_id)
-            page = results_page(self.store, record, compaction, query)
-            body = contract_body(page)
-            body["next_page_token"] = page.next_page_token  # null on the last page, not absent
-            return proxy_response(200, body)
-        except ValidationError as exc:
-            return validation_error_response(exc)
-        except StoreNotConfigured as exc:
-            return error_response(500, "misconfiguration", str(exc), run_id=run_id)
-        except StoreError as exc:
-            return error_response(500, "internal_error", f"store failed: {exc}", run_id=run_id)
+        from serverless_sweep.handlers.api_results import Conflict, NotFound
+
+        self.store.check_configured()
+        record = find_run(self.store, self.layout, run_id)
+        if record is None:
+            raise NotFound.run(run_id)
+        query = parse_query(params or {}, record)
+        compaction = committed_record(self.store, self.layout, record)
+        if compaction is None:
+            raise Conflict(
+                f"run {run_id!r} is not compacted yet: its results are served once every shard "
+                "has succeeded (the last commit compacts the run; `sweep compact RUN_ID` "
+                "compacts a finished one). GET /sweep-run/{run_id} shows its state",
+                run_id=run_id,
+            )
+        page = results_page(self.store, record, compaction, query)
+        body = contract_body(page)
+        body["next_page_token"] = page.next_page_token  # null on the last page, not absent
+        return body
 
 
 # -- Python ---------------------------------------------------------------------------------------

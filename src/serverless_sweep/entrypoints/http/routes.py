@@ -397,12 +397,11 @@ def redrive(request: Request, api: Api) -> object:
 def results(request: Request, api: Api) -> object:
     """GET /sweep-run/{run_id}/results: a page of a compacted run's points (handlers/results.py;
     a repeated query parameter counts with its last value)."""
-    from serverless_sweep.entrypoints.http.proxy import from_proxy
     from serverless_sweep.handlers.results import ResultsHandler
 
     params = {name: values[-1] for name, values in request.query.items() if values}
     handler = ResultsHandler(api.parent.store, api.parent.layout)
-    return from_proxy(handler.handle(request.param("run_id"), params))
+    return Response.json(200, handler.handle(request.param("run_id"), params))
 
 
 @ROUTER.get("/openapi.json", name="openapi")
