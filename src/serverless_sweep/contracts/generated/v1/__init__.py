@@ -41,7 +41,11 @@ if TYPE_CHECKING:
         SuccessOutcome,
     )
     from serverless_sweep.contracts.generated.v1.shard_payload import ShardPayload
-    from serverless_sweep.contracts.generated.v1.sweep_request import SweepRequest
+    from serverless_sweep.contracts.generated.v1.sweep_request import (
+        ParameterRange,
+        Sampling,
+        SweepRequest,
+    )
 
 MODEL_MODULES: dict[str, str] = {
     "AcceptedResponse": "accepted_response",
@@ -52,6 +56,7 @@ MODEL_MODULES: dict[str, str] = {
     "LegacyHashParameters": "legacy_hash_parameters",
     "Metrics": "shard_outcome",
     "OutputMetadata": "shard_outcome",
+    "ParameterRange": "sweep_request",
     "PriceTable": "run_status",
     "ResultPoint": "results_page",
     "ResultsPage": "results_page",
@@ -59,6 +64,7 @@ MODEL_MODULES: dict[str, str] = {
     "RunLedger": "run_status",
     "RunManifest": "run_manifest",
     "RunStatus": "run_status",
+    "Sampling": "sweep_request",
     "ShardFailure": "run_status",
     "ShardOutcome": "shard_outcome",
     "ShardPayload": "shard_payload",
@@ -78,6 +84,7 @@ __all__ = [
     "LegacyHashParameters",
     "Metrics",
     "OutputMetadata",
+    "ParameterRange",
     "PriceTable",
     "ResultPoint",
     "ResultsPage",
@@ -85,6 +92,7 @@ __all__ = [
     "RunLedger",
     "RunManifest",
     "RunStatus",
+    "Sampling",
     "ShardFailure",
     "ShardOutcome",
     "ShardPayload",
