@@ -1,4 +1,4 @@
-"""Athena DDL (infra/athena/ddl/*.sql) for the three queryable datasets.
+"""Athena DDL (infra/athena/ddl/*.sql) for the queryable datasets.
 
 Each file is a template for Terraform's `templatefile()` (and Python's `string.Template`): the
 placeholders `${database}`, `${bucket}` and `${prefix}` are substituted by the deployer, and the
@@ -30,6 +30,7 @@ STATUS_VALUES: dict[str, tuple[str, ...]] = {
     "shard_metrics": ("success",),
     "shard_errors": ("failure",),
     "shard_outcomes": ("success", "failure"),
+    "run_metrics": ("success",),
 }
 
 # Outcome-envelope fields whose names are partition keys become these columns (OpenX JSON SerDe
@@ -252,4 +253,16 @@ def generate(files: list[SchemaFile], sets: ColumnSets, version: str) -> dict[st
             "shard_errors", sets.errors, errors_comment, [f"schemas/{version}/{ERRORS_SPEC}.json"]
         ),
         f"{ATHENA_DDL_DIR}/shard_outcomes.sql": _outcomes_table(schemas["shard_outcome"]),
+        # A finished run compacted (handlers/compaction.py): the shard_metrics columns, a few
+        # files per run, so Athena reads (and bills) a few objects instead of one per shard.
+        f"{ATHENA_DDL_DIR}/run_metrics.sql": _parquet_table(
+            "run_metrics",
+            sets.union,
+            "A finished run's shard_metrics rows once more, compacted into a few files ordered by "
+            "point_index (written once when the run's last shard commits). A run's files are "
+            "complete once its compaction record (dataset=runs/.../compaction/committed.json) "
+            "exists; until then (a compaction cut short) query shard_metrics, or check that "
+            "count(*) equals the run's total_points.",
+            metrics_sources,
+        ),
     }

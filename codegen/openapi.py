@@ -278,6 +278,62 @@ def build(files: list[SchemaFile], version: str) -> dict[str, Any]:
                 },
             }
         },
+        "/sweep-run/{run_id}/results": {
+            "get": {
+                "tags": [RUNS_TAG],
+                "operationId": "getRunResults",
+                "summary": "A page of a compacted run's results",
+                "description": (
+                    "Each point's parameters and metrics, once the run is compacted (its last "
+                    "shard committed). Follow next_page_token (as page_token) for the next page; "
+                    "a page_token carries the order and fields of the first request."
+                ),
+                "parameters": [
+                    copy.deepcopy(RUN_ID_PARAMETER),
+                    {
+                        "name": "order_by",
+                        "in": "query",
+                        "required": False,
+                        "description": (
+                            "Column to order by (point_index, shard_id or a column of the "
+                            "model); prefix '-' for descending. Default point_index."
+                        ),
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "fields",
+                        "in": "query",
+                        "required": False,
+                        "description": "Comma-separated parameter and metric columns to return.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "description": "Most points per page (default 100).",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                    {
+                        "name": "page_token",
+                        "in": "query",
+                        "required": False,
+                        "description": "The next_page_token of the page before.",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": _response("A page of the run's points.", _ref("ResultsPage")),
+                    "400": _error(
+                        "A query parameter is invalid: the message names it (error "
+                        "validation_error)."
+                    ),
+                    "404": _error("No run with this run_id (error not_found)."),
+                    "409": _error("The run is not compacted yet (error conflict)."),
+                    "500": _error("Internal error (error internal_error)."),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "tags": [CONTRACTS_TAG],

@@ -38,6 +38,7 @@ MODULES: dict[str, str] = {
     "error_response": "error_response",
     "models/legacy_hash/parameters": "legacy_hash_parameters",
     "models/ride_hailing/parameters": "ride_hailing_parameters",
+    "results_page": "results_page",
     "run_list": "run_list",
     "run_manifest": "run_manifest",
     "run_status": "run_status",

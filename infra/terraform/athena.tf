@@ -15,7 +15,7 @@
 
 locals {
   glue_database = replace("${var.name_prefix}_sweeps", "-", "_")
-  athena_tables = ["shard_metrics", "shard_errors", "shard_outcomes"]
+  athena_tables = ["shard_metrics", "shard_errors", "shard_outcomes", "run_metrics"]
 
   athena_ddl = {
     for table in local.athena_tables : table => trimsuffix(trimspace(join("\n", [

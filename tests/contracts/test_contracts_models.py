@@ -44,6 +44,7 @@ TOP_LEVEL: dict[str, tuple[str, str]] = {
     "run_status": ("run_status", "RunStatus"),
     "run_list": ("run_list", "RunList"),
     "run_manifest": ("run_manifest", "RunManifest"),
+    "results_page": ("results_page", "ResultsPage"),
     "models/ride_hailing/parameters": ("ride_hailing_parameters", "RideHailingParameters"),
     "models/legacy_hash/parameters": ("legacy_hash_parameters", "LegacyHashParameters"),
 }
@@ -55,8 +56,9 @@ CLASSES = {
                       "ShardSummary", "Metrics"},
     "accepted_response": {"AcceptedResponse", "DispatchRecord"},
     "error_response": {"ErrorResponse", "ErrorDetail"},
-    "run_status": {"RunStatus", "ShardFailure"},
+    "run_status": {"RunStatus", "ShardFailure", "RunLedger", "PriceTable"},
     "run_list": {"RunList", "RunSummary"},
+    "results_page": {"ResultsPage", "ResultPoint"},
     "run_manifest": {"RunManifest", "ShardRange"},
     "ride_hailing_parameters": {"RideHailingParameters"},
     "legacy_hash_parameters": {"LegacyHashParameters"},

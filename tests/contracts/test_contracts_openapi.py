@@ -63,6 +63,7 @@ def test_routes_and_status_codes(doc: dict[str, Any]) -> None:
         ("/sweep-run", "get"): ["200", "400", "500"],
         ("/sweep-run", "post"): ["200", "202", "400", "409", "413", "500", "502"],
         ("/sweep-run/{run_id}", "get"): ["200", "404", "500"],
+        ("/sweep-run/{run_id}/results", "get"): ["200", "400", "404", "409", "500"],
         ("/sweep-run/{run_id}/redrive", "post"): ["200", "202", "404", "409", "500", "502"],
         ("/openapi.json", "get"): ["200"],
         ("/schemas/{version}/{name}", "get"): ["200", "404", "500"],

@@ -45,7 +45,7 @@ BAD_REQUEST_TEMPLATE = (
     '{"error": "validation_error", '
     '"message": "Invalid request body: $context.error.validationErrorString"}'
 )
-TABLES = ("shard_metrics", "shard_errors", "shard_outcomes")
+TABLES = ("shard_metrics", "shard_errors", "shard_outcomes", "run_metrics")
 
 
 # -- static checks --------------------------------------------------------------------------------

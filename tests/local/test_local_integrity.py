@@ -81,9 +81,10 @@ def test_a_truncated_file_never_breaks_queries_about_anything_else(two_runs: Pat
 
     ranked = sweep("results", "rb", "--store", two_runs, "--format", "json")
     assert ranked.code == 0 and len(ranked.json()) == 10
+    # Run ra was compacted when its last shard committed (issue 11): `sweep results` ranks its
+    # run_metrics copy, checked against its commit record, so the damage does not reach it.
     damaged_run = sweep("results", "ra", "--store", two_runs, "--format", "json")
-    assert damaged_run.code == 0 and len(damaged_run.json()) == 8
-    assert "1 shard(s) of run 'ra' are damaged" in damaged_run.err
+    assert damaged_run.code == 0 and len(damaged_run.json()) == 10
 
     report = sweep("verify", "ra", "--store", two_runs, "--json")
     assert report.code == 1

@@ -66,7 +66,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`shard_metrics` (
   `riders_abandoned_stochastic` bigint COMMENT 'Riders who abandoned after too many randomly rejected fair quotes. Unit: riders.',
   `total_drivers`               bigint COMMENT 'Drivers that joined. Unit: drivers.'
 )
-COMMENT 'One row per computed point. These leading columns are shared by every model; each model appends its own parameter and metric columns (schemas/v1/models/<model>/columns.json). The Athena table holds the union of all models\' columns, read by name.'
+COMMENT 'One row per computed point. These leading columns are shared by every model; each model appends its own parameter and metric columns (schemas/v1/models/<model>/columns.json). The Athena table holds the union of all models\' columns, read by name. The run_metrics dataset (a compacted copy of a finished run: a few files per run, rows ordered by point_index) has exactly these columns.'
 PARTITIONED BY (
   `run_date` string COMMENT 'UTC acceptance date of the run, yyyy-MM-dd (projected: date).',
   `run_id` string COMMENT 'Percent-encoded run id as in the storage key (projected: injected; every query must pin it with = or IN).',

@@ -31,6 +31,8 @@ COMMANDS: tuple[str, ...] = (
     "redrive",
     "verify",
     "results",
+    "compact",
+    "report",
     "query",
     "serve",
     "replay",

@@ -55,6 +55,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError as PydanticValidationError
@@ -67,12 +68,14 @@ from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
+from serverless_sweep.handlers.compaction import compact_if_complete
 from serverless_sweep.handlers.failure_recorder import (
     _LOGGED_CAUSES,  # noqa: F401 - the tests reset it through this module
     ShardFailure,
     log_once,
     write_failure_record,
 )
+from serverless_sweep.handlers.ledger import timing_fields
 from serverless_sweep.handlers.parquet import metrics_parquet, parquet_problem, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
@@ -157,6 +160,7 @@ class _Attempt:
     # Set when a success envelope exists whose committed object is damaged: this delivery
     # recomputes the shard and re-points the envelope (the envelope's key, bytes and problem).
     repair: tuple[str, bytes, str] | None = None
+    started_at: datetime | None = None  # for the ledger fields (handlers/ledger.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +240,7 @@ class ChildHandler:
             run_date=str(payload.get("run_date") or self.clock.now().date().isoformat()),
             attempt=int(payload.get("attempt", 1)),
             model=payload.get("model") or self.config.default_model,
+            started_at=self.clock.now(),
         )
         try:
             existing = self._existing_success(attempt)
@@ -416,6 +421,7 @@ class ChildHandler:
                         "start_index": start,
                         "status": "success",
                         **self._additions(attempt),
+                        **timing_fields(attempt.started_at or self.clock.now(), self.clock.now()),
                         "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
                     }
                 )
@@ -429,6 +435,7 @@ class ChildHandler:
                 raw = self.store.get(outcome_key)
                 if raw is not None:
                     return _result(json.loads(raw), outcome_key, duplicate=True)
+        compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
         return _result(envelope, outcome_key, duplicate=False)
 
     def deadline_margin_ms(self, budget_ms: int | None) -> int:

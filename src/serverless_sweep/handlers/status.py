@@ -23,6 +23,7 @@ from serverless_sweep.handlers.dispatch_ledger import (
     redrive_job,
     redrive_log_prefix,
 )
+from serverless_sweep.handlers.ledger import status_ledger
 from serverless_sweep.handlers.ports import Clock, ObjectStore, SystemClock
 from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.runs import RunRecord, find_run
@@ -152,6 +153,7 @@ def run_status_model(
         dispatch_failed_shards=len(dispatch_failed),
         lost_shards=len(lost),
         lost_shard_ids=lost[:MISSING_LIST_LIMIT],
+        ledger=status_ledger(store, layout, record, finished=not pending),
     )
 
 

@@ -14,6 +14,9 @@ view               rows
                    attempt), with the Athena table's columns (the envelope's own ``status``,
                    ``run_id`` and ``run_date`` fields are ``envelope_status`` and so on)
 ``runs``           one per accepted run: its manifest (``request`` is JSON, ``shards`` a list)
+``run_metrics``    one per point of a compacted run (handlers/compaction.py): the shard_metrics
+                   columns, read from a few files per run instead of one per shard; a run
+                   appears here once its last shard committed (or `sweep compact` ran)
 =================  ==========================================================================
 
 Every view ends with the partition columns ``dataset VARCHAR``, ``run_date DATE``,
@@ -65,6 +68,14 @@ from serverless_sweep.core.keys import (
     StorageLayout,
     encode_run_id,
 )
+from serverless_sweep.handlers.compaction import (
+    DATASET_RUN_METRICS,
+    CompactionRecord,
+    committed_record,
+    intact_parts,
+)
+from serverless_sweep.handlers.ports import ObjectStore, StoreError
+from serverless_sweep.handlers.runs import RunRecord
 from serverless_sweep.handlers.verify import scan_store
 
 if TYPE_CHECKING:
@@ -76,13 +87,17 @@ __all__ = [
     "VIEW_NAMES",
     "AnalyticsUnavailable",
     "HealthTerm",
+    "compacted_files",
     "create_views",
     "fetch_dicts",
     "health_score_sql",
     "health_scores",
     "health_terms",
     "open_duckdb",
+    "open_run_duckdb",
+    "ranked_points",
     "render_query",
+    "run_compaction",
     "sql_string",
     "template_placeholders",
     "view_columns",
@@ -93,6 +108,7 @@ VIEW_NAMES: Final[tuple[str, ...]] = (
     DATASET_SHARD_ERRORS,
     DATASET_SHARD_OUTCOMES,
     DATASET_RUNS,
+    DATASET_RUN_METRICS,
 )
 
 PARTITION_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -129,6 +145,11 @@ _OUTCOME_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
     ("model", "model", "VARCHAR"),
     ("fingerprint", "fingerprint", "VARCHAR"),
     ("duration_ms", "duration_ms", "DOUBLE"),
+    ("started_at", "started_at", "VARCHAR"),
+    ("ended_at", "ended_at", "VARCHAR"),
+    ("memory_mb", "memory_mb", "BIGINT"),
+    ("cold_start", "cold_start", "BOOLEAN"),
+    ("instance_id", "instance_id", "VARCHAR"),
     ("runtime_version", "runtime_version", "VARCHAR"),
     ("error_code", "error_code", "VARCHAR"),
     ("error_message", "error_message", "VARCHAR"),
@@ -286,16 +307,107 @@ def create_views(con: duckdb.DuckDBPyConnection, store_root: Path | str) -> list
     naming the file and its run and saying what to do.
     """
     root = Path(store_root).resolve()
-    scan = scan_store(LocalObjectStore(root), StorageLayout(LOCAL_PREFIX))
+    store, layout = LocalObjectStore(root), StorageLayout(LOCAL_PREFIX)
+    scan = scan_store(store, layout)
+    compacted, compaction_warnings = compacted_files(store, layout)
     definitions = {
         DATASET_SHARD_METRICS: _parquet_view(root, scan.metrics, SHARD_METRICS_UNION_SCHEMA),
         DATASET_SHARD_ERRORS: _parquet_view(root, scan.errors, SHARD_ERRORS_SCHEMA),
         DATASET_SHARD_OUTCOMES: _outcomes_view(root, scan.outcomes),
         DATASET_RUNS: _runs_view(root, scan.manifests),
+        DATASET_RUN_METRICS: _parquet_view(root, compacted, SHARD_METRICS_UNION_SCHEMA),
     }
     for name, select in definitions.items():
         con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {select}")
-    return scan.warnings
+    return scan.warnings + compaction_warnings
+
+
+_COMMITTED_SUFFIX: Final = "/compaction/committed.json"
+
+
+def compacted_files(store: ObjectStore, layout: StorageLayout) -> tuple[list[str], list[str]]:
+    """The run_metrics files of every compacted run whose parts are intact, and a warning per
+    run left out (its per-shard files still answer in shard_metrics)."""
+    files: list[str] = []
+    warnings: list[str] = []
+    for key in store.list_keys(layout.dataset_prefix(DATASET_RUNS)):
+        if not key.endswith(_COMMITTED_SUFFIX):
+            continue
+        try:
+            raw = store.get(key)
+            compaction = CompactionRecord.from_document(key, _json(raw))
+        except (ValueError, KeyError, TypeError):
+            warnings.append(f"skipped the compaction record {key}: it is not readable")
+            continue
+        problem = intact_parts(store, compaction)
+        if problem is not None:
+            warnings.append(
+                f"skipped the run_metrics files of run {compaction.run_id!r}: {problem}; its "
+                "shard_metrics rows still answer"
+            )
+            continue
+        files += [p.key for p in compaction.parts]
+    return sorted(files), warnings
+
+
+def _json(raw: bytes | None) -> Any:
+    import json
+
+    if raw is None:
+        raise ValueError("missing")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def run_compaction(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord
+) -> CompactionRecord | None:
+    """The run's compaction record when its run_metrics files are all intact, else None."""
+    try:
+        compaction = committed_record(store, layout, record)
+    except StoreError:
+        return None
+    if compaction is None or intact_parts(store, compaction) is not None:
+        return None
+    return compaction
+
+
+def open_run_duckdb(
+    store_root: Path | str, record: RunRecord
+) -> tuple[duckdb.DuckDBPyConnection, str] | None:
+    """A connection whose ``run_metrics`` view holds just this compacted run, and the view's
+    name; None when the run is not compacted (or its files are damaged): then `open_duckdb`
+    and ``shard_metrics`` answer. Cheap: reads one record and checks a few files, where
+    `open_duckdb` checks every envelope and file of the store."""
+    root = Path(store_root).resolve()
+    store, layout = LocalObjectStore(root), StorageLayout(LOCAL_PREFIX)
+    compaction = run_compaction(store, layout, record)
+    if compaction is None:
+        return None
+    con: duckdb.DuckDBPyConnection = _duckdb().connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    keys = [p.key for p in compaction.parts]
+    select = _parquet_view(root, keys, SHARD_METRICS_UNION_SCHEMA)
+    con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(DATASET_RUN_METRICS)} AS {select}")
+    return con, DATASET_RUN_METRICS
+
+
+def ranked_points(
+    store_root: Path | str, record: RunRecord, *, limit: int | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """The run's points ranked by health score (`health_scores`), read from run_metrics when
+    the run is compacted and from shard_metrics otherwise; returns (rows, the view read)."""
+    opened = open_run_duckdb(store_root, record)
+    if opened is not None:
+        con, view = opened
+    else:
+        con, view = open_duckdb(store_root), DATASET_SHARD_METRICS
+    try:
+        return health_scores(con, record.run_id, record.model, limit=limit, source=view), view
+    finally:
+        con.close()
 
 
 def open_duckdb(
@@ -496,8 +608,9 @@ def _normalized(term: HealthTerm) -> str:
     return f"COALESCE(CASE WHEN {hi} = {lo} THEN 0.5 ELSE ({distance}) / ({hi} - {lo}) END, 0.0)"
 
 
-def health_score_sql(model: str) -> str:
-    """SQL ranking one run's points (DuckDB, one ``?`` parameter: the run id).
+def health_score_sql(model: str, source: str = DATASET_SHARD_METRICS) -> str:
+    """SQL ranking one run's points (DuckDB, one ``?`` parameter: the run id) read from the
+    view `source` (``shard_metrics``, or ``run_metrics`` for a compacted run).
 
     Columns: rank, health_score, the term metrics (their names from `HEALTH_TERMS`), then
     every column of the model (parameters and metrics), point_index and shard_id. Ties keep
@@ -518,7 +631,7 @@ def health_score_sql(model: str) -> str:
     return f"""
 WITH points AS (
     SELECT {passthrough}, {metric_exprs}
-    FROM shard_metrics
+    FROM {_quote_ident(source)}
     WHERE run_id = ? AND model = '{sql_string(model)}'
 ),
 normalized AS (
@@ -535,7 +648,12 @@ ORDER BY rank
 
 
 def health_scores(
-    con: duckdb.DuckDBPyConnection, run_id: str, model: str, *, limit: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    model: str,
+    *,
+    limit: int | None = None,
+    source: str = DATASET_SHARD_METRICS,
 ) -> list[dict[str, Any]]:
     """One run's points ranked by health score, best first (see `HealthTerm`).
 
@@ -543,7 +661,7 @@ def health_scores(
     computed term metrics that are not columns themselves (``term_cancel_rate``...), then
     ``point_index``, ``shard_id`` and every column the model writes.
     """
-    sql = health_score_sql(model)
+    sql = health_score_sql(model, source)
     if limit is not None:
         sql += f"LIMIT {int(limit)}\n"
     _, rows = fetch_dicts(con, sql, [run_id])

@@ -1,17 +1,21 @@
 """`sweep results RUN_ID`: a run's points ranked by health score (DuckDB over the store).
 
-The health score is relative to the run: each metric is min-max normalized across the run's
-points, so it ranks configurations against each other and says nothing across runs. Its terms
-and weights live in `adapters.local.analytics.HEALTH_TERMS` (printed below the table); the
-same ranking in Athena SQL is infra/athena/queries/best_configurations.sql.
+A compacted run (handlers/compaction.py) is ranked from its few run_metrics files, any other
+from its per-shard files. The health score is relative to the run: each metric is min-max
+normalized across the run's points, so it ranks configurations against each other and says
+nothing across runs. Its terms and weights live in `adapters.local.analytics.HEALTH_TERMS`
+(printed below the table); the same ranking in Athena SQL is
+infra/athena/queries/best_configurations.sql.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
-from serverless_sweep.adapters.local.analytics import HEALTH_TERMS, health_terms
+from serverless_sweep.adapters.local.analytics import HEALTH_TERMS, health_terms, run_compaction
 from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
@@ -22,7 +26,6 @@ from serverless_sweep.entrypoints.console.exit_codes import (
 from serverless_sweep.entrypoints.console.output import closed_pipe_ok, emit
 from serverless_sweep.entrypoints.console.ranking import (
     best_lines,
-    fetch_best,
     ranked_records,
     score_lines,
 )
@@ -34,6 +37,7 @@ from serverless_sweep.entrypoints.console.store import (
 )
 from serverless_sweep.entrypoints.console.tables import dumps_json, write_rows
 from serverless_sweep.handlers.ports import StoreError
+from serverless_sweep.handlers.runs import RunRecord
 from serverless_sweep.handlers.verify import damaged_shards
 
 
@@ -67,6 +71,24 @@ exit status: 0 results printed, 1 the run has no result rows yet or its records 
 (damaged shard files are left out of the ranking with a warning), 2 usage error, 3 no run
 with that run_id in the store
 """
+
+
+def ranked(
+    root: Path, record: RunRecord, limit: int | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The run's points ranked by health score, from run_metrics when the run is compacted
+    (a few files) and from the per-shard files otherwise; ([], why) when that is impossible."""
+    from serverless_sweep.adapters.local.analytics import AnalyticsUnavailable, ranked_points
+
+    if record.model not in HEALTH_TERMS:
+        return [], f"no health score is defined for model {record.model}"
+    try:
+        rows, _view = ranked_points(root, record, limit=limit)
+    except AnalyticsUnavailable as exc:
+        return [], str(exc)
+    except Exception as exc:  # duckdb.Error: a damaged file must not hide the run's status
+        return [], f"could not rank the results: {exc}"
+    return rows, None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
     record, status = loaded
     store, layout = open_store(root)
     try:
-        damaged = damaged_shards(store, layout, record)
+        # A compacted run is ranked from its run_metrics files, checked against their commit
+        # record: the per-shard files (and their damage) do not enter the ranking.
+        compacted = run_compaction(store, layout, record) is not None
+        damaged = {} if compacted else damaged_shards(store, layout, record)
     except StoreError as exc:
         print(f"sweep results: cannot read store {root}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -127,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             "repairs them",
             file=sys.stderr,
         )
-    rows, problem = fetch_best(root, record, args.top or None)
+    rows, problem = ranked(root, record, args.top or None)
     if problem is not None:
         print(f"sweep results: {problem}", file=sys.stderr)
         return EXIT_FAILED

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.console.exit_codes import (
@@ -51,6 +53,26 @@ examples:
 """
 
 
+def ledger_lines(ledger: Mapping[str, Any] | None) -> list[str]:
+    """The cost and timing ledger of a finished run (handlers/ledger.py), two lines."""
+    if not ledger:
+        return []
+    prices = ledger.get("price_table", {})
+    assumed = int(ledger.get("memory_assumed_invocations", 0))
+    memory = (
+        f"; {assumed} priced at an assumed {ledger.get('assumed_memory_mb')} MB" if assumed else ""
+    )
+    return [
+        f"ledger     {ledger['invocations']} invocations ({ledger.get('cold_starts', 0)} cold), "
+        f"{float(ledger['compute_seconds']):.1f} s compute, shard p50 "
+        f"{float(ledger['shard_seconds_p50']):.3f} s / p95 "
+        f"{float(ledger['shard_seconds_p95']):.3f} s, wall {float(ledger['wall_seconds']):.1f} s",
+        f"cost       ~${float(ledger['estimated_usd']):.4f} on Lambda "
+        f"({float(ledger['gb_seconds']):.1f} GB-s{memory}; prices {prices.get('name')} "
+        f"as of {prices.get('as_of')})",
+    ]
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "status",
@@ -81,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         emit(dumps_json(status_json(status, pids)))
     else:
         redrive = f"{sweep_cmd()} redrive {shlex.quote(record.run_id)}{store_hint(args)}"
-        lines = status_lines(record, status, pids, redrive)
+        lines = status_lines(record, status, pids, redrive) + ledger_lines(status.get("ledger"))
         failures = failure_lines(status)
         if failures:
             lines += ["", *failures]

@@ -415,6 +415,17 @@ def redrive(request: Request, api: Api) -> object:
     return api.parent.redrive(request.param("run_id"))
 
 
+@ROUTER.get("/sweep-run/{run_id}/results", name="results")
+def results(request: Request, api: Api) -> object:
+    """GET /sweep-run/{run_id}/results: a page of a compacted run's points (handlers/results.py;
+    a repeated query parameter counts with its last value)."""
+    from serverless_sweep.handlers.results import ResultsHandler
+
+    params = {name: values[-1] for name, values in request.query.items() if values}
+    handler = ResultsHandler(api.parent.store, api.parent.layout)
+    return Response.json(200, handler.handle(request.param("run_id"), params))
+
+
 @ROUTER.get("/openapi.json", name="openapi")
 def openapi(request: Request, api: Api) -> Response:
     """GET /openapi.json: the generated document with `servers` naming the address the client

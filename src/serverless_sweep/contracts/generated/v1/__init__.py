@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     )
     from serverless_sweep.contracts.generated.v1.error_response import ErrorDetail, ErrorResponse
     from serverless_sweep.contracts.generated.v1.legacy_hash_parameters import LegacyHashParameters
+    from serverless_sweep.contracts.generated.v1.results_page import ResultPoint, ResultsPage
     from serverless_sweep.contracts.generated.v1.ride_hailing_parameters import (
         RideHailingParameters,
     )
     from serverless_sweep.contracts.generated.v1.run_list import RunList, RunSummary
     from serverless_sweep.contracts.generated.v1.run_manifest import RunManifest, ShardRange
-    from serverless_sweep.contracts.generated.v1.run_status import RunStatus, ShardFailure
+    from serverless_sweep.contracts.generated.v1.run_status import (
+        PriceTable,
+        RunLedger,
+        RunStatus,
+        ShardFailure,
+    )
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
         FailureOutcome,
         Metrics,
@@ -52,7 +58,11 @@ MODEL_MODULES: dict[str, str] = {
     "Metrics": "shard_outcome",
     "OutputMetadata": "shard_outcome",
     "ParameterRange": "sweep_request",
+    "PriceTable": "run_status",
+    "ResultPoint": "results_page",
+    "ResultsPage": "results_page",
     "RideHailingParameters": "ride_hailing_parameters",
+    "RunLedger": "run_status",
     "RunList": "run_list",
     "RunManifest": "run_manifest",
     "RunStatus": "run_status",
@@ -78,7 +88,11 @@ __all__ = [
     "Metrics",
     "OutputMetadata",
     "ParameterRange",
+    "PriceTable",
+    "ResultPoint",
+    "ResultsPage",
     "RideHailingParameters",
+    "RunLedger",
     "RunList",
     "RunManifest",
     "RunStatus",

@@ -115,7 +115,7 @@ COLUMN_SPECS: Final[dict[str, dict[str, Any]]] = {
     },
     "datasets/shard_metrics": {
         "dataset": "shard_metrics",
-        "description": "One row per computed point. These leading columns are shared by every model; each model appends its own parameter and metric columns (schemas/v1/models/<model>/columns.json). The Athena table holds the union of all models' columns, read by name.",
+        "description": "One row per computed point. These leading columns are shared by every model; each model appends its own parameter and metric columns (schemas/v1/models/<model>/columns.json). The Athena table holds the union of all models' columns, read by name. The run_metrics dataset (a compacted copy of a finished run: a few files per run, rows ordered by point_index) has exactly these columns.",
         "columns": [
             {
                 "name": "shard_id",

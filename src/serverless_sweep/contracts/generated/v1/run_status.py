@@ -22,6 +22,79 @@ class ShardFailure(BaseModel):
     error_message: Annotated[str, Field(description="Message.")]
 
 
+class PriceTable(BaseModel):
+    """
+    The prices used, named and dated.
+    """
+
+    name: Annotated[str, Field(description="Which price list (provider, region, architecture).")]
+    as_of: Annotated[date, Field(description="Date the prices were taken.")]
+    usd_per_gb_second: Annotated[float, Field(description="Price of one GB-second.", ge=0.0)]
+    usd_per_million_requests: Annotated[
+        float, Field(description="Price of one million invocations.", ge=0.0)
+    ]
+    excludes: Annotated[str | None, Field(description="What the estimate leaves out.")] = None
+
+
+class RunLedger(BaseModel):
+    """
+    Cost and timing of the run's attempts, summed from its outcome envelopes (from the compaction record once the run is compacted). Absent while the run is running.
+    """
+
+    invocations: Annotated[
+        int,
+        Field(description="Attempts with an outcome record (successes and failed attempts).", ge=0),
+    ]
+    cold_starts: Annotated[
+        int | None,
+        Field(description="Attempts that were the first of their process (cold starts).", ge=0),
+    ] = None
+    compute_seconds: Annotated[float, Field(description="Sum of the attempts' durations.", ge=0.0)]
+    gb_seconds: Annotated[
+        float,
+        Field(
+            description="Sum of duration times configured memory (GB): what Lambda bills.", ge=0.0
+        ),
+    ]
+    shard_seconds_p50: Annotated[
+        float, Field(description="Median duration of the successful attempts, in seconds.", ge=0.0)
+    ]
+    shard_seconds_p95: Annotated[
+        float,
+        Field(
+            description="95th percentile (nearest rank) of the successful attempts' durations, in seconds.",
+            ge=0.0,
+        ),
+    ]
+    wall_seconds: Annotated[
+        float, Field(description="From the run's acceptance to the last attempt's end.", ge=0.0)
+    ]
+    estimated_usd: Annotated[
+        float,
+        Field(
+            description="gb_seconds and invocations priced with price_table (an estimate: see price_table.excludes).",
+            ge=0.0,
+        ),
+    ]
+    memory_assumed_invocations: Annotated[
+        int | None,
+        Field(
+            description="Attempts that recorded no configured memory (local workers), priced as if they had assumed_memory_mb.",
+            ge=0,
+        ),
+    ] = None
+    assumed_memory_mb: Annotated[
+        int | None,
+        Field(
+            description="Memory assumed for those attempts (the child's default in infra/terraform).",
+            ge=0,
+        ),
+    ] = None
+    price_table: Annotated[
+        PriceTable, Field(description="The prices used, named and dated.", title="PriceTable")
+    ]
+
+
 class RunStatus(BaseModel):
     """
     State of a run, derived from its manifest and the outcome records in the store.
@@ -103,4 +176,11 @@ class RunStatus(BaseModel):
     ] = None
     lost_shard_ids: Annotated[
         list[int] | None, Field(description="The lost shards (at most 1000 listed).")
+    ] = None
+    ledger: Annotated[
+        RunLedger | None,
+        Field(
+            description="Cost and timing of the run's attempts, summed from its outcome envelopes (from the compaction record once the run is compacted). Absent while the run is running.",
+            title="RunLedger",
+        ),
     ] = None

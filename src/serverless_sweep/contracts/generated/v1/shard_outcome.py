@@ -106,6 +106,34 @@ class SuccessOutcome(BaseModel):
     duration_ms: Annotated[
         float | None, Field(description="Wall time of the attempt in milliseconds.", ge=0.0)
     ] = None
+    started_at: Annotated[
+        str | None,
+        Field(
+            description="UTC time the attempt started (ISO 8601, +00:00); with ended_at it places the attempt on the run's timeline and feeds the run's cost and timing ledger (absent on envelopes written before the ledger)."
+        ),
+    ] = None
+    ended_at: Annotated[
+        str | None, Field(description="UTC time the attempt ended (ISO 8601, +00:00).")
+    ] = None
+    memory_mb: Annotated[
+        int | None,
+        Field(
+            description="Memory configured for the function that ran the attempt, in MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE); null where none is configured (a local worker). Billed GB-seconds are the duration times this.",
+            ge=0,
+        ),
+    ] = None
+    cold_start: Annotated[
+        bool | None,
+        Field(
+            description="Whether this was the first attempt its process (a Lambda execution environment, a local worker) ran."
+        ),
+    ] = None
+    instance_id: Annotated[
+        str | None,
+        Field(
+            description="Which execution environment ran the attempt: the Lambda log stream name, or host:pid of a local worker (the report's timeline draws one lane per instance)."
+        ),
+    ] = None
     runtime_version: Annotated[
         str | None, Field(description="serverless-sweep version that wrote the record.")
     ] = None
@@ -180,6 +208,34 @@ class FailureOutcome(BaseModel):
         Field(
             description="SHA-256 (lowercase hex) of the Parquet file at errors_key (absent when that file could not be written, or on envelopes written before checksums).",
             pattern="^[0-9a-f]{64}$",
+        ),
+    ] = None
+    started_at: Annotated[
+        str | None,
+        Field(
+            description="UTC time the attempt started (ISO 8601, +00:00); with ended_at it places the attempt on the run's timeline and feeds the run's cost and timing ledger (absent on envelopes written before the ledger)."
+        ),
+    ] = None
+    ended_at: Annotated[
+        str | None, Field(description="UTC time the attempt ended (ISO 8601, +00:00).")
+    ] = None
+    memory_mb: Annotated[
+        int | None,
+        Field(
+            description="Memory configured for the function that ran the attempt, in MB (Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE); null where none is configured (a local worker). Billed GB-seconds are the duration times this.",
+            ge=0,
+        ),
+    ] = None
+    cold_start: Annotated[
+        bool | None,
+        Field(
+            description="Whether this was the first attempt its process (a Lambda execution environment, a local worker) ran."
+        ),
+    ] = None
+    instance_id: Annotated[
+        str | None,
+        Field(
+            description="Which execution environment ran the attempt: the Lambda log stream name, or host:pid of a local worker (the report's timeline draws one lane per instance)."
         ),
     ] = None
     runtime_version: Annotated[

@@ -1,0 +1,617 @@
+"""Compaction: a finished run's metrics once more, as a few Parquet files (`dataset=run_metrics`).
+
+Why: every shard writes its own Parquet file, so the 10,000-shard example leaves 10,000 one-row
+files; DuckDB spends seconds opening them and Athena bills and throttles per object. When a
+run's last shard commits, its rows are written again as ``run_metrics`` (the shard_metrics
+columns, rows ordered by point_index, at most `PART_ROWS` rows per file), and queries prefer it.
+
+Layout (``<runs>`` is the run's manifest folder, ``dataset=runs/.../status=accepted/``)::
+
+    <p>dataset=run_metrics/run_date=<d>/run_id=<run>/status=success/part-<NNNNN>.parquet
+    <runs>compaction/shape.json                  {"shard_count": n} (so children need not read
+                                                 the whole manifest to know the plan's size)
+    <runs>compaction/done/<level>-<group>/<unit> completion markers (see below)
+    <runs>compaction/claim.json                  the inputs: each shard's committed file and
+                                                 checksum, fixed by whoever claims first
+    <runs>compaction/pages/page-<NNNNNN>.json    the same rows as JSON, `PAGE_ROWS` per page
+                                                 ({"columns": [...], "rows": [[...], ...]}),
+                                                 for the API's results route (no pyarrow)
+    <runs>compaction/committed.json              the commit record: the parts and pages with
+                                                 sizes and SHA-256, row counts, the ledger
+
+**Who sees the run complete.** Listing every envelope after every commit would be quadratic (10,000
+listings of 10,000 keys). Instead, after its commit a child writes a marker for its shard in
+its group of `GROUP` shards and lists that group (one PUT, one LIST of at most `GROUP` keys):
+the child that finds its group full marks the group one level up and lists that group, and so
+on; the child that fills the top group compacts. The store is strongly consistent, and each
+child writes before it lists, so the last writer of a group always sees it full (two may: all
+steps are create-if-absent and idempotent). A redrive that completes a run goes the same way.
+
+**Races and redelivery.** The claim is written create-if-absent: a second compactor (a
+duplicate delivery, a concurrent child, `sweep compact`) follows the claim's inputs, so every
+compactor writes byte-identical parts (deterministic encoding) or adopts a part already there
+that decodes to the expected rows (another pyarrow version). Nothing is overwritten; the
+commit record is written create-if-absent last, so a compactor killed half-way leaves parts
+that no record commits (queries keep reading the per-shard files) and the next one finishes.
+Parts are only ever written for the one claim, so no stale part can be double counted by
+Athena, which reads every file of the folder.
+
+**Bounded memory.** Shard files are read by a small thread pool with bounded look-ahead and
+written out every `PART_ROWS` rows; at most one part's rows are held at a time.
+
+Compaction never fails a shard: `compact_if_complete` logs and returns. pyarrow is imported
+where it is used (this module is imported by the slim parent's readers for `committed_record`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from serverless_sweep.core.jsonio import dumps_canonical
+from serverless_sweep.core.keys import DATASET_RUNS, STATUS_ACCEPTED, STATUS_SUCCESS, StorageLayout
+from serverless_sweep.handlers.parquet import committed_object_problem, parquet_problem, sha256_hex
+from serverless_sweep.handlers.ports import (
+    AlreadyExists,
+    Clock,
+    CorruptRecord,
+    ObjectStore,
+    StoreError,
+    SystemClock,
+)
+from serverless_sweep.handlers.runs import RunRecord, find_run
+from serverless_sweep.handlers.settings import JSON_CONTENT, PARQUET_CONTENT
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DATASET_RUN_METRICS: Final = "run_metrics"
+#: Shards (and, one level up, groups) per completion group: one LIST page, a shallow tree.
+GROUP: Final = 64
+#: Rows per run_metrics file: "a few files per run" (the largest run, 200,000 points, has 2).
+PART_ROWS: Final = 100_000
+#: Points per JSON results page (the API's results route reads these: the slim parent has no
+#: Parquet decoder); PART_ROWS is a multiple, so a page never straddles two parts.
+PAGE_ROWS: Final = 1_000
+#: Shard files read at once (threads; S3 GETs are latency bound).
+READ_WORKERS: Final = 8
+RECORD_KIND: Final = "run_metrics_compaction"
+
+logger = logging.getLogger(__name__)
+# (store, prefix, run_date, run_id, fingerprint) -> shard count, per process (warm children)
+_SHAPES: dict[tuple[int, str, str, str, str], int] = {}
+
+
+class CompactionError(StoreError):
+    """A run cannot be compacted (not complete, a damaged shard file); names the run and why."""
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+
+def compaction_folder(layout: StorageLayout, run_date: str, run_id: str) -> str:
+    """``<runs>compaction/``: the run's compaction records, beside its manifest."""
+    return layout.run_prefix(DATASET_RUNS, run_date, run_id, STATUS_ACCEPTED) + "compaction/"
+
+
+def committed_key(layout: StorageLayout, run_date: str, run_id: str) -> str:
+    return compaction_folder(layout, run_date, run_id) + "committed.json"
+
+
+def claim_key(layout: StorageLayout, run_date: str, run_id: str) -> str:
+    return compaction_folder(layout, run_date, run_id) + "claim.json"
+
+
+def part_key(layout: StorageLayout, run_date: str, run_id: str, index: int) -> str:
+    folder = layout.run_prefix(DATASET_RUN_METRICS, run_date, run_id, STATUS_SUCCESS)
+    return f"{folder}part-{index:05d}.parquet"
+
+
+# -- the commit record --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CompactedPart:
+    key: str
+    rows: int
+    size: int
+    sha256: str
+    first_point_index: int
+    last_point_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsPageFile:
+    key: str
+    rows: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompactionRecord:
+    """What committed.json says: the run's run_metrics files and its ledger."""
+
+    run_id: str
+    run_date: str
+    model: str
+    rows: int
+    shard_count: int
+    parts: tuple[CompactedPart, ...]
+    pages: tuple[ResultsPageFile, ...]
+    page_rows: int
+    ledger: dict[str, Any] | None
+    compacted_at: str
+    key: str
+
+    @classmethod
+    def from_document(cls, key: str, doc: Mapping[str, Any]) -> CompactionRecord:
+        parts = tuple(
+            CompactedPart(
+                str(p["key"]),
+                int(p["rows"]),
+                int(p["size"]),
+                str(p["sha256"]),
+                int(p["first_point_index"]),
+                int(p["last_point_index"]),
+            )
+            for p in doc["parts"]
+        )
+        ledger = doc.get("ledger")
+        pages = tuple(
+            ResultsPageFile(str(p["key"]), int(p["rows"]), int(p["size"]), str(p["sha256"]))
+            for p in doc.get("pages", [])
+        )
+        return cls(
+            run_id=str(doc["run_id"]),
+            run_date=str(doc["run_date"]),
+            model=str(doc["model"]),
+            rows=int(doc["rows"]),
+            shard_count=int(doc["shard_count"]),
+            parts=parts,
+            pages=pages,
+            page_rows=int(doc.get("page_rows", PAGE_ROWS)),
+            ledger=dict(ledger) if isinstance(ledger, Mapping) else None,
+            compacted_at=str(doc.get("compacted_at", "")),
+            key=key,
+        )
+
+
+def committed_record(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord
+) -> CompactionRecord | None:
+    """The run's compaction commit record, or None when the run is not compacted (yet).
+
+    Raises `CorruptRecord` naming the key when the record exists but cannot be read.
+    """
+    key = committed_key(layout, record.run_date, record.run_id)
+    raw = store.get(key)
+    if raw is None:
+        return None
+    try:
+        doc = json.loads(raw)
+        return CompactionRecord.from_document(key, doc)
+    except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as exc:
+        problem = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CorruptRecord(key, record.run_id, f"not a compaction record ({problem})") from None
+
+
+def intact_parts(store: ObjectStore, compaction: CompactionRecord) -> str | None:
+    """None when every part the record commits has its size and SHA-256, else the problem."""
+    for part in compaction.parts:
+        problem = committed_object_problem(
+            store.get(part.key), size=part.size, sha256=part.sha256, expected_rows=part.rows
+        )
+        if problem is not None:
+            return f"run_metrics file {part.key} {problem}"
+    return None
+
+
+# -- completion ---------------------------------------------------------------------------------
+
+
+def compact_if_complete(
+    store: ObjectStore,
+    layout: StorageLayout,
+    payload: Mapping[str, Any],
+    *,
+    clock: Clock | None = None,
+    remaining_ms: Callable[[], int] | None = None,
+) -> CompactionRecord | None:
+    """After a shard's commit: mark it done; compact the run when this made it complete.
+
+    The one call the child makes after its success envelope is written. Never raises (a
+    compaction that fails leaves the per-shard files, which queries read anyway; `sweep compact
+    RUN_ID` retries); returns the commit record when this call compacted (or found) it.
+    """
+    run_id, run_date = payload.get("run_id"), payload.get("run_date")
+    shard_id = payload.get("shard_id")
+    if (
+        not isinstance(run_id, str)
+        or not isinstance(run_date, str)
+        or not isinstance(shard_id, int)
+    ):
+        return None
+    try:
+        fingerprint = str(payload.get("fingerprint") or "")
+        if not mark_done(store, layout, run_date, run_id, shard_id, fingerprint):
+            return None
+        record = find_run(store, layout, run_id)
+        if record is None or record.run_date != run_date:
+            return None
+        return compact_run(store, layout, record, clock=clock)
+    except Exception as exc:  # never fail a committed shard over its run's compaction
+        logger.warning(
+            "run %r: compaction after shard %s did not complete (%s); the per-shard files "
+            "stay the source of its results; `sweep compact %s` retries",
+            run_id,
+            shard_id,
+            " ".join(str(exc).split())[:300] or type(exc).__name__,
+            run_id,
+        )
+        return None
+
+
+def shard_count(
+    store: ObjectStore, layout: StorageLayout, run_date: str, run_id: str, fingerprint: str = ""
+) -> int:
+    """Shards in the run's plan, from the small shape record (written once from the manifest)."""
+    cache_key = (id(store), layout.prefix, run_date, run_id, fingerprint)
+    cached = _SHAPES.get(cache_key)
+    if cached is not None:
+        return cached
+    key = compaction_folder(layout, run_date, run_id) + "shape.json"
+    raw = store.get(key)
+    n: int | None = None
+    if raw is not None:
+        try:
+            n = int(json.loads(raw)["shard_count"])
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            n = None  # rebuilt from the manifest below (never overwritten)
+    if n is None:
+        manifest_raw = store.get(layout.manifest_key(run_date, run_id))
+        if manifest_raw is None:
+            raise CompactionError(f"run {run_id!r} has no manifest on {run_date}")
+        try:
+            n = len(json.loads(manifest_raw)["shards"])
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            raise CorruptRecord(
+                layout.manifest_key(run_date, run_id), run_id, "no readable shard plan"
+            ) from None
+        with contextlib.suppress(AlreadyExists):
+            store.put_if_absent(key, dumps_canonical({"shard_count": n}).encode(), JSON_CONTENT)
+    if fingerprint:  # without one, another run could later reuse the id: do not cache
+        _SHAPES[cache_key] = n
+    return n
+
+
+def mark_done(
+    store: ObjectStore,
+    layout: StorageLayout,
+    run_date: str,
+    run_id: str,
+    shard_id: int,
+    fingerprint: str = "",
+) -> bool:
+    """Record that `shard_id` committed; True when the run's every shard now has (see above)."""
+    units = shard_count(store, layout, run_date, run_id, fingerprint)
+    if not 0 <= shard_id < units:
+        return False  # not a planned shard (status ignores it too)
+    done = compaction_folder(layout, run_date, run_id) + "done/"
+    unit, level = shard_id, 0
+    while True:
+        group = unit // GROUP
+        folder = f"{done}{level}-{group}/"
+        # AlreadyExists: a redelivery, or another child that also saw the group below full
+        with contextlib.suppress(AlreadyExists):
+            store.put_if_absent(f"{folder}{unit}", b"", JSON_CONTENT)
+        need = min(GROUP, units - group * GROUP)
+        have = sum(1 for _ in store.list_keys(folder))
+        if have < need:
+            return False
+        if units <= GROUP:
+            return True  # the top group: every shard of the run
+        unit, units, level = group, math.ceil(units / GROUP), level + 1
+
+
+# -- compaction ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    shard_id: int
+    start_index: int
+    end_index: int
+    metrics_key: str
+    size: int | None
+    sha256: str | None
+    rows: int
+
+    def as_list(self) -> list[Any]:
+        return [
+            self.shard_id,
+            self.start_index,
+            self.end_index,
+            self.metrics_key,
+            self.size,
+            self.sha256,
+            self.rows,
+        ]
+
+
+@dataclass
+class _Envelopes:
+    inputs: list[_Input] = field(default_factory=list)
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def compact_run(
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    *,
+    clock: Clock | None = None,
+    part_rows: int = PART_ROWS,
+    workers: int = READ_WORKERS,
+) -> CompactionRecord:
+    """Compact a complete run (idempotent: an existing, intact commit record is returned).
+
+    Raises `CompactionError` when a planned shard has no intact success commit (say which, and
+    what to do) and `StoreError` when the store fails.
+    """
+    from serverless_sweep.handlers.ledger import compute_ledger, failure_envelopes
+
+    existing = committed_record(store, layout, record)
+    if existing is not None:
+        return existing
+    clock = clock or SystemClock()
+    read = _read_envelopes(store, layout, record, workers)
+    claim = _claim(store, layout, record, read.inputs)
+    parts, pages = _write_parts(store, layout, record, claim, part_rows, workers)
+    rows = sum(p.rows for p in parts)
+    if rows != record.total_points:
+        raise CompactionError(
+            f"run {record.run_id!r}: the committed shard files hold {rows} rows where the run "
+            f"has {record.total_points} points; `sweep verify {record.run_id}` checks it"
+        )
+    ledger = compute_ledger(
+        read.envelopes + failure_envelopes(store, layout, record),
+        record.manifest.get("accepted_at"),
+    )
+    doc = {
+        "record": RECORD_KIND,
+        "run_id": record.run_id,
+        "run_date": record.run_date,
+        "model": record.model,
+        "rows": rows,
+        "shard_count": len(record.shards),
+        "generation": claim["generation"],
+        "parts": [
+            {
+                "key": p.key,
+                "rows": p.rows,
+                "size": p.size,
+                "sha256": p.sha256,
+                "first_point_index": p.first_point_index,
+                "last_point_index": p.last_point_index,
+            }
+            for p in parts
+        ],
+        "page_rows": PAGE_ROWS,
+        "pages": [
+            {"key": p.key, "rows": p.rows, "size": p.size, "sha256": p.sha256} for p in pages
+        ],
+        "ledger": ledger,
+        "compacted_at": clock.now().isoformat(),
+    }
+    key = committed_key(layout, record.run_date, record.run_id)
+    try:
+        store.put_if_absent(key, dumps_canonical(doc).encode(), JSON_CONTENT)
+    except AlreadyExists:
+        found = committed_record(store, layout, record)
+        if found is not None:
+            return found
+    logger.info(
+        "run %r compacted: %d rows in %d run_metrics file(s)", record.run_id, rows, len(parts)
+    )
+    return CompactionRecord.from_document(key, doc)
+
+
+def _read_envelopes(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord, workers: int
+) -> _Envelopes:
+    """Every planned shard's success envelope (in plan order) and the file it commits."""
+    shards = sorted(record.shards, key=lambda s: s.start_index)
+    keys = [layout.success_outcome_key(record.run_date, record.run_id, s.shard_id) for s in shards]
+    found = _Envelopes()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for shard, key, raw in zip(shards, keys, pool.map(store.get, keys), strict=True):
+            if raw is None:
+                raise CompactionError(
+                    f"run {record.run_id!r} is not complete: shard {shard.shard_id} has no success "
+                    f"record; `sweep redrive {record.run_id}` runs it"
+                )
+            try:
+                envelope = json.loads(raw)
+                metadata = envelope["output_metadata"]
+                metrics_key = metadata["metrics_key"]
+                if not isinstance(metrics_key, str):
+                    raise TypeError("metrics_key is not a string")
+            except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError):
+                raise CompactionError(
+                    f"run {record.run_id!r}: the success envelope {key} of shard {shard.shard_id} "
+                    f"names no readable file; `sweep verify {record.run_id}` checks it"
+                ) from None
+            size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
+            found.envelopes.append(envelope)
+            found.inputs.append(
+                _Input(
+                    shard.shard_id,
+                    shard.start_index,
+                    shard.end_index,
+                    metrics_key,
+                    size if isinstance(size, int) and not isinstance(size, bool) else None,
+                    digest if isinstance(digest, str) else None,
+                    shard.size,
+                )
+            )
+    return found
+
+
+def _claim(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord, seen: Sequence[_Input]
+) -> dict[str, Any]:
+    """The claim (create-if-absent): the inputs every compactor of this run follows (an
+    earlier claim wins over what this compactor `seen`, so all write the same parts)."""
+    key = claim_key(layout, record.run_date, record.run_id)
+    raw = store.get(key)
+    if raw is None:
+        inputs = [i.as_list() for i in seen]
+        generation = hashlib.sha256(dumps_canonical(inputs).encode()).hexdigest()[:16]
+        claim = {"generation": generation, "inputs": inputs}
+        try:
+            store.put_if_absent(key, dumps_canonical(claim).encode(), JSON_CONTENT)
+            return claim
+        except AlreadyExists:
+            raw = store.get(key)
+    try:
+        claim = json.loads(raw or b"")
+        if not isinstance(claim.get("inputs"), list) or not isinstance(claim["generation"], str):
+            raise TypeError("no inputs")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        raise CorruptRecord(key, record.run_id, "not a compaction claim") from None
+    return dict(claim)
+
+
+def _tables(
+    store: ObjectStore, record: RunRecord, inputs: Sequence[_Input], workers: int
+) -> Iterator[pa.Table]:
+    """The inputs' rows in order, read `workers` at a time with bounded look-ahead."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def read(item: _Input) -> pa.Table:
+        data = store.get(item.metrics_key)
+        problem = committed_object_problem(
+            data, size=item.size, sha256=item.sha256, expected_rows=item.rows
+        )
+        if problem is not None or data is None:
+            raise CompactionError(
+                f"run {record.run_id!r}: file {item.metrics_key} of shard {item.shard_id} "
+                f"{problem}; `sweep redrive {record.run_id}` repairs it, then `sweep compact`"
+            )
+        return pq.read_table(pa.BufferReader(data))
+
+    window = max(1, workers) * 8
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for start in range(0, len(inputs), window):
+            yield from pool.map(read, inputs[start : start + window])
+
+
+def _write_parts(
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    claim: Mapping[str, Any],
+    part_rows: int,
+    workers: int,
+) -> tuple[list[CompactedPart], list[ResultsPageFile]]:
+    import pyarrow as pa
+
+    from serverless_sweep.contracts.generated.v1.arrow_schemas import shard_metrics_schema
+    from serverless_sweep.handlers.parquet import encode_table
+
+    schema = shard_metrics_schema(record.model)
+    inputs = [_Input(*item) for item in claim["inputs"]]
+    parts: list[CompactedPart] = []
+    pages: list[ResultsPageFile] = []
+    pending: list[pa.Table] = []
+    pending_rows = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_rows
+        if not pending:
+            return
+        table = pa.concat_tables(pending).combine_chunks().sort_by("point_index")
+        pending, pending_rows = [], 0
+        key = part_key(layout, record.run_date, record.run_id, len(parts))
+        data = _put_part(store, key, encode_table(table), table.num_rows)
+        points = table.column("point_index")
+        parts.append(
+            CompactedPart(
+                key,
+                table.num_rows,
+                len(data),
+                sha256_hex(data),
+                int(points[0].as_py()),
+                int(points[-1].as_py()),
+            )
+        )
+        for start in range(0, table.num_rows, PAGE_ROWS):
+            pages.append(
+                _put_page(store, layout, record, len(pages), table.slice(start, PAGE_ROWS))
+            )
+
+    for table in _tables(store, record, inputs, workers):
+        pending.append(table.select(schema.names).cast(schema))
+        pending_rows += table.num_rows
+        if pending_rows >= part_rows:
+            flush()
+    flush()
+    return parts, pages
+
+
+def page_key(layout: StorageLayout, run_date: str, run_id: str, index: int) -> str:
+    return f"{compaction_folder(layout, run_date, run_id)}pages/page-{index:06d}.json"
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
+    return value
+
+
+def _put_page(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord, index: int, table: pa.Table
+) -> ResultsPageFile:
+    """One JSON results page, create-if-absent (same rows give the same text)."""
+    columns = table.column_names
+    rows = [[_json_value(v) for v in row.values()] for row in table.to_pylist()]
+    data = dumps_canonical({"columns": columns, "rows": rows}).encode()
+    key = page_key(layout, record.run_date, record.run_id, index)
+    try:
+        store.put_if_absent(key, data, JSON_CONTENT)
+    except AlreadyExists:
+        existing = store.get(key)
+        if existing != data:
+            raise CompactionError(
+                f"results page {key} was written by an earlier compaction with other rows; it is "
+                "never overwritten: move it aside, then `sweep compact` again"
+            ) from None
+    return ResultsPageFile(key, table.num_rows, len(data), sha256_hex(data))
+
+
+def _put_part(store: ObjectStore, key: str, data: bytes, rows: int) -> bytes:
+    """Write a part create-if-absent; adopt one already there that holds the same rows."""
+    try:
+        store.put_if_absent(key, data, PARQUET_CONTENT)
+        return data
+    except AlreadyExists:
+        existing = store.get(key)
+        if existing == data:
+            return data
+        problem = parquet_problem(existing, expected_rows=rows)
+        if problem is not None or existing is None:
+            raise CompactionError(
+                f"run_metrics file {key} was written by an earlier compaction and {problem}; it "
+                "is never overwritten: move it aside (see docs/ARCHITECTURE.md), then "
+                "`sweep compact` again"
+            ) from None
+        return existing
