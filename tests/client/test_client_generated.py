@@ -27,7 +27,7 @@ BIN = Path(sys.executable).parent
 GENERATOR = BIN / "openapi-python-client"
 PACKAGE = "sweep_generated_client"
 OPERATIONS = {
-    "runs": {"submit_sweep_run", "list_runs", "get_run_status", "redrive_run"},
+    "runs": {"submit_sweep_run", "list_runs", "get_run_status", "redrive_run", "get_run_results"},
     "contracts": {"get_open_api", "get_schema"},
 }
 

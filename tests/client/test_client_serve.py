@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from serverless_sweep.client import (
     UnexpectedResponse,
     WaitTimeout,
 )
-from serverless_sweep.contracts import AcceptedResponse, RunList, RunStatus
+from serverless_sweep.contracts import AcceptedResponse, ResultsPage, RunList, RunStatus
 from tests.api.api_helpers import ServeProcess, free_port, legacy_request
 
 
@@ -64,6 +65,26 @@ def test_submit_wait_until_succeeded_with_a_progress_bar(api: SweepClient) -> No
     again = api.submit(legacy_request("client-ok"))
     assert again.status == "already_submitted" and again.shards_dispatched == 0
     assert api.redrive("client-ok").shards_dispatched == 0  # nothing left to redrive
+    # a finished run is compacted: its results page holds every point, typed
+    page = _results_once_compacted(api, "client-ok", limit=2)
+    assert isinstance(page, ResultsPage) and page.total_points == status.total_points
+    assert len(page.items) == 2 and page.next_page_token is not None
+    rest = api.results("client-ok", page_token=page.next_page_token)
+    indices = [item.point_index for item in page.items + rest.items]
+    assert sorted(indices) == list(range(status.total_points))
+
+
+def _results_once_compacted(api: SweepClient, run_id: str, **params: str | int) -> ResultsPage:
+    """The first results page: the last shard's worker compacts the run just after its commit,
+    so a status that says succeeded may come a moment before the compacted copy (409)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return api.results(run_id, **params)
+        except Conflict:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def test_list_runs_pages_newest_first_with_state(api: SweepClient) -> None:

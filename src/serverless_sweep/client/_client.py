@@ -35,6 +35,7 @@ from serverless_sweep.client.errors import (
 from serverless_sweep.contracts import (
     AcceptedResponse,
     ErrorResponse,
+    ResultsPage,
     RunList,
     RunStatus,
     RunSummary,
@@ -187,17 +188,15 @@ class SweepClient:
         response = self._send("POST", f"/sweep-run/{_segment(run_id)}/redrive")
         return self._parse(response, AcceptedResponse)
 
-    def results(self, run_id: str, **params: str | int) -> dict[str, Any]:
-        """GET /sweep-run/{run_id}/results: the run's results page, as the API documents it."""
+    def results(self, run_id: str, **params: str | int) -> ResultsPage:
+        """GET /sweep-run/{run_id}/results: one page of a finished run's points (parameters and
+        metrics), with `order_by`, `fields`, `limit` and `page_token` as the API takes them."""
         response = self._send(
             "GET",
             f"/sweep-run/{_segment(run_id)}/results",
             params={k: str(v) for k, v in params.items()},
         )
-        document = self._json(response)
-        if not isinstance(document, dict):
-            raise self._unexpected(response, "the results page is not a JSON object")
-        return document
+        return self._parse(response, ResultsPage)
 
     def list_runs(self, *, limit: int | None = None, next_token: str | None = None) -> RunList:
         """GET /sweep-run: one page of runs, newest first; pass `next_token` for the next."""

@@ -347,7 +347,7 @@ def results(args: argparse.Namespace) -> int:
         params: dict[str, str | int] = {}
         if args.top:
             params["limit"] = args.top
-        document = client.results(args.run_id, **params)
+        document = client.results(args.run_id, **params).model_dump(mode="json")
         rows = _result_rows(document)
         if args.format == "json" or rows is None:
             emit(dumps_json(rows if rows is not None and args.format == "json" else document))
