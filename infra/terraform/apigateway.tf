@@ -3,6 +3,7 @@
 #   GET  /sweep-run                     list runs, newest first (?limit=&next_token=)
 #   GET  /sweep-run/{run_id}            run status
 #   POST /sweep-run/{run_id}/redrive    redrive failed shards
+#   GET  /sweep-run/{run_id}/results    a compacted run's points, paginated (?order_by=&fields=&limit=&page_token=)
 # Every method needs SigV4 (AWS_IAM), and the resource policy admits only allowed_principals.
 
 locals {
@@ -25,13 +26,15 @@ locals {
     list    = { method = "GET", resource_id = aws_api_gateway_resource.sweep_run.id }
     status  = { method = "GET", resource_id = aws_api_gateway_resource.run.id }
     redrive = { method = "POST", resource_id = aws_api_gateway_resource.redrive.id }
+    results = { method = "GET", resource_id = aws_api_gateway_resource.results.id }
   }
-  # execute-api ARNs of the four routes on the stage ({run_id} is one path segment: *).
+  # execute-api ARNs of the routes on the stage ({run_id} is one path segment: *).
   api_route_arns = [
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/POST/sweep-run",
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/GET/sweep-run",
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/GET/sweep-run/*",
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/POST/sweep-run/*/redrive",
+    "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/GET/sweep-run/*/results",
   ]
 }
 
@@ -61,6 +64,12 @@ resource "aws_api_gateway_resource" "redrive" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_resource.run.id
   path_part   = "redrive"
+}
+
+resource "aws_api_gateway_resource" "results" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.run.id
+  path_part   = "results"
 }
 
 resource "aws_api_gateway_model" "sweep_request" {
@@ -183,6 +192,7 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_resource.sweep_run,
       aws_api_gateway_resource.run,
       aws_api_gateway_resource.redrive,
+      aws_api_gateway_resource.results,
       aws_api_gateway_model.sweep_request,
       aws_api_gateway_request_validator.body,
       aws_api_gateway_method.this,

@@ -637,6 +637,7 @@ def test_api_methods_need_iam_auth_and_validate_the_body(deployment: Deployment)
         "/sweep-run": {"GET", "POST"},
         "/sweep-run/{run_id}": {"GET"},
         "/sweep-run/{run_id}/redrive": {"POST"},
+        "/sweep-run/{run_id}/results": {"GET"},
     }
     parent_arn = f"function:{deployment.outputs['parent_function_name']}:live/invocations"
     for path, verbs in expected.items():
@@ -690,6 +691,7 @@ def test_api_resource_policy_document(deployment: Deployment) -> None:
             f"{execution_arn}/v1/GET/sweep-run",
             f"{execution_arn}/v1/GET/sweep-run/*",
             f"{execution_arn}/v1/POST/sweep-run/*/redrive",
+            f"{execution_arn}/v1/GET/sweep-run/*/results",
         ]
     )
     assert deny["Effect"] == "Deny" and deny["Resource"] == f"{execution_arn}/*"
