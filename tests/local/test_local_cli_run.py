@@ -272,3 +272,14 @@ def test_sweep_run_prints_the_warnings_of_a_typo(tmp_path: Path) -> None:
     result = sweep("run", request, "--store", store, "--workers", "1", "--no-progress")
     assert result.code == 0
     assert "warning: unknown field 'sed' was ignored; did you mean 'seed'?" in result.err
+
+
+def test_a_typo_in_a_dimension_name_says_did_you_mean_once(tmp_path: Path) -> None:
+    bad = ride_request("ride-typo")
+    bad["dimensions"]["comission_rate"] = bad["dimensions"].pop("commission_rate", [0.1])
+    request = write_request(tmp_path, bad)
+    result = sweep("run", request, "--store", tmp_path / "store", "--workers", "1")
+    assert result.code == 2
+    assert "/dimensions/comission_rate  [unknown_parameter]" in result.err
+    assert result.err.count("did you mean 'commission_rate'?") == 1
+    assert result.err.count("is not a parameter of model") == 1  # said once, not twice

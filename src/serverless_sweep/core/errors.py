@@ -7,6 +7,7 @@ machine-readable details so that API clients can point at the field and the rule
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,12 @@ class ValidationError(ValueError):
         if not violations:
             raise ValueError("from_violations needs at least one violation")
         return cls(violations[0].message if message is None else message, violations)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """ "; did you mean 'x'?" naming the closest known name (a typo's likely intent), or ""."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def json_pointer(*parts: str | int) -> str:

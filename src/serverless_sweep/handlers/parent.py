@@ -9,7 +9,6 @@ conflict, misconfiguration, ...). Wire formats are the HTTP edge's business
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from serverless_sweep.contracts import RunManifest, RunStatus, SweepRequest
 from serverless_sweep.contracts import ShardRange as ManifestShard
-from serverless_sweep.core.errors import ValidationError, violations_from_pydantic
+from serverless_sweep.core.errors import ValidationError, did_you_mean, violations_from_pydantic
 from serverless_sweep.core.fingerprint import request_fingerprint
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange, plan_shards
@@ -340,9 +339,7 @@ def unknown_field_warnings(payload: object) -> list[str]:
     for name in payload:
         if not isinstance(name, str) or name in known:
             continue
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        warnings.append(f"unknown field {name!r} was ignored{hint}")
+        warnings.append(f"unknown field {name!r} was ignored{did_you_mean(name, known)}")
     return warnings
 
 

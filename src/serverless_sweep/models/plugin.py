@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, ClassVar
 
-from serverless_sweep.core.errors import Violation, json_pointer
+from serverless_sweep.core.errors import Violation, did_you_mean, json_pointer
 from serverless_sweep.models.base import ModelRule, PointContext
 from serverless_sweep.models.columns import column_spec_problems
 from serverless_sweep.models.presets import load_package_presets
@@ -103,7 +103,8 @@ class PackagedModel:
                         json_pointer("dimensions", name),
                         "unknown_parameter",
                         f"Dimension '{name}' is not a parameter of model {self.model_name}; "
-                        f"allowed names: {', '.join(self.parameters)}",
+                        f"allowed names: {', '.join(self.parameters)}"
+                        f"{did_you_mean(name, self.parameters)}",
                     )
                 )
                 continue

@@ -84,4 +84,6 @@ def print_rejection(command: str, problem: Problem) -> None:
     message."""
     err(f"sweep {command}: {problem.code} ({problem.status}): {problem.message}")
     for detail in problem.details:
-        err(f"  {detail.pointer or '/'}  [{detail.rule}]  {detail.message}")
+        # the headline is the first detail's message: say it once (issue 12)
+        said = detail.message == problem.message
+        err(f"  {detail.pointer or '/'}  [{detail.rule}]" + ("" if said else f"  {detail.message}"))

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+from serverless_sweep.core.errors import ValidationError, Violation, did_you_mean, json_pointer
 from serverless_sweep.models.base import ModelError, ModelRule, PointContext
 from serverless_sweep.models.presets import load_package_presets
 from serverless_sweep.models.ride_hailing.params import (
@@ -49,7 +49,8 @@ class RideHailingModel:
                         json_pointer("dimensions", name),
                         "unknown_parameter",
                         f"Dimension '{name}' is not a parameter of model {MODEL_NAME}; "
-                        f"allowed names: {', '.join(PARAMETER_NAMES)}",
+                        f"allowed names: {', '.join(PARAMETER_NAMES)}"
+                        f"{did_you_mean(name, PARAMETER_NAMES)}",
                     )
                 )
                 continue
