@@ -4,38 +4,16 @@ redrive with the local commands' output and exit statuses; $SWEEP_API_URL as the
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from serverless_sweep.entrypoints.cli import main
 from serverless_sweep.entrypoints.commands.remote import API_ENV_VAR
 from tests.api.api_helpers import ServeProcess, free_port, legacy_request
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def sweep(*argv: str | os.PathLike[str]) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([os.fspath(a) for a in argv])
-    return Result(code, out.getvalue(), err.getvalue())
+from tests.local.local_helpers import sweep
 
 
 @pytest.fixture(scope="module")
