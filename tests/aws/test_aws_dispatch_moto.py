@@ -39,6 +39,7 @@ from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.entrypoints import lambda_child, lambda_parent, lambda_services
 from serverless_sweep.entrypoints.lambda_services import Services
+from serverless_sweep.handlers import child as child_module
 from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT, read_job
 from serverless_sweep.handlers.dispatcher import Dispatcher, DispatchSettings
 from serverless_sweep.handlers.payloads import ASYNC_PAYLOAD_LIMIT_BYTES
@@ -537,12 +538,12 @@ class ChildRunner:
         self._pool.shutdown(wait=True)
 
     def _watch(self) -> None:
-        seen = 0
+        seen: set[int] = set()  # by request index: an invoke may reach Lambda after a later one
         while not self._stop.is_set():
-            accepted = [r for r in self.deployment.child_invokes() if r.reached_upstream]
-            for request in accepted[seen:]:
-                self._pool.submit(self._run, request.json())
-            seen = len(accepted)
+            for request in self.deployment.child_invokes():
+                if request.reached_upstream and request.index not in seen:
+                    seen.add(request.index)
+                    self._pool.submit(self._run, request.json())
             time.sleep(0.01)
 
     def _run(self, payload: dict[str, Any]) -> None:
@@ -552,6 +553,23 @@ class ChildRunner:
         except BaseException as exc:
             self.errors.append(exc)
         self.finished[int(payload["shard_id"])] = time.monotonic()
+
+
+class EnvelopeClock:
+    """Notes when each shard became done for the dispatcher: the moment its success envelope
+    was committed to S3 (moto), just before the child compacts. The child's handler returns
+    later (compaction lists and writes markers), and timing the return would count a shard as
+    running while the dispatcher rightly sees it done; moto's LastModified has whole seconds."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.written: dict[int, float] = {}
+        real = child_module.compact_if_complete
+
+        def compact_if_complete(store: Any, layout: Any, payload: Any, **kwargs: Any) -> Any:
+            self.written.setdefault(int(payload["shard_id"]), time.monotonic())
+            return real(store, layout, payload, **kwargs)
+
+        monkeypatch.setattr(child_module, "compact_if_complete", compact_if_complete)
 
 
 def _peak_in_flight(deployment: Deployment, finished: dict[int, float]) -> int:
@@ -567,12 +585,15 @@ def _peak_in_flight(deployment: Deployment, finished: dict[int, float]) -> int:
     return peak
 
 
-def test_max_concurrency_bounds_the_shards_in_flight(deployment: Deployment) -> None:
+def test_max_concurrency_bounds_the_shards_in_flight(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
     deployment.proxy.set_plan(latency_ms=5)
     request = {**_request("capped", 12), "max_concurrency": 3}
     event = {"httpMethod": "POST", "resource": "/sweep-run", "body": json.dumps(request)}
     assert lambda_parent.handler(event, DeadlineContext())["statusCode"] == 202
     dispatcher = _dispatcher(deployment, chunk=8, concurrency=8, poll_interval_s=0.05)
+    envelopes = EnvelopeClock(monkeypatch)
 
     with ChildRunner(deployment, delay_s=0.1) as children:
         report = dispatcher.run("capped", JOB_SUBMIT)
@@ -580,5 +601,6 @@ def test_max_concurrency_bounds_the_shards_in_flight(deployment: Deployment) -> 
 
     assert report.failed == [] and report.remaining == 0
     assert deployment.shard_counts() == Counter(range(12))
-    peak = _peak_in_flight(deployment, children.finished)
+    assert set(envelopes.written) == set(children.finished) == set(range(12))
+    peak = _peak_in_flight(deployment, envelopes.written)
     assert 2 <= peak <= 3, f"{peak} shards of the run were in flight at once (cap 3)"

@@ -434,6 +434,10 @@ class ChildHandler:
             except AlreadyExists:
                 raw = self.store.get(outcome_key)
                 if raw is not None:
+                    # A redelivery, or a retry that found its own object: the shard is done,
+                    # and compaction (idempotent) runs again in case the first one was killed
+                    # between its commit and its compaction.
+                    compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
                     return _result(json.loads(raw), outcome_key, duplicate=True)
         compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
         return _result(envelope, outcome_key, duplicate=False)
