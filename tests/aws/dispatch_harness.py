@@ -17,7 +17,7 @@ from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
 from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.dispatcher import Dispatcher, DispatchSettings
-from serverless_sweep.handlers.payloads import ASYNC_PAYLOAD_LIMIT_BYTES
+from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES
 
 REGION = "eu-central-1"
 

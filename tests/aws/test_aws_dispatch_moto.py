@@ -42,7 +42,7 @@ from serverless_sweep.entrypoints.lambda_services import Services
 from serverless_sweep.handlers import child as child_module
 from serverless_sweep.handlers.dispatch_ledger import JOB_SUBMIT, read_job
 from serverless_sweep.handlers.dispatcher import Dispatcher, DispatchSettings
-from serverless_sweep.handlers.payloads import ASYNC_PAYLOAD_LIMIT_BYTES
+from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES
 from serverless_sweep.handlers.runs import RunRecord, find_run
 from serverless_sweep.handlers.status import run_status
 

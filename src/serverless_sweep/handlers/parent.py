@@ -46,8 +46,9 @@ from serverless_sweep.handlers.dispatcher import (
     DispatchOutcome,
     DispatchSettings,
 )
-from serverless_sweep.handlers.payloads import ASYNC_PAYLOAD_LIMIT_BYTES, PayloadBuilder
+from serverless_sweep.handlers.payloads import PayloadBuilder
 from serverless_sweep.handlers.ports import (
+    ASYNC_PAYLOAD_LIMIT_BYTES,
     Clock,
     DispatchScheduler,
     Invoker,

@@ -14,7 +14,6 @@ from serverless_sweep.core.planning import ShardRange
 from serverless_sweep.core.space import SPACE_FIELDS
 
 # Re-exported: the parent's config and the tests take the limit from here.
-from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES as ASYNC_PAYLOAD_LIMIT_BYTES
 from serverless_sweep.handlers.responses import CONTRACT_VERSION
 from serverless_sweep.handlers.runs import RunRecord
 

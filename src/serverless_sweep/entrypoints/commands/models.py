@@ -16,7 +16,9 @@ from typing import Any
 from serverless_sweep.contracts import load_schema
 from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.validation import normalize_request
-from serverless_sweep.entrypoints.progress import EXIT_USAGE, dumps_json, emit
+from serverless_sweep.entrypoints.console.exit_codes import EXIT_USAGE
+from serverless_sweep.entrypoints.console.output import emit
+from serverless_sweep.entrypoints.console.tables import dumps_json
 from serverless_sweep.models.columns import athena_add_columns
 from serverless_sweep.models.constraints import apply_model_rules
 from serverless_sweep.models.presets import model_presets
