@@ -295,43 +295,55 @@ def test_a_job_with_no_dispatcher_alive_turns_lost_not_running_for_ever(store, c
 
 
 class CompletingInvoker(CountingInvoker):
-    """Each invoked shard 'finishes' (a success envelope appears) after a short delay."""
+    """Invoked shards 'finish' (a success envelope appears) only while `cap` are in flight, or
+    once every shard is out: the cap is reached however slowly the dispatcher runs (no timers),
+    and a dispatcher that ignored the cap would be seen with more than `cap` in flight."""
 
-    def __init__(self, parent_ref: list[ParentHandler], finish_s: float) -> None:
+    def __init__(self, parent_ref: list[ParentHandler], cap: int, total: int) -> None:
         super().__init__()
         self.parent_ref = parent_ref
-        self.finish_s = finish_s
+        self.cap = cap
+        self.total = total
         self.in_flight_seen: list[int] = []
-        self.finished: set[int] = set()
+        self.finished: list[int] = []
+        self.stop = threading.Event()
+        self.finisher = threading.Thread(target=self._finish_loop, daemon=True)
+        self.finisher.start()
 
     def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
         result = super().invoke_async(function_name, payload)
-        event = json.loads(payload)
         with self.lock:
             self.in_flight_seen.append(len(self.calls) - len(self.finished))
-        timer = threading.Timer(self.finish_s, self._finish, args=(event,))
-        timer.daemon = True
-        timer.start()
         return result
+
+    def _finish_loop(self) -> None:
+        while not self.stop.is_set() and len(self.finished) < self.total:
+            with self.lock:
+                in_flight = [c for c in self.calls if c["shard_id"] not in self.finished]
+                if in_flight and (len(in_flight) >= self.cap or len(self.calls) == self.total):
+                    self._finish(in_flight[0])
+            self.stop.wait(0.001)
 
     def _finish(self, event: dict[str, Any]) -> None:
         parent = self.parent_ref[0]
         key = parent.layout.success_outcome_key(
             event["run_date"], event["run_id"], event["shard_id"]
         )
-        with self.lock:
-            parent.store.put(key, b"{}")
-            self.finished.add(event["shard_id"])
+        parent.store.put(key, b"{}")
+        self.finished.append(event["shard_id"])
 
 
 def test_max_concurrency_caps_the_shards_in_flight(store):
     ref: list[ParentHandler] = []
-    invoker = CompletingInvoker(ref, finish_s=0.02)
+    invoker = CompletingInvoker(ref, cap=3, total=30)
     parent, _ = make_parent(invoker, store, FixedClock())
     ref.append(parent)
-    assert edge.submit(parent, many(30, max_concurrency=3))["statusCode"] == 202
-    settings = DispatchSettings(concurrency=8, chunk_size=8, poll_interval_s=0.005)
-    report = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
+    try:
+        assert edge.submit(parent, many(30, max_concurrency=3))["statusCode"] == 202
+        settings = DispatchSettings(concurrency=8, chunk_size=8, poll_interval_s=0.005)
+        report = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
+    finally:
+        invoker.stop.set()
     assert report.remaining == 0
     assert invoker.per_shard() == Counter({i: 1 for i in range(30)})
     assert max(invoker.in_flight_seen) <= 3
