@@ -71,7 +71,12 @@ root, target, event_file = sys.argv[1:4]
 sys.path.insert(0, root)
 import importlib
 profile = []
-if len(sys.argv) > 4:  # the CPU-time analogue of -X importtime: (own, cumulative, module)
+mode = sys.argv[4] if len(sys.argv) > 4 else ""
+if mode == "cprofile":  # the whole import and first invocation under cProfile, to a file
+    import cProfile
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+if mode == "profile":  # the CPU-time analogue of -X importtime: (own, cumulative, module)
     import importlib._bootstrap as bootstrap
     find_and_load, children = bootstrap._find_and_load, [0.0]
     def timed(name, import_):
@@ -98,6 +103,9 @@ class Context:
 
 result = handler(json.load(open(event_file)), Context())
 answered, answered_cpu = time.perf_counter(), cpu()
+if mode == "cprofile":
+    profiler.disable()
+    profiler.dump_stats(sys.argv[5])
 print(json.dumps({"import_s": imported - started, "first_s": answered - started,
                   "import_cpu_s": imported_cpu, "first_cpu_s": answered_cpu,
                   "status": result.get("statusCode", result.get("status")),
@@ -174,6 +182,22 @@ def _import_profile(rows: list[list[Any]], total_s: float, top: int) -> list[str
     return lines
 
 
+def _cprofile(stats_file: Path, top: int) -> list[str]:
+    """The `top` functions of a cProfile dump by cumulative and by own CPU time."""
+    import pstats
+
+    lines = []
+    for order in ("cumulative", "tottime"):
+        text = io.StringIO()
+        stats = pstats.Stats(str(stats_file), stream=text)
+        stats.sort_stats(order).print_stats(top)
+        body = text.getvalue().splitlines()
+        start = next(i for i, line in enumerate(body) if line.lstrip().startswith("ncalls"))
+        lines.append(f"    cProfile by {order} (CPU; the profiler slows calls down):")
+        lines += [f"    {line}" for line in body[start:] if line.strip()]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -189,6 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="N",
         help="also profile each candidate's first invocation: its N costliest imports (CPU)",
+    )
+    parser.add_argument(
+        "--cprofile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run each candidate's import and first invocation under cProfile (CPU time): "
+        "its N functions with the largest cumulative and own times",
     )
     args = parser.parse_args(argv)
 
@@ -354,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
             profiles[artifact] = _import_profile(
                 figures["profile"], figures["first_cpu_s"], args.importtime
             )
+        for artifact in ("parent", "child") if args.cprofile > 0 else ():
+            stats_file = tmp / f"{artifact}.pstats"
+            run("candidate", artifact, extra=["cprofile", str(stats_file)])
+            profiles.setdefault(artifact, []).extend(_cprofile(stats_file, args.cprofile))
         proxy.stop()
         server.stop()
 

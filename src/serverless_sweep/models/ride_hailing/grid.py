@@ -20,14 +20,24 @@ this size).
 
 Where people are: pickups and driver start cells follow a fixed spatial weight per cell, 70 %
 a Gaussian around Berlin-Mitte (σ = 5 km) and 30 % uniform over the box.
+
+Precomputed (issue 8, cold start): building the grid with h3 takes about 0.1 s, and importing
+h3 another 0.05 s, of a child Lambda's first invocation. The child artifact's build therefore
+runs `write_precomputed` (infra/build_lambda.py) and ships the built grid's state next to this
+module (`PRECOMPUTED_FILE`, an uncompressed .npz of plain arrays, no pickle); `berlin_grid`
+loads it in milliseconds and imports no h3. The file names the sha256 of this module's source
+it was built from, so a stale copy (this module edited, the file not rebuilt) is ignored and
+the grid is built as before; a checkout without the file (development, tests) builds it too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from functools import cache
+from pathlib import Path
 
-import h3
 import numpy as np
 from numpy.typing import NDArray
 
@@ -58,6 +68,8 @@ class BerlinGrid:
     """Cells of the box, their IJ coordinates, the padded raster and spawn weights."""
 
     def __init__(self) -> None:
+        import h3  # here, not at module level: a precomputed grid needs no h3 (see above)
+
         box = h3.LatLngPoly(
             [(LAT_MIN, LNG_MIN), (LAT_MIN, LNG_MAX), (LAT_MAX, LNG_MAX), (LAT_MAX, LNG_MIN)]
         )
@@ -163,5 +175,108 @@ class BerlinGrid:
 
 @cache
 def berlin_grid() -> BerlinGrid:
-    """The process-wide grid (built on first use, ~0.1 s)."""
-    return BerlinGrid()
+    """The process-wide grid: the precomputed one when this module ships it (a few ms), else
+    built on first use (~0.1 s)."""
+    return load_precomputed() or BerlinGrid()
+
+
+# -- the precomputed grid (issue 8) ---------------------------------------------------------------
+
+PRECOMPUTED_FILE = Path(__file__).with_name("berlin_grid.bin")
+_STATE_FORMAT = 1
+_ALIGN = 64
+
+
+def _source_digest() -> str:
+    """sha256 of this module's source: what a precomputed grid was built from."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def write_precomputed(path: Path = PRECOMPUTED_FILE) -> Path:
+    """Build the grid and write its state to `path` (the child artifact's build runs this).
+
+    The file is one JSON header line (this module's sha256, and per attribute its kind and,
+    for arrays, dtype, shape, offset, read-only flag) followed by the arrays' raw bytes, each
+    at a 64-byte aligned offset: no pickle, no zip (np.savez would stamp the time, and loading
+    it imports zipfile), and the same grid gives the same bytes. Every attribute of the built
+    grid is stored: arrays as they are, ints, tuples of str (joined by newlines), and empty
+    dicts (the grid's own lazy caches); any other type is refused, so a grid that grows one
+    cannot ship half its state.
+    """
+    grid = BerlinGrid()
+    blobs: list[bytes] = []
+    offset = 0
+    attributes: dict[str, dict[str, object]] = {}
+
+    def add(data: bytes) -> int:
+        nonlocal offset
+        start = offset
+        padding = -len(data) % _ALIGN
+        blobs.append(data + b"\0" * padding)
+        offset += len(data) + padding
+        return start
+
+    for name, value in vars(grid).items():
+        if isinstance(value, np.ndarray):
+            array = np.ascontiguousarray(value)
+            attributes[name] = {
+                "kind": "array",
+                "dtype": array.dtype.str,
+                "shape": list(array.shape),
+                "offset": add(array.tobytes()),
+                "writeable": bool(value.flags.writeable),
+            }
+        elif isinstance(value, int) and not isinstance(value, bool):
+            attributes[name] = {"kind": "int", "value": value}
+        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            if any("\n" in v for v in value):
+                raise ValueError(f"BerlinGrid.{name}: a string holds a newline")
+            text = "\n".join(value).encode()
+            attributes[name] = {
+                "kind": "strings",
+                "count": len(value),
+                "offset": add(text),
+                "bytes": len(text),
+            }
+        elif isinstance(value, dict) and not value:
+            attributes[name] = {"kind": "dict"}
+        else:
+            raise TypeError(
+                f"BerlinGrid.{name} ({type(value).__name__}) cannot be precomputed: store it "
+                f"in write_precomputed/load_precomputed (models/ride_hailing/grid.py)"
+            )
+    header = {"format": _STATE_FORMAT, "source_sha256": _source_digest(), "attributes": attributes}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
+    return path
+
+
+def load_precomputed(path: Path = PRECOMPUTED_FILE) -> BerlinGrid | None:
+    """The grid `write_precomputed` stored at `path`, or None when there is none, or it was
+    built from another version of this module (the caller then builds the grid)."""
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    line, _, body = content.partition(b"\n")
+    header = json.loads(line)
+    if header.get("format") != _STATE_FORMAT or header.get("source_sha256") != _source_digest():
+        return None
+    grid = BerlinGrid.__new__(BerlinGrid)
+    for name, spec in header["attributes"].items():
+        value: object
+        if spec["kind"] == "array":
+            dtype = np.dtype(spec["dtype"])
+            count = math.prod(spec["shape"])
+            array = np.frombuffer(body, dtype=dtype, count=count, offset=spec["offset"])
+            array = array.reshape(spec["shape"])
+            value = array.copy() if spec["writeable"] else array  # frombuffer: read-only
+        elif spec["kind"] == "int":
+            value = int(spec["value"])
+        elif spec["kind"] == "strings":
+            text = body[spec["offset"] : spec["offset"] + spec["bytes"]].decode()
+            value = tuple(text.split("\n")) if spec["count"] else ()
+        else:
+            value = {}
+        setattr(grid, name, value)
+    return grid
