@@ -24,7 +24,6 @@ from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.entrypoints import lambda_services
 from serverless_sweep.entrypoints.lambda_services import LambdaContext, loggable, request_id
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
-from serverless_sweep.handlers.failure_recorder import FailureRecorder, NotAFailureRecord
 from serverless_sweep.handlers.settings import results_prefix
 
 logger = logging.getLogger(__name__)
@@ -60,7 +59,10 @@ def failure_handler(event: object, context: LambdaContext | None) -> dict[str, A
     A record that is not a shard's failure is logged and answered, not raised: retrying it
     would never help, and its own failure would only land in the recorder's dead-letter queue.
     Store failures are raised, so Lambda retries them and, at the very last, the DLQ keeps them.
+    The recorder is imported here: a shard's cold start does not need it (issue 8).
     """
+    from serverless_sweep.handlers.failure_recorder import FailureRecorder, NotAFailureRecord
+
     configure_json_logging()
     payload = event.get("requestPayload") if isinstance(event, Mapping) else None
     fields = payload if isinstance(payload, Mapping) else {}

@@ -192,7 +192,7 @@ def _source_digest() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-def write_precomputed(path: Path = PRECOMPUTED_FILE) -> Path:
+def write_precomputed(path: Path | None = None) -> Path:
     """Build the grid and write its state to `path` (the child artifact's build runs this).
 
     The file is one JSON header line (this module's sha256, and per attribute its kind and,
@@ -203,6 +203,7 @@ def write_precomputed(path: Path = PRECOMPUTED_FILE) -> Path:
     dicts (the grid's own lazy caches); any other type is refused, so a grid that grows one
     cannot ship half its state.
     """
+    path = PRECOMPUTED_FILE if path is None else path
     grid = BerlinGrid()
     blobs: list[bytes] = []
     offset = 0
@@ -251,9 +252,11 @@ def write_precomputed(path: Path = PRECOMPUTED_FILE) -> Path:
     return path
 
 
-def load_precomputed(path: Path = PRECOMPUTED_FILE) -> BerlinGrid | None:
-    """The grid `write_precomputed` stored at `path`, or None when there is none, or it was
-    built from another version of this module (the caller then builds the grid)."""
+def load_precomputed(path: Path | None = None) -> BerlinGrid | None:
+    """The grid `write_precomputed` stored at `path` (default PRECOMPUTED_FILE), or None when
+    there is none, or it was built from another version of this module (the caller then builds
+    the grid)."""
+    path = PRECOMPUTED_FILE if path is None else path
     try:
         content = path.read_bytes()
     except FileNotFoundError:

@@ -1392,7 +1392,9 @@ def _dropoff_cells(
     pending = np.arange(r_cell.size)
     while pending.size:
         retry: list[NDArray[np.intp]] = []
-        for d in np.unique(want[pending]).tolist():
+        # (bincount, not np.unique: want >= 0, and np.unique imports numpy.ma, 10-50 ms of a
+        # cold start, to check for a masked array; issue 8)
+        for d in np.flatnonzero(np.bincount(want[pending])).tolist():
             idx = pending[want[pending] == d]
             cells = grid.raster_cell[
                 grid.flat[r_cell[idx]][:, None] + grid.flat_offsets(d, ring_only=True)[None, :]
