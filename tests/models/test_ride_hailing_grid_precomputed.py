@@ -79,7 +79,7 @@ def test_an_attribute_that_cannot_be_stored_is_refused(
         self.extra = {1, 2}  # type: ignore[attr-defined]
 
     monkeypatch.setattr(BerlinGrid, "__init__", grows_a_set)
-    with pytest.raises(TypeError, match="BerlinGrid.extra"):
+    with pytest.raises(TypeError, match=r"BerlinGrid\.extra"):
         write_precomputed(tmp_path / "refused.bin")
     assert not (tmp_path / "refused.bin").exists()
 
