@@ -26,7 +26,8 @@ hooks), byte-identical copies of pyarrow's versioned shared libraries (wheels ca
 symlinks, so `libX.so`, `libX.so.N` and `libX.so.N.M.P` are three copies; the loader asks for the
 SONAME `libX.so.N`, which stays), pydantic's v1 compatibility package, and every
 botocore service model except S3, Lambda and STS, along with the other services' entries in
-botocore's endpoints.json (parsed whole by the first client). `--strip` runs `strip
+botocore's endpoints.json (parsed whole by the first client); the kept models are stored as
+plain JSON without their documentation (`slim_botocore_models`). `--strip` runs `strip
 --strip-unneeded` on the shared libraries auditwheel did not patch (binutils needed). Figures:
 infra/README.md.
 
@@ -64,6 +65,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import gzip
 import hashlib
 import json
 import os
@@ -474,7 +476,8 @@ def stage(
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
     if python is not None:
         compile_bytecode(destination, python[0], sourceless=False)
-        precompute_model_data(staging, artifact, python[0])
+        if requirements:  # the writers need the artifact's dependencies (numpy, h3)
+            precompute_model_data(staging, artifact, python[0], package=package)
     return cached
 
 
@@ -495,12 +498,19 @@ for target in sys.argv[2:]:
 """
 
 
-def precompute_model_data(staging: Path, artifact: str, python: str) -> list[Path]:
+def precompute_model_data(
+    staging: Path, artifact: str, python: str, *, package: str = PACKAGE
+) -> list[Path]:
     """Run the artifact's PRECOMPUTED_DATA writers with the 3.12 `python` against the staged
     tree itself (its numpy and h3, its model source), so the data matches what the artifact
     runs; the files they wrote. Each writer writes next to its module and returns the path.
+    Only writers inside the staged `package` run (a test builds other, tiny packages).
     """
-    targets = [f"{module}:{function}" for module, function in PRECOMPUTED_DATA.get(artifact, ())]
+    targets = [
+        f"{module}:{function}"
+        for module, function in PRECOMPUTED_DATA.get(artifact, ())
+        if module.split(".")[0] == package
+    ]
     if not targets:
         return []
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
@@ -575,6 +585,7 @@ def slim(staging: Path, *, botocore_services: Sequence[str] = SLIM_BOTOCORE_SERV
             if entry.is_dir() and entry.name not in keep:
                 remove(entry)
         slim_botocore_endpoints(data / "endpoints.json", keep)
+        removed += slim_botocore_models(data, staging)
     return sorted(removed)
 
 
@@ -595,6 +606,42 @@ def slim_botocore_endpoints(path: Path, services: Iterable[str]) -> int:
         partition["services"] = {name: known[name] for name in known if name in keep}
     path.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
     return before - path.stat().st_size
+
+
+_BOTOCORE_DOC_KEYS = frozenset({"documentation", "documentationUrl"})
+
+
+def _without_docs(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_docs(v) for k, v in value.items() if k not in _BOTOCORE_DOC_KEYS}
+    if isinstance(value, list):
+        return [_without_docs(v) for v in value]
+    return value
+
+
+def slim_botocore_models(data: Path, staging: Path) -> list[str]:
+    """Make the kept botocore models cheap to load; the removed paths (relative to staging).
+
+    Each client's creation reads its service model and endpoint rule set, gzipped JSON parsed
+    with an OrderedDict hook: the S3 model alone is 1.4 MB, most of it documentation that only
+    docstrings use. Here every `*.json.gz` becomes plain `*.json` (botocore's loader tries
+    `.json` first), `service-2` models lose their `documentation`/`documentationUrl` members,
+    and `examples-1.json` (documentation only) goes: about 20 ms less for the parent's two
+    clients on a cold start (issue 8). Key order is kept, so the result is deterministic.
+    """
+    removed: list[str] = []
+    for path in sorted(data.glob("*/*/*.json.gz")):
+        document = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+        if path.name.startswith("service-2."):
+            document = _without_docs(document)
+        target = path.with_name(path.name[: -len(".gz")])
+        target.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+        removed.append(path.relative_to(staging).as_posix())
+        path.unlink()
+    for path in sorted(data.glob("*/*/examples-1.json")):
+        removed.append(path.relative_to(staging).as_posix())
+        path.unlink()
+    return removed
 
 
 def strip_shared_libraries(staging: Path) -> int:

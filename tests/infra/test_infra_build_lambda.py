@@ -6,6 +6,7 @@ bytecode) and what runs from it are in test_infra_artifacts.py.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import os
@@ -178,9 +179,10 @@ def test_prune_and_slim_remove_only_what_the_runtime_never_loads(tmp_path: Path)
         "pyarrow/libparquet.so.2600": b"parquet",
         "pyarrow/libparquet.so": b"a different build",  # not a copy: kept
         "botocore/data/endpoints.json": b"{}",
-        "botocore/data/s3/2006-03-01/service-2.json.gz": b"",
-        "botocore/data/lambda/2015-03-31/service-2.json.gz": b"",
-        "botocore/data/ec2/2016-11-15/service-2.json.gz": b"",
+        "botocore/data/s3/2006-03-01/service-2.json.gz": gzip.compress(b"{}"),
+        "botocore/data/s3/2006-03-01/examples-1.json": b"{}",
+        "botocore/data/lambda/2015-03-31/service-2.json.gz": gzip.compress(b"{}"),
+        "botocore/data/ec2/2016-11-15/service-2.json.gz": gzip.compress(b"{}"),
     }
     for name, data in files.items():
         path = staging / name
@@ -191,8 +193,8 @@ def test_prune_and_slim_remove_only_what_the_runtime_never_loads(tmp_path: Path)
     left = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     assert left == [
         "botocore/data/endpoints.json",
-        "botocore/data/lambda/2015-03-31/service-2.json.gz",
-        "botocore/data/s3/2006-03-01/service-2.json.gz",
+        "botocore/data/lambda/2015-03-31/service-2.json",
+        "botocore/data/s3/2006-03-01/service-2.json",
         "numpy-2.dist-info/METADATA",
         "numpy/__init__.py",
         "numpy/testing/__init__.py",
@@ -202,6 +204,65 @@ def test_prune_and_slim_remove_only_what_the_runtime_never_loads(tmp_path: Path)
         "pyarrow/libparquet.so.2600",
     ]
     assert "botocore/data/ec2" in removed and "pyarrow/libarrow_python.so" in removed
+
+
+def _keys_named(value: object, key: str) -> int:
+    """How many dicts inside value have `key`."""
+    if isinstance(value, dict):
+        return int(key in value) + sum(_keys_named(v, key) for v in value.values())
+    if isinstance(value, list):
+        return sum(_keys_named(v, key) for v in value)
+    return 0
+
+
+def test_slim_botocore_models_are_plain_json_without_documentation(tmp_path: Path) -> None:
+    """The real S3 model, slimmed, still loads through botocore's own loader and describes
+    the operations the store sends, IfNoneMatch included; only documentation is gone."""
+    import botocore.loaders  # type: ignore[import-untyped]
+
+    source = Path(botocore.loaders.__file__).parent / "data" / "s3" / "2006-03-01"
+    data = tmp_path / "botocore" / "data"
+    target = data / "s3" / "2006-03-01"
+    target.mkdir(parents=True)
+    for name in ("service-2.json.gz", "endpoint-rule-set-1.json.gz", "paginators-1.json"):
+        (target / name).write_bytes((source / name).read_bytes())
+    (target / "examples-1.json").write_text("{}")
+    original = json.loads(gzip.decompress((source / "service-2.json.gz").read_bytes()))
+
+    removed = build_lambda.slim_botocore_models(data, tmp_path)
+
+    assert sorted(removed) == [
+        "botocore/data/s3/2006-03-01/endpoint-rule-set-1.json.gz",
+        "botocore/data/s3/2006-03-01/examples-1.json",
+        "botocore/data/s3/2006-03-01/service-2.json.gz",
+    ]
+    assert sorted(p.name for p in target.iterdir()) == [
+        "endpoint-rule-set-1.json",
+        "paginators-1.json",
+        "service-2.json",
+    ]
+    slimmed = json.loads((target / "service-2.json").read_text())
+    assert not _keys_named(slimmed, "documentation")
+    assert _keys_named(original, "documentation") > 1000  # there was something to remove
+    assert list(slimmed) == [k for k in original if k not in ("documentation",)]
+    put = slimmed["shapes"]["PutObjectRequest"]
+    assert "documentation" not in put["members"]["IfNoneMatch"]
+    assert put["members"]["IfNoneMatch"] == {
+        k: v
+        for k, v in original["shapes"]["PutObjectRequest"]["members"]["IfNoneMatch"].items()
+        if k != "documentation"
+    }
+    ruleset = json.loads((target / "endpoint-rule-set-1.json").read_text())
+    assert ruleset == json.loads(
+        gzip.decompress((source / "endpoint-rule-set-1.json.gz").read_bytes())
+    )
+
+    loader = botocore.loaders.Loader(
+        extra_search_paths=[str(data)], include_default_search_paths=False
+    )
+    model = loader.load_service_model("s3", "service-2")
+    assert "IfNoneMatch" in model["shapes"]["PutObjectRequest"]["members"]
+    assert loader.load_service_model("s3", "endpoint-rule-set-1") == ruleset
 
 
 def test_slim_keeps_only_the_kept_services_in_botocore_endpoints(tmp_path: Path) -> None:
