@@ -14,13 +14,16 @@ Why a shared factory instead of a bare `boto3.client(...)`:
   version the Lambda runtime happens to ship;
 * cold start (issue 8): clients come from botocore itself, not `boto3.client`. Importing boto3
   imports s3transfer (and with it multiprocessing, concurrent.futures, ...) for managed
-  transfers these adapters never use: about 40 ms of a Lambda cold start. Every client's
-  botocore session shares one data loader, so the service models and the 1 MB endpoints file
-  are read and parsed once per process, not once per client. Sessions themselves are not
-  shared: each client resolves its credentials from the environment as it is when the client is
-  built (like a fresh `boto3.client` after `boto3.DEFAULT_SESSION = None`), so tests and tools
-  that change credentials between clients see the change. botocore is imported on the first
-  client, not with this module: the exception mappers import only `botocore.exceptions`.
+  transfers these adapters never use: about 40 ms of a Lambda cold start. Clients share one
+  botocore session while the process's `AWS_*` environment stays the same (in Lambda: always),
+  so the service models and endpoint files are parsed once per process and the session's ~300
+  event handlers are registered once (a second session cost the parent ~15 ms). A change of any
+  `AWS_*` variable (credentials, profile, config file, region) gets a fresh session, so a client
+  built afterwards resolves its credentials from the environment as it is then (like a fresh
+  `boto3.client` after `boto3.DEFAULT_SESSION = None`); tests and tools that switch credentials
+  between clients see the switch. Every session shares one data loader. botocore is imported on
+  the first client, not with this module: the exception mappers import only
+  `botocore.exceptions`.
 """
 
 from __future__ import annotations
@@ -97,21 +100,43 @@ def make_client(
     The same client `boto3.client(service, ...)` returns, from a fresh botocore session that
     shares this process's data loader (see the module docstring).
     """
-    return new_session().create_client(
-        service,
-        endpoint_url=endpoint_url or endpoint_from_env(endpoint_env_suffix),
-        region_name=region_name,
-        config=client_config(
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_attempts=max_attempts,
-            max_pool_connections=max_pool_connections,
-        ),
+    config = client_config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_attempts=max_attempts,
+        max_pool_connections=max_pool_connections,
     )
+    with _session_lock:  # botocore sessions are not thread-safe: one client at a time
+        return shared_session().create_client(
+            service,
+            endpoint_url=endpoint_url or endpoint_from_env(endpoint_env_suffix),
+            region_name=region_name,
+            config=config,
+        )
 
 
 _loader_lock = threading.Lock()
 _loader: Any = None
+_session_lock = threading.RLock()
+_session: tuple[tuple[tuple[str, str], ...], Any] | None = None
+
+
+def aws_environment(environ: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """The `AWS_*` variables of the environment, sorted: what a botocore session reads."""
+    env = os.environ if environ is None else environ
+    return tuple(sorted((k, v) for k, v in env.items() if k.startswith("AWS_")))
+
+
+def shared_session() -> Any:
+    """The process's botocore session for the current `AWS_*` environment (see the module
+    docstring): the same one while that environment is unchanged, a fresh one after any
+    change (thread-safe)."""
+    global _session
+    key = aws_environment()
+    with _session_lock:
+        if _session is None or _session[0] != key:
+            _session = (key, new_session())
+        return _session[1]
 
 
 def new_session() -> Any:
