@@ -364,10 +364,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             return float(completed.stdout)
 
-        sample("candidate", "parent")  # its dispatched payload is the child's event
+        first = run("candidate", "parent")  # its dispatched payload is the child's event
         dispatched = [i for i in proxy.invocations if i.invocation_type == "Event"]
         if not dispatched:
-            raise SystemExit("the parent dispatched nothing; see its log")
+            raise SystemExit(
+                f"the parent dispatched nothing; its output:\n{first.stdout[-2000:]}\n"
+                f"{first.stderr[-4000:]}"
+            )
         events["child"].write_bytes(dispatched[0].payload)
 
         names = [v for v in ("baseline", "candidate") if v in variants]

@@ -609,6 +609,10 @@ def slim_botocore_endpoints(path: Path, services: Iterable[str]) -> int:
 
 
 _BOTOCORE_DOC_KEYS = frozenset({"documentation", "documentationUrl"})
+_BOTOCORE_DOC_SECTIONS = ("operations", "shapes")
+"""Where a service model's documentation is stripped: the bulk of it, and read there only for
+docstrings (`.get("documentation", "")`). Elsewhere botocore may require it: a client reads
+`clientContextParams[...]["documentation"]` when it resolves its first endpoint."""
 
 
 def _without_docs(value: object) -> object:
@@ -625,15 +629,18 @@ def slim_botocore_models(data: Path, staging: Path) -> list[str]:
     Each client's creation reads its service model and endpoint rule set, gzipped JSON parsed
     with an OrderedDict hook: the S3 model alone is 1.4 MB, most of it documentation that only
     docstrings use. Here every `*.json.gz` becomes plain `*.json` (botocore's loader tries
-    `.json` first), `service-2` models lose their `documentation`/`documentationUrl` members,
-    and `examples-1.json` (documentation only) goes: about 20 ms less for the parent's two
-    clients on a cold start (issue 8). Key order is kept, so the result is deterministic.
+    `.json` first), the operations and shapes of `service-2` models lose their
+    `documentation`/`documentationUrl` members (see _BOTOCORE_DOC_SECTIONS), and
+    `examples-1.json` (documentation only) goes: about 20 ms less for the parent's two clients
+    on a cold start (issue 8). Key order is kept, so the result is deterministic.
     """
     removed: list[str] = []
     for path in sorted(data.glob("*/*/*.json.gz")):
         document = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
         if path.name.startswith("service-2."):
-            document = _without_docs(document)
+            for section in _BOTOCORE_DOC_SECTIONS:
+                if section in document:
+                    document[section] = _without_docs(document[section])
         target = path.with_name(path.name[: -len(".gz")])
         target.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
         removed.append(path.relative_to(staging).as_posix())

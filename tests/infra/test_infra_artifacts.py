@@ -400,6 +400,8 @@ def test_the_packaged_child_runs_a_shard_and_the_recorder_records_a_crash(
     module = "serverless_sweep.entrypoints.lambda_child"
     done = _run(built, "child", module, "handler", payloads[0], cloud.env, tmp_path)
     assert {"numpy", "pyarrow"} <= set(done["heavy"])
+    # the grid came from the shipped berlin_grid.bin (issue 8): h3 is never imported
+    assert "h3" not in done["heavy"], done["heavy"]
     keys = cloud.object_keys()
     metrics = [k for k in keys if "dataset=shard_metrics/" in k and k.endswith(".parquet")]
     success = [k for k in keys if "dataset=shard_outcomes/" in k and "status=success" in k]
