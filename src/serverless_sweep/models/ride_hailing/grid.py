@@ -24,7 +24,7 @@ a Gaussian around Berlin-Mitte (σ = 5 km) and 30 % uniform over the box.
 Precomputed (issue 8, cold start): building the grid with h3 takes about 0.1 s, and importing
 h3 another 0.05 s, of a child Lambda's first invocation. The child artifact's build therefore
 runs `write_precomputed` (infra/build_lambda.py) and ships the built grid's state next to this
-module (`PRECOMPUTED_FILE`, an uncompressed .npz of plain arrays, no pickle); `berlin_grid`
+module (`PRECOMPUTED_FILE`: a JSON header and the raw arrays, no pickle); `berlin_grid`
 loads it in milliseconds and imports no h3. The file names the sha256 of this module's source
 it was built from, so a stale copy (this module edited, the file not rebuilt) is ignored and
 the grid is built as before; a checkout without the file (development, tests) builds it too.
