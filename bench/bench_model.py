@@ -31,9 +31,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
+import importlib  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -52,7 +53,9 @@ from serverless_sweep.models.ride_hailing.sim import simulate  # noqa: E402
 
 SEED = 12345
 REPO = Path(__file__).resolve().parents[1]
-SIM_PATH = "src/serverless_sweep/models/ride_hailing/sim.py"
+MODEL_DIR = "src/serverless_sweep/models/ride_hailing"
+MODEL_MODULES = ("sim", "grid", "assignment", "_seeding")  # the simulation's own modules
+_LOADED: list[ModuleType] = []
 BASELINE_REF = "833a1f1"  # last commit with the dense implementation
 LADDER = "500x100,2000x400,8000x1600,32000x6400,64000x12800"
 TARGETS = (  # (numerator, denominator, target) from issue 13
@@ -73,30 +76,48 @@ def pin_to_one_core() -> str:
 
 
 def load_baseline(ref: str) -> tuple[ModuleType | None, str]:
-    """The old sim.py from git as a private module, or None and why not."""
-    try:
-        source = subprocess.run(
-            ["git", "-C", str(REPO), "show", f"{ref}:{SIM_PATH}"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as error:
-        return None, f"git show {ref}:{SIM_PATH} failed ({error})"
+    """The simulation as it was at git ref `ref`, as a private package, or None and why not.
+
+    Its own modules (sim.py and, where the ref has them, grid.py, assignment.py and
+    _seeding.py) are copied out of git into a temporary package whose imports of each other
+    are rewritten to point inside it, so the baseline runs its own grid and solver, not the
+    candidate's; the parameter class (params.py, not part of the simulation's speed) is shared.
+    """
     folder = Path(tempfile.mkdtemp(prefix="bench-model-"))
-    path = folder / "_baseline_sim.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("_baseline_sim", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
+    package = f"_baseline_ride_hailing_{len(_LOADED)}"
+    (folder / package).mkdir()
+    (folder / package / "__init__.py").write_text("")
+    found = []
+    for name in MODEL_MODULES:
+        try:
+            source = subprocess.run(
+                ["git", "-C", str(REPO), "show", f"{ref}:{MODEL_DIR}/{name}.py"],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout
+        except subprocess.CalledProcessError as error:
+            if name == "sim":
+                return None, f"git show {ref}:{MODEL_DIR}/sim.py failed ({error.stderr.strip()})"
+            continue  # an older ref without this module: the baseline never imports it
+        except (OSError, subprocess.SubprocessError) as error:
+            return None, f"git show {ref}:{MODEL_DIR}/sim.py failed ({error})"
+        found.append(name)
+        (folder / package / f"{name}.py").write_text(source)
+    own = re.compile(r"serverless_sweep\.models\.ride_hailing\.(" + "|".join(found) + r")\b")
+    for name in found:
+        path = folder / package / f"{name}.py"
+        path.write_text(own.sub(package + r".\1", path.read_text()))
+    sys.path.insert(0, str(folder))
     try:
-        spec.loader.exec_module(module)
-    except ImportError as error:  # scipy is a dev dependency
-        del sys.modules[spec.name]
+        module = importlib.import_module(f"{package}.sim")
+    except ImportError as error:  # the dense baseline needs scipy, a dev dependency
         return None, f"the baseline needs {error.name or error}"
-    return module, f"sim.py at {ref}"
+    finally:
+        sys.path.remove(str(folder))
+    _LOADED.append(module)
+    return module, f"{'+'.join(found)} at {ref}"
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -143,11 +164,16 @@ def ladder(args: argparse.Namespace, baseline: ModuleType | None) -> None:
             points = points_per_round(size[0])
             index = r * points
             old_rows = None
-            if baseline is not None and size[0] <= args.baseline_max_riders:
-                s, old_rows = one_round(baseline.simulate, params[size], points, index)
-                samples["old"].setdefault(size, []).append(s)
-            s, new_rows = one_round(simulate, params[size], points, index)
-            samples["new"].setdefault(size, []).append(s)
+            with_baseline = baseline is not None and size[0] <= args.baseline_max_riders
+            # A B in even rounds, B A in odd ones: neither side always runs first.
+            for side in ("old", "new") if r % 2 == 0 else ("new", "old"):
+                if side == "old" and with_baseline:
+                    assert baseline is not None
+                    s, old_rows = one_round(baseline.simulate, params[size], points, index)
+                    samples["old"].setdefault(size, []).append(s)
+                elif side == "new":
+                    s, new_rows = one_round(simulate, params[size], points, index)
+                    samples["new"].setdefault(size, []).append(s)
             if old_rows is not None:
                 equal[size].extend(a == b for a, b in zip(old_rows, new_rows, strict=True))
         print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
@@ -308,7 +334,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds (the median is shown)")
     parser.add_argument("--sizes", default=LADDER, help="riders x drivers, comma separated")
     parser.add_argument("--radius", type=int, default=4, help="match_radius of every size")
-    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the baseline")
+    parser.add_argument(
+        "--baseline-ref",
+        "--compare-src",
+        dest="baseline_ref",
+        default=BASELINE_REF,
+        help="git ref whose simulation is the baseline (default: the dense one; "
+        "--compare-src main compares with main's code)",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="candidate only")
     parser.add_argument(
         "--baseline-max-riders",
