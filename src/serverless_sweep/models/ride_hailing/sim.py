@@ -362,15 +362,19 @@ class _Simulation:
         )
         self.disk_masks: dict[int, NDArray[np.int64]] = {}
 
-        self.seq = count()
-        heap: list[tuple[float, int, int, int, int]] = []
-        seq = self.seq
-        for i, t in enumerate(r_times.tolist()):
-            heap.append((t, next(seq), _QUOTE, i, 0))
-        for j, t in enumerate(d_times.tolist()):
-            heap.append((t, next(seq), _DRIVER_ONLINE, j, 0))
-        heapq.heapify(heap)
-        self.heap = heap
+        # Events: the arrivals (every rider's first quote, every driver going online) are
+        # known in advance and already sorted, so they are not queued: they wait in one merged
+        # list, ordered by (time, rider before driver, index), the order their insertion
+        # sequence numbers gave them in the heap before. The heap holds only the events the
+        # simulation creates (sequence numbers after every arrival's), so a heap entry and an
+        # arrival at the same time run arrival first, as they did. The heap stays the size of
+        # the events in flight instead of every rider and driver of the point.
+        times = np.concatenate((r_times, d_times))
+        order = np.argsort(times, kind="stable")
+        self.arrival_t: list[float] = times[order].tolist()
+        self.arrival_id: list[int] = order.tolist()  # < n_r: a rider; else n_r + driver
+        self.seq = count(n_r + n_d)
+        self.heap: list[tuple[float, int, int, int, int]] = []
         self.pending_tick: float | None = None
 
     # -- speeds ---------------------------------------------------------------------------
@@ -483,8 +487,15 @@ class _Simulation:
         heap = self.heap
         end = self.end_s
         pop = heapq.heappop
+        arrival_t = self.arrival_t
+        arrival_id = self.arrival_id
+        n_arrivals = len(arrival_t)
+        n_r = self.p.num_riders
+        k = 0
+        next_arrival = arrival_t[0] if n_arrivals else _INF
         while True:
-            nxt = heap[0][0] if heap else _INF
+            top = heap[0][0] if heap else _INF
+            nxt = next_arrival if next_arrival <= top else top
             tick = self.pending_tick
             if tick is not None and tick < nxt:
                 self.pending_tick = None
@@ -493,7 +504,19 @@ class _Simulation:
                 continue
             if nxt > end:
                 break
-            t, _, kind, a, b = pop(heap)
+            if next_arrival <= top:  # on a tie the arrival has the lower sequence number
+                t = next_arrival
+                a = arrival_id[k]
+                b = 0
+                if a < n_r:
+                    kind = _QUOTE
+                else:
+                    kind = _DRIVER_ONLINE
+                    a -= n_r
+                k += 1
+                next_arrival = arrival_t[k] if k < n_arrivals else _INF
+            else:
+                t, _, kind, a, b = pop(heap)
             if kind == _QUOTE:
                 self._quote(a, b, t)
             elif kind == _DRIVER_ONLINE:
