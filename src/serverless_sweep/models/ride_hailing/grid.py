@@ -108,6 +108,13 @@ class BerlinGrid:
         for array in (self.ci, self.cj, self.ck, self.flat, self.raster_cell, self.weights):
             array.setflags(write=False)
         self.max_distance = int(max(np.ptp(self.ci), np.ptp(self.cj), np.ptp(self.ck)))
+        # The same as Python lists, for the simulation's per-event code (indexing a list is
+        # several times cheaper than indexing a numpy array for one element); built once here
+        # rather than once per point.
+        self.flat_list: list[int] = self.flat.tolist()
+        self.ci_list: list[int] = self.ci.tolist()
+        self.cj_list: list[int] = self.cj.tolist()
+        self.ck_list: list[int] = self.ck.tolist()
         self._offsets: dict[tuple[int, bool], NDArray[np.intp]] = {}
         self._by_ring: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
 
