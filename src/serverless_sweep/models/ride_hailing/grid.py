@@ -105,7 +105,19 @@ class BerlinGrid:
         weights = HOTSPOT_SHARE * gauss / gauss.sum() + (1.0 - HOTSPOT_SHARE) / self.size
         self.weights: NDArray[np.float64] = weights / weights.sum()
         self.cum_weights: NDArray[np.float64] = np.cumsum(self.weights)
-        for array in (self.ci, self.cj, self.ck, self.flat, self.raster_cell, self.weights):
+        # The weights on the padded raster (0 outside the box): drop-off draws gather a ring's
+        # weights in one step.
+        self.raster_weight: NDArray[np.float64] = np.zeros(self.rows * self.stride)
+        self.raster_weight[self.flat] = self.weights
+        for array in (
+            self.ci,
+            self.cj,
+            self.ck,
+            self.flat,
+            self.raster_cell,
+            self.weights,
+            self.raster_weight,
+        ):
             array.setflags(write=False)
         self.max_distance = int(max(np.ptp(self.ci), np.ptp(self.cj), np.ptp(self.ck)))
         # The same as Python lists, for the simulation's per-event code (indexing a list is
@@ -115,6 +127,7 @@ class BerlinGrid:
         self.ci_list: list[int] = self.ci.tolist()
         self.cj_list: list[int] = self.cj.tolist()
         self.ck_list: list[int] = self.ck.tolist()
+        self.cell_ids: list[int] = list(range(self.size))  # one int object per cell, shared
         self._offsets: dict[tuple[int, bool], NDArray[np.intp]] = {}
         self._by_ring: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
 

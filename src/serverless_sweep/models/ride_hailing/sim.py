@@ -269,18 +269,25 @@ class _Simulation:
         trip_u = trip_rng.random(n_r)
         r_drop = _dropoff_cells(grid, r_cell, trip_len, trip_u)
         self.r_cell = r_cell
-        self.r_cell_list: list[int] = r_cell.tolist()
-        self.r_drop_list: list[int] = r_drop.tolist()
+        # Per-rider lists hold references to objects shared by all riders (one int per cell,
+        # one float per trip length) rather than a fresh object per rider: at 64k riders the
+        # per-rider state otherwise outgrows the caches, and every event pays for it.
+        cell_id = grid.cell_ids
+        self.r_cell_list: list[int] = list(map(cell_id.__getitem__, r_cell.tolist()))
+        self.r_drop_list: list[int] = list(map(cell_id.__getitem__, r_drop.tolist()))
         trip_cells = np.maximum(
             np.maximum(
                 np.abs(grid.ci[r_cell] - grid.ci[r_drop]), np.abs(grid.cj[r_cell] - grid.cj[r_drop])
             ),
             np.abs(grid.ck[r_cell] - grid.ck[r_drop]),
         )
-        self.trip_km: list[float] = self.km_table[trip_cells].tolist()
-        self.quote_u: list[list[float]] = (
-            _rng(seed_sequence, _STREAM_QUOTES).random((n_r, MAX_QUOTES)).tolist()
-        )
+        self.trip_km: list[float] = list(map(self.km_list.__getitem__, trip_cells.tolist()))
+        # The quote decisions: bit a of quote_fair[rider] is whether the rider's uniform draw
+        # for attempt a is below FAIR_QUOTE_ACCEPT_PROB (the same float comparison, done once
+        # in numpy; small ints, no per-rider list of floats).
+        fair = _rng(seed_sequence, _STREAM_QUOTES).random((n_r, MAX_QUOTES)) < FAIR_QUOTE_ACCEPT_PROB
+        bits = fair.astype(np.int64) << np.arange(MAX_QUOTES, dtype=np.int64)
+        self.quote_fair: list[int] = bits.sum(axis=1).tolist()
         lo, hi = PATIENCE_RANGE_S
         self.patience: list[float] = (
             _rng(seed_sequence, _STREAM_PATIENCE).uniform(lo, hi, n_r).tolist()
@@ -568,7 +575,7 @@ class _Simulation:
             reason = _PRICE
         elif not self._eta_within_limit(cell, t):
             reason = _ETA
-        elif self.quote_u[rider][attempt] < FAIR_QUOTE_ACCEPT_PROB:
+        elif self.quote_fair[rider] >> attempt & 1:
             self._accept(rider, cell, fare, t)
             return
         else:
@@ -1458,6 +1465,7 @@ def _dropoff_cells(
     """
     out = np.empty(r_cell.size, dtype=np.intp)
     want = trip_len.astype(np.intp)
+    base = grid.flat[r_cell]
     pending = np.arange(r_cell.size)
     while pending.size:
         retry: list[NDArray[np.intp]] = []
@@ -1465,22 +1473,24 @@ def _dropoff_cells(
         # cold start, to check for a masked array; issue 8)
         for d in np.flatnonzero(np.bincount(want[pending])).tolist():
             idx = pending[want[pending] == d]
-            cells = grid.raster_cell[
-                grid.flat[r_cell[idx]][:, None] + grid.flat_offsets(d, ring_only=True)[None, :]
-            ]
-            inside = cells >= 0
-            empty = ~inside.any(axis=1)
+            offsets = grid.flat_offsets(d, ring_only=True)
+            # Weights on the raster: 0 outside the box, and every cell inside weighs > 0, so a
+            # ring with no cell inside is one whose total is 0.
+            cum = np.cumsum(grid.raster_weight[base[idx][:, None] + offsets[None, :]], axis=1)
+            total = cum[:, -1]
+            empty = total == 0.0
             if empty.any():
                 want[idx[empty]] -= 1
                 retry.append(idx[empty])
-                idx, cells, inside = idx[~empty], cells[~empty], inside[~empty]
+                idx, cum, total = idx[~empty], cum[~empty], total[~empty]
             if idx.size == 0:
                 continue
-            cum = np.cumsum(np.where(inside, grid.weights[np.maximum(cells, 0)], 0.0), axis=1)
-            target = trip_u[idx] * cum[:, -1]
+            target = trip_u[idx] * total
             k = (cum <= target[:, None]).sum(axis=1)
-            last_inside = cells.shape[1] - 1 - np.argmax(inside[:, ::-1], axis=1)
-            k = np.where(k >= cells.shape[1], last_inside, k)
-            out[idx] = cells[np.arange(idx.size), k]
+            over = np.flatnonzero(k >= offsets.size)
+            if over.size:  # rounding left no running sum above the target: the last cell inside
+                inside = grid.raster_cell[base[idx[over]][:, None] + offsets[None, :]] >= 0
+                k[over] = offsets.size - 1 - np.argmax(inside[:, ::-1], axis=1)
+            out[idx] = grid.raster_cell[base[idx] + offsets[k]]
         pending = np.concatenate(retry) if retry else np.zeros(0, dtype=np.intp)
     return out
