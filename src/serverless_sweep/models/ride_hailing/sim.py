@@ -370,7 +370,8 @@ class _Simulation:
             -1, grid.stride
         )
         self.disk_masks: dict[int, NDArray[np.int64]] = {}
-        self.cover_pending: dict[int, tuple[int, int, int, int]] = {}  # see `_cover_idle`
+        # Driver -> the bounds of its disk on the cube coordinates (see `_cover_idle`).
+        self.cover_pending: dict[int, tuple[int, int, int, int, int, int]] = {}
         self.ci = grid.ci_list
         self.cj = grid.cj_list
         self.ck = grid.ck_list
@@ -687,7 +688,9 @@ class _Simulation:
             self._cover_add(driver, self.flat[cell], 1)
             return
         pending = self.cover_pending
-        pending[driver] = (self.ci[cell], self.cj[cell], self.ck[cell], self.cover_reach[driver])
+        r = self.cover_reach[driver]
+        i, j, k = self.ci[cell], self.cj[cell], self.ck[cell]
+        pending[driver] = (i - r, i + r, j - r, j + r, k - r, k + r)
         if len(pending) > _MAX_COVER_PENDING:  # long batch intervals: keep quotes cheap
             self._cover_flush()
 
@@ -703,8 +706,9 @@ class _Simulation:
         if not self.cover_pending:
             return False
         i, j, k = self.ci[cell], self.cj[cell], self.ck[cell]
-        for di, dj, dk, radius in self.cover_pending.values():
-            if max(abs(di - i), abs(dj - j), abs(dk - k)) <= radius:
+        # Grid distance <= radius: each cube coordinate within radius (bounds precomputed).
+        for i0, i1, j0, j1, k0, k1 in self.cover_pending.values():
+            if i0 <= i <= i1 and j0 <= j <= j1 and k0 <= k <= k1:
                 return True
         return False
 
@@ -1078,10 +1082,13 @@ class _Simulation:
                     group_d.extend([d] * len(inside))
         need = k - len(kept)
         if len(group) > need:  # of the last cost, the earliest accepted (lowest rows) suffice
-            seq = self.accept_seq
-            order = heapq.nsmallest(need, range(len(group)), key=lambda i: seq[group[i]])
-            group = [group[i] for i in order]
-            group_d = [group_d[i] for i in order]
+            # (acceptance number, rider, distance); acceptance numbers are unique, so the
+            # tuples compare on them alone, without a Python key function per rider.
+            chosen = heapq.nsmallest(
+                need, zip(map(self.accept_seq.__getitem__, group), group, group_d, strict=True)
+            )
+            group = [c[1] for c in chosen]
+            group_d = [c[2] for c in chosen]
         kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
         return kept
 
