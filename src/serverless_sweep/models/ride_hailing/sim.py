@@ -333,6 +333,7 @@ class _Simulation:
         raster = grid.rows * grid.stride
         self.open_count = np.zeros(raster, dtype=np.int64)
         self.idle_count = np.zeros(raster, dtype=np.int64)
+        self.idle2d = self.idle_count.reshape(-1, grid.stride)  # a view, rows of the raster
         self.wait_count = np.zeros(raster, dtype=np.int64)
         self.idle_in: dict[int, set[int]] = {}
         self.wait_in: dict[int, set[int]] = {}
@@ -712,6 +713,16 @@ class _Simulation:
                 return True
         return False
 
+    def _disk_mask(self, radius: int) -> NDArray[np.int64]:
+        """The 0/1 mask of a disk on the square of side 2 x radius + 1 around its centre."""
+        mask = self.disk_masks.get(radius)
+        if mask is None:
+            span = np.arange(-radius, radius + 1)
+            di, dj = span[:, None], span[None, :]
+            dist = np.maximum(np.maximum(np.abs(di), np.abs(dj)), np.abs(di - dj))
+            mask = self.disk_masks[radius] = (dist <= radius).astype(np.int64)
+        return mask
+
     def _cover_add(self, driver: int, pos: int, sign: int) -> None:
         """Add (sign 1) or remove (-1) a driver's disk: one slice of the 2-d raster view plus or
         minus the disk's 0/1 mask, cheaper than scattering into the disk's cells."""
@@ -722,12 +733,7 @@ class _Simulation:
             radius = self.cover_radius[driver]
         if radius < 0:
             return
-        mask = self.disk_masks.get(radius)
-        if mask is None:
-            span = np.arange(-radius, radius + 1)
-            di, dj = span[:, None], span[None, :]
-            dist = np.maximum(np.maximum(np.abs(di), np.abs(dj)), np.abs(di - dj))
-            mask = self.disk_masks[radius] = (dist <= radius).astype(np.int64)
+        mask = self._disk_mask(radius)
         i, j = divmod(pos, self.grid.stride)
         block = self.cover2d[i - radius : i + radius + 1, j - radius : j + radius + 1]
         if sign > 0:
@@ -1054,7 +1060,11 @@ class _Simulation:
         double = 2 * self.radius
         k = self.n_idle  # a bound too; counting the disk pays only when many drivers are idle
         if double <= PAD and k > _FEW_IDLE:
-            k = int(self.idle_count[base + self.grid.flat_offsets(double)].sum())
+            # The disk's count as the dot product of the raster's square around the cell with
+            # the disk's 0/1 mask: cheaper than gathering the disk's cells one by one.
+            i, j = divmod(base, self.grid.stride)
+            block = self.idle2d[i - double : i + double + 1, j - double : j + double + 1]
+            k = int(np.vdot(block, self._disk_mask(double)))
         wait_in = self.wait_in
         if k >= len(self.waiting):
             riders, dist = self._members_within(cell, wait_in)
@@ -1084,9 +1094,8 @@ class _Simulation:
         if len(group) > need:  # of the last cost, the earliest accepted (lowest rows) suffice
             # (acceptance number, rider, distance); acceptance numbers are unique, so the
             # tuples compare on them alone, without a Python key function per rider.
-            chosen = heapq.nsmallest(
-                need, zip(map(self.accept_seq.__getitem__, group), group, group_d, strict=True)
-            )
+            keyed = zip(map(self.accept_seq.__getitem__, group), group, group_d, strict=True)
+            chosen = [min(keyed)] if need == 1 else sorted(keyed)[:need]
             group = [c[1] for c in chosen]
             group_d = [c[2] for c in chosen]
         kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
