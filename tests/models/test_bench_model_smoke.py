@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_model.py"
 
 
@@ -25,6 +27,25 @@ def test_bench_model_prints_the_ladder_and_the_exponent() -> None:
     assert "    50x10  " in out and "   100x20  " in out
     assert "growth exponent, candidate: 50->100:" in out
     # The baseline comes from git history; a checkout without it says so instead.
-    assert "baseline: sim.py at 833a1f1" in out or "baseline: unavailable" in out
-    if "baseline: sim.py" in out:
+    assert "baseline: sim+grid+_seeding at 833a1f1" in out or "baseline: unavailable" in out
+    if "baseline: sim+" in out:
         assert "growth exponent, baseline" in out
+
+
+def test_bench_model_compares_with_the_code_of_a_git_ref() -> None:
+    """--compare-src REF runs the simulation's modules as they are at REF: against the last
+    commit they compute the same rows (unless the working tree changed the model's results,
+    which the golden corpus would catch first)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--sizes", "50x10", "--rounds", "1", "--compare-src", "HEAD"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    if "baseline: unavailable" in proc.stdout:
+        pytest.skip(f"no git history here: {proc.stdout.splitlines()[2]}")
+    assert "baseline: sim+grid+assignment+_seeding at HEAD" in proc.stdout
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("    50x10"))
+    assert row.endswith("8/8"), row

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from dataclasses import dataclass, fields
 from itertools import chain, count
 from typing import Any
@@ -292,14 +293,17 @@ class _Simulation:
         self.patience: list[float] = (
             _rng(seed_sequence, _STREAM_PATIENCE).uniform(lo, hi, n_r).tolist()
         )
-        self.state = [_QUOTING] * n_r
-        self.reason = [_NONE] * n_r
-        self.accept_t = [0.0] * n_r
-        self.match_t = [0.0] * n_r
-        self.pickup_t = [0.0] * n_r
-        self.fare = [0.0] * n_r
-        self.r_driver = [-1] * n_r
-        self.accept_seq = [0] * n_r  # acceptance order, the old `waiting` dict order
+        # Compact per-rider state (bytes, machine ints and doubles side by side instead of
+        # lists of pointers to objects scattered over the heap): the same values, a fraction of
+        # the memory, and an event touches a few cache lines instead of a dozen.
+        self.state = bytearray(n_r)  # _QUOTING == 0
+        self.reason = bytearray(n_r)  # _NONE == 0
+        self.accept_t = array("d", bytes(8 * n_r))
+        self.match_t = array("d", bytes(8 * n_r))
+        self.pickup_t = array("d", bytes(8 * n_r))
+        self.fare = array("d", bytes(8 * n_r))
+        self.r_driver = array("l", [-1]) * n_r
+        self.accept_seq = array("l", bytes(array("l").itemsize * n_r))  # acceptance order
         self.accepted = 0
         self.waiting: dict[int, None] = {}  # acceptance order
         self.r_new: set[int] = set()  # started waiting since the last batch
@@ -335,8 +339,8 @@ class _Simulation:
         self.idle_count = np.zeros(raster, dtype=np.int64)
         self.idle2d = self.idle_count.reshape(-1, grid.stride)  # a view, rows of the raster
         self.wait_count = np.zeros(raster, dtype=np.int64)
-        self.idle_in: dict[int, set[int]] = {}
-        self.wait_in: dict[int, set[int]] = {}
+        self.idle_in: dict[int, list[int]] = {}
+        self.wait_in: dict[int, list[int]] = {}
         self.density = np.zeros(raster if self.congestion else 0, dtype=np.int64)
         self.density_offsets = grid.flat_offsets(CONGESTION_RADIUS)
         self.surge_offsets = grid.flat_offsets(params.surge_radius_k)
@@ -428,7 +432,7 @@ class _Simulation:
     # (drivers by index, riders by acceptance), so ties break as before.
 
     def _members_within(
-        self, cell: int, members: dict[int, set[int]]
+        self, cell: int, members: dict[int, list[int]]
     ) -> tuple[list[int], list[int]]:
         """Members within match_radius of cell (unordered) and the grid distance of each."""
         found: list[int] = []
@@ -476,22 +480,22 @@ class _Simulation:
         return found, dist
 
     def _index_add(
-        self, members: dict[int, set[int]], counts: NDArray[np.int64], cell: int, item: int
+        self, members: dict[int, list[int]], counts: NDArray[np.int64], cell: int, item: int
     ) -> None:
         pos = self.flat[cell]
         inside = members.get(pos)
         if inside is None:
-            members[pos] = {item}
+            members[pos] = [item]
         else:
-            inside.add(item)
+            inside.append(item)
         counts[pos] += 1
 
     def _index_remove(
-        self, members: dict[int, set[int]], counts: NDArray[np.int64], cell: int, item: int
+        self, members: dict[int, list[int]], counts: NDArray[np.int64], cell: int, item: int
     ) -> None:
         pos = self.flat[cell]
         inside = members[pos]
-        inside.discard(item)
+        inside.remove(item)
         if not inside:
             del members[pos]
         counts[pos] -= 1
