@@ -1,12 +1,17 @@
 """Benchmark of the ride_hailing model on one core: ms per point across a size ladder.
 
-Candidate: the model as installed. Baseline: the dense implementation before issue 13 (`sim.py`
-at commit 833a1f1, full rider x driver matrices and scipy's `linear_sum_assignment`), loaded
-from git into a private module, so both run in this one process on the same grid. Each round
-runs every size for the baseline, then for the candidate (A B A B ...); the figure of a size is
-the median over rounds. Times are CPU time of this process (`time.process_time`): on a shared
-machine other processes disturb them far less than wall-clock time, and the model is
-single-threaded, so CPU time is what a point costs.
+Candidate: the model as installed. Baseline: the simulation as it is at a git ref, by default
+the dense implementation before issue 13 (commit 833a1f1, full rider x driver matrices and
+scipy's `linear_sum_assignment`); `--compare-src main` (or any ref) compares with that ref's
+code instead, e.g. main's while working on a branch. The ref's own modules (sim.py and, where
+it has them, grid.py, assignment.py, _seeding.py) are loaded from git into a private package,
+so both run in this one process, each on its own grid and solver. Each round runs every size
+for both, baseline first in even rounds and candidate first in odd ones (A B, B A, ...); the
+figure of a size is the median over rounds, and `paired` the median of each round's own
+candidate / baseline ratio (the two ran back to back, so a change of load between rounds
+cancels out). Times are CPU time of this process (`time.process_time`): on a shared machine
+other processes disturb them far less than wall-clock time (though they still share the
+caches), and the model is single-threaded, so CPU time is what a point costs.
 
 Printed per size: ms per point of both, candidate / baseline, whether both computed the same
 rows (they differ only where a Hungarian batch has several optimal assignments of equal cost,
@@ -18,7 +23,7 @@ a fresh subprocess: its peak RSS, VmHWM, after the point minus before it; Linux 
 `--handler` the child handler's overhead outside the model.
 
 Usage: python bench/bench_model.py [--rounds R] [--sizes 500x100,2000x400] [--radius 4]
-           [--baseline-ref REF | --no-baseline] [--baseline-max-riders N]
+           [--compare-src REF | --no-baseline] [--baseline-max-riders N]
            [--city] [--memory] [--handler]
 """
 
@@ -186,16 +191,25 @@ def ladder(args: argparse.Namespace, baseline: ModuleType | None) -> None:
         f"\nms per point (CPU, median of {args.rounds} rounds), radius {args.radius}, "
         "riders x drivers:"
     )
-    print(f"{'size':>13s} {'baseline':>10s} {'candidate':>10s} {'cand/base':>10s}  same rows")
+    print(
+        f"{'size':>13s} {'baseline':>10s} {'candidate':>10s} {'cand/base':>10s} "
+        f"{'paired':>7s}  same rows"
+    )
     for size in sizes:
         new = median["new"][size]
         old = median["old"].get(size)
         same = equal[size]
         line = f"{size[0]:>6d}x{size[1]:<6d} "
         if old is None:
-            line += f"{'-':>10s} {new:10.1f} {'-':>10s}"
+            line += f"{'-':>10s} {new:10.1f} {'-':>10s} {'-':>7s}"
         else:
-            line += f"{old:10.1f} {new:10.1f} {new / old:9.2f}x  {sum(same)}/{len(same)}"
+            # paired: the median of each round's own ratio (the two ran back to back there,
+            # so a change of load between rounds cancels out).
+            runs = zip(samples["new"][size], samples["old"][size], strict=True)
+            paired = statistics.median(n / o for n, o in runs)
+            line += (
+                f"{old:10.1f} {new:10.1f} {new / old:9.2f}x {paired:6.2f}x  {sum(same)}/{len(same)}"
+            )
         print(line)
 
     for name, label in (("new", "candidate"), ("old", "baseline")):

@@ -45,7 +45,16 @@ quote's ETA check reads one count (each idle driver covers the cells it reaches 
 ETA_LIMIT_S; with congestion, a search bounded by the fastest driver's reach), a match looks
 at the rings within match_radius, and a batch builds a sparse problem (feasible pairs
 only) that is solved per connected component; set-up is vectorised. A point therefore costs
-about linear time in riders and drivers at a given density of the city.
+about linear time in riders and drivers at a given density of the city. The size ladder of
+bench/bench_model.py raises the density too (more riders and drivers on the same map), and
+there the candidate pairs per match grow with it: at 64k x 12.8k a batch problem has about
+2.9 times the feasible pairs of 32k x 6.4k, and its Hungarian blocks 5 times the cells, for
+twice the events. What keeps the per-event part small (issue 13): the arrivals are not queued
+(a merged sorted list; the heap holds only the events in flight), a newly idle driver's
+coverage disk waits for the batch (most are matched there, see `_cover_idle`), and the
+per-rider state is compact (bytes, machine ints and doubles; shared int and float objects),
+about 2 in 3 less memory per rider than lists of fresh objects, which at 64k riders no longer
+fit the caches.
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
 drivers, the largest valid sizes, peak at about 180 MB RSS with the interpreter, numpy and the
 grid), plus one batch problem, bounded whatever match_radius and batch_interval_secs are: at
@@ -286,7 +295,8 @@ class _Simulation:
         # The quote decisions: bit a of quote_fair[rider] is whether the rider's uniform draw
         # for attempt a is below FAIR_QUOTE_ACCEPT_PROB (the same float comparison, done once
         # in numpy; small ints, no per-rider list of floats).
-        fair = _rng(seed_sequence, _STREAM_QUOTES).random((n_r, MAX_QUOTES)) < FAIR_QUOTE_ACCEPT_PROB
+        quote_u = _rng(seed_sequence, _STREAM_QUOTES).random((n_r, MAX_QUOTES))
+        fair = quote_u < FAIR_QUOTE_ACCEPT_PROB
         bits = fair.astype(np.int64) << np.arange(MAX_QUOTES, dtype=np.int64)
         self.quote_fair: list[int] = bits.sum(axis=1).tolist()
         lo, hi = PATIENCE_RANGE_S
