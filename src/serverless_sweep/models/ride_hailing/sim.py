@@ -398,6 +398,7 @@ class _Simulation:
         # simulation creates (sequence numbers after every arrival's), so a heap entry and an
         # arrival at the same time run arrival first, as they did. The heap stays the size of
         # the events in flight instead of every rider and driver of the point.
+        self.driver_online_t: NDArray[np.float64] = d_times  # sorted; for observers (issue 11)
         times = np.concatenate((r_times, d_times))
         order = np.argsort(times, kind="stable")
         self.arrival_t: list[float] = times[order].tolist()
