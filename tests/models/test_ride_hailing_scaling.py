@@ -55,6 +55,24 @@ def test_numpy_and_python_paths_give_the_same_results(monkeypatch: pytest.Monkey
     assert len(cases) > 12 and wrong == []
 
 
+@pytest.mark.parametrize("limit", [0, 10**9])
+def test_pending_coverage_disks_change_no_quote(
+    monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """A newly idle driver's coverage disk may wait for the batch (`_cover_idle`); flushed at
+    once (limit 0) or only by the batches (no limit), every quote answers the same."""
+    monkeypatch.setattr(sim_module, "_MAX_COVER_PENDING", limit)
+    cases = [
+        c
+        for c in GOLDEN
+        if c["point"].get("batch_matching_enabled", True)
+        and not c["point"].get("dynamic_congestion_enabled", False)
+        and c["point"].get("num_riders", 500) <= 500
+    ][::2]
+    wrong = [label(case) for case in cases if metrics(case) != case["metrics"]]
+    assert len(cases) > 10 and wrong == []
+
+
 def test_batches_in_pieces_stay_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny bounds force every batch into pieces and every Hungarian block into halves.
 
