@@ -52,12 +52,12 @@ there the candidate pairs per match grow with it: at 64k x 12.8k a batch problem
 twice the events. What keeps the per-event part small (issue 13): the arrivals are not queued
 (a merged sorted list; the heap holds only the events in flight), a newly idle driver's
 coverage disk waits for the batch (most are matched there, see `_cover_idle`), and the
-per-rider state is compact (bytes, machine ints and doubles; shared int and float objects),
-about 2 in 3 less memory per rider than lists of fresh objects, which at 64k riders no longer
-fit the caches.
+per-rider state is compact (bytes, machine ints and doubles; shared int and float objects):
+a 64k x 12.8k point grows the process by about 30 MB instead of 51 MB with lists of fresh
+objects, which no longer fit the caches.
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
-drivers, the largest valid sizes, peak at about 180 MB RSS with the interpreter, numpy and the
-grid), plus one batch problem, bounded whatever match_radius and batch_interval_secs are: at
+drivers, the largest valid sizes, peak at about 100-115 MB RSS with the interpreter, numpy
+and the grid, by bench/bench_model.py --city), plus one batch problem, bounded whatever match_radius and batch_interval_secs are: at
 most MAX_PIECE_PAIRS feasible pairs at a time (about 120 bytes each) and dense assignment blocks
 of at most MAX_DENSE_CELLS cells (about 24 bytes each), about 110 MB together. Hence
 POINT_MEMORY_BOUND_MB, well inside the child function's 1,769 MB; a test runs issue 7's
