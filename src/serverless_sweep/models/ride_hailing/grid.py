@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -120,16 +120,38 @@ class BerlinGrid:
         ):
             array.setflags(write=False)
         self.max_distance = int(max(np.ptp(self.ci), np.ptp(self.cj), np.ptp(self.ck)))
-        # The same as Python lists, for the simulation's per-event code (indexing a list is
-        # several times cheaper than indexing a numpy array for one element); built once here
-        # rather than once per point.
-        self.flat_list: list[int] = self.flat.tolist()
-        self.ci_list: list[int] = self.ci.tolist()
-        self.cj_list: list[int] = self.cj.tolist()
-        self.ck_list: list[int] = self.ck.tolist()
-        self.cell_ids: list[int] = list(range(self.size))  # one int object per cell, shared
         self._offsets: dict[tuple[int, bool], NDArray[np.intp]] = {}
         self._by_ring: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
+
+    # The same as Python lists, for the simulation's per-event code (indexing a list is several
+    # times cheaper than indexing a numpy array for one element), built once per process rather
+    # than once per point. Cached properties, not attributes set in __init__: the precomputed
+    # grid (below) stores the built state, and these are derived from it on first use.
+
+    @cached_property
+    def flat_list(self) -> list[int]:
+        result: list[int] = self.flat.tolist()
+        return result
+
+    @cached_property
+    def ci_list(self) -> list[int]:
+        result: list[int] = self.ci.tolist()
+        return result
+
+    @cached_property
+    def cj_list(self) -> list[int]:
+        result: list[int] = self.cj.tolist()
+        return result
+
+    @cached_property
+    def ck_list(self) -> list[int]:
+        result: list[int] = self.ck.tolist()
+        return result
+
+    @cached_property
+    def cell_ids(self) -> list[int]:
+        """One int object per cell, shared by every per-rider list that names cells."""
+        return list(range(self.size))
 
     def flat_offsets(self, radius: int, ring_only: bool = False) -> NDArray[np.intp]:
         """Raster offsets of a disk (or ring) of this radius; radius must be ≤ PAD."""
