@@ -57,9 +57,10 @@ a 64k x 12.8k point grows the process by about 30 MB instead of 51 MB with lists
 objects, which no longer fit the caches.
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
 drivers, the largest valid sizes, peak at about 100-115 MB RSS with the interpreter, numpy
-and the grid, by bench/bench_model.py --city), plus one batch problem, bounded whatever match_radius and batch_interval_secs are: at
-most MAX_PIECE_PAIRS feasible pairs at a time (about 120 bytes each) and dense assignment blocks
-of at most MAX_DENSE_CELLS cells (about 24 bytes each), about 110 MB together. Hence
+and the grid, by bench/bench_model.py --city), plus one batch problem, bounded whatever
+match_radius and batch_interval_secs are: at most MAX_PIECE_PAIRS feasible pairs at a time
+(about 120 bytes each) and dense assignment blocks of at most MAX_DENSE_CELLS cells (about 24
+bytes each), about 110 MB together. Hence
 POINT_MEMORY_BOUND_MB, well inside the child function's 1,769 MB; a test runs issue 7's
 request (100k x 20k, Hungarian, 3,600 s batches; 22.4 GB before) and checks it. A batch larger
 than one piece is matched piece by piece (riders in acceptance order), which for cost_based and
