@@ -5,9 +5,10 @@ parameter's effect on the main metrics (mean per value, min-max band as tooltips
 the mean health score for pairs of swept parameters; the timeline of every attempt per
 instance (Lambda execution environment or local worker), retries and failures marked; the
 failures; the cost and timing ledger; when the request asked for `"outputs": ["snapshots"]`,
-the snapshot series of the best and the worst point (`report.snapshots`). Charts are inline SVG (`report.svg`), styles inline, and
-one small inline script that only counts the charts (a headless-browser test reads it), so
-the file opens from a laptop's disk, an e-mail or an S3 download alike.
+the snapshot series of the best and the worst point (`report.snapshots`). Charts are inline
+SVG (`report.svg`), styles inline, and one small inline script that only counts the charts (a
+headless-browser test reads it), so the file opens from a laptop's disk, an e-mail or an S3
+download alike.
 
 Reads a local store through DuckDB (the ``local`` extra): the points from run_metrics when the
 run is compacted, else from its per-shard files.
