@@ -198,9 +198,9 @@ def simulate(
     event, so the metrics are the same with or without it.
     """
     sim = _Simulation(params, rng_seed_sequence, berlin_grid())
+    sim.recorder = recorder  # an instance attribute: its test is ~3x cheaper than the class's
     if recorder is None:
         return sim.run()
-    sim.recorder = recorder
     recorder.start(sim)
     metrics = sim.run()
     recorder.finish(sim)
