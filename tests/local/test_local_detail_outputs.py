@@ -165,3 +165,28 @@ def test_sweep_run_refuses_outputs_for_legacy_hash(tmp_path: Path) -> None:
         result = sweep("run", request, "--store", tmp_path / "store", *RUN_FLAGS)
     assert result.code == 2
     assert "legacy_hash" in result.err and "outputs" in result.err and "Traceback" not in result.err
+
+
+def test_the_athena_conversion_query_agrees_with_the_points_metrics(store: Path) -> None:
+    """infra/athena/queries/conversion_by_hour.sql (the committed-attempt join included) on
+    DuckDB: its per-hour counts add up to each point's shard_metrics."""
+    from serverless_sweep.adapters.local.analytics import render_query
+    from serverless_sweep.entrypoints.console.store import load_run
+
+    root = Path(__file__).resolve().parents[2]
+    loaded = load_run(store, "three")
+    assert loaded is not None
+    text = (root / "infra/athena/queries/conversion_by_hour.sql").read_text()
+    sql = render_query(text, {"run_id": "three", "run_date": loaded[0].run_date})
+    hours = _rows(store, sql)
+    metrics = _rows(
+        store,
+        "SELECT point_index, completed_riders, cancelled_riders FROM shard_metrics "
+        "WHERE run_id = 'three' ORDER BY point_index",
+    )
+    assert hours and {row["point_index"] for row in hours} == {0, 1, 2, 3}
+    for point in metrics:
+        mine = [row for row in hours if row["point_index"] == point["point_index"]]
+        assert sum(row["completed"] for row in mine) == point["completed_riders"]
+        assert sum(row["cancelled"] for row in mine) == point["cancelled_riders"]
+        assert sum(row["requests"] for row in mine) == 60
