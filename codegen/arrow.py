@@ -43,6 +43,11 @@ def render(sets: ColumnSets, version: str) -> str:
     model_fields = (
         "{\n" + "".join(f"    {m!r}: {_fields(cols)},\n" for m, cols in sets.models.items()) + "}"
     )
+    detail_schemas = "".join(
+        f"\n{name.upper()}_SCHEMA: Final[pa.Schema] = pa.schema({_fields(cols)})\n"
+        for name, cols in sets.details.items()
+    )
+    detail_map = "{\n" + "".join(f"    {n!r}: {n.upper()}_SCHEMA,\n" for n in sets.details) + "}"
     code = f'''{python_header(", ".join(sources))}
 """Arrow schemas of the Parquet datasets, generated from the column specs of schemas/{version}.
 
@@ -76,6 +81,9 @@ SHARD_METRICS_COMMON_FIELDS: Final[list[pa.Field]] = {_fields(sets.common)}
 MODEL_FIELDS: Final[dict[str, list[pa.Field]]] = {model_fields}
 
 SHARD_METRICS_UNION_SCHEMA: Final[pa.Schema] = pa.schema({_fields(sets.union)})
+{detail_schemas}
+# The other datasets (schemas/{version}/datasets/<name>.json): dataset name -> schema.
+DATASET_SCHEMAS: Final[dict[str, pa.Schema]] = {detail_map}
 
 _SHARD_METRICS_SCHEMAS: Final[dict[str, pa.Schema]] = {{
     model: pa.schema([*SHARD_METRICS_COMMON_FIELDS, *fields])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from codegen._common import ATHENA_DDL_DIR, PARTITION_KEYS, SchemaFile, by_name, sql_header
-from codegen.columns import COMMON_SPEC, ERRORS_SPEC, Column, ColumnSets
+from codegen.columns import COMMON_SPEC, DATASETS_FOLDER, ERRORS_SPEC, Column, ColumnSets
 
 ATHENA_TYPES: dict[str, str] = {
     "boolean": "boolean",
@@ -32,6 +32,8 @@ STATUS_VALUES: dict[str, tuple[str, ...]] = {
     "shard_outcomes": ("success", "failure"),
     "run_metrics": ("success",),
 }
+# The other datasets (trip_data, snapshot_counts...) hold files committed by success envelopes.
+DEFAULT_STATUS_VALUES: tuple[str, ...] = ("success",)
 
 # Outcome-envelope fields whose names are partition keys become these columns (OpenX JSON SerDe
 # `mapping.<column>` properties read them from the original keys).
@@ -111,7 +113,7 @@ def _table(
         ("projection.run_date.interval.unit", "DAYS"),
         ("projection.run_id.type", "injected"),
         ("projection.status.type", "enum"),
-        ("projection.status.values", ",".join(STATUS_VALUES[dataset])),
+        ("projection.status.values", ",".join(STATUS_VALUES.get(dataset, DEFAULT_STATUS_VALUES))),
     ]
     property_lines = ",\n".join(
         [f"  {_quote(key)} = {_quote(value)}" for key, value in properties]
@@ -245,7 +247,16 @@ def generate(files: list[SchemaFile], sets: ColumnSets, version: str) -> dict[st
     ]
     metrics_comment = sets.specs[COMMON_SPEC]["description"]
     errors_comment = sets.specs[ERRORS_SPEC]["description"]
-    return {
+    details = {
+        f"{ATHENA_DDL_DIR}/{name}.sql": _parquet_table(
+            name,
+            columns,
+            sets.specs[f"{DATASETS_FOLDER}{name}"]["description"],
+            [f"schemas/{version}/{DATASETS_FOLDER}{name}.json"],
+        )
+        for name, columns in sets.details.items()
+    }
+    return details | {
         f"{ATHENA_DDL_DIR}/shard_metrics.sql": _parquet_table(
             "shard_metrics", sets.union, metrics_comment, metrics_sources
         ),

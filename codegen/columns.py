@@ -14,6 +14,9 @@ from codegen._common import PARTITION_KEYS, SchemaFile, by_name
 
 COMMON_SPEC = "datasets/shard_metrics"
 ERRORS_SPEC = "datasets/shard_errors"
+# Every other spec under datasets/ is a dataset of its own (issue 11's per-point detail datasets
+# trip_data and snapshot_counts): its own Arrow schema and Athena table.
+DATASETS_FOLDER = "datasets/"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class ColumnSets:
     errors: list[Column]  # shard_errors columns
     models: dict[str, list[Column]]  # model -> its appended columns, sorted by model
     union: list[Column]  # common + every model's columns, deduplicated by name
+    # Other datasets (datasets/<name>.json besides shard_metrics and shard_errors) -> columns.
+    details: dict[str, list[Column]]
 
 
 def spec_problems(spec: dict[str, Any], meta_schema: dict[str, Any]) -> list[str]:
@@ -122,6 +127,20 @@ def load_column_sets(files: list[SchemaFile]) -> ColumnSets:
         return any(c.nullable for cols in owners for c in cols if c.name == column.name)
 
     union = [Column(c.name, c.type, union_nullable(c), c.description, c.unit) for c in union]
+    details: dict[str, list[Column]] = {}
+    for name in sorted(specs):
+        if name.startswith(DATASETS_FOLDER) and name not in (COMMON_SPEC, ERRORS_SPEC):
+            dataset = name.removeprefix(DATASETS_FOLDER)
+            if specs[name]["dataset"] != dataset:
+                problems.append(f"{name}: dataset must be the file name {dataset!r}")
+            details[dataset] = columns(name)
+    if problems:
+        raise ValueError("invalid column specs:\n  " + "\n  ".join(problems))
     return ColumnSets(
-        specs=specs, common=common, errors=columns(ERRORS_SPEC), models=models, union=union
+        specs=specs,
+        common=common,
+        errors=columns(ERRORS_SPEC),
+        models=models,
+        union=union,
+        details=details,
     )

@@ -1,4 +1,4 @@
-# Glue database + Athena workgroup + the three tables' DDL as named queries.
+# Glue database + Athena workgroup + the tables' DDL as named queries.
 #
 # Why named queries and not aws_glue_catalog_table: the table definitions are generated from
 # schemas/v1 into infra/athena/ddl/*.sql (`make codegen`), and that DDL stays the single source.
@@ -15,7 +15,7 @@
 
 locals {
   glue_database = replace("${var.name_prefix}_sweeps", "-", "_")
-  athena_tables = ["shard_metrics", "shard_errors", "shard_outcomes", "run_metrics"]
+  athena_tables = ["shard_metrics", "shard_errors", "shard_outcomes", "run_metrics", "trip_data", "snapshot_counts"]
 
   athena_ddl = {
     for table in local.athena_tables : table => trimsuffix(trimspace(join("\n", [

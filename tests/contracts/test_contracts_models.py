@@ -53,7 +53,7 @@ CLASSES = {
     "sweep_request": {"SweepRequest", "Sampling", "ParameterRange"},
     "shard_payload": {"ShardPayload"},
     "shard_outcome": {"ShardOutcome", "SuccessOutcome", "FailureOutcome", "OutputMetadata",
-                      "ShardSummary", "Metrics"},
+                      "ShardSummary", "Metrics", "DetailFile"},
     "accepted_response": {"AcceptedResponse", "DispatchRecord"},
     "error_response": {"ErrorResponse", "ErrorDetail"},
     "run_status": {"RunStatus", "ShardFailure", "RunLedger", "PriceTable"},

@@ -129,6 +129,8 @@ def test_column_specs_validate_against_the_meta_schema(
     assert set(column_specs) == {
         "datasets/shard_errors",
         "datasets/shard_metrics",
+        "datasets/snapshot_counts",
+        "datasets/trip_data",
         "models/legacy_hash/columns",
         "models/ride_hailing/columns",
     }

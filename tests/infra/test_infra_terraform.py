@@ -45,7 +45,14 @@ BAD_REQUEST_TEMPLATE = (
     '{"error": "validation_error", '
     '"message": "Invalid request body: $context.error.validationErrorString"}'
 )
-TABLES = ("shard_metrics", "shard_errors", "shard_outcomes", "run_metrics")
+TABLES = (
+    "shard_metrics",
+    "shard_errors",
+    "shard_outcomes",
+    "run_metrics",
+    "trip_data",
+    "snapshot_counts",
+)
 
 
 # -- static checks --------------------------------------------------------------------------------

@@ -71,7 +71,9 @@ def _ddl_columns(table: str) -> tuple[list[str], list[str]]:
     return pattern.findall(columns_part), pattern.findall(partitions_part)
 
 
-@pytest.mark.parametrize("table", ["shard_metrics", "shard_errors", "shard_outcomes"])
+@pytest.mark.parametrize(
+    "table", ["shard_metrics", "shard_errors", "shard_outcomes", "trip_data", "snapshot_counts"]
+)
 def test_views_have_the_athena_tables_columns(tmp_path: Path, table: str) -> None:
     """A query written against a view runs on the Athena table of the same name."""
     columns, partitions = _ddl_columns(table)

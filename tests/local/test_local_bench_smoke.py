@@ -50,3 +50,10 @@ def test_bench_local_load_prints_shards_per_second() -> None:
     assert "300 one-point legacy_hash shards, 2 workers, 1 round(s), load average" in out
     assert re.search(r"^load: sweep run \d+ shards/s \([\d.]+ s, median\)$", out, re.M)
     assert re.search(r"^ratio: sweep run / plain pool time = [\d.]+$", out, re.M)
+
+
+def test_bench_detail_outputs_prints_the_cost_when_not_asked_and_when_asked() -> None:
+    out = _run(str(BENCH / "bench_detail_outputs.py"), "--quick", "--rounds", "1")
+
+    assert re.search(r"not asked: \d+ hook tests = -?[\d.]+ ms of \d+ ms per point", out)
+    assert re.search(r"asked: \d+ ms, ratio asked/plain = [\d.]+, \d+ detail rows", out)

@@ -27,18 +27,21 @@ RUN_FLAGS = ("--workers", "2", "--max-retries", "0", "--no-progress")
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A ride_hailing run (two swept parameters) and a legacy_hash run with a failed shard."""
+    """A ride_hailing run (two swept parameters), the same with snapshot_counts (issue 11's
+    outputs) and a legacy_hash run with a failed shard."""
     folder = tmp_path_factory.mktemp("report")
     store = folder / "store"
     out: dict[str, Path] = {}
     with runtime_env():
         ride = write_request(folder, ride_request("ride-rep"), "ride.json")
         assert sweep("run", ride, "--store", store, *RUN_FLAGS).code == 0
+        snap = write_request(folder, ride_request("snap-rep", outputs=["snapshots"]), "snap.json")
+        assert sweep("run", snap, "--store", store, *RUN_FLAGS).code == 0
         legacy = write_request(
             folder, legacy_request("leg-rep", failure_injection_shards=[1]), "leg.json"
         )
         assert sweep("run", legacy, "--store", store, *RUN_FLAGS).code == 1
-    for run_id in ("ride-rep", "leg-rep"):
+    for run_id in ("ride-rep", "snap-rep", "leg-rep"):
         target = folder / f"{run_id}.html"
         result = sweep("report", run_id, "--store", store, "-o", target)
         assert result.code == 0, result.err
@@ -57,6 +60,18 @@ def test_the_report_has_every_section_and_no_external_resource(reports: dict[str
         not re.search(r"\b(?:src|href)\s*=", html) and "url(" not in html and "@import" not in html
     )
     assert html.count('<svg class="plot"') >= 2 * 3 + 1 + 1  # effects, a heatmap, the timeline
+
+
+def test_the_snapshot_series_of_the_best_and_worst_points(reports: dict[str, Path]) -> None:
+    """Only a run that wrote snapshot_counts has the section: one chart per point, one line
+    per state."""
+    assert 'id="snapshots"' not in reports["ride-rep"].read_text()
+    html = reports["snap-rep"].read_text()
+    assert 'id="snapshots"' in html
+    assert re.search(r"best: point \d+ \(rank 1\)", html)
+    assert re.search(r"worst: point \d+ \(rank 4\)", html)
+    assert html.count('class="series"') == 2 * 6
+    assert "riders_waiting (peak" in html and "drivers_idle (peak" in html
 
 
 def test_failures_and_retries_are_marked(reports: dict[str, Path]) -> None:
@@ -105,7 +120,7 @@ def test_the_console_check_catches_a_broken_page(tmp_path: Path) -> None:
 
 
 @needs_chromium
-@pytest.mark.parametrize("run_id", ["ride-rep", "leg-rep"])
+@pytest.mark.parametrize("run_id", ["ride-rep", "snap-rep", "leg-rep"])
 def test_chromium_renders_the_report_without_console_messages(
     reports: dict[str, Path], run_id: str
 ) -> None:
@@ -115,6 +130,8 @@ def test_chromium_renders_the_report_without_console_messages(
     match = re.search(r'<body[^>]*data-plots="(\d+)"', dom)
     assert match is not None and 'data-rendered="yes"' in dom
     assert int(match.group(1)) == page.read_text().count('<svg class="plot"') > 0
+    if run_id == "snap-rep":  # the snapshot series are in the rendered DOM
+        assert dom.count('class="series"') == 12
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
@@ -184,3 +201,19 @@ def test_a_screenshot_shows_the_charts(reports: dict[str, Path], tmp_path: Path)
     _chromium("--window-size=300,300", f"--screenshot={tmp_path / 'blank.png'}", blank.as_uri())
     _, _, blank_rows = _png_pixels((tmp_path / "blank.png").read_bytes())
     assert _near(blank_rows, (31, 119, 180)) == 0  # the color check fails on an empty page
+    assert _near(blank_rows, (148, 103, 189)) == 0
+
+
+@needs_chromium
+def test_a_screenshot_shows_the_snapshot_series(reports: dict[str, Path], tmp_path: Path) -> None:
+    """riders_in_transit is drawn in the palette's purple (#9467bd), which no other chart of
+    the report uses: the plain report has none of it, the one with snapshots does."""
+    counts = {}
+    for run_id in ("ride-rep", "snap-rep"):
+        shot = tmp_path / f"{run_id}.png"
+        done = _chromium(
+            "--window-size=1000,3600", f"--screenshot={shot}", reports[run_id].as_uri()
+        )
+        assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+        counts[run_id] = _near(_png_pixels(shot.read_bytes())[2], (148, 103, 189))
+    assert counts["ride-rep"] == 0 and counts["snap-rep"] > 5

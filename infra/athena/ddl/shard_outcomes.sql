@@ -26,7 +26,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${database}`.`shard_outcomes` (
   `start_index`       bigint COMMENT 'First point index (inclusive).',
   `end_index`         bigint COMMENT 'Point index after the shard\'s last point (exclusive).',
   `event_time`        string COMMENT 'UTC time the record was written (ISO 8601, +00:00).',
-  `output_metadata`   struct<format:string,points_processed:bigint,result_key:string,metrics_key:string,metrics_size:bigint,metrics_sha256:string,summary:struct<run_id:string,shard_id:bigint,start_index:bigint,end_index:bigint,metrics:map<string,string>>> COMMENT 'Where the rows are. (SuccessOutcome only)',
+  `output_metadata`   struct<format:string,points_processed:bigint,result_key:string,metrics_key:string,metrics_size:bigint,metrics_sha256:string,summary:struct<run_id:string,shard_id:bigint,start_index:bigint,end_index:bigint,metrics:map<string,string>>,detail_files:array<struct<dataset:string,key:string,size:bigint,sha256:string,rows:bigint>>> COMMENT 'Where the rows are. (SuccessOutcome only)',
   `attempt`           bigint COMMENT 'Attempt number that succeeded.',
   `envelope_run_date` string COMMENT 'run_date partition of the run.',
   `model`             string COMMENT 'Model that ran.',

@@ -17,6 +17,8 @@ What goes in, and why:
 * WITHOUT preset: a preset is expanded into the request's dimensions, ranges, sampling and
   exclude before normalization, and those are fingerprinted; its name is only a label;
 * WITH sampling, ranges and exclude (issue 14): they change which points the sweep computes;
+* WITH outputs when non-empty (issue 11): they change what the run writes; absent and empty
+  normalize alike (no key), so every request without outputs fingerprints as before;
 * WITH the resolved model (the request's `model`, else the deployment default): the same
   dimensions under another model are another sweep, and a request that omits `model` must not
   silently match a run made while the default was different;

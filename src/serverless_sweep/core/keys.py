@@ -9,6 +9,8 @@ docs/ARCHITECTURE.md)::
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=success/part-<shard>.json
     <p>dataset=shard_outcomes/run_date=<D>/run_id=<run>/status=failure/part-<shard>-<attempt>-<id>.json
     <p>dataset=runs/run_date=<D>/run_id=<run>/status=accepted/manifest.json
+    <p>dataset=trip_data/run_date=<D>/run_id=<run>/status=success/part-<shard>-<attempt>.parquet
+    <p>dataset=snapshot_counts/run_date=<D>/run_id=<run>/status=success/part-<shard>-<attempt>.parquet
     <p>run_index/<run>.json
     <p>quarantine/<key>      (bytes of a damaged file a repair replaced by an empty Parquet file)
 
@@ -68,6 +70,9 @@ __all__ = [
     "DATASET_SHARD_ERRORS",
     "DATASET_SHARD_METRICS",
     "DATASET_SHARD_OUTCOMES",
+    "DATASET_SNAPSHOT_COUNTS",
+    "DATASET_TRIP_DATA",
+    "DETAIL_DATASETS",
     "STATUS_ACCEPTED",
     "STATUS_FAILURE",
     "STATUS_SUCCESS",
@@ -83,6 +88,10 @@ DATASET_SHARD_METRICS: Final = "shard_metrics"
 DATASET_SHARD_ERRORS: Final = "shard_errors"
 DATASET_SHARD_OUTCOMES: Final = "shard_outcomes"
 DATASET_RUNS: Final = "runs"
+# Issue 11's per-point detail datasets (request `outputs`), committed by success envelopes.
+DATASET_TRIP_DATA: Final = "trip_data"
+DATASET_SNAPSHOT_COUNTS: Final = "snapshot_counts"
+DETAIL_DATASETS: Final[tuple[str, ...]] = (DATASET_SNAPSHOT_COUNTS, DATASET_TRIP_DATA)
 STATUS_SUCCESS: Final = "success"
 STATUS_FAILURE: Final = "failure"
 STATUS_ACCEPTED: Final = "accepted"
@@ -114,6 +123,8 @@ _PART_KINDS: Final = {
     (DATASET_SHARD_ERRORS, STATUS_FAILURE): ("errors", "parquet"),
     (DATASET_SHARD_OUTCOMES, STATUS_SUCCESS): ("success_outcome", "json"),
     (DATASET_SHARD_OUTCOMES, STATUS_FAILURE): ("failure_outcome", "json"),
+    (DATASET_TRIP_DATA, STATUS_SUCCESS): ("detail", "parquet"),
+    (DATASET_SNAPSHOT_COUNTS, STATUS_SUCCESS): ("detail", "parquet"),
 }
 
 
@@ -238,7 +249,8 @@ def _name(kind: str, value: str) -> str:
 class ParsedKey:
     """What a key of the layout says about itself (for status views built from a listing).
 
-    `kind` is one of "metrics", "errors", "success_outcome", "failure_outcome", "manifest".
+    `kind` is one of "metrics", "errors", "success_outcome", "failure_outcome", "manifest",
+    "detail" (a trip_data or snapshot_counts file, per attempt).
     `shard_id` is None for the manifest; `attempt`/`attempt_id` are set for failure records (and
     `attempt` for per-attempt metrics files, `StorageLayout.attempt_metrics_key`).
     """
@@ -301,6 +313,19 @@ class StorageLayout:
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
         folder = self.run_prefix(DATASET_SHARD_METRICS, run_date, run_id, STATUS_SUCCESS)
+        return f"{folder}part-{_shard(shard_id)}-{attempt}.parquet"
+
+    def detail_key(
+        self, dataset: str, run_date: date | str, run_id: str, shard_id: int, attempt: int
+    ) -> str:
+        """A detail dataset's Parquet file of one attempt of a shard (trip_data,
+        snapshot_counts: issue 11), named like `attempt_metrics_key` and committed by the same
+        success envelope (its ``output_metadata.detail_files``)."""
+        if dataset not in DETAIL_DATASETS:
+            raise ValueError(f"{dataset!r} is not a detail dataset ({', '.join(DETAIL_DATASETS)})")
+        if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+            raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
+        folder = self.run_prefix(dataset, run_date, run_id, STATUS_SUCCESS)
         return f"{folder}part-{_shard(shard_id)}-{attempt}.parquet"
 
     def errors_key(
@@ -374,7 +399,7 @@ class StorageLayout:
         kind, ext = expected
         pattern = _SUCCESS_PART_RE if status == STATUS_SUCCESS else _FAILURE_PART_RE
         match = pattern.fullmatch(filename)
-        if match is None and kind == "metrics":
+        if match is None and kind in ("metrics", "detail"):
             per_attempt = _ATTEMPT_METRICS_RE.fullmatch(filename)
             if per_attempt is not None:
                 shard, attempt = int(per_attempt["shard"]), int(per_attempt["attempt"])

@@ -66,6 +66,7 @@ from typing import Any, Final, TypeGuard
 
 from serverless_sweep.contracts import MODELS
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+from serverless_sweep.core.outputs import normalized_outputs
 from serverless_sweep.core.space import SpaceError, SweepSpace, check_space_fields
 
 __all__ = [
@@ -434,7 +435,8 @@ def normalize_request(
     given non-null, then model, tolerated_failure_percentage and max_concurrency when present,
     then (issue 14) sampling (non-grid only, seed filled in), ranges (sorted, log/integer
     filled in), exclude (entries sorted by name, duplicates dropped), excluded_points and
-    preset when present. total_points counts the kept points. `known_models`: the model names
+    preset when present, then (issue 11) outputs when non-empty (sorted, deduplicated).
+    total_points counts the kept points. `known_models`: the model names
     a request may give (the registry's, plug-ins included); the built-in ones by default.
     """
     models = KNOWN_MODELS if known_models is None else tuple(known_models)
@@ -513,6 +515,12 @@ def normalize_request(
         isinstance(payload["preset"], str) and payload["preset"].strip()
     ):
         report.add(json_pointer("preset"), "type", "preset must be a non-empty string")
+    # Issue 11's detail datasets, after everything else for the same reason.
+    outputs: list[str] = []
+    if "outputs" in payload:
+        outputs, problem = normalized_outputs(payload["outputs"])
+        if problem is not None:
+            report.add(json_pointer("outputs"), "enum", problem)
 
     report.raise_if_any()
     assert run_id is not None and dimensions is not None
@@ -537,4 +545,6 @@ def normalize_request(
         normalized["excluded_points"] = excluded
     if "preset" in payload:
         normalized["preset"] = payload["preset"]
+    if outputs:  # none (absent or []) leaves the request, and its fingerprint, as before
+        normalized["outputs"] = outputs
     return normalized

@@ -69,6 +69,7 @@ from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
 from serverless_sweep.handlers.compaction import compact_if_complete
+from serverless_sweep.handlers.detail import DetailRows, detail_rows, write_detail_files
 from serverless_sweep.handlers.failure_recorder import (
     _LOGGED_CAUSES,  # noqa: F401 - the tests reset it through this module
     ShardFailure,
@@ -178,6 +179,7 @@ class _Computed:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     model_rows: list[dict[str, Any]] = field(default_factory=list)
+    detail: DetailRows | None = None  # the request's `outputs` (handlers/detail.py)
 
 
 class _CommitGroup(Protocol):
@@ -341,6 +343,7 @@ class ChildHandler:
         margin_ms = self.deadline_margin_ms(budget_ms)
         computed = _Computed()
         rows, model_rows = computed.rows, computed.model_rows
+        detail = computed.detail = detail_rows(payload.outputs, model, shard_id, attempt.attempt)
         slowest_ms = 0.0
         for index, point in shard.space.iter_points(start, end):
             if remaining_ms is not None:
@@ -355,7 +358,10 @@ class ChildHandler:
                     )
             t0 = self.clock.monotonic()
             context = PointContext(run_id=run_id, shard_id=shard_id, seed=seed, point_index=index)
-            values = model.run_point(point, context)
+            if detail is None:
+                values = model.run_point(point, context)
+            else:
+                values = detail.run_point(model, point, context)
             elapsed_ms = (self.clock.monotonic() - t0) * 1000.0
             slowest_ms = max(slowest_ms, elapsed_ms)
             model_rows.append(values)
@@ -395,6 +401,13 @@ class ChildHandler:
             data = self._write_rows(
                 metrics_key, metrics_parquet(model.name, rows), attempt, len(rows)
             )
+            details = write_detail_files(
+                computed.detail,
+                self.layout,
+                attempt.run_date,
+                run_id,
+                lambda key, blob, n: self._write_rows(key, blob, attempt, n),
+            )
             envelope = contract_body(
                 SuccessOutcome.model_validate(
                     {
@@ -414,6 +427,7 @@ class ChildHandler:
                                 "shard_id": shard_id,
                                 "start_index": start,
                             },
+                            **details,
                         },
                         "record_schema": RECORD_SCHEMA,
                         "run_id": run_id,

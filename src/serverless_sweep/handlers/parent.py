@@ -71,6 +71,7 @@ from serverless_sweep.handlers.settings import (
 from serverless_sweep.handlers.status import StatusHandler, gather_states
 from serverless_sweep.handlers.verify import damaged_shards
 from serverless_sweep.models.constraints import apply_model_rules, validate_space
+from serverless_sweep.models.outputs import output_violations, request_outputs
 from serverless_sweep.models.presets import expand_preset
 from serverless_sweep.models.registry import PluginError, UnknownModel, get_model, model_names
 
@@ -184,6 +185,7 @@ class ParentHandler:
         except (PluginError, UnknownModel) as exc:
             raise Misconfigured(str(exc)) from exc
         violations = validate_space(model, normalized)
+        violations += output_violations(model, model_name, request_outputs(normalized))
         if violations:
             raise ValidationError.from_violations(violations)
         # The model's own rules (hungarian needs batch matching) exclude points (issue 14).

@@ -45,6 +45,8 @@ class PayloadBuilder:
         # Sampling, ranges and exclude define the points with the dimensions (issue 14); plain
         # grids have none of them, so their payload text is unchanged.
         space: dict[str, Any] = {key: request[key] for key in SPACE_FIELDS if key in request}
+        if request.get("outputs"):  # issue 11's detail datasets; absent: the payload as before
+            fixed["outputs"] = request["outputs"]
         self._inline = _template(
             {**fixed, "dimensions": request["dimensions"], **space}, self._PER_SHARD
         )

@@ -28,6 +28,7 @@ from serverless_sweep.core.keys import (
     DATASET_SHARD_ERRORS,
     DATASET_SHARD_METRICS,
     DATASET_SHARD_OUTCOMES,
+    DETAIL_DATASETS,
     STATUS_FAILURE,
     STATUS_SUCCESS,
     ParsedKey,
@@ -46,6 +47,8 @@ class EnvelopeCheck:
     envelope: dict[str, Any] | None  # None when the envelope itself is unreadable
     metrics_key: str | None  # the committed Parquet file (None: the old runtime committed none)
     problem: str | None  # None when intact; else what is wrong, naming the key
+    # (dataset, key) of the detail files the envelope commits (issue 11's outputs).
+    detail_files: tuple[tuple[str, str], ...] = ()
 
     @property
     def intact(self) -> bool:
@@ -97,9 +100,44 @@ def check_success_envelope(
         sha256=digest if isinstance(digest, str) else None,
         expected_rows=rows if isinstance(rows, int) and not isinstance(rows, bool) else None,
     )
-    return EnvelopeCheck(
-        key, envelope, metrics_key, None if problem is None else f"file {metrics_key} {problem}"
-    )
+    if problem is not None:
+        return EnvelopeCheck(key, envelope, metrics_key, f"file {metrics_key} {problem}")
+    details, detail_problem = _detail_files(store, layout, own, metadata.get("detail_files"))
+    return EnvelopeCheck(key, envelope, metrics_key, detail_problem, details)
+
+
+def _detail_files(
+    store: ObjectStore, layout: StorageLayout, own: ParsedKey, entries: object
+) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The detail files an envelope commits (issue 11) and the first problem among them: each
+    must be a file of the envelope's own shard, with the committed size and SHA-256."""
+    if entries is None:
+        return (), None
+    if not isinstance(entries, list):
+        return (), "its detail_files is not a list"
+    found: list[tuple[str, str]] = []
+    for entry in entries:
+        key = entry.get("key") if isinstance(entry, dict) else None
+        parsed = layout.parse_key(key) if isinstance(key, str) else None
+        if (
+            parsed is None
+            or parsed.kind != "detail"
+            or (parsed.run_date, parsed.run_id, parsed.shard_id)
+            != (own.run_date, own.run_id, own.shard_id)
+        ):
+            return tuple(found), f"detail file {key!r} is not a file of its own shard"
+        assert isinstance(entry, dict) and isinstance(key, str)
+        size, digest, rows = entry.get("size"), entry.get("sha256"), entry.get("rows")
+        problem = committed_object_problem(
+            store.get(key),
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            sha256=digest if isinstance(digest, str) else None,
+            expected_rows=rows if isinstance(rows, int) and not isinstance(rows, bool) else None,
+        )
+        if problem is not None:
+            return tuple(found), f"file {key} {problem}"
+        found.append((parsed.dataset, key))
+    return tuple(found), None
 
 
 def damaged_shards(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> dict[int, str]:
@@ -168,6 +206,8 @@ def verify_run(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> 
         if check.metrics_key is not None:
             committed.add(check.metrics_key)
             report.checked_objects += 1
+        committed.update(key for _, key in check.detail_files)
+        report.checked_objects += len(check.detail_files)
         if parsed.shard_id not in planned:
             report.other_problems.append(
                 f"envelope {key} is for shard {parsed.shard_id}, which is not in the run's plan "
@@ -177,9 +217,10 @@ def verify_run(store: ObjectStore, layout: StorageLayout, record: RunRecord) -> 
             report.intact_shards.add(parsed.shard_id)
         else:
             report.damaged[parsed.shard_id] = check.problem
-    for key, _parsed in _run_keys(store, layout, record, DATASET_SHARD_METRICS, STATUS_SUCCESS):
-        if key not in committed:
-            report.orphans.append(key)
+    for dataset in (DATASET_SHARD_METRICS, *DETAIL_DATASETS):
+        for key, _parsed in _run_keys(store, layout, record, dataset, STATUS_SUCCESS):
+            if key not in committed:
+                report.orphans.append(key)
     errors_checked: set[str] = set()
     for key, _seen in _run_keys(store, layout, record, DATASET_SHARD_OUTCOMES, STATUS_FAILURE):
         report.checked_objects += 1
@@ -244,6 +285,8 @@ class StoreScan:
     errors: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     manifests: list[str] = field(default_factory=list)
+    # Issue 11's detail datasets: dataset -> committed, intact files.
+    details: dict[str, list[str]] = field(default_factory=dict)
     # One line per file left out, naming the file and its run and saying what to do.
     warnings: list[str] = field(default_factory=list)
 
@@ -298,7 +341,11 @@ def scan_store(store: ObjectStore, layout: StorageLayout) -> StoreScan:
         scan.outcomes.append(key)
         if check.metrics_key is not None:
             scan.metrics.append(check.metrics_key)
+        for dataset, detail_key in check.detail_files:
+            scan.details.setdefault(dataset, []).append(detail_key)
     scan.metrics.sort()
+    for keys in scan.details.values():
+        keys.sort()
     for key in store.list_keys(layout.dataset_prefix(DATASET_SHARD_ERRORS)):
         parsed = layout.parse_key(key)
         if parsed is None or parsed.kind != "errors":

@@ -4,9 +4,11 @@ Sections: the run's summary and state; the best configurations by health score; 
 parameter's effect on the main metrics (mean per value, min-max band as tooltips); heatmaps of
 the mean health score for pairs of swept parameters; the timeline of every attempt per
 instance (Lambda execution environment or local worker), retries and failures marked; the
-failures; the cost and timing ledger. Charts are inline SVG (`report.svg`), styles inline, and
-one small inline script that only counts the charts (a headless-browser test reads it), so
-the file opens from a laptop's disk, an e-mail or an S3 download alike.
+failures; the cost and timing ledger; when the request asked for `"outputs": ["snapshots"]`,
+the snapshot series of the best and the worst point (`report.snapshots`). Charts are inline
+SVG (`report.svg`), styles inline, and one small inline script that only counts the charts (a
+headless-browser test reads it), so the file opens from a laptop's disk, an e-mail or an S3
+download alike.
 
 Reads a local store through DuckDB (the ``local`` extra): the points from run_metrics when the
 run is compacted, else from its per-shard files.
@@ -234,6 +236,16 @@ def _seconds(value: float) -> Any:
     return timedelta(seconds=value)
 
 
+def _snapshots(charts: str | None) -> str:
+    if charts is None:
+        return ""
+    return (
+        '<h2 id="snapshots">Marketplace over time</h2>\n<p class="note">snapshot_counts '
+        "(the request's outputs) of the best and the worst point: riders and drivers per state "
+        "every 60 simulated seconds.</p>\n" + charts
+    )
+
+
 def _ledger(ledger: Mapping[str, Any] | None) -> str:
     if not ledger:
         return '<p class="note">The ledger is computed once no shard is pending.</p>'
@@ -267,9 +279,12 @@ def build_report(
     *,
     source: str,
     generated_at: datetime | None = None,
+    snapshots: str | None = None,
 ) -> str:
     """The report's HTML text. `rows` are the run's points ranked by health score (every
-    column, `ranked_points`), `envelopes` its outcome envelopes, `source` the view read."""
+    column, `ranked_points`), `envelopes` its outcome envelopes, `source` the view read,
+    `snapshots` the charts of the best and worst points' snapshot series
+    (`report.snapshots.snapshot_section`; None: the run wrote no snapshot_counts)."""
     from serverless_sweep.handlers.results import split_point
 
     points = [(split_point(row, record.model)[0], row) for row in rows]
@@ -355,6 +370,7 @@ parameter.</p>
 {_heatmaps(record, points)}
 <h2 id="timeline">Timeline</h2>
 {_timeline(record, envelopes)}
+{_snapshots(snapshots)}
 <h2 id="failures">Failures</h2>
 <p class="note">{failed_attempts} failed attempt(s) recorded; the latest failure of each shard
 that has not succeeded:</p>
@@ -373,13 +389,16 @@ def write_report(root: Path, record: RunRecord, status: Mapping[str, Any], outpu
     from serverless_sweep.adapters.local.store import LocalObjectStore
     from serverless_sweep.core.keys import StorageLayout
     from serverless_sweep.handlers.ledger import outcome_envelopes
+    from serverless_sweep.report.snapshots import snapshot_section
 
     rows: list[dict[str, Any]] = []
     source = "no health score for this model"
     if record.model in HEALTH_TERMS:
         rows, source = ranked_points(root, record)
-    envelopes = outcome_envelopes(LocalObjectStore(root), StorageLayout(LOCAL_PREFIX), record)
-    text = build_report(record, status, rows, envelopes, source=source)
+    store = LocalObjectStore(root)
+    envelopes = outcome_envelopes(store, StorageLayout(LOCAL_PREFIX), record)
+    snapshots = snapshot_section(store, envelopes, rows)
+    text = build_report(record, status, rows, envelopes, source=source, snapshots=snapshots)
     output.write_text(text, encoding="utf-8")
     return output
 

@@ -256,3 +256,73 @@ def timeline(
         body.append(f'<rect x="{x}" y="{height - 12}" width="10" height="10" class="bar {kind}"/>')
         body.append(f'<text x="{x + 14}" y="{height - 3}" class="s">{escape(text)}</text>')
     return _svg(width, height, body, title)
+
+
+def time_series(
+    title: str,
+    times_s: Sequence[float],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    y_label: str = "",
+    width: int = 620,
+    height: int = 280,
+) -> str:
+    """Counts over simulated time (x: seconds, labelled in hours), one polyline per series,
+    each with its `<title>` (name and peak) and a legend below (issue 11's snapshot_counts)."""
+    left, right, top = 56, 12, 28
+    rows = math.ceil(len(series) / 3)
+    bottom = 34 + 14 * rows
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _, ys in series for v in ys if math.isfinite(v)]
+    lo, hi = 0.0, (max(values) if values else 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    t_lo, t_hi = (min(times_s), max(times_s)) if times_s else (0.0, 1.0)
+    t_span = (t_hi - t_lo) or 1.0
+
+    def x_at(t: float) -> float:
+        return left + plot_w * (t - t_lo) / t_span
+
+    def y_at(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    body = [
+        f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" class="t">{escape(title)}</text>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" class="frame"/>',
+    ]
+    for k in range(5):
+        v = lo + (hi - lo) * k / 4
+        y = y_at(v)
+        body.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+        )
+        body.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="s">{_fmt(v)}</text>'
+        )
+    for k in range(7):
+        t = t_lo + t_span * k / 6
+        body.append(
+            f'<text x="{x_at(t):.1f}" y="{top + plot_h + 14}" text-anchor="middle" class="s">'
+            f"{t / 3600:.1f} h</text>"
+        )
+    if y_label:
+        middle = f"{top + plot_h / 2:.0f}"
+        body.append(
+            f'<text x="12" y="{middle}" transform="rotate(-90 12 {middle})"'
+            f' text-anchor="middle" class="s">{escape(y_label)}</text>'
+        )
+    for s_index, (name, ys) in enumerate(series):
+        color = PALETTE[s_index % len(PALETTE)]
+        points = [(x_at(t), y_at(v)) for t, v in zip(times_s, ys, strict=False) if math.isfinite(v)]
+        if points:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            peak = max((v for v in ys if math.isfinite(v)), default=0.0)
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.8" '
+                f'class="series"><title>{escape(name)} (peak {_fmt(peak)})</title></polyline>'
+            )
+        x = left + (s_index % 3) * 190
+        y = height - 8 - 14 * (rows - 1 - s_index // 3)
+        body.append(f'<rect x="{x}" y="{y - 8}" width="10" height="10" fill="{color}"/>')
+        body.append(f'<text x="{x + 14}" y="{y + 1}" class="s">{escape(name[:26])}</text>')
+    return _svg(width, height, body, title)

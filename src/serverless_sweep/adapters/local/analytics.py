@@ -17,6 +17,10 @@ view               rows
 ``run_metrics``    one per point of a compacted run (handlers/compaction.py): the shard_metrics
                    columns, read from a few files per run instead of one per shard; a run
                    appears here once its last shard committed (or `sweep compact` ran)
+``trip_data``      one per rider request of a point of a run that asked for
+                   ``"outputs": ["trips"]`` (`TRIP_DATA_SCHEMA`, issue 11)
+``snapshot_counts`` one per snapshot (every 60 simulated seconds) of a point of a run that
+                   asked for ``"outputs": ["snapshots"]`` (`SNAPSHOT_COUNTS_SCHEMA`)
 =================  ==========================================================================
 
 Every view ends with the partition columns ``dataset VARCHAR``, ``run_date DATE``,
@@ -56,6 +60,7 @@ import pyarrow as pa
 from serverless_sweep.adapters.local.runtime import LOCAL_PREFIX
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.contracts.generated.v1.arrow_schemas import (
+    DATASET_SCHEMAS,
     MODEL_FIELDS,
     SHARD_ERRORS_SCHEMA,
     SHARD_METRICS_UNION_SCHEMA,
@@ -65,6 +70,7 @@ from serverless_sweep.core.keys import (
     DATASET_SHARD_ERRORS,
     DATASET_SHARD_METRICS,
     DATASET_SHARD_OUTCOMES,
+    DETAIL_DATASETS,
     StorageLayout,
     encode_run_id,
 )
@@ -109,6 +115,7 @@ VIEW_NAMES: Final[tuple[str, ...]] = (
     DATASET_SHARD_OUTCOMES,
     DATASET_RUNS,
     DATASET_RUN_METRICS,
+    *DETAIL_DATASETS,
 )
 
 PARTITION_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -138,7 +145,9 @@ _OUTCOME_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
         "STRUCT(format VARCHAR, points_processed BIGINT, result_key VARCHAR, "
         "metrics_key VARCHAR, metrics_size BIGINT, metrics_sha256 VARCHAR, "
         "summary STRUCT(run_id VARCHAR, shard_id BIGINT, "
-        "start_index BIGINT, end_index BIGINT, metrics MAP(VARCHAR, VARCHAR)))",
+        "start_index BIGINT, end_index BIGINT, metrics MAP(VARCHAR, VARCHAR)), "
+        "detail_files STRUCT(dataset VARCHAR, key VARCHAR, size BIGINT, sha256 VARCHAR, "
+        "rows BIGINT)[])",
     ),
     ("attempt", "attempt", "BIGINT"),
     ("envelope_run_date", "run_date", "VARCHAR"),
@@ -301,7 +310,7 @@ def _runs_view(root: Path, keys: Sequence[str]) -> str:
 
 
 def create_views(con: duckdb.DuckDBPyConnection, store_root: Path | str) -> list[str]:
-    """(Re)create the four views over the store at `store_root` (see the module docstring).
+    """(Re)create the views over the store at `store_root` (see the module docstring).
 
     Returns one warning per file left out (damaged, or a success whose commit is damaged),
     naming the file and its run and saying what to do.
@@ -317,6 +326,9 @@ def create_views(con: duckdb.DuckDBPyConnection, store_root: Path | str) -> list
         DATASET_RUNS: _runs_view(root, scan.manifests),
         DATASET_RUN_METRICS: _parquet_view(root, compacted, SHARD_METRICS_UNION_SCHEMA),
     }
+    for dataset in DETAIL_DATASETS:  # issue 11: files the success envelopes commit
+        keys = scan.details.get(dataset, [])
+        definitions[dataset] = _parquet_view(root, keys, DATASET_SCHEMAS[dataset])
     for name, select in definitions.items():
         con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {select}")
     return scan.warnings + compaction_warnings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from serverless_sweep.core.errors import ValidationError, Violation, did_you_mean, json_pointer
@@ -118,6 +118,27 @@ class RideHailingModel:
             raise ModelError(f"invalid ride_hailing point: {error.message}") from error
         metrics = simulate(params, point_seed_sequence(context.seed, context.point_index))
         return params.as_dict() | metrics.as_dict()
+
+    #: Issue 11's per-point detail datasets (`serverless_sweep.models.outputs`).
+    detail_outputs: frozenset[str] = frozenset({"snapshots", "trips"})
+
+    def run_point_detailed(
+        self, point: Mapping[str, Any], context: PointContext, outputs: Collection[str]
+    ) -> tuple[dict[str, Any], dict[str, dict[str, list[Any]]]]:
+        """`run_point`, plus the requested detail tables (dataset -> columns, without the
+        shard/point/attempt keys the child adds); see `ride_hailing.detail`. The metrics are
+        the same as `run_point`'s."""
+        from serverless_sweep.core.seeding import point_seed_sequence
+        from serverless_sweep.models.ride_hailing.detail import DetailRecorder
+        from serverless_sweep.models.ride_hailing.sim import simulate
+
+        try:
+            params = RideHailingParams.from_point(point)
+        except ValidationError as error:
+            raise ModelError(f"invalid ride_hailing point: {error.message}") from error
+        recorder = DetailRecorder()
+        metrics = simulate(params, point_seed_sequence(context.seed, context.point_index), recorder)
+        return params.as_dict() | metrics.as_dict(), recorder.tables(outputs)
 
     def summarize(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         n = len(rows)

@@ -198,14 +198,26 @@ class RideHailingMetrics:
 
 
 def simulate(
-    params: RideHailingParams, rng_seed_sequence: np.random.SeedSequence
+    params: RideHailingParams,
+    rng_seed_sequence: np.random.SeedSequence,
+    recorder: Any = None,
 ) -> RideHailingMetrics:
     """Run one point. Pure: the same params and seed sequence give the same metrics.
 
     Every random draw comes from children of `rng_seed_sequence` (derived without mutating it),
     normally `serverless_sweep.core.seeding.point_seed_sequence(seed, point_index)`.
+    `recorder` (issue 11's detail datasets, `detail.DetailRecorder`): told of every quote and
+    drop-off and shown the simulation before and after the run; it never changes a draw or an
+    event, so the metrics are the same with or without it.
     """
-    return _Simulation(params, rng_seed_sequence, berlin_grid()).run()
+    sim = _Simulation(params, rng_seed_sequence, berlin_grid())
+    sim.recorder = recorder  # an instance attribute: its test is ~3x cheaper than the class's
+    if recorder is None:
+        return sim.run()
+    recorder.start(sim)
+    metrics = sim.run()
+    recorder.finish(sim)
+    return metrics
 
 
 def _rng(seed_sequence: np.random.SeedSequence, stream: int) -> np.random.Generator:
@@ -239,6 +251,8 @@ def _timing_stats(values_s: list[float]) -> tuple[float, float, float]:
 
 
 class _Simulation:
+    recorder: Any = None  # see `simulate`; None costs one attribute test per quote and drop-off
+
     def __init__(
         self, params: RideHailingParams, seed_sequence: np.random.SeedSequence, grid: BerlinGrid
     ) -> None:
@@ -589,6 +603,8 @@ class _Simulation:
             supply = max(int(self.idle_count[disk].sum()), 1)
             multiplier = min(p.surge_max_multiplier, max(1.0, demand / supply))
         fare = (p.base_fare + p.per_km_rate * self.trip_km[rider]) * multiplier
+        if self.recorder is not None:
+            self.recorder.quote(rider, attempt, t, multiplier, fare)
         if fare > PRICE_LIMIT:
             reason = _PRICE
         elif not self._eta_within_limit(cell, t):
@@ -820,6 +836,8 @@ class _Simulation:
 
     def _dropoff(self, driver: int, rider: int, t: float) -> None:
         self.state[rider] = _COMPLETED
+        if self.recorder is not None:
+            self.recorder.dropoff(rider, t)
         cell = self.r_drop_list[rider]
         self._move(driver, cell)
         self._driver_idle(driver, cell, t)

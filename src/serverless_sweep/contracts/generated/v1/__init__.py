@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         ShardFailure,
     )
     from serverless_sweep.contracts.generated.v1.shard_outcome import (
+        DetailFile,
         FailureOutcome,
         Metrics,
         OutputMetadata,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 MODEL_MODULES: dict[str, str] = {
     "AcceptedResponse": "accepted_response",
+    "DetailFile": "shard_outcome",
     "DispatchRecord": "accepted_response",
     "ErrorDetail": "error_response",
     "ErrorResponse": "error_response",
@@ -80,6 +82,7 @@ MODEL_MODULES: dict[str, str] = {
 
 __all__ = [
     "AcceptedResponse",
+    "DetailFile",
     "DispatchRecord",
     "ErrorDetail",
     "ErrorResponse",

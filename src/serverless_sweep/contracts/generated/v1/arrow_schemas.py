@@ -1,5 +1,5 @@
 # GENERATED FILE - DO NOT EDIT.
-# Source: schemas/v1/datasets/shard_errors.json, schemas/v1/datasets/shard_metrics.json, schemas/v1/models/legacy_hash/columns.json, schemas/v1/models/ride_hailing/columns.json
+# Source: schemas/v1/datasets/shard_errors.json, schemas/v1/datasets/shard_metrics.json, schemas/v1/datasets/snapshot_counts.json, schemas/v1/datasets/trip_data.json, schemas/v1/models/legacy_hash/columns.json, schemas/v1/models/ride_hailing/columns.json
 # Regenerate with `make codegen` (python -m codegen); `make codegen-check` fails when this file is stale.
 
 """Arrow schemas of the Parquet datasets, generated from the column specs of schemas/v1.
@@ -158,6 +158,305 @@ COLUMN_SPECS: Final[dict[str, dict[str, Any]]] = {
                 "nullable": False,
                 "description": "Wall time spent computing the point.",
                 "unit": "ms",
+            },
+        ],
+    },
+    "datasets/snapshot_counts": {
+        "dataset": "snapshot_counts",
+        "description": "The state of a point's marketplace every 60 simulated seconds (t = 0, 60, ... up to the horizon), written only when the request's outputs list snapshots (ride_hailing): counts after every event at or before t. Rows ordered by (point_index, snapshot_index). Queries read the file a success envelope commits (join on shard_id and attempt, like shard_metrics).",
+        "columns": [
+            {
+                "name": "shard_id",
+                "type": "int64",
+                "nullable": False,
+                "description": "Shard that computed the point.",
+                "unit": None,
+            },
+            {
+                "name": "point_index",
+                "type": "int64",
+                "nullable": False,
+                "description": "Index of the point (as in shard_metrics).",
+                "unit": None,
+            },
+            {
+                "name": "attempt",
+                "type": "int32",
+                "nullable": False,
+                "description": "Attempt of the shard that produced the row.",
+                "unit": None,
+            },
+            {
+                "name": "snapshot_index",
+                "type": "int32",
+                "nullable": False,
+                "description": "Snapshot number: time_s / 60.",
+                "unit": None,
+            },
+            {
+                "name": "time_s",
+                "type": "float64",
+                "nullable": False,
+                "description": "Simulated time of the snapshot, from the start of the simulation.",
+                "unit": "s",
+            },
+            {
+                "name": "snapshot_at",
+                "type": "timestamp_ms",
+                "nullable": False,
+                "description": "Wall-clock time of the snapshot: the point's epoch_ms plus time_s (UTC).",
+                "unit": None,
+            },
+            {
+                "name": "riders_browsing",
+                "type": "int64",
+                "nullable": False,
+                "description": "Riders in the quote loop (requested, neither accepted nor abandoned yet).",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_waiting",
+                "type": "int64",
+                "nullable": False,
+                "description": "Riders who accepted a quote and wait for a match.",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_awaiting_pickup",
+                "type": "int64",
+                "nullable": False,
+                "description": "Matched riders whose driver is on the way.",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_in_transit",
+                "type": "int64",
+                "nullable": False,
+                "description": "Riders on board.",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_completed",
+                "type": "int64",
+                "nullable": False,
+                "description": "Riders dropped off so far (cumulative).",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_cancelled",
+                "type": "int64",
+                "nullable": False,
+                "description": "Riders who ran out of patience so far (cumulative).",
+                "unit": "riders",
+            },
+            {
+                "name": "riders_abandoned",
+                "type": "int64",
+                "nullable": False,
+                "description": "Riders who abandoned at the quote so far (cumulative).",
+                "unit": "riders",
+            },
+            {
+                "name": "drivers_online",
+                "type": "int64",
+                "nullable": False,
+                "description": "Drivers online (drivers come online over the spread window and stay).",
+                "unit": "drivers",
+            },
+            {
+                "name": "drivers_idle",
+                "type": "int64",
+                "nullable": False,
+                "description": "Online drivers without a rider.",
+                "unit": "drivers",
+            },
+            {
+                "name": "drivers_en_route",
+                "type": "int64",
+                "nullable": False,
+                "description": "Drivers on the way to a pickup.",
+                "unit": "drivers",
+            },
+            {
+                "name": "drivers_on_trip",
+                "type": "int64",
+                "nullable": False,
+                "description": "Drivers carrying a rider.",
+                "unit": "drivers",
+            },
+        ],
+    },
+    "datasets/trip_data": {
+        "dataset": "trip_data",
+        "description": "One row per rider request of a point (requested within the simulated horizon), written only when the request's outputs list trips (ride_hailing). Rows ordered by (point_index, rider_id); a shard's file holds its points in order. Queries read the file a success envelope commits (join on shard_id and attempt, like shard_metrics).",
+        "columns": [
+            {
+                "name": "shard_id",
+                "type": "int64",
+                "nullable": False,
+                "description": "Shard that computed the point.",
+                "unit": None,
+            },
+            {
+                "name": "point_index",
+                "type": "int64",
+                "nullable": False,
+                "description": "Index of the point (as in shard_metrics).",
+                "unit": None,
+            },
+            {
+                "name": "attempt",
+                "type": "int32",
+                "nullable": False,
+                "description": "Attempt of the shard that produced the row.",
+                "unit": None,
+            },
+            {
+                "name": "rider_id",
+                "type": "int64",
+                "nullable": False,
+                "description": "Rider number within the point, in request order (0 = first request).",
+                "unit": None,
+            },
+            {
+                "name": "request_time_s",
+                "type": "float64",
+                "nullable": False,
+                "description": "Simulated time of the first quote request, from the start of the simulation.",
+                "unit": "s",
+            },
+            {
+                "name": "request_at",
+                "type": "timestamp_ms",
+                "nullable": False,
+                "description": "Wall-clock time of the request: the point's epoch_ms plus request_time_s (UTC).",
+                "unit": None,
+            },
+            {
+                "name": "pickup_cell",
+                "type": "int64",
+                "nullable": False,
+                "description": "Grid cell of the pickup (index into the Berlin grid).",
+                "unit": None,
+            },
+            {
+                "name": "dropoff_cell",
+                "type": "int64",
+                "nullable": False,
+                "description": "Grid cell of the drop-off.",
+                "unit": None,
+            },
+            {
+                "name": "trip_km",
+                "type": "float64",
+                "nullable": False,
+                "description": "Length of the trip that was quoted.",
+                "unit": "km",
+            },
+            {
+                "name": "quotes",
+                "type": "int32",
+                "nullable": False,
+                "description": "Quotes the rider asked for (1 to 3; a rejection asks again 10 s later, the third one is an abandonment).",
+                "unit": None,
+            },
+            {
+                "name": "outcome",
+                "type": "string",
+                "nullable": False,
+                "description": "completed, cancelled, abandoned (at the quote) or unresolved (still quoting or on board at the horizon; left out of total_riders, as in shard_metrics).",
+                "unit": None,
+            },
+            {
+                "name": "outcome_reason",
+                "type": "string",
+                "nullable": True,
+                "description": "Why: cancelled -> patience or horizon (still waiting when the simulation ended, counted as cancelled like in shard_metrics); abandoned -> price, eta or stochastic (the last rejection's reason); unresolved -> quoting or on_board; null when completed.",
+                "unit": None,
+            },
+            {
+                "name": "surge_multiplier",
+                "type": "float64",
+                "nullable": False,
+                "description": "Surge multiplier of the rider's last quote (1 without surge).",
+                "unit": None,
+            },
+            {
+                "name": "fare",
+                "type": "float64",
+                "nullable": False,
+                "description": "Fare of the rider's last quote: the accepted fare when the rider accepted. The simulation decides whether a quote's ETA is within 10 min without computing its value, so no quoted ETA is recorded; pickup_eta_s is the actual one.",
+                "unit": "EUR",
+            },
+            {
+                "name": "accept_time_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "Simulated time the rider accepted a quote (null: never accepted).",
+                "unit": "s",
+            },
+            {
+                "name": "match_time_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "Simulated time a driver was assigned (null: never matched).",
+                "unit": "s",
+            },
+            {
+                "name": "pickup_time_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "Simulated time of the pickup (null: never picked up).",
+                "unit": "s",
+            },
+            {
+                "name": "dropoff_time_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "Simulated time of the drop-off (null: not completed).",
+                "unit": "s",
+            },
+            {
+                "name": "end_time_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "Simulated time the rider's request ended: the drop-off, the cancellation (the horizon for outcome_reason horizon) or the abandoning quote; null when unresolved.",
+                "unit": "s",
+            },
+            {
+                "name": "wait_for_match_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "match_time_s - accept_time_s (null: never matched).",
+                "unit": "s",
+            },
+            {
+                "name": "pickup_eta_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "Actual time from the match to the pickup: pickup_time_s - match_time_s (null: never picked up).",
+                "unit": "s",
+            },
+            {
+                "name": "trip_duration_s",
+                "type": "float64",
+                "nullable": True,
+                "description": "dropoff_time_s - pickup_time_s (null: not completed).",
+                "unit": "s",
+            },
+            {
+                "name": "driver_id",
+                "type": "int64",
+                "nullable": True,
+                "description": "Driver assigned to the rider (null: never matched).",
+                "unit": None,
+            },
+            {
+                "name": "platform_revenue",
+                "type": "float64",
+                "nullable": True,
+                "description": "Commission the platform kept on a completed trip: fare x commission_rate (null: not completed).",
+                "unit": "EUR",
             },
         ],
     },
@@ -1246,6 +1545,336 @@ SHARD_METRICS_UNION_SCHEMA: Final[pa.Schema] = pa.schema(
         ),
     ]
 )
+
+SNAPSHOT_COUNTS_SCHEMA: Final[pa.Schema] = pa.schema(
+    [
+        pa.field(
+            "shard_id",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Shard that computed the point."},
+        ),
+        pa.field(
+            "point_index",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Index of the point (as in shard_metrics)."},
+        ),
+        pa.field(
+            "attempt",
+            pa.int32(),
+            nullable=False,
+            metadata={"description": "Attempt of the shard that produced the row."},
+        ),
+        pa.field(
+            "snapshot_index",
+            pa.int32(),
+            nullable=False,
+            metadata={"description": "Snapshot number: time_s / 60."},
+        ),
+        pa.field(
+            "time_s",
+            pa.float64(),
+            nullable=False,
+            metadata={
+                "description": "Simulated time of the snapshot, from the start of the simulation.",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "snapshot_at",
+            pa.timestamp("ms", tz="UTC"),
+            nullable=False,
+            metadata={
+                "description": "Wall-clock time of the snapshot: the point's epoch_ms plus time_s (UTC)."
+            },
+        ),
+        pa.field(
+            "riders_browsing",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Riders in the quote loop (requested, neither accepted nor abandoned yet).",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_waiting",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Riders who accepted a quote and wait for a match.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_awaiting_pickup",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Matched riders whose driver is on the way.",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_in_transit",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Riders on board.", "unit": "riders"},
+        ),
+        pa.field(
+            "riders_completed",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Riders dropped off so far (cumulative).", "unit": "riders"},
+        ),
+        pa.field(
+            "riders_cancelled",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Riders who ran out of patience so far (cumulative).",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "riders_abandoned",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Riders who abandoned at the quote so far (cumulative).",
+                "unit": "riders",
+            },
+        ),
+        pa.field(
+            "drivers_online",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Drivers online (drivers come online over the spread window and stay).",
+                "unit": "drivers",
+            },
+        ),
+        pa.field(
+            "drivers_idle",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Online drivers without a rider.", "unit": "drivers"},
+        ),
+        pa.field(
+            "drivers_en_route",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Drivers on the way to a pickup.", "unit": "drivers"},
+        ),
+        pa.field(
+            "drivers_on_trip",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Drivers carrying a rider.", "unit": "drivers"},
+        ),
+    ]
+)
+
+TRIP_DATA_SCHEMA: Final[pa.Schema] = pa.schema(
+    [
+        pa.field(
+            "shard_id",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Shard that computed the point."},
+        ),
+        pa.field(
+            "point_index",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Index of the point (as in shard_metrics)."},
+        ),
+        pa.field(
+            "attempt",
+            pa.int32(),
+            nullable=False,
+            metadata={"description": "Attempt of the shard that produced the row."},
+        ),
+        pa.field(
+            "rider_id",
+            pa.int64(),
+            nullable=False,
+            metadata={
+                "description": "Rider number within the point, in request order (0 = first request)."
+            },
+        ),
+        pa.field(
+            "request_time_s",
+            pa.float64(),
+            nullable=False,
+            metadata={
+                "description": "Simulated time of the first quote request, from the start of the simulation.",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "request_at",
+            pa.timestamp("ms", tz="UTC"),
+            nullable=False,
+            metadata={
+                "description": "Wall-clock time of the request: the point's epoch_ms plus request_time_s (UTC)."
+            },
+        ),
+        pa.field(
+            "pickup_cell",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Grid cell of the pickup (index into the Berlin grid)."},
+        ),
+        pa.field(
+            "dropoff_cell",
+            pa.int64(),
+            nullable=False,
+            metadata={"description": "Grid cell of the drop-off."},
+        ),
+        pa.field(
+            "trip_km",
+            pa.float64(),
+            nullable=False,
+            metadata={"description": "Length of the trip that was quoted.", "unit": "km"},
+        ),
+        pa.field(
+            "quotes",
+            pa.int32(),
+            nullable=False,
+            metadata={
+                "description": "Quotes the rider asked for (1 to 3; a rejection asks again 10 s later, the third one is an abandonment)."
+            },
+        ),
+        pa.field(
+            "outcome",
+            pa.string(),
+            nullable=False,
+            metadata={
+                "description": "completed, cancelled, abandoned (at the quote) or unresolved (still quoting or on board at the horizon; left out of total_riders, as in shard_metrics)."
+            },
+        ),
+        pa.field(
+            "outcome_reason",
+            pa.string(),
+            nullable=True,
+            metadata={
+                "description": "Why: cancelled -> patience or horizon (still waiting when the simulation ended, counted as cancelled like in shard_metrics); abandoned -> price, eta or stochastic (the last rejection's reason); unresolved -> quoting or on_board; null when completed."
+            },
+        ),
+        pa.field(
+            "surge_multiplier",
+            pa.float64(),
+            nullable=False,
+            metadata={
+                "description": "Surge multiplier of the rider's last quote (1 without surge)."
+            },
+        ),
+        pa.field(
+            "fare",
+            pa.float64(),
+            nullable=False,
+            metadata={
+                "description": "Fare of the rider's last quote: the accepted fare when the rider accepted. The simulation decides whether a quote's ETA is within 10 min without computing its value, so no quoted ETA is recorded; pickup_eta_s is the actual one.",
+                "unit": "EUR",
+            },
+        ),
+        pa.field(
+            "accept_time_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Simulated time the rider accepted a quote (null: never accepted).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "match_time_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Simulated time a driver was assigned (null: never matched).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "pickup_time_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Simulated time of the pickup (null: never picked up).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "dropoff_time_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Simulated time of the drop-off (null: not completed).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "end_time_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Simulated time the rider's request ended: the drop-off, the cancellation (the horizon for outcome_reason horizon) or the abandoning quote; null when unresolved.",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "wait_for_match_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "match_time_s - accept_time_s (null: never matched).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "pickup_eta_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Actual time from the match to the pickup: pickup_time_s - match_time_s (null: never picked up).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "trip_duration_s",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "dropoff_time_s - pickup_time_s (null: not completed).",
+                "unit": "s",
+            },
+        ),
+        pa.field(
+            "driver_id",
+            pa.int64(),
+            nullable=True,
+            metadata={"description": "Driver assigned to the rider (null: never matched)."},
+        ),
+        pa.field(
+            "platform_revenue",
+            pa.float64(),
+            nullable=True,
+            metadata={
+                "description": "Commission the platform kept on a completed trip: fare x commission_rate (null: not completed).",
+                "unit": "EUR",
+            },
+        ),
+    ]
+)
+
+# The other datasets (schemas/v1/datasets/<name>.json): dataset name -> schema.
+DATASET_SCHEMAS: Final[dict[str, pa.Schema]] = {
+    "snapshot_counts": SNAPSHOT_COUNTS_SCHEMA,
+    "trip_data": TRIP_DATA_SCHEMA,
+}
 
 _SHARD_METRICS_SCHEMAS: Final[dict[str, pa.Schema]] = {
     model: pa.schema([*SHARD_METRICS_COMMON_FIELDS, *fields])

@@ -40,6 +40,30 @@ class ShardSummary(BaseModel):
     ]
 
 
+class DetailFile(BaseModel):
+    """
+    One committed detail file.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    dataset: Annotated[
+        str, Field(description="The dataset= partition of the file: trip_data or snapshot_counts.")
+    ]
+    key: Annotated[
+        str,
+        Field(
+            description="Store key of the Parquet file (part-<shard>-<attempt>.parquet in the dataset's run folder)."
+        ),
+    ]
+    size: Annotated[int, Field(description="Size in bytes as committed.", ge=0)]
+    sha256: Annotated[
+        str, Field(description="SHA-256 (lowercase hex) as committed.", pattern="^[0-9a-f]{64}$")
+    ]
+    rows: Annotated[int, Field(description="Rows in the file.", ge=0)]
+
+
 class OutputMetadata(BaseModel):
     """
     Where the shard's rows are and what they hold.
@@ -73,6 +97,12 @@ class OutputMetadata(BaseModel):
         ),
     ] = None
     summary: Annotated[ShardSummary, Field(description="Summary of the shard.")]
+    detail_files: Annotated[
+        list[DetailFile] | None,
+        Field(
+            description="The per-point detail datasets the request's `outputs` asked for (trip_data, snapshot_counts), one Parquet file each, committed by this envelope like metrics_key: queries read only files an envelope names, and `sweep verify` checks their size and SHA-256. Absent when the request asked for no outputs."
+        ),
+    ] = None
 
 
 class SuccessOutcome(BaseModel):

@@ -120,3 +120,9 @@ class ShardPayload(BaseModel):
             description="The request's normalized `exclude` (absent for a plain grid): with the dimensions it defines the point space, so the child decodes its points [start_index, end_index) without the other shards."
         ),
     ] = None
+    outputs: Annotated[
+        list[Literal["trips", "snapshots"]] | None,
+        Field(
+            description="The request's normalized `outputs` (sorted, absent when none): the detail datasets (trips -> trip_data, snapshots -> snapshot_counts) the child writes beside shard_metrics and commits in its success envelope. Absent: payloads are byte-identical to before."
+        ),
+    ] = None

@@ -204,3 +204,10 @@ class SweepRequest(BaseModel):
             min_length=1,
         ),
     ] = None
+    outputs: Annotated[
+        list[Literal["trips", "snapshots"]],
+        Field(
+            description="Per-point detail datasets to write beside shard_metrics (issue 11): `trips` writes dataset=trip_data (one row per rider request of every point: outcome, fare, surge, waits, trip duration), `snapshots` writes dataset=snapshot_counts (riders browsing, waiting, in transit, drivers idle, en route, on trip... every 60 simulated seconds of every point). Absent or empty: none (the v1 behaviour, no cost). Only models that can produce them accept them (ride_hailing; legacy_hash and plug-ins answer 400 at /outputs). Part of the fingerprint when non-empty (it changes what a run writes); an absent or empty list fingerprints exactly as before. Duplicates are dropped and the list sorted.",
+            examples=[["trips", "snapshots"]],
+        ),
+    ] = []
