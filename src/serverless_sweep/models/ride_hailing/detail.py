@@ -1,13 +1,13 @@
 """Issue 11's per-point detail datasets of ride_hailing: trip_data and snapshot_counts.
 
-`DetailRecorder` rides along one simulation (`sim.simulate(..., recorder=...)`). The
-simulation tells it two things it does not keep itself, each quote (time, surge multiplier,
-fare) and each drop-off time; everything else is read from the simulation's per-rider state
-once the run is over (acceptance, match and pickup times, assigned driver, final state, the
-patience that fixes a cancellation time) and the drivers' online times from the event queue
-before it starts. The recorder never draws a random number or pushes an event, so the metrics
-are bit for bit those of a run without it, and a run without it pays one attribute test per
-quote and drop-off.
+`DetailRecorder` rides along one simulation (`sim.simulate(..., recorder=...)`). The simulation
+tells it two things it does not keep itself, each quote (time, surge multiplier, fare) and each
+drop-off time; everything else is read from the simulation's per-rider state once the run is
+over (acceptance, match and pickup times, assigned driver, final state, the patience that fixes
+a cancellation time) and the drivers' online times from the simulation's sorted arrivals before
+it starts. The recorder never draws a random number or pushes an event, so the metrics are bit
+for bit those of a run without it, and a run without it pays one attribute test per quote and
+drop-off.
 
 Snapshot counts are derived from the riders' state intervals, not sampled during the run
 (a sampling event would shift the queue's tie-breaking sequence numbers): the state at time t
@@ -54,7 +54,7 @@ class DetailRecorder:
         self.multiplier = [1.0] * n
         self.quote_fare = [0.0] * n
         self.dropoff_t = [0.0] * n
-        self.online_t = sorted(entry[0] for entry in sim.heap if entry[2] == _sim._DRIVER_ONLINE)
+        self.online_t = sim.driver_online_t.tolist()  # sorted by the simulation
 
     def quote(self, rider: int, attempt: int, t: float, multiplier: float, fare: float) -> None:
         if attempt == 0:
