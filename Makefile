@@ -52,6 +52,8 @@ clean:  ## remove the venv and local run data
 
 # -- AWS deployment (infra/README.md) ------------------------------------------------------------
 LAMBDA_BUILD_ARGS ?= --strip --fail-over-limit
+# plug-in model packages for both artifacts (directories, wheels or requirements; infra/README.md)
+MODEL_PACKAGES ?=
 DEPLOY_ARGS ?=
 TF_APPLY_ARGS ?=
 FUNCTION ?= both
@@ -62,10 +64,10 @@ CHECKOV_VERSION ?= 3.3.30
 .PHONY: package deploy rollback versions checkov
 
 package: $(STAMP)  ## build build/lambda/parent.zip and child.zip (PyPI, python3.12 and binutils needed)
-	$(BIN)/python infra/build_lambda.py $(LAMBDA_BUILD_ARGS)
+	SWEEP_MODEL_PACKAGES="$(MODEL_PACKAGES)" $(BIN)/python infra/build_lambda.py $(LAMBDA_BUILD_ARGS)
 
 deploy: $(STAMP)  ## preflight a temporary AWS session, build, upload, terraform apply, move the live aliases
-	$(BIN)/python infra/deploy.py deploy $(DEPLOY_ARGS) $(if $(strip $(TF_APPLY_ARGS)),-- $(TF_APPLY_ARGS))
+	SWEEP_MODEL_PACKAGES="$(MODEL_PACKAGES)" $(BIN)/python infra/deploy.py deploy $(DEPLOY_ARGS) $(if $(strip $(TF_APPLY_ARGS)),-- $(TF_APPLY_ARGS))
 
 rollback: $(STAMP)  ## point live back: FUNCTION=parent|child|both (default both), VERSION=n (default: previous)
 	$(BIN)/python infra/deploy.py rollback $(FUNCTION) $(if $(VERSION),--to $(VERSION))

@@ -48,7 +48,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.request
 import uuid
 import zipfile
 from pathlib import Path
@@ -137,13 +136,10 @@ def _moto() -> tuple[Any, str]:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    request = urllib.request.Request(
-        f"{url}/moto-api/config",
-        data=json.dumps({"lambda": {"use_docker": False}}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "support"))
+    from moto_server import moto_config  # type: ignore[import-not-found]
+
+    moto_config(url)
     return server, url
 
 

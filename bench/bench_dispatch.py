@@ -235,11 +235,11 @@ def moto_target(latency_ms: float) -> Iterator[Target]:
     """moto on loopback behind the fault proxy (latency on every invoke), real AWS adapters."""
     sys.path.insert(0, str(REPO / "tests" / "support"))
     import os
-    import urllib.request
 
     import boto3  # type: ignore[import-untyped]
     from fault_proxy import FaultPlan, fault_proxy  # type: ignore[import-not-found]
     from moto.server import ThreadedMotoServer
+    from moto_server import moto_config  # type: ignore[import-not-found]
 
     from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
     from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
@@ -258,11 +258,7 @@ def moto_target(latency_ms: float) -> Iterator[Target]:
         stack.callback(server.stop)
         host, port = server.get_host_and_port()
         url = f"http://{host}:{port}"
-        config = json.dumps({"lambda": {"use_docker": False}}).encode()
-        urllib.request.urlopen(
-            urllib.request.Request(f"{url}/moto-api/config", data=config, method="POST"),
-            timeout=10,
-        ).close()
+        moto_config(url)
         proxy = stack.enter_context(
             fault_proxy(url, FaultPlan(latency_ms=latency_ms), max_lifetime_s=3600)
         )

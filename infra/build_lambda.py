@@ -186,6 +186,7 @@ class BuildResult:
     top_level_bytes: dict[str, int]
     budget_bytes: int | None = None
     cached_dependencies: bool = False
+    model_packages: tuple[str, ...] = ()
 
     @property
     def fits_unzipped_limit(self) -> bool:
@@ -777,14 +778,19 @@ def build(
     python: tuple[str, str] | None = None,
     cache_dir: Path | None = None,
     compresslevel: int = 9,
+    model_packages: Sequence[ModelPackage] = (),
 ) -> BuildResult:
-    """Stage and zip one artifact; see the module docstring. `python` None: no bytecode."""
+    """Stage and zip one artifact; see the module docstring. `python` None: no bytecode.
+    `model_packages`: plug-in models to include (see "plug-in model packages")."""
     spec = ARTIFACTS.get(artifact)
     if excluded is None:
         excluded = spec.excluded if spec is not None else ()
     if constraints is None and (project_dir / "constraints.txt").is_file():
         constraints = project_dir / "constraints.txt"
     requirements = runtime_requirements(project_dir, extras, excluded) if with_dependencies else []
+    if with_dependencies and model_packages:
+        plugin_excluded = excluded if artifact == "parent" else ()
+        requirements += model_package_requirements(model_packages, plugin_excluded)
     with tempfile.TemporaryDirectory(prefix=f"lambda-{artifact}-") as tmp:
         staging = Path(tmp) / "package"
         staging.mkdir()
@@ -800,6 +806,10 @@ def build(
             python=python,
             cache_dir=cache_dir,
         )
+        if model_packages:
+            stage_model_packages(staging, model_packages, python=python[0] if python else None)
+            if artifact == "parent" and with_dependencies and python is not None:
+                verify_parent_models(staging, python[0], model_packages)
         entries, unzipped = write_zip(
             staging, output, timestamp=zip_timestamp(), compresslevel=compresslevel
         )
@@ -814,7 +824,330 @@ def build(
         top_level_bytes=sizes,
         budget_bytes=spec.budget_bytes if spec is not None and with_dependencies else None,
         cached_dependencies=cached,
+        model_packages=tuple(package.label for package in model_packages),
     )
+
+
+# -- plug-in model packages (issue 14) ------------------------------------------------------------
+#
+# `--model-package SPEC` (repeatable; or $SWEEP_MODEL_PACKAGES, whitespace-separated; or
+# `--installed-model-packages`) puts a plug-in model into both artifacts. SPEC is a project
+# directory (built with `pip wheel --no-deps`; it must give a pure-Python wheel), a wheel file,
+# or a requirement (`sweep-queue-model==0.1.0`, downloaded for the Lambda platform). The wheel
+# must declare the entry-point group `serverless_sweep.models`; it is installed with --no-deps
+# after the cached dependencies, pruned like them (its `*.dist-info/entry_points.txt`, which the
+# registry reads, is kept), keeps its sources beside their 3.12 bytecode, and may not overwrite
+# anything already staged. Its own requirements (Requires-Dist without `serverless-sweep`, which
+# the artifacts carry from source, and without extras) join the artifact's requirements, and so
+# the dependency cache key: all of them in the child, and in the parent those not in its
+# exclusions (numpy, pyarrow, scipy, h3 stay out of it whatever a plug-in asks for).
+#
+# The parent builds a plug-in's model to vet requests: it imports the module the entry point
+# names and reads the package's parameters.json, columns.json and presets.json (it never runs
+# `run_point`). That module must therefore import without the simulation stack (import numpy in
+# `run_point`, as examples/custom_model does). The build checks it: the staged parent, run by the
+# 3.12 interpreter with numpy/pyarrow/scipy/h3 made unimportable, must build every plug-in model
+# and validate an empty space, or the build stops naming the model and its import error.
+
+MODEL_ENTRY_POINT_GROUP = "serverless_sweep.models"
+MODEL_PACKAGES_ENV = "SWEEP_MODEL_PACKAGES"
+_SELF_DISTRIBUTION = "serverless-sweep"
+_PARENT_FORBIDDEN = ("numpy", "pyarrow", "scipy", "h3")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPackage:
+    """A plug-in model distribution to put into the artifacts, as a wheel on disk."""
+
+    spec: str
+    wheel: Path
+    distribution: str
+    version: str
+    models: tuple[str, ...]
+    requirements: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.distribution} {self.version} ({', '.join(self.models)})"
+
+
+def read_model_wheel(spec: str, wheel: Path) -> ModelPackage:
+    """The distribution, models and requirements of a plug-in wheel; SystemExit naming the wheel
+    when it declares no model."""
+    import configparser
+    import email.parser
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        dist_infos = sorted(
+            {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+        )
+        if len(dist_infos) != 1:
+            raise SystemExit(f"--model-package {spec}: {wheel.name} is not a wheel (no .dist-info)")
+        dist_info = dist_infos[0]
+        metadata = email.parser.Parser().parsestr(
+            archive.read(f"{dist_info}/METADATA").decode("utf-8")
+        )
+        points = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+        points.optionxform = str  # type: ignore[assignment,method-assign]  # names are case-sensitive
+        if f"{dist_info}/entry_points.txt" in names:
+            points.read_string(archive.read(f"{dist_info}/entry_points.txt").decode("utf-8"))
+    models = (
+        tuple(sorted(points[MODEL_ENTRY_POINT_GROUP]))
+        if points.has_section(MODEL_ENTRY_POINT_GROUP)
+        else ()
+    )
+    if not models:
+        raise SystemExit(
+            f"--model-package {spec}: {wheel.name} declares no {MODEL_ENTRY_POINT_GROUP!r} entry "
+            'point (pyproject.toml: [project.entry-points."serverless_sweep.models"] '
+            '<model name> = "<module>:<class>")'
+        )
+    requirements = []
+    for requirement in metadata.get_all("Requires-Dist") or []:
+        marker = requirement.split(";", 1)[1] if ";" in requirement else ""
+        if "extra" in marker or requirement_name(requirement) == _SELF_DISTRIBUTION:
+            continue
+        requirements.append(requirement.strip())
+    return ModelPackage(
+        spec=spec,
+        wheel=wheel,
+        distribution=requirement_name(metadata["Name"]),
+        version=str(metadata["Version"]),
+        models=models,
+        requirements=tuple(requirements),
+    )
+
+
+def fetch_model_package(
+    spec: str, wheel_dir: Path, *, python: str = sys.executable
+) -> ModelPackage:
+    """The wheel of one --model-package SPEC (a project directory, a .whl, a requirement)."""
+    path = Path(spec)
+    if path.is_file() and path.suffix == ".whl":
+        return read_model_wheel(spec, path.resolve())
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    into = Path(tempfile.mkdtemp(prefix="package-", dir=wheel_dir))
+    if path.is_dir():
+        command = [
+            python,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--no-deps",
+            "--wheel-dir",
+            str(into),
+            str(path.resolve()),
+        ]
+    else:
+        command = [
+            python,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--no-deps",
+            "--dest",
+            str(into),
+            "--implementation",
+            "cp",
+            "--python-version",
+            LAMBDA_PYTHON_VERSION,
+            "--only-binary=:all:",
+        ]
+        for platform in LAMBDA_PLATFORMS:
+            command += ["--platform", platform]
+        command.append(spec)
+    print("+", " ".join(command), file=sys.stderr, flush=True)
+    if subprocess.run(command, check=False).returncode != 0:
+        raise SystemExit(f"--model-package {spec}: pip could not get a wheel (see above)")
+    wheels = sorted(into.glob("*.whl"))
+    if len(wheels) != 1:
+        raise SystemExit(f"--model-package {spec}: expected one wheel, pip gave {wheels}")
+    if path.is_dir() and not wheels[0].name.endswith("-none-any.whl"):
+        raise SystemExit(
+            f"--model-package {spec}: {wheels[0].name} is built for this machine, not for "
+            "Lambda; build a cp312 manylinux x86_64 wheel and pass its path instead"
+        )
+    return read_model_wheel(spec, wheels[0])
+
+
+def installed_model_package_specs(path: Sequence[str] | None = None) -> list[str]:
+    """--installed-model-packages: a SPEC per distribution in this environment (or on `path`)
+    that declares a model: the directory it was installed from (pip's direct_url.json), else
+    `<name>==<version>` from the index."""
+    from importlib.metadata import distributions
+    from urllib.parse import unquote, urlparse
+
+    specs: dict[str, str] = {}
+    found = distributions() if path is None else distributions(path=list(path))
+    for dist in found:
+        name = requirement_name(dist.metadata["Name"])
+        groups = {point.group for point in dist.entry_points}
+        if MODEL_ENTRY_POINT_GROUP not in groups or name == _SELF_DISTRIBUTION or name in specs:
+            continue
+        spec = f"{dist.metadata['Name']}=={dist.version}"
+        direct = dist.read_text("direct_url.json")
+        if direct:
+            url = json.loads(direct).get("url", "")
+            local = Path(unquote(urlparse(url).path)) if url.startswith("file://") else None
+            if local is not None and (local.is_dir() or local.suffix == ".whl"):
+                spec = str(local)
+        specs[name] = spec
+    return [specs[name] for name in sorted(specs)]
+
+
+def fetch_model_packages(specs: Sequence[str], wheel_dir: Path) -> list[ModelPackage]:
+    """Every --model-package, fetched into wheel_dir (emptied first); SystemExit when two
+    packages declare the same model name."""
+    shutil.rmtree(wheel_dir, ignore_errors=True)
+    packages = [fetch_model_package(spec, wheel_dir) for spec in specs]
+    seen: dict[str, str] = {}
+    for package in packages:
+        for model in package.models:
+            if model in seen:
+                raise SystemExit(
+                    f"model {model!r} is declared by both {seen[model]} and {package.distribution}"
+                )
+            seen[model] = package.distribution
+    return packages
+
+
+def add_model_package_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-package",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a plug-in model to include (project directory, wheel or requirement; repeatable; "
+        f"default: ${MODEL_PACKAGES_ENV}, whitespace-separated)",
+    )
+    parser.add_argument(
+        "--installed-model-packages",
+        action="store_true",
+        help="include every plug-in model installed in this environment (`sweep models`)",
+    )
+
+
+def model_package_specs(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """The SPECs asked for: --model-package, else $SWEEP_MODEL_PACKAGES; plus the installed
+    plug-ins with --installed-model-packages (a distribution named twice is fetched once)."""
+    env = os.environ if environ is None else environ
+    import shlex
+
+    specs = list(args.model_package) or shlex.split(env.get(MODEL_PACKAGES_ENV, ""))
+    if args.installed_model_packages:
+        specs += installed_model_package_specs()
+    return list(dict.fromkeys(specs))
+
+
+def model_package_requirements(
+    packages: Sequence[ModelPackage], excluded: Iterable[str] = ()
+) -> list[str]:
+    """The plug-ins' own requirements, without the excluded distributions, first seen first."""
+    skip = {requirement_name(name) for name in excluded}
+    found: list[str] = []
+    for package in packages:
+        found += [r for r in package.requirements if requirement_name(r) not in skip]
+    return list(dict.fromkeys(found))
+
+
+def stage_model_packages(
+    staging: Path, packages: Sequence[ModelPackage], *, python: str | None
+) -> None:
+    """Install each plug-in wheel (no dependencies) beside the staged tree, pruned, compiled."""
+    for package in packages:
+        with tempfile.TemporaryDirectory(prefix="model-package-") as tmp:
+            target = Path(tmp) / "site"
+            command = pip_install_command(target, [str(package.wheel)], constraints=None)
+            command.insert(command.index("--target"), "--no-deps")
+            print("+", " ".join(command), file=sys.stderr, flush=True)
+            subprocess.run(command, check=True)
+            prune(target)
+            declared = [
+                p
+                for p in target.glob("*.dist-info/entry_points.txt")
+                if MODEL_ENTRY_POINT_GROUP in p.read_text(encoding="utf-8")
+            ]
+            if not declared:
+                raise SystemExit(f"{package.label}: no entry_points.txt survived the install")
+            if python is not None:
+                compile_bytecode(target, python, sourceless=False)
+            for entry in sorted(target.iterdir()):
+                if (staging / entry.name).exists():
+                    raise SystemExit(
+                        f"model package {package.label} would overwrite {entry.name} in the "
+                        "artifact; refusing"
+                    )
+                shutil.move(str(entry), staging / entry.name)
+        print(f"model package: {package.label}", file=sys.stderr)
+
+
+# Runs under the 3.12 interpreter on the staged parent (see the section's comment above).
+_PARENT_MODELS_SCRIPT = r"""
+import importlib.abc, json, sys
+root, forbidden, names = sys.argv[1], set(sys.argv[2].split(",")), sys.argv[3:]
+sys.path.insert(0, root)
+
+class Forbidden(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in forbidden:
+            raise ModuleNotFoundError(f"No module named {name!r} (not in the parent)", name=name)
+        return None
+
+sys.meta_path.insert(0, Forbidden())
+from serverless_sweep.models.registry import get_model
+failures = {}
+for name in names:
+    try:
+        get_model(name).validate_dimensions({})
+    except BaseException as exc:
+        failures[name] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(failures))
+"""
+
+
+def check_parent_models(
+    staging: Path, python: str, models: Sequence[str], *, isolated: bool = True
+) -> dict[str, str]:
+    """{model: error} for each plug-in model the staged parent cannot build without the
+    simulation stack (empty: all fine). `isolated` (-S) keeps site-packages off the path."""
+    flags = ["-I", "-B", *(["-S"] if isolated else [])]
+    forbidden = ",".join(_PARENT_FORBIDDEN)
+    result = subprocess.run(
+        [python, *flags, "-c", _PARENT_MODELS_SCRIPT, str(staging), forbidden, *models],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"checking the parent's plug-in models failed:\n{result.stderr[-4000:]}")
+    failures: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return failures
+
+
+def verify_parent_models(
+    staging: Path, python: str, packages: Sequence[ModelPackage], *, isolated: bool = True
+) -> None:
+    """SystemExit naming each plug-in model the parent could not build (see above)."""
+    models = [model for package in packages for model in package.models]
+    failures = check_parent_models(staging, python, models, isolated=isolated)
+    if failures:
+        lines = [f"  {name}: {error}" for name, error in sorted(failures.items())]
+        raise SystemExit(
+            "the parent artifact cannot build these plug-in models, so it could not validate "
+            "their requests (their entry-point modules must import without numpy, pyarrow, "
+            "scipy or h3: import those inside run_point):\n" + "\n".join(lines)
+        )
 
 
 def _mb(size: int) -> str:
@@ -830,6 +1163,8 @@ def report(result: BuildResult, *, top: int = 12) -> Iterable[str]:
     )
     for name, size in list(result.top_level_bytes.items())[:top]:
         yield f"  {_mb(size):>11}  {name}"
+    for label in result.model_packages:
+        yield f"model package {label}"
     if result.budget_bytes is not None:
         verdict = "within" if result.fits_budget else "OVER"
         yield f"budget {_mb(result.budget_bytes)} unzipped: {verdict}"
@@ -877,8 +1212,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="exit 3 when an artifact is over its budget (child 150 MiB, parent 15 MiB)",
     )
+    add_model_package_arguments(parser)
     args = parser.parse_args(argv)
     python = None if args.no_bytecode else find_lambda_python(args.python)
+    model_packages = fetch_model_packages(
+        model_package_specs(args), (args.output_dir / "model-packages").resolve()
+    )
     names = list(ARTIFACTS) if args.artifact == "all" else [args.artifact]
     status = 0
     for name in names:
@@ -891,6 +1230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             strip=args.strip,
             python=python,
             cache_dir=None if args.no_cache else args.cache_dir.resolve(),
+            model_packages=model_packages,
         )
         for line in report(result):
             print(line, flush=True)

@@ -158,6 +158,7 @@ class ServeProcess:
     store: Path
     workers: int = 1
     model: str = "legacy_hash"
+    extra_env: dict[str, str] = field(default_factory=dict)
     url: str = ""
     log: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
@@ -179,6 +180,7 @@ class ServeProcess:
             self.model,
         ]
         env = {k: v for k, v in os.environ.items() if k not in RUNTIME_ENV}
+        env.update(self.extra_env)
         self.process = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,

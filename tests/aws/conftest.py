@@ -7,15 +7,13 @@ client that forgot its endpoint still talks to moto: nothing here can reach AWS.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from moto_server import moto_server
+from moto_server import moto_config, moto_server
 
 REGION = "eu-central-1"
 _AWS_ENV_TO_CLEAR = (
@@ -79,19 +77,8 @@ def lambda_without_docker(moto_url: str) -> Iterator[None]:
     answers the real Invoke API (202 for Event invokes). The switch is process-wide, so it is
     undone afterwards.
     """
-    _moto_config(moto_url, {"lambda": {"use_docker": False}})
+    moto_config(moto_url)
     try:
         yield
     finally:
-        _moto_config(moto_url, {"lambda": {"use_docker": True}})
-
-
-def _moto_config(moto_url: str, config: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        f"{moto_url}/moto-api/config",
-        data=json.dumps(config).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status in (200, 201)
+        moto_config(moto_url, {"lambda": {"use_docker": True}})

@@ -190,3 +190,43 @@ def test_parquet_bytes_are_identical_for_identical_rows():
         for i in range(4)
     ]
     assert metrics_parquet("legacy_hash", rows) == metrics_parquet("legacy_hash", rows)
+
+
+def test_a_failed_attempt_records_its_timing_and_the_ledger_counts_it(monkeypatch):
+    """A failure envelope carries started_at/ended_at/memory_mb/cold_start/instance_id like a
+    success, so the failed attempt's seconds count in the run's ledger (issue 11)."""
+    from datetime import datetime
+
+    from serverless_sweep.handlers.ledger import compute_ledger
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
+    store = MemoryObjectStore()
+    clock = SlowClock()
+    handler = ChildHandler(
+        store=store,
+        config=ChildConfig(
+            results_prefix="p", default_model="legacy_hash", deadline_margin_ms=1000
+        ),
+        clock=clock,
+    )
+    budget_end = clock.monotonic() + 2.4
+    accepted_at = clock.now().isoformat()
+    with pytest.raises(ShardTimeout):
+        handler.handle(
+            payload(end_index=6, dimensions={"a": list(range(6))}, total_points=6),
+            lambda: int((budget_end - clock.monotonic()) * 1000),
+        )
+    [envelope_key] = keys(store, "shard_outcomes")
+    envelope = json.loads(store.objects[envelope_key])
+    assert envelope["status"] == "failure"
+    started = datetime.fromisoformat(envelope["started_at"])
+    ended = datetime.fromisoformat(envelope["ended_at"])
+    seconds = (ended - started).total_seconds()
+    assert seconds > 0 and ended <= clock.now()
+    assert isinstance(envelope["cold_start"], bool) and envelope["instance_id"]
+    assert envelope["memory_mb"] == 2048
+    ledger = compute_ledger([envelope], accepted_at)
+    assert ledger["invocations"] == 1 and ledger["memory_assumed_invocations"] == 0
+    assert ledger["compute_seconds"] == pytest.approx(seconds)
+    assert ledger["gb_seconds"] == pytest.approx(2 * seconds)
+    assert ledger["estimated_usd"] > 0

@@ -227,3 +227,46 @@ def test_a_failed_error_row_write_still_leaves_the_envelope(store):
     result = FailureRecorder(failing, StorageLayout("p"), FixedClock()).handle(destination())
     assert result["recorded"] is True
     assert len(envelopes(failing)) == 1 and error_rows(failing) == []
+
+
+def test_a_platform_timeout_records_its_times_and_counts_in_the_ledger(store, recorder):
+    """Lambda's message names the timeout and its record's timestamp is when the attempt
+    ended: the envelope carries both, so the ledger counts the 900 s the attempt was billed."""
+    from datetime import datetime, timedelta
+
+    from serverless_sweep.handlers.ledger import ASSUMED_MEMORY_MB, PRICE_TABLE, compute_ledger
+
+    timeout = {"errorMessage": "2019-11-14T18:01:05.568Z 1 Task timed out after 900.00 seconds"}
+    record = destination("RetriesExhausted", timeout)
+    recorder.handle(record)
+    (envelope,) = envelopes(store)
+    FailureOutcome.model_validate(envelope)
+    ended = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(envelope["ended_at"]) == ended
+    assert ended - datetime.fromisoformat(envelope["started_at"]) == timedelta(seconds=900)
+    assert envelope.get("memory_mb") is None  # the recorder's memory is not the child's
+    ledger = compute_ledger([envelope], (ended - timedelta(seconds=1000)).isoformat())
+    assert ledger["invocations"] == 1 and ledger["compute_seconds"] == 900
+    assert ledger["gb_seconds"] == pytest.approx(900 * ASSUMED_MEMORY_MB / 1024)
+    assert ledger["memory_assumed_invocations"] == 1
+    usd = (
+        ledger["gb_seconds"] * PRICE_TABLE["usd_per_gb_second"]
+        + PRICE_TABLE["usd_per_million_requests"] / 1e6
+    )
+    assert ledger["estimated_usd"] == pytest.approx(usd, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("condition", "response"),
+    [("RetriesExhausted", None), ("EventAgeExceeded", {})],  # a crash, an expired event
+)
+def test_without_times_in_the_record_nothing_is_invented(store, recorder, condition, response):
+    from serverless_sweep.handlers.ledger import compute_ledger
+
+    recorder.handle(destination(condition, response))
+    (envelope,) = envelopes(store)
+    assert "started_at" not in envelope and "instance_id" not in envelope
+    ledger = compute_ledger([envelope], "2019-11-14T18:00:00+00:00")
+    assert ledger["compute_seconds"] == 0
+    # an expired event never ran: Lambda neither invoked nor billed it
+    assert ledger["invocations"] == (0 if condition == "EventAgeExceeded" else 1)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 from infra_helpers import REGION, REPO_ROOT
+from moto_server import moto_config, moto_server
 from recording_proxy import RecordingProxy
 
 
@@ -179,28 +179,13 @@ print(json.dumps({"result": result, "heavy": heavy, "site_packages": outside}))
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    import urllib.request
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    config = urllib.request.Request(
-        f"{url}/moto-api/config",
-        data=json.dumps({"lambda": {"use_docker": False}}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(config, timeout=10).close()
-    proxy = RecordingProxy(url).start()
-    try:
-        yield {"moto": url, "lambda": proxy.url, "proxy": proxy}  # type: ignore[dict-item]
-    finally:
-        proxy.stop()
-        server.stop()
+    with moto_server() as url:
+        moto_config(url)
+        proxy = RecordingProxy(url).start()
+        try:
+            yield {"moto": url, "lambda": proxy.url, "proxy": proxy}  # type: ignore[dict-item]
+        finally:
+            proxy.stop()
 
 
 def _client(service: str, endpoint: str) -> Any:
@@ -451,3 +436,108 @@ def _tiny_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("serverless_sweep/__init__.py", "")
     return buffer.getvalue()
+
+
+# -- a plug-in model in both artifacts (issue 14) -------------------------------------------------
+
+CUSTOM_MODEL = REPO_ROOT / "examples" / "custom_model"
+
+
+@pytest.fixture(scope="module")
+def built_with_model(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Both artifacts built with `--model-package examples/custom_model` (same cached
+    dependencies: the example requires only serverless-sweep). Building the parent also runs
+    the build's own check: the staged parent builds queue_sim under 3.12 without numpy."""
+    try:
+        python = build_lambda.find_lambda_python()
+    except SystemExit as exc:
+        pytest.skip(str(exc))
+    out = tmp_path_factory.mktemp("with-model")
+    packages = build_lambda.fetch_model_packages([str(CUSTOM_MODEL)], out / "wheels")
+    results, unpacked = {}, {}
+    for name in build_lambda.ARTIFACTS:
+        results[name] = build_lambda.build(
+            out / f"{name}.zip",
+            artifact=name,
+            strip=True,
+            python=python,
+            cache_dir=build_lambda.DEFAULT_CACHE_DIR,
+            model_packages=packages,
+        )
+        unpacked[name] = out / name
+        with zipfile.ZipFile(results[name].path) as archive:
+            archive.extractall(unpacked[name])
+    return Built(python[0], results, unpacked)
+
+
+def _submit_event(request: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "httpMethod": "POST",
+        "resource": "/sweep-run",
+        "path": "/sweep-run",
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(request),
+        "isBase64Encoded": False,
+    }
+
+
+def test_a_plugin_model_is_validated_by_the_packaged_parent_and_run_by_the_child(
+    built_with_model: Built, cloud: Cloud, tmp_path: Path
+) -> None:
+    built = built_with_model
+    for name, root in built.unpacked.items():
+        (points,) = root.glob("sweep_queue_model-*.dist-info/entry_points.txt")
+        assert "queue_sim = queue_sim.model:QueueModel" in points.read_text(), name
+        assert (root / "queue_sim" / "columns.json").is_file(), name
+    assert not set(built.results["parent"].top_level_bytes) & {*HEAVY, "numpy.libs"}
+    assert built.results["parent"].unzipped_bytes <= 15 * 1024 * 1024
+
+    parent = "serverless_sweep.entrypoints.lambda_parent"
+    env = {**cloud.env, "SWEEP_DEFAULT_MODEL": "ride_hailing"}  # dispatch inline (no dispatcher)
+    typo = {
+        "run_id": "zq-bad",
+        "model": "queue_sim",
+        "dimensions": {"server": [2]},
+        "shard_count": 1,
+    }
+    refused = _run(built, "parent", parent, "handler", _submit_event(typo), env, tmp_path)
+    assert refused["result"]["statusCode"] == 400, refused["result"]
+    assert "servers" in refused["result"]["body"]  # the plug-in's own parameter schema
+    request = {
+        "run_id": "zip-queue",
+        "model": "queue_sim",
+        "dimensions": {"servers": [2, 3], "callers": [50]},
+        "shard_count": 2,
+    }
+    answered = _run(built, "parent", parent, "handler", _submit_event(request), env, tmp_path)
+    assert answered["result"]["statusCode"] == 202, answered["result"]
+    assert answered["heavy"] == []
+    payloads = sorted(
+        (json.loads(i.payload) for i in cloud.proxy.invocations if i.function == cloud.child_arn),
+        key=lambda payload: payload["shard_id"],
+    )
+    assert [(p["shard_id"], p["model"]) for p in payloads] == [(0, "queue_sim"), (1, "queue_sim")]
+
+    child = "serverless_sweep.entrypoints.lambda_child"
+    done = _run(built, "child", child, "handler", payloads[1], cloud.env, tmp_path)
+    assert "numpy" in done["heavy"]
+    (key,) = [
+        k
+        for k in cloud.object_keys()
+        if "dataset=shard_metrics/" in k and "run_id=zip-queue/" in k and k.endswith(".parquet")
+    ]
+    import pyarrow.parquet as pq
+
+    body = cloud.s3.get_object(Bucket=cloud.bucket, Key=key)["Body"].read()
+    table = pq.read_table(io.BytesIO(body))
+    spec = json.loads((CUSTOM_MODEL / "src" / "queue_sim" / "columns.json").read_text())
+    from serverless_sweep.models.columns import common_column_names
+
+    expected = [*common_column_names(), *(column["name"] for column in spec["columns"])]
+    assert [c for c in table.column_names if c not in ("dataset", "run_date", "run_id")] == (
+        expected
+    )
+    rows = table.to_pylist()
+    assert rows and {row["model"] for row in rows} == {"queue_sim"}
+    assert {row["servers"] for row in rows} <= {2, 3}
+    assert all(row["callers_served"] + row["callers_abandoned"] == 50 for row in rows)

@@ -372,3 +372,217 @@ def test_dependencies_are_cached_by_content(tmp_path: Path) -> None:
         )
     )
     assert key not in others and len(set(others)) == len(others)
+
+
+# -- plug-in model packages (issue 14) ------------------------------------------------------------
+
+_GOOD_MODULE = """from serverless_sweep.models.plugin import PackagedModel
+
+
+class Good(PackagedModel):
+    model_name = "good_model"
+    package = "good_plugin"
+"""
+_GOOD_FILES = {
+    "good_plugin/__init__.py": "",
+    "good_plugin/model.py": _GOOD_MODULE,
+    "good_plugin/parameters.json": json.dumps(
+        {"type": "object", "properties": {"k": {"type": "integer", "minimum": 1, "default": 2}}}
+    ),
+    "good_plugin/columns.json": json.dumps(
+        {
+            "dataset": "good_model",
+            "description": "d",
+            "columns": [{"name": "k2", "type": "int64", "nullable": False, "description": "k*k"}],
+        }
+    ),
+}
+
+
+def _wheel(
+    folder: Path,
+    name: str,
+    files: dict[str, str],
+    *,
+    entry_points: str | None,
+    requires: tuple[str, ...] = (),
+) -> Path:
+    """A minimal valid wheel (py3-none-any) holding `files`, written by hand."""
+    dist_info = f"{name}-1.0.dist-info"
+    metadata = "\n".join(
+        ["Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0"]
+        + [f"Requires-Dist: {r}" for r in requires]
+    )
+    content = {
+        **files,
+        f"{dist_info}/METADATA": metadata + "\n",
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    if entry_points is not None:
+        content[f"{dist_info}/entry_points.txt"] = entry_points
+    content[f"{dist_info}/RECORD"] = "".join(f"{n},,\n" for n in [*content, f"{dist_info}/RECORD"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in content.items():
+            archive.writestr(member, text)
+    return path
+
+
+def _model_points(name: str, value: str) -> str:
+    return f"[serverless_sweep.models]\n{name} = {value}\n"
+
+
+def test_a_plugin_wheel_names_its_models_and_own_requirements(tmp_path: Path) -> None:
+    wheel = _wheel(
+        tmp_path,
+        "good_plugin",
+        _GOOD_FILES,
+        entry_points=_model_points("good_model", "good_plugin.model:Good"),
+        requires=(
+            "serverless-sweep",
+            "numpy>=1.26",
+            "Rich_Text>=1 ; python_version >= '3.8'",
+            "pytest ; extra == 'test'",
+        ),
+    )
+    package = build_lambda.fetch_model_package(str(wheel), tmp_path / "wheels")
+    assert (package.distribution, package.version, package.models) == (
+        "good-plugin",
+        "1.0",
+        ("good_model",),
+    )
+    # serverless-sweep ships from source, extras are never installed
+    assert package.requirements == ("numpy>=1.26", "Rich_Text>=1 ; python_version >= '3.8'")
+    parent = build_lambda.model_package_requirements(
+        [package], build_lambda.ARTIFACTS["parent"].excluded
+    )
+    assert parent == ["Rich_Text>=1 ; python_version >= '3.8'"]  # never numpy in the parent
+    assert build_lambda.model_package_requirements([package, package]) == list(package.requirements)
+
+
+def test_a_wheel_without_a_model_entry_point_is_refused(tmp_path: Path) -> None:
+    plain = _wheel(tmp_path, "plain", {"plain/__init__.py": ""}, entry_points=None)
+    with pytest.raises(SystemExit, match=r"declares no 'serverless_sweep.models' entry point"):
+        build_lambda.fetch_model_package(str(plain), tmp_path / "wheels")
+    other = _wheel(
+        tmp_path / "other",
+        "plain",
+        {"plain/__init__.py": ""},
+        entry_points="[console_scripts]\nplain = plain:main\n",
+    )
+    with pytest.raises(SystemExit, match="declares no"):
+        build_lambda.fetch_model_package(str(other), tmp_path / "wheels")
+
+
+def _no_deps_build(tmp_path: Path, packages: list[Any], artifact: str) -> dict[str, bytes]:
+    result = build_lambda.build(
+        tmp_path / f"{artifact}.zip",
+        artifact=artifact,
+        with_dependencies=False,
+        model_packages=packages,
+    )
+    assert any("good-plugin 1.0 (good_model)" in line for line in build_lambda.report(result))
+    with zipfile.ZipFile(result.path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_both_artifacts_carry_the_plugin_and_its_entry_points(tmp_path: Path) -> None:
+    wheel = _wheel(
+        tmp_path,
+        "good_plugin",
+        _GOOD_FILES,
+        entry_points=_model_points("good_model", "good_plugin.model:Good"),
+    )
+    packages = build_lambda.fetch_model_packages([str(wheel)], tmp_path / "wheels")
+    for artifact in ("parent", "child"):
+        files = _no_deps_build(tmp_path, packages, artifact)
+        assert set(_GOOD_FILES) <= set(files), artifact
+        # the registry reads entry_points.txt: pruning keeps it, and drops pip's bookkeeping
+        points = files["good_plugin-1.0.dist-info/entry_points.txt"].decode()
+        assert "good_model = good_plugin.model:Good" in points
+        assert "good_plugin-1.0.dist-info/RECORD" not in files
+        assert "serverless_sweep/models/registry.py" in files
+
+
+def test_two_packages_declaring_one_model_and_overwrites_are_refused(tmp_path: Path) -> None:
+    points = _model_points("good_model", "good_plugin.model:Good")
+    first = _wheel(tmp_path / "a", "good_plugin", _GOOD_FILES, entry_points=points)
+    second = _wheel(tmp_path / "b", "other_plugin", {"other/__init__.py": ""}, entry_points=points)
+    with pytest.raises(SystemExit, match="'good_model' is declared by both"):
+        build_lambda.fetch_model_packages([str(first), str(second)], tmp_path / "wheels")
+    hijack = _wheel(
+        tmp_path / "c",
+        "hijack",
+        {"serverless_sweep/evil.py": ""},
+        entry_points=_model_points("hijack", "serverless_sweep.evil:Model"),
+    )
+    packages = build_lambda.fetch_model_packages([str(hijack)], tmp_path / "wheels")
+    with pytest.raises(SystemExit, match="would overwrite serverless_sweep"):
+        _no_deps_build(tmp_path, packages, "child")
+
+
+def test_the_parent_check_names_a_plugin_that_needs_numpy_to_import(tmp_path: Path) -> None:
+    """The parent builds each plug-in model to vet requests, without numpy: a model module that
+    imports numpy at the top cannot be loaded there, and the build says which."""
+    good = _wheel(
+        tmp_path / "good",
+        "good_plugin",
+        _GOOD_FILES,
+        entry_points=_model_points("good_model", "good_plugin.model:Good"),
+    )
+    eager = {
+        "eager_plugin/__init__.py": "",
+        "eager_plugin/model.py": "import numpy\n" + _GOOD_MODULE.replace("good_", "eager_"),
+        **{
+            name.replace("good_", "eager_"): text.replace("good_", "eager_")
+            for name, text in _GOOD_FILES.items()
+            if name.endswith(".json")
+        },
+    }
+    bad = _wheel(
+        tmp_path / "bad",
+        "eager_plugin",
+        eager,
+        entry_points=_model_points("eager_model", "eager_plugin.model:Good"),
+    )
+    packages = build_lambda.fetch_model_packages([str(good), str(bad)], tmp_path / "wheels")
+    files = _no_deps_build(tmp_path, packages, "parent")
+    unpacked = tmp_path / "parent"
+    for name, data in files.items():
+        (unpacked / name).parent.mkdir(parents=True, exist_ok=True)
+        (unpacked / name).write_bytes(data)
+    # the unpacked parent's serverless_sweep and plug-ins, this venv's pydantic (numpy blocked)
+    failures = build_lambda.check_parent_models(
+        unpacked, sys.executable, ["good_model", "eager_model"], isolated=False
+    )
+    assert list(failures) == ["eager_model"], failures
+    assert "numpy" in failures["eager_model"]
+    with pytest.raises(SystemExit, match=r"eager_model: .*numpy"):
+        build_lambda.verify_parent_models(unpacked, sys.executable, packages, isolated=False)
+
+
+def test_installed_plugins_are_found_with_the_directory_they_came_from(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    site = tmp_path / "site"
+    for name, direct in (("from_dir", project.as_uri()), ("from_index", None)):
+        dist_info = site / f"{name}-2.0.dist-info"
+        dist_info.mkdir(parents=True)
+        (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 2.0\n")
+        (dist_info / "entry_points.txt").write_text(_model_points(name, f"{name}:M"))
+        if direct is not None:
+            (dist_info / "direct_url.json").write_text(json.dumps({"url": direct}))
+    unrelated = site / "unrelated-1.dist-info"
+    unrelated.mkdir()
+    (unrelated / "METADATA").write_text("Metadata-Version: 2.1\nName: unrelated\nVersion: 1\n")
+    specs = build_lambda.installed_model_package_specs([str(site)])
+    assert specs == [str(project), "from_index==2.0"]
+
+    parser = build_lambda.argparse.ArgumentParser()
+    build_lambda.add_model_package_arguments(parser)
+    env = {"SWEEP_MODEL_PACKAGES": "a.whl  b"}
+    assert build_lambda.model_package_specs(parser.parse_args([]), env) == ["a.whl", "b"]
+    explicit = parser.parse_args(["--model-package", "c", "--model-package", "c"])
+    assert build_lambda.model_package_specs(explicit, env) == ["c"]

@@ -77,6 +77,9 @@ def test_the_snapshot_series_of_the_best_and_worst_points(reports: dict[str, Pat
 def test_failures_and_retries_are_marked(reports: dict[str, Path]) -> None:
     html = reports["leg-rep"].read_text()
     assert 'class="bar failure"' in html and "injected" in html
+    # the failed attempt carries its times and instance like a success: drawn on its worker's
+    # lane with its duration, not as an instant on an "unknown instance"
+    assert re.search(r"shard 1 attempt 1 on [^:<]+:\d+: \d+\.\d{3} s, injected", html), html
     assert "Injected shard failure" in html  # the failures table
     assert "estimated USD" in html and "aws-lambda-us-east-1" in html
 

@@ -131,3 +131,43 @@ def test_a_plugin_that_fails_to_load_names_its_entry_point(monkeypatch: pytest.M
             registry._load_plugin("broken")
     finally:
         registry.plugins.cache_clear()
+
+
+def test_the_common_column_names_match_the_generated_schema() -> None:
+    from serverless_sweep.contracts.generated.v1.arrow_schemas import (
+        SHARD_METRICS_COMMON_FIELDS,
+    )
+    from serverless_sweep.models.columns import common_column_names
+
+    assert common_column_names() == tuple(field.name for field in SHARD_METRICS_COMMON_FIELDS)
+
+
+_WITHOUT_THE_STACK = """
+import sys
+for name in ("numpy", "pyarrow", "scipy", "h3"):
+    sys.modules[name] = None  # as absent as in the parent's Lambda artifact
+from serverless_sweep.models.plugin import PackagedModel
+
+class Toy(PackagedModel):
+    model_name = "toy"
+    package = "toy_pkg"
+
+problems = Toy().validate_dimensions({"k": [0, 3], "nope": [1]})
+print(sorted(v.rule for v in problems))
+"""
+
+
+def test_a_packaged_model_is_built_and_validates_without_pyarrow(package: Path) -> None:
+    """The parent builds a plug-in's PackagedModel to vet requests, without pyarrow or numpy
+    (the column spec's check used to import the generated Arrow schema)."""
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_THE_STACK],
+        env={"PYTHONPATH": str(package.parent), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "['minimum', 'unknown_parameter']", result.stdout

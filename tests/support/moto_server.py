@@ -8,8 +8,14 @@ logging silenced (thousands of lines would only slow the tests down), stopped on
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+#: moto's configuration for a machine without Docker: Lambda invokes answer without running code.
+LAMBDA_WITHOUT_DOCKER: Mapping[str, Any] = {"lambda": {"use_docker": False}}
 
 
 @contextlib.contextmanager
@@ -25,3 +31,19 @@ def moto_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def moto_config(url: str, config: Mapping[str, Any] = LAMBDA_WITHOUT_DOCKER) -> None:
+    """POST `config` to the moto server's /moto-api/config (process-wide for that server).
+
+    The default switches Lambda to the Docker-free backend; `{"lambda": {"use_docker": True}}`
+    switches it back. Raises AssertionError unless moto accepts it.
+    """
+    request = urllib.request.Request(
+        f"{url}/moto-api/config",
+        data=json.dumps(config).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201), f"moto refused its config: {response.status}"

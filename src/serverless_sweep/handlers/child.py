@@ -596,6 +596,7 @@ class ChildHandler:
             error_message=str(exc),
             traceback=_truncated_traceback(exc),
             event_time=self.clock.now(),
+            timing=self._failure_timing(attempt),
         )
         try:
             written = write_failure_record(self.store, self.layout, failure, exclusive=False)
@@ -615,6 +616,12 @@ class ChildHandler:
                 f"could not write the shard_errors row of a failure (its envelope "
                 f"{written.outcome_key} records it): {_one_line(written.errors_problem)}",
             )
+
+    def _failure_timing(self, attempt: _Attempt) -> dict[str, Any]:
+        """A failed attempt's ledger fields, as a success records them: its compute counts in
+        the run's ledger and the report's timeline draws it on its instance (issue 11)."""
+        ended = self.clock.now()
+        return timing_fields(attempt.started_at or ended, ended)
 
     def _additions(self, attempt: _Attempt) -> dict[str, Any]:
         return {

@@ -525,10 +525,10 @@ def _write_parts(
 ) -> tuple[list[CompactedPart], list[ResultsPageFile]]:
     import pyarrow as pa
 
-    from serverless_sweep.contracts.generated.v1.arrow_schemas import shard_metrics_schema
     from serverless_sweep.handlers.parquet import encode_table
+    from serverless_sweep.models.columns import metrics_schema
 
-    schema = shard_metrics_schema(record.model)
+    schema = metrics_schema(record.model)  # a plug-in's columns too (issue 14)
     inputs = [_Input(*item) for item in claim["inputs"]]
     parts: list[CompactedPart] = []
     pages: list[ResultsPageFile] = []

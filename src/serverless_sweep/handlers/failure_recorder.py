@@ -27,6 +27,11 @@ writes nothing either.
 `write_failure_record` is the one implementation of a failure record (the shard_errors row,
 then the failure envelope naming it with its size and checksum), used by this recorder and by
 the child for the failures it sees itself; `log_once` keeps a full disk to one log line.
+
+Timing (issue 11's ledger): the child's failure envelopes carry the attempt's started_at,
+ended_at, memory_mb, cold_start and instance_id like its success envelopes. The recorder knows
+them only for a platform timeout (the message names the duration, the record's timestamp the
+end; `FailureRecord.timing`); a crash or an expired event gets none and counts 0 s.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ import errno
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from serverless_sweep import __version__
@@ -107,6 +113,9 @@ class ShardFailure:
     error_message: str
     traceback: str
     event_time: datetime
+    timing: Mapping[str, Any] | None = None
+    """The attempt's ledger fields (started_at, ended_at, memory_mb, cold_start, instance_id;
+    `handlers.ledger.timing_fields`) where known, so its compute counts in the run's ledger."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +188,8 @@ def write_failure_record(
         "attempt_id": f.attempt_id,
         "error_kind": f.error_kind,
     }
+    if f.timing:
+        envelope.update({k: v for k, v in f.timing.items() if k in _TIMING_FIELDS})
     if named:
         envelope["errors_key"] = errors_key
     if written is not None:
@@ -203,6 +214,10 @@ class NotAFailureRecord(ValueError):
     """The event is not a Lambda on-failure destination record for a shard payload."""
 
 
+_TIMING_FIELDS = frozenset({"started_at", "ended_at", "memory_mb", "cold_start", "instance_id"})
+_TIMED_OUT = re.compile(r"Task timed out after (\d+(?:\.\d+)?) seconds")
+
+
 def classify(condition: str, error_type: str, error_message: str) -> str:
     """The error_kind of a failure record: expired, platform_timeout or crashed."""
     if condition == CONDITION_EXPIRED:
@@ -223,6 +238,23 @@ class FailureRecord:
     error_type: str
     error_message: str
     stack_trace: str
+    timestamp: datetime | None = None
+
+    def timing(self) -> dict[str, Any] | None:
+        """The failed attempt's times, when the record gives them: a platform timeout names
+        its duration ("Task timed out after 900.00 seconds") and the record's timestamp is when
+        it ended. A crash or an expired event says nothing of when it started: None.
+        The recorder's memory is not the child's, so memory_mb stays null (the ledger prices
+        it at its assumed memory and counts it in memory_assumed_invocations)."""
+        match = _TIMED_OUT.search(self.error_message)
+        if match is None or self.timestamp is None:
+            return None
+        started = self.timestamp - timedelta(seconds=float(match.group(1)))
+        return {
+            "started_at": started.isoformat(),
+            "ended_at": self.timestamp.isoformat(),
+            "memory_mb": None,
+        }
 
     @classmethod
     def parse(cls, event: object) -> FailureRecord:
@@ -255,6 +287,7 @@ class FailureRecord:
             error_type=str(response.get("errorType") or condition or "Unknown"),
             error_message=message,
             stack_trace="\n".join(str(line) for line in trace) if isinstance(trace, list) else "",
+            timestamp=_timestamp(event.get("timestamp")),
         )
 
 
@@ -301,6 +334,7 @@ class FailureRecorder:
             error_message=message,
             traceback=record.stack_trace,
             event_time=self.clock.now(),
+            timing=record.timing(),
         )
         try:
             written = write_failure_record(self.store, self.layout, failure, exclusive=True)
@@ -368,6 +402,17 @@ def destination_record(
             "stackTrace": stack_trace,
         },
     }
+
+
+def _timestamp(value: object) -> datetime | None:
+    """The record's ISO 8601 timestamp (Lambda writes `...Z`), UTC; None when absent or bad."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _int(value: object, default: int) -> int:

@@ -11,6 +11,12 @@ GB-seconds, shard duration percentiles, wall time and an estimate in US dollars 
 dated price table below. Attempts without a configured memory (local runs) are priced as if
 they had run with `ASSUMED_MEMORY_MB` (the child's Terraform default), and counted in
 `memory_assumed_invocations`, so a local run says what it would cost in the cloud.
+
+Failed attempts cost as much as successful ones: the child's failure envelopes carry the same
+timing fields, so their seconds count in compute_seconds, gb_seconds and estimated_usd and
+each is an invocation (the shard percentiles stay those of successes). What is not known is
+not invented: an attempt without times (a crash the recorder saw; older envelopes) counts 0 s.
+An event that expired in Lambda's queue (`error_kind` expired) never ran: it is not counted.
 """
 
 from __future__ import annotations
@@ -108,6 +114,8 @@ def compute_ledger(envelopes: Iterable[Mapping[str, Any]], accepted_at: object) 
     shard_seconds: list[float] = []
     last_end: datetime | None = None
     for envelope in envelopes:
+        if envelope.get("status") == "failure" and envelope.get("error_kind") == "expired":
+            continue  # never invoked, never billed
         invocations += 1
         seconds = attempt_seconds(envelope) or 0.0
         compute += seconds

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
-from serverless_sweep.contracts import load_schema
+from serverless_sweep.contracts import MODELS, load_schema
 from serverless_sweep.contracts.generated.v1.results_page import ResultPoint, ResultsPage
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
 from serverless_sweep.core.keys import StorageLayout
@@ -56,9 +56,21 @@ _LEGACY_PARAMETERS = "parameters_json"
 @cache
 def model_columns(model: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(parameter columns, metric columns) of a model, from its packaged column spec and
-    parameter schema (a model whose parameters are free-form keeps them in parameters_json)."""
-    columns = [str(c["name"]) for c in load_schema(f"models/{model}/columns")["columns"]]
-    declared = set(load_schema(f"models/{model}/parameters").get("properties", {}))
+    parameter schema (a model whose parameters are free-form keeps them in parameters_json).
+    A plug-in model (issue 14) has them in its package, not in schemas/v1."""
+    if model in MODELS:
+        spec, schema = (
+            load_schema(f"models/{model}/columns"),
+            load_schema(f"models/{model}/parameters"),
+        )
+    else:
+        from serverless_sweep.models.registry import get_model
+
+        plugin = get_model(model)
+        spec = dict(getattr(plugin, "column_spec", {}))
+        schema = dict(getattr(plugin, "parameters_schema", {}))
+    columns = [str(c["name"]) for c in spec.get("columns", [])]
+    declared = set(schema.get("properties", {}))
     parameters = tuple(c for c in columns if c in declared)
     metrics = tuple(c for c in columns if c not in declared and c != _LEGACY_PARAMETERS)
     return parameters, metrics
@@ -292,9 +304,9 @@ def results_table(store: ObjectStore, layout: StorageLayout, record: RunRecord) 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from serverless_sweep.contracts.generated.v1.arrow_schemas import shard_metrics_schema
+    from serverless_sweep.models.columns import metrics_schema
 
-    schema = shard_metrics_schema(record.model)
+    schema = metrics_schema(record.model)  # a plug-in's columns too (issue 14)
     keys: list[tuple[str, int | None, str | None]] = []
     compaction = committed_record(store, layout, record)
     if compaction is not None and intact_parts(store, compaction) is None:

@@ -22,6 +22,7 @@ __all__ = [
     "ATHENA_TYPES",
     "athena_add_columns",
     "column_spec_problems",
+    "common_column_names",
     "metrics_schema",
     "schema_from_spec",
 ]
@@ -55,6 +56,16 @@ def _arrow_type(name: str) -> pa.DataType:
     return types[name]
 
 
+def common_column_names() -> tuple[str, ...]:
+    """The common shard_metrics columns, read from their JSON spec and not from the generated
+    Arrow schema: vetting a plug-in's column spec happens in the parent too (its `PackagedModel`
+    is built to validate requests), and the parent's Lambda artifact has no pyarrow."""
+    from serverless_sweep.contracts import load_schema
+
+    spec = load_schema("datasets/shard_metrics")
+    return tuple(column["name"] for column in spec["columns"])
+
+
 def column_spec_problems(spec: object, model: str) -> list[str]:
     """What is wrong with a plug-in's column spec (empty when it is usable)."""
     if not isinstance(spec, Mapping):
@@ -65,11 +76,7 @@ def column_spec_problems(spec: object, model: str) -> list[str]:
     columns = spec.get("columns")
     if not isinstance(columns, list) or not columns:
         return [*problems, "columns must be a non-empty list"]
-    from serverless_sweep.contracts.generated.v1.arrow_schemas import (
-        SHARD_METRICS_COMMON_FIELDS,
-    )
-
-    common = {field.name for field in SHARD_METRICS_COMMON_FIELDS}
+    common = set(common_column_names())
     seen: set[str] = set()
     for index, column in enumerate(columns):
         if not isinstance(column, Mapping):

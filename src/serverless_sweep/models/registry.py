@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 
+from serverless_sweep.core.errors import did_you_mean
 from serverless_sweep.models.base import SimulationModel
 
 DEFAULT_MODEL_ENV = "SWEEP_DEFAULT_MODEL"
@@ -89,9 +90,11 @@ class UnknownModel(LookupError):
     """A model name that is neither built in nor installed as a plug-in."""
 
     def __init__(self, name: object) -> None:
+        installed = model_names()
+        hint = did_you_mean(name, installed) if isinstance(name, str) else ""
         super().__init__(
-            f"unknown model {name!r}; known models: {', '.join(model_names())} (plug-ins are "
-            f"installed packages with a {ENTRY_POINT_GROUP!r} entry point)"
+            f"unknown model {name!r}; installed models: {', '.join(installed)} (plug-ins are "
+            f"installed packages with a {ENTRY_POINT_GROUP!r} entry point){hint}"
         )
         self.name = name
 

@@ -22,7 +22,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from serverless_sweep.adapters.local.store import STORE_ENV_VAR, store_root_from_env
-from serverless_sweep.models.registry import MODEL_NAMES
 
 if TYPE_CHECKING:
     from serverless_sweep.adapters.local.runtime import LocalRuntime
@@ -79,11 +78,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--model",
-        choices=MODEL_NAMES,
+        type=_model_name,
         default=None,
-        help="default model for requests that name none (default $SWEEP_DEFAULT_MODEL)",
+        metavar="NAME",
+        help="default model for requests that name none: a built-in one or an installed "
+        "plug-in (`sweep models` lists them; default $SWEEP_DEFAULT_MODEL)",
     )
     parser.set_defaults(func=run)
+
+
+def _model_name(text: str) -> str:
+    """A model name this environment can run: built in, or an installed plug-in (issue 14).
+    Checked when the option is parsed, so a typo is refused before the store is touched."""
+    from serverless_sweep.models.registry import UnknownModel, model_names
+
+    if text not in model_names():
+        raise argparse.ArgumentTypeError(str(UnknownModel(text)))
+    return text
 
 
 def _port(text: str) -> int:
