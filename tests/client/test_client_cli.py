@@ -187,3 +187,17 @@ def test_local_wait_returns_at_once_without_a_local_process(tmp_path: Path) -> N
     waited = sweep("wait", "local-w", "--store", store, "--timeout", "5")
     assert waited.code == 0 and "state      succeeded" in waited.out
     assert sweep("wait", "nope", "--store", store).code == 3
+
+
+def test_submit_model_is_checked_by_the_api_not_by_the_local_install(
+    server: ServeProcess, tmp_path: Path
+) -> None:
+    # The API may have plug-in models this machine lacks, so `--model` is not limited to the
+    # local built-ins: the API refuses an unknown name itself and suggests the closest.
+    request = write(tmp_path, legacy_request("cli-model"))
+    refused = sweep("submit", request, "--model", "legacy_hsh", "--api", server.url)
+    assert refused.code == 2, refused.err
+    assert "validation_error (400)" in refused.err and "legacy_hsh" in refused.err
+    assert "legacy_hash" in refused.err  # did you mean
+    accepted = sweep("submit", request, "--model", "legacy_hash", "--api", server.url)
+    assert accepted.code == 0 and accepted.out == "cli-model\n", accepted.err

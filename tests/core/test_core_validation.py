@@ -206,7 +206,19 @@ RULES: list[tuple[object, str, str, str]] = [
         "max_points",
     ),
     (base(model=None), "model must be one of: legacy_hash, ride_hailing", "/model", "type"),
-    (base(model="nope"), "model must be one of: legacy_hash, ride_hailing", "/model", "enum"),
+    (
+        base(model="nope"),
+        "model must be one of: legacy_hash, ride_hailing (got 'nope')",
+        "/model",
+        "enum",
+    ),
+    (
+        base(model="legacy_hsh"),
+        "model must be one of: legacy_hash, ride_hailing (got 'legacy_hsh'; did you mean "
+        "'legacy_hash'?)",
+        "/model",
+        "enum",
+    ),
     (
         base(tolerated_failure_percentage=True),
         "tolerated_failure_percentage must be a number between 0 and 100",
@@ -306,7 +318,7 @@ ORDER: list[tuple[dict[str, Any], str]] = [
     ),
     (
         base(model="nope", tolerated_failure_percentage=101),
-        "model must be one of: legacy_hash, ride_hailing",
+        "model must be one of: legacy_hash, ride_hailing (got 'nope')",
     ),
 ]
 

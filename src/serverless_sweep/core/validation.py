@@ -65,7 +65,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeGuard
 
 from serverless_sweep.contracts import MODELS
-from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
+from serverless_sweep.core.errors import ValidationError, Violation, did_you_mean, json_pointer
 from serverless_sweep.core.outputs import normalized_outputs
 from serverless_sweep.core.space import SpaceError, SweepSpace, check_space_fields
 
@@ -494,7 +494,10 @@ def normalize_request(
         if not isinstance(model, str):
             report.add(json_pointer("model"), "type", message)
         elif model not in models:
-            report.add(json_pointer("model"), "enum", message)
+            # Name what was sent and the likely intent: a model installed on the caller's
+            # machine may be missing where the API runs (plug-ins are per deployment).
+            got = f" (got {model!r}{did_you_mean(model, models)})"
+            report.add(json_pointer("model"), "enum", message + got)
     if "tolerated_failure_percentage" in payload:
         _check_tolerated(payload["tolerated_failure_percentage"], report)
     if "max_concurrency" in payload:

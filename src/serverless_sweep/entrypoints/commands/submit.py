@@ -15,7 +15,6 @@ from serverless_sweep.entrypoints.commands import remote
 from serverless_sweep.entrypoints.commands.run import RequestFileError, read_request
 from serverless_sweep.entrypoints.console.arguments import positive_float
 from serverless_sweep.entrypoints.console.exit_codes import EXIT_STATUS_RUN_HELP, EXIT_USAGE
-from serverless_sweep.models.registry import MODEL_NAMES
 
 DESCRIPTION = f"""\
 Submit a sweep request to an HTTP API: `sweep serve`, or the deployed API Gateway stage
@@ -49,7 +48,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "request", type=Path, metavar="REQUEST.json", help="sweep request (a JSON object)"
     )
     parser.add_argument("--run-id", metavar="ID", help="use this run_id instead of the request's")
-    parser.add_argument("--model", choices=MODEL_NAMES, help="replace the request's `model`")
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="replace the request's `model` (the API checks the name against the models it "
+        "has installed, plug-ins included, and suggests the closest)",
+    )
     parser.add_argument(
         "--wait", action="store_true", help="follow the run to its end, then print its status"
     )
