@@ -41,6 +41,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
             result = sweep("run", request, "--store", root, *RUN_FLAGS)
             assert result.code == 0, result.err
+            (folder / f"{run_id}.log").write_text(result.out + result.err, encoding="utf-8")
     return root
 
 
@@ -155,6 +156,19 @@ def test_verify_checks_the_detail_files(store: Path, tmp_path: Path) -> None:
         "SELECT DISTINCT shard_id FROM snapshot_counts WHERE run_id = 'three' ORDER BY 1"
     ).fetchall()
     assert shards == [(0,), (2,)]
+
+
+@pytest.mark.parametrize(("run_id", "details"), [("three", True), ("none", False)])
+def test_sweep_run_lists_the_folders_the_run_filled(store: Path, run_id: str, details: bool):
+    log = (store.parent / f"{run_id}.log").read_text(encoding="utf-8")
+    listing = log[log.index("results (Hive-partitioned") :].split("\n\n")[0].splitlines()[1:]
+    folders = dict(line.split() for line in listing)
+    assert ("trip_data" in folders, "snapshot_counts" in folders) == (details, details)
+    assert "run_metrics" in folders  # the compacted copy
+    for name, prefix in folders.items():
+        assert prefix.startswith(f"dataset={name}/") and f"run_id={run_id}/" in prefix
+        if name != "shard_errors":  # no shard failed
+            assert (store / prefix).is_dir(), f"{name} listed but {prefix} is missing"
 
 
 def test_sweep_run_refuses_outputs_for_legacy_hash(tmp_path: Path) -> None:

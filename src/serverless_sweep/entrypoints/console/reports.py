@@ -17,6 +17,8 @@ from serverless_sweep.core.keys import (
     STATUS_SUCCESS,
     StorageLayout,
 )
+from serverless_sweep.core.outputs import DATASET_OF_OUTPUT, request_outputs
+from serverless_sweep.handlers.compaction import DATASET_RUN_METRICS
 from serverless_sweep.handlers.runs import RunRecord
 
 FAILURES_SHOWN: Final = 10
@@ -121,10 +123,14 @@ def failure_lines(status: Mapping[str, Any], limit: int = FAILURES_SHOWN) -> lis
 
 
 def run_folders(record: RunRecord) -> list[tuple[str, str]]:
-    """(dataset, key prefix) of the run's folders in the store."""
+    """(dataset, key prefix) of the run's folders in the store: the compacted run_metrics
+    (written once every shard has committed) and the detail datasets the request asked for
+    (`outputs`) beside the per-shard ones, so a user sees every table the run fills."""
     layout = StorageLayout(LOCAL_PREFIX)
-    folders = [
+    folders: list[tuple[str, str | None]] = [
         (DATASET_SHARD_METRICS, STATUS_SUCCESS),
+        (DATASET_RUN_METRICS, STATUS_SUCCESS),
+        *((DATASET_OF_OUTPUT[name], STATUS_SUCCESS) for name in request_outputs(record.request)),
         (DATASET_SHARD_ERRORS, STATUS_FAILURE),
         (DATASET_SHARD_OUTCOMES, None),  # both statuses
         (DATASET_RUNS, STATUS_ACCEPTED),
@@ -137,6 +143,8 @@ def run_folders(record: RunRecord) -> list[tuple[str, str]]:
 
 def location_lines(root: Path, record: RunRecord) -> list[str]:
     lines = [f"results (Hive-partitioned, Athena's layout) under {root}:"]
-    for name, prefix in run_folders(record):
-        lines.append(f"  {name:<15}{prefix}")
+    folders = run_folders(record)
+    width = max(len(name) for name, _ in folders) + 1
+    for name, prefix in folders:
+        lines.append(f"  {name:<{width}}{prefix}")
     return lines
