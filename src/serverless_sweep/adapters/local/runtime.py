@@ -55,6 +55,7 @@ RUNTIME_ENV = (STORE_ENV_VAR, RESULTS_PREFIX_ENV, DEFAULT_MODEL_ENV)
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
 WARM_UP_TARGET = "serverless_sweep.adapters.local.runtime:warm_child"
+BATCH_TARGET = "serverless_sweep.adapters.local.runtime:child_batch"
 LOCAL_PREFIX = ""
 LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCTION_NAME
 #: Attempts queued in the worker pool ahead of each running one. One is enough for shards of
@@ -106,6 +107,17 @@ def local_child(event: object, context: LocalLambdaContext) -> dict[str, Any]:
     function's environment (`context.environment`; os.environ when it has none)."""
     environment = getattr(context, "environment", None)
     return _child_handler(environment).handle(event, context.get_remaining_time_in_millis)
+
+
+def child_batch(
+    environment: Mapping[str, str] | None = None,
+) -> contextlib.AbstractContextManager[Any]:
+    """The durability batch around a group of child attempts in one worker task (the invoker's
+    `batch_targets`): their group commits share one barrier (see adapters/local/store.py)."""
+    store = _child_handler(environment).store
+    if isinstance(store, LocalObjectStore):
+        return store.durability_batch()
+    return contextlib.nullcontext(None)
 
 
 def warm_child() -> None:
@@ -229,6 +241,7 @@ class LocalRuntime:
                 duplicate_delivery_rate=settings.duplicate_delivery_rate,
                 timeout_s=settings.timeout_s,
                 warm_up=(WARM_UP_TARGET,),
+                batch_targets={CHILD_FUNCTION_NAME: BATCH_TARGET},
                 prefetch=settings.prefetch_per_worker * _running_workers(settings),
             )
             # Workers spawn, import and warm up while the parent validates and plans.
