@@ -22,7 +22,14 @@ Speed, because a plain process pool is the bar (issue 13):
   function's recent attempt durations (one attempt per task until the first ones are timed,
   and groups shrink when the queue runs short so every worker keeps a share). Each attempt
   keeps its own outcome, retries and events; the group shares one round trip and one
-  durability barrier (`_worker.run_slotted_group`).
+  durability barrier (`_worker.run_slotted_group`);
+* costliest first, when a `priority` is given (the runtime's: the model's cost estimate of the
+  shard): of the events ready at once, the highest priority is started first, and while a
+  function's attempts are slow (or not yet timed) nothing is prefetched and nothing is handed
+  to a worker still warming up (at most `WARM_GATE_S`), so the choice is made when a worker is
+  free, from every event queued by then. Longest-first leaves the shortest shards for the
+  tail, so the last worker to finish is not alone for a whole long shard. The request's shard
+  plan is untouched: only the order in which its invocations start changes.
 
 Like Lambda:
 
@@ -101,12 +108,17 @@ logger = logging.getLogger(__name__)
 MAX_ASYNC_RETRIES = 2
 """Lambda allows 0, 1 or 2 retries of a failed async invocation."""
 
-MAX_GROUP = 64
+MAX_GROUP = 256
 """Most attempts one pool task carries (see `batch_targets`)."""
 GROUP_TARGET_S = 0.25
 """About how long a group of attempts should run: long enough to amortize the round trip
 and the durability barrier, short enough that progress and the tail stay smooth."""
 _DURATION_WEIGHT = 0.2  # weight of the newest attempt in a function's mean duration
+PREFETCH_BELOW_S = 0.05
+"""With a `priority`, attempts are prefetched only for functions whose attempts are quicker
+than this (the round trip matters there; ordering matters for the slow ones)."""
+WARM_GATE_S = 10.0
+"""With a `priority`, the longest the first attempts wait for a worker to finish warming up."""
 
 ACCEPTED = 202
 
@@ -198,6 +210,7 @@ class _Delivery:
     shard_id: int | str | None
     delivery: int
     attempt: int = 1
+    priority: float = 0.0
 
 
 EventCallback = Callable[[InvocationEvent], object]
@@ -448,6 +461,7 @@ class LocalAsyncInvoker(_InvokerBase):
         batch_targets: Mapping[str, str] | None = None,
         max_group: int = MAX_GROUP,
         group_target_s: float = GROUP_TARGET_S,
+        priority: Callable[[str, object], float] | None = None,
         **overrides: Unpack[InvokerOptionFields],
     ) -> None:
         super().__init__(registry, options, on_event, overrides)
@@ -458,6 +472,9 @@ class LocalAsyncInvoker(_InvokerBase):
         self.group_target_s = group_target_s
         self._mean_s: dict[str, float] = {}  # function -> recent mean attempt duration
         self._tasks = 0  # pool tasks in flight (each carries one attempt or a group)
+        self.priority = priority
+        self._warming: list[Future[int]] = []  # the no-op tasks that start the workers
+        self._warm_until = 0.0
         workers = (os.cpu_count() or 1) if workers is None else workers
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -478,7 +495,9 @@ class LocalAsyncInvoker(_InvokerBase):
         self._start_requested = False
         self._mp_context = self._mp_context_for(start_method)
         self._pool: ProcessPoolExecutor | None = None
-        self._heap: list[tuple[float, int, _Delivery]] = []
+        # (ready at, -priority, sequence, delivery): fresh events are ready at 0.0, so among
+        # them the priority decides, then arrival; retries wait for their delay.
+        self._heap: list[tuple[float, float, int, _Delivery]] = []
         self._seq = itertools.count()
         self._completions: deque[
             tuple[_Delivery, AttemptResult | None, ProcessPoolExecutor | None]
@@ -511,12 +530,24 @@ class LocalAsyncInvoker(_InvokerBase):
     def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
         """Queue the event and return 202 at once (see the module docstring for the errors)."""
         deliveries = self._accept(function_name, payload)
+        if self.priority is not None:
+            rank = self._priority_of(function_name, payload)
+            deliveries = [replace(d, priority=rank) for d in deliveries]
         with self._cond:
-            now = time.monotonic()
             for delivery in deliveries:
-                heapq.heappush(self._heap, (now, next(self._seq), delivery))
+                heapq.heappush(self._heap, (0.0, -delivery.priority, next(self._seq), delivery))
             self._cond.notify_all()
         return InvokeResult(ACCEPTED)
+
+    def _priority_of(self, function_name: str, payload: bytes) -> float:
+        """The event's priority (0.0 when the priority function fails: never the caller's
+        problem)."""
+        assert self.priority is not None
+        try:
+            return float(self.priority(function_name, json.loads(payload)))
+        except Exception as exc:
+            logger.debug("no priority for an event of %s: %s", function_name, exc)
+            return 0.0
 
     # -- observability and lifecycle ------------------------------------------------------------
 
@@ -579,8 +610,8 @@ class LocalAsyncInvoker(_InvokerBase):
     def _dispatch_once(self) -> bool:
         with self._cond:
             while not self._stopping and not self._completions and not self._start_requested:
-                if self._heap and self._tasks < self.in_flight_limit:
-                    delay = self._heap[0][0] - time.monotonic()
+                if self._heap and self._tasks < self._task_limit(self._heap[0][3].function_name):
+                    delay = max(self._heap[0][0] - time.monotonic(), self._warm_gate())
                     if delay <= 0:
                         break
                     self._cond.wait(delay)
@@ -599,17 +630,22 @@ class LocalAsyncInvoker(_InvokerBase):
         tasks: list[list[_Delivery]] = []
         with self._cond:
             now = time.monotonic()
-            while self._heap and self._tasks < self.in_flight_limit and self._heap[0][0] <= now:
-                first = heapq.heappop(self._heap)[2]
+            while (
+                self._heap
+                and self._tasks < self._task_limit(self._heap[0][3].function_name)
+                and self._heap[0][0] <= now
+                and self._warm_gate() <= 0
+            ):
+                first = heapq.heappop(self._heap)[3]
                 group = [first]
                 size = self._group_size(first.function_name)
                 while (
                     len(group) < size
                     and self._heap
                     and self._heap[0][0] <= now
-                    and self._heap[0][2].function_name == first.function_name
+                    and self._heap[0][3].function_name == first.function_name
                 ):
-                    group.append(heapq.heappop(self._heap)[2])
+                    group.append(heapq.heappop(self._heap)[3])
                 self._queued -= len(group)
                 self._running += len(group)
                 self._tasks += 1
@@ -618,20 +654,41 @@ class LocalAsyncInvoker(_InvokerBase):
             self._submit(group)
         return True
 
+    def _task_limit(self, function_name: str) -> int:
+        """Pool tasks allowed in flight for the next task (lock held): with a `priority`, no
+        prefetch while `function_name`'s attempts are slow or not yet timed (see the docs)."""
+        if self.priority is None:
+            return self.in_flight_limit
+        mean = self._mean_s.get(function_name)
+        if mean is None or mean >= PREFETCH_BELOW_S:
+            return self.max_concurrency
+        return self.in_flight_limit
+
+    def _warm_gate(self) -> float:
+        """Seconds to keep waiting for the first worker to finish warming up (lock held)."""
+        if self.priority is None or not self._warming:
+            return 0.0
+        if any(f.done() for f in self._warming) or time.monotonic() >= self._warm_until:
+            self._warming = []
+            return 0.0
+        return self._warm_until - time.monotonic()
+
     def _group_size(self, function_name: str) -> int:
         """Attempts for the next task of `function_name` (lock held; see the module docstring)."""
         mean = self._mean_s.get(function_name)
         if function_name not in self.batch_targets or mean is None:
             return 1
         size = min(self.max_group, max(1, int(self.group_target_s / max(mean, 1e-6))))
-        share = -(-(len(self._heap) + 1) // self.in_flight_limit)  # ceil: every task a share
+        share = -(-(len(self._heap) + 1) // self.max_concurrency)  # ceil: every worker a share
         return max(1, min(size, share))
 
     def _complete(self, delivery: _Delivery, result: AttemptResult | None) -> None:
         if result is None:  # prefetched, never started, its worker pool broke: run it again
             with self._cond:
                 self._running -= 1
-                heapq.heappush(self._heap, (time.monotonic(), next(self._seq), delivery))
+                heapq.heappush(
+                    self._heap, (time.monotonic(), -delivery.priority, next(self._seq), delivery)
+                )
                 self._queued += 1
             return
         with self._cond:
@@ -645,7 +702,7 @@ class LocalAsyncInvoker(_InvokerBase):
             if retry:
                 ready_at = time.monotonic() + self._retry_delay(delivery.attempt)
                 retried = replace(delivery, attempt=delivery.attempt + 1)
-                heapq.heappush(self._heap, (ready_at, next(self._seq), retried))
+                heapq.heappush(self._heap, (ready_at, -retried.priority, next(self._seq), retried))
                 self._queued += 1
         self._emit(event)
         if not retry:
@@ -759,8 +816,12 @@ class LocalAsyncInvoker(_InvokerBase):
         none is idle, so one no-op task per worker starts them all."""
         try:
             pool = self._ensure_pool()
-            for _ in range(self.max_concurrency):
-                pool.submit(os.getpid)
+            warming = [pool.submit(os.getpid) for _ in range(self.max_concurrency)]
+            with self._cond:
+                self._warming = warming
+                self._warm_until = time.monotonic() + WARM_GATE_S
+            for future in warming:
+                future.add_done_callback(self._notify)
         except (BrokenProcessPool, OSError) as exc:
             # A worker died while the pool was starting (SIGKILL, the OOM killer): the next
             # shard starts a fresh pool, so this is not the user's problem and gets no traceback.
@@ -770,8 +831,14 @@ class LocalAsyncInvoker(_InvokerBase):
             logger.warning("could not start the worker pool early: %s", exc)
             self._discard_pool(self._pool)
 
+    def _notify(self, _future: Future[int]) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
     def _discard_pool(self, pool: ProcessPoolExecutor | None) -> None:
         if pool is not None and pool is self._pool:
+            with self._cond:
+                self._warming = []
             self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
 

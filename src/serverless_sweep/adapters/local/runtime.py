@@ -12,6 +12,7 @@ runtimes in one process, with different stores or default models, never see each
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -36,6 +37,7 @@ from serverless_sweep.adapters.local.store import (
     LocalObjectStore,
     store_root_from_env,
 )
+from serverless_sweep.core.space import SweepSpace, space_of
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.dispatcher import DispatchSettings
 from serverless_sweep.handlers.failure_recorder import (
@@ -118,6 +120,32 @@ def child_batch(
     if isinstance(store, LocalObjectStore):
         return store.durability_batch()
     return contextlib.nullcontext(None)
+
+
+_SPACES: dict[str, SweepSpace] = {}  # a run's point space by its dimensions' text
+
+
+def shard_cost(function_name: str, event: object) -> float:
+    """The expected relative cost of a child event, for the invoker's costliest-first order:
+    the sum of its model's `cost_hint` over the shard's points; 0.0 (arrival order) for a
+    model without one (legacy_hash: every shard costs the same) or an event it cannot read."""
+    if function_name != CHILD_FUNCTION_NAME or not isinstance(event, dict):
+        return 0.0
+    name = event.get("model")
+    hint = getattr(get_model(name), "cost_hint", None) if isinstance(name, str) else None
+    dimensions = event.get("dimensions")
+    if not callable(hint) or not isinstance(dimensions, dict):
+        return 0.0
+    document = {
+        "dimensions": dimensions,
+        **{k: event[k] for k in ("sampling", "ranges", "exclude") if event.get(k) is not None},
+    }
+    text = json.dumps(document, sort_keys=True)
+    space = _SPACES.get(text)
+    if space is None:
+        space = _SPACES[text] = space_of(document)
+    start, end = int(event["start_index"]), int(event["end_index"])
+    return float(sum(hint(point) for _, point in space.iter_points(start, end)))
 
 
 def warm_child() -> None:
@@ -242,6 +270,7 @@ class LocalRuntime:
                 timeout_s=settings.timeout_s,
                 warm_up=(WARM_UP_TARGET,),
                 batch_targets={CHILD_FUNCTION_NAME: BATCH_TARGET},
+                priority=shard_cost,
                 prefetch=settings.prefetch_per_worker * _running_workers(settings),
             )
             # Workers spawn, import and warm up while the parent validates and plans.
