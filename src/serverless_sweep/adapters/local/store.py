@@ -29,7 +29,10 @@ commit objects in order, then runs the `when_published` callbacks (what must fol
 such as compaction). So a commit object is still never durable, or even visible, before what
 it commits; a SIGKILL before the end leaves uncommitted orphans only, and the platform's retry
 adopts or recomputes them. Writes outside a group stay durable when they return, except empty
-objects (markers: no data whose order matters), whose sync waits for the batch's end.
+objects (compaction's completion markers): no data whose order matters, so an empty object
+created (create-if-absent) in a batch gets no sync of its own; its directory entry reaches the
+disk with the next journal commit (the next barrier's, or the kernel's within seconds), and a
+marker lost to a power cut only leaves compaction to `sweep compact`.
 A commit that loses a create-if-absent race at publication (a duplicate delivery in the same
 batch) is dropped, its temp file removed: the other one committed the shard.
 
@@ -64,6 +67,10 @@ logger = logging.getLogger(__name__)
 
 BARRIER_THREADS = 16
 """fsyncs in flight at a batch's barrier: concurrent fsyncs share the journal's commits."""
+
+
+_PLAIN_SEPARATORS = os.sep == "/" and os.altsep is None
+"""Paths here separate folders with '/' only, as keys do (POSIX)."""
 
 
 def store_root_from_env(environ: Mapping[str, str] | None = None) -> Path:
@@ -111,6 +118,7 @@ class LocalObjectStore:
 
     def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
         self._root = Path(os.path.abspath(os.fspath(root)))
+        self._root_text = os.fspath(self._root)
         self._fsync = fsync
         self._configured = False
         self._local = threading.local()  # the calling thread's open CommitGroup, if any
@@ -129,6 +137,11 @@ class LocalObjectStore:
         problem = key_problem(key)
         if problem is not None:
             raise ValueError(f"invalid store key {key!r}: {problem}")
+        if _PLAIN_SEPARATORS:
+            # key_problem refused empty, '.' and '..' segments, a leading '/', NUL and
+            # backslashes, so the key joined under the (absolute, normalized) root cannot
+            # leave it: no normalization needed (it cost most of a shard's key handling).
+            return Path(os.path.join(self._root_text, key))
         path = os.path.normpath(os.path.join(self._root, *key.split("/")))
         root = os.fspath(self._root)
         if os.path.commonpath([root, path]) != root or path == root:
@@ -171,6 +184,8 @@ class LocalObjectStore:
         path = self.path_for(key)
         if len(data) == 0:
             self._create_empty(key, path)  # no bytes to hide while half-written: no temp file
+            if isinstance(deferred, DurabilityBatch):
+                return  # a marker in a batch: no sync of its own (see the module docstring)
         else:
             self._link(key, path, self._write_temp(key, path, data, sync=deferred is None))
         if deferred is not None:
