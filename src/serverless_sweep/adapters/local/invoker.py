@@ -24,12 +24,13 @@ Speed, because a plain process pool is the bar (issue 13):
   keeps its own outcome, retries and events; the group shares one round trip and one
   durability barrier (`_worker.run_slotted_group`);
 * costliest first, when a `priority` is given (the runtime's: the model's cost estimate of the
-  shard): of the events ready at once, the highest priority is started first, and while a
-  function's attempts are slow (or not yet timed) nothing is prefetched and nothing is handed
-  to a worker still warming up (at most `WARM_GATE_S`), so the choice is made when a worker is
-  free, from every event queued by then. Longest-first leaves the shortest shards for the
-  tail, so the last worker to finish is not alone for a whole long shard. The request's shard
-  plan is untouched: only the order in which its invocations start changes.
+  shard): of the events ready at once, the highest priority is handed to the pool first, and
+  nothing is handed over before the first worker has warmed up (at most `WARM_GATE_S`), so
+  the first choice is made from every event queued by then; prefetched tasks wait in the
+  pool's one queue in that order, whichever worker is free takes the next. Longest-first
+  leaves the shortest shards for the tail, so the last worker to finish is not alone for a
+  whole long shard. The request's shard plan is untouched: only the order in which its
+  invocations start changes.
 
 Like Lambda:
 
@@ -114,9 +115,6 @@ GROUP_TARGET_S = 0.25
 """About how long a group of attempts should run: long enough to amortize the round trip
 and the durability barrier, short enough that progress and the tail stay smooth."""
 _DURATION_WEIGHT = 0.2  # weight of the newest attempt in a function's mean duration
-PREFETCH_BELOW_S = 0.05
-"""With a `priority`, attempts are prefetched only for functions whose attempts are quicker
-than this (the round trip matters there; ordering matters for the slow ones)."""
 WARM_GATE_S = 10.0
 """With a `priority`, the longest the first attempts wait for a worker to finish warming up."""
 
@@ -610,7 +608,7 @@ class LocalAsyncInvoker(_InvokerBase):
     def _dispatch_once(self) -> bool:
         with self._cond:
             while not self._stopping and not self._completions and not self._start_requested:
-                if self._heap and self._tasks < self._task_limit(self._heap[0][3].function_name):
+                if self._heap and self._tasks < self.in_flight_limit:
                     delay = max(self._heap[0][0] - time.monotonic(), self._warm_gate())
                     if delay <= 0:
                         break
@@ -632,7 +630,7 @@ class LocalAsyncInvoker(_InvokerBase):
             now = time.monotonic()
             while (
                 self._heap
-                and self._tasks < self._task_limit(self._heap[0][3].function_name)
+                and self._tasks < self.in_flight_limit
                 and self._heap[0][0] <= now
                 and self._warm_gate() <= 0
             ):
@@ -653,16 +651,6 @@ class LocalAsyncInvoker(_InvokerBase):
         for group in tasks:
             self._submit(group)
         return True
-
-    def _task_limit(self, function_name: str) -> int:
-        """Pool tasks allowed in flight for the next task (lock held): with a `priority`, no
-        prefetch while `function_name`'s attempts are slow or not yet timed (see the docs)."""
-        if self.priority is None:
-            return self.in_flight_limit
-        mean = self._mean_s.get(function_name)
-        if mean is None or mean >= PREFETCH_BELOW_S:
-            return self.max_concurrency
-        return self.in_flight_limit
 
     def _warm_gate(self) -> float:
         """Seconds to keep waiting for the first worker to finish warming up (lock held)."""
