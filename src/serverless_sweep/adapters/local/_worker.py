@@ -238,6 +238,13 @@ def run_slotted_group(
     for index, problem in problems.items():
         if index < len(results) and results[index].ok:
             results[index] = _failed_commit(results[index], problem)
+    # A batch that could not even be opened ran nothing: run the rest one by one, unbatched.
+    for slot, payload, request_id in list(zip(slots, payloads, request_ids, strict=True))[
+        len(results) :
+    ]:
+        results.append(
+            run_slotted_attempt(slot, target, function_name, payload, request_id, timeout_s)
+        )
     return results
 
 
