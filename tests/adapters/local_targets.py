@@ -115,3 +115,13 @@ def warm_up() -> None:
 def failing_warm_up() -> None:
     """A warm-up hook that raises: the worker must still serve attempts."""
     raise RuntimeError("warm-up boom")
+
+
+def slow_warm_up() -> None:
+    """A warm-up hook that takes a second: every event a test sends meanwhile is queued."""
+    time.sleep(1.0)
+
+
+def cost_of(function_name: str, event: object) -> float:
+    """A priority function: the event's own "cost" field."""
+    return float(event["cost"]) if isinstance(event, dict) else 0.0

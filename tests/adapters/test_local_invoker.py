@@ -707,3 +707,60 @@ def test_a_pool_breaking_under_a_submit_is_replaced_without_charging_the_shard(
     assert broken.shut_down
     assert (stats.succeeded, stats.failed_attempts) == (1, 0)
     assert [e.attempt for e in events] == [1]
+
+
+def test_with_a_priority_the_costliest_queued_events_start_first(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    """Events queued while the worker warms up start costliest first (then in arrival order
+    among equals), and none is handed to the worker before it is warm; without a priority
+    the same events run in arrival order."""
+    import local_targets
+
+    costs = [1, 5, 3, 5, 0, 4]
+    with LocalAsyncInvoker(
+        registry,
+        workers=1,
+        max_retries=0,
+        warm_up=("local_targets:slow_warm_up",),
+        priority=local_targets.cost_of,
+    ) as invoker:
+        invoker.start()
+        for i, cost in enumerate(costs):
+            invoker.invoke_async("record", payload(out_dir, shard_id=i, cost=cost))
+        assert invoker.wait(timeout=60)
+    order = [r["event"]["shard_id"] for r in records(out_dir)]
+    assert order == [1, 3, 5, 2, 0, 4], order
+
+
+def test_without_a_priority_events_run_in_arrival_order(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    with LocalAsyncInvoker(
+        registry, workers=1, max_retries=0, warm_up=("local_targets:slow_warm_up",)
+    ) as invoker:
+        invoker.start()
+        for i, cost in enumerate([1, 5, 3]):
+            invoker.invoke_async("record", payload(out_dir, shard_id=i, cost=cost))
+        assert invoker.wait(timeout=60)
+    assert [r["event"]["shard_id"] for r in records(out_dir)] == [0, 1, 2]
+
+
+def test_the_runtime_ranks_a_ride_hailing_shard_by_its_points_costs() -> None:
+    from serverless_sweep.adapters.local.runtime import CHILD_FUNCTION_NAME, shard_cost
+
+    def event(drivers: list[int], start: int, end: int) -> dict[str, Any]:
+        return {
+            "model": "ride_hailing",
+            "dimensions": {"num_drivers": drivers, "num_riders": [1000]},
+            "start_index": start,
+            "end_index": end,
+        }
+
+    cheap = shard_cost(CHILD_FUNCTION_NAME, event([100, 1600], 0, 1))
+    costly = shard_cost(CHILD_FUNCTION_NAME, event([100, 1600], 1, 2))
+    both = shard_cost(CHILD_FUNCTION_NAME, event([100, 1600], 0, 2))
+    assert 0 < cheap < costly and both == pytest.approx(cheap + costly)
+    legacy = {**event([1], 0, 1), "model": "legacy_hash"}
+    assert shard_cost(CHILD_FUNCTION_NAME, legacy) == 0.0  # no hint: arrival order
+    assert shard_cost(CHILD_FUNCTION_NAME, "not an event") == 0.0

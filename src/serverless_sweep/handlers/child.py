@@ -48,12 +48,13 @@ on-failure recorder uses too.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -77,7 +78,7 @@ from serverless_sweep.handlers.failure_recorder import (
     write_failure_record,
 )
 from serverless_sweep.handlers.ledger import timing_fields
-from serverless_sweep.handlers.parquet import metrics_parquet, parquet_problem, sha256_hex
+from serverless_sweep.handlers.parquet import parquet_problem, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
     Clock,
@@ -107,6 +108,8 @@ TRACEBACK_LIMIT = 4000
 
 #: The deadline margin is at most this share of the budget the invocation started with.
 MAX_MARGIN_SHARE = 0.2
+#: A shard of at most this many rows gets a plainly encoded file (see `metrics_parquet`).
+SMALL_SHARD_ROWS = 16
 
 RemainingMillis = Callable[[], int]
 logger = logging.getLogger(__name__)
@@ -247,6 +250,9 @@ class ChildHandler:
         try:
             existing = self._existing_success(attempt)
             if existing is not None:
+                # Compaction (idempotent) again, in case the delivery that committed was killed
+                # before its compaction ran (after a durability batch published it, say).
+                self._after_commit(attempt)
                 return existing
             return self._run(attempt, started, remaining_ms, budget_ms)
         except BaseException as exc:
@@ -453,8 +459,21 @@ class ChildHandler:
                     # between its commit and its compaction.
                     compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
                     return _result(json.loads(raw), outcome_key, duplicate=True)
-        compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
+        self._after_commit(attempt)
         return _result(envelope, outcome_key, duplicate=False)
+
+    def _after_commit(self, attempt: _Attempt) -> None:
+        """Compaction follows the commit: at once, or, when the local store defers this
+        commit's publication to the end of a durability batch (several tiny shards in one
+        worker task, issue 13), once it is published (compaction reads the envelopes)."""
+        compact = functools.partial(
+            compact_if_complete, self.store, self.layout, attempt.payload, clock=self.clock
+        )
+        when_published = getattr(self.store, "when_published", None)
+        if callable(when_published):
+            when_published(compact)
+        else:
+            compact()
 
     def deadline_margin_ms(self, budget_ms: int | None) -> int:
         """Time kept for writing the records: the configured margin, capped at a fifth of the
@@ -632,6 +651,34 @@ class ChildHandler:
             "run_date": attempt.run_date,
             "runtime_version": __version__,
         }
+
+
+def metrics_parquet(model: str, rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """The shard's shard_metrics file (`handlers.parquet.metrics_parquet`); a small shard's
+    is written without compression or dictionaries, which save nothing on a few rows and cost
+    about half of the encoding time of a one-point shard (issue 13: tiny shards cheap). Still
+    deterministic (fixed options), and compaction re-encodes the rows for run_metrics anyway."""
+    if len(rows) > SMALL_SHARD_ROWS:
+        from serverless_sweep.handlers.parquet import metrics_parquet as encoded
+
+        return encoded(model, rows)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from serverless_sweep.models.columns import metrics_schema
+
+    schema = metrics_schema(model)
+    columns = {name: [row[name] for row in rows] for name in schema.names}
+    sink = pa.BufferOutputStream()
+    pq.write_table(
+        pa.Table.from_pydict(columns, schema=schema),
+        sink,
+        compression="none",
+        row_group_size=max(len(rows), 1),
+        write_statistics=True,
+        use_dictionary=False,
+    )
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _result(envelope: Mapping[str, Any], outcome_key: str, *, duplicate: bool) -> dict[str, Any]:

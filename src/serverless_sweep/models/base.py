@@ -78,4 +78,6 @@ class SimulationModel(Protocol):
 #   sampling, exclude) a request selects with `preset` (`serverless_sweep.models.presets`);
 # * ``column_spec: Mapping[str, Any]`` and ``parameters_schema: Mapping[str, Any]``: what a
 #   plug-in model ships instead of files under schemas/v1/models/ (`models.plugin`);
-# * ``warm_up()``: build caches before the first shard (local workers call it).
+# * ``warm_up()``: build caches before the first shard (local workers call it);
+# * ``cost_hint(point) -> float``: a point's expected relative cost; the local runtime starts
+#   the costliest shards first so the run's tail does not leave a worker idle.

@@ -31,7 +31,7 @@ import threading
 import time
 import traceback
 from collections.abc import Mapping, MutableSequence, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Final
 
@@ -193,6 +193,69 @@ def run_slotted_attempt(
     if _slots_started is not None:
         _slots_started[slot] = 1
     return run_attempt(target, function_name, payload, request_id, timeout_s)
+
+
+def run_slotted_group(
+    slots: Sequence[int],
+    target: str,
+    batch_target: str,
+    function_name: str,
+    payloads: Sequence[bytes],
+    request_ids: Sequence[str],
+    timeout_s: float,
+) -> list[AttemptResult]:
+    """Several attempts of one function in one pool task (tiny shards, issue 13): one round
+    trip through the invoker instead of one per attempt, and one durability barrier for all.
+
+    `batch_target` ("module:function") is called with the function's environment and returns
+    the context manager of a durability batch (`LocalObjectStore.durability_batch`): every
+    attempt runs inside it, each with its own context, deadline and error capture, so each
+    attempt's outcome stays its own. The batch's end makes the attempts' writes durable and
+    publishes their commits; an attempt whose commit could not be (`batch.problems`) is
+    reported failed, so the invoker retries just that one. Each attempt marks its slot as
+    started when it begins: if the worker dies mid-task, the invoker charges the attempts that
+    had begun (their retry adopts or recomputes what they left uncommitted) and queues the
+    others again, uncharged.
+    """
+    environment = _environments.get(function_name)
+    results: list[AttemptResult] = []
+    try:
+        batch_context = resolve_target(batch_target)(environment)
+        with batch_context as batch:
+            for index, (slot, payload, request_id) in enumerate(
+                zip(slots, payloads, request_ids, strict=True)
+            ):
+                if _slots_started is not None:
+                    _slots_started[slot] = 1
+                if batch is not None:
+                    batch.owner = index
+                results.append(
+                    run_attempt(target, function_name, payload, request_id, timeout_s, environment)
+                )
+        problems: Mapping[int, BaseException] = getattr(batch, "problems", {})
+    except Exception as exc:  # the batch itself failed: no attempt of it is known committed
+        problems = {index: exc for index in range(len(results))}
+    for index, problem in problems.items():
+        if index < len(results) and results[index].ok:
+            results[index] = _failed_commit(results[index], problem)
+    # A batch that could not even be opened ran nothing: run the rest one by one, unbatched.
+    for slot, payload, request_id in list(zip(slots, payloads, request_ids, strict=True))[
+        len(results) :
+    ]:
+        results.append(
+            run_slotted_attempt(slot, target, function_name, payload, request_id, timeout_s)
+        )
+    return results
+
+
+def _failed_commit(result: AttemptResult, problem: BaseException) -> AttemptResult:
+    return replace(
+        result,
+        ok=False,
+        error_type=type(problem).__qualname__,
+        error_message=f"the attempt's commit was not made durable: {problem}",
+        error_traceback="".join(traceback.format_exception(problem)),
+    )
 
 
 def run_attempt(

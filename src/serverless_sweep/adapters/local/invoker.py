@@ -15,7 +15,22 @@ Speed, because a plain process pool is the bar (issue 13):
   attempt: imports, the model, its grid. A warm-up that fails is logged and ignored (the shard
   itself then reports the error);
 * an attempt that was prefetched but never started when a worker died is not charged an
-  attempt: it is queued again as it was (a shared "started" flag per slot tells them apart).
+  attempt: it is queued again as it was (a shared "started" flag per slot tells them apart);
+* tiny attempts travel in groups: for a function registered with a batch target
+  (`batch_targets`, the local child's durability batch), one pool task carries up to
+  `max_group` queued attempts, sized so that a task lasts about `group_target_s` by the
+  function's recent attempt durations (one attempt per task until the first ones are timed,
+  and groups shrink when the queue runs short so every worker keeps a share). Each attempt
+  keeps its own outcome, retries and events; the group shares one round trip and one
+  durability barrier (`_worker.run_slotted_group`);
+* costliest first, when a `priority` is given (the runtime's: the model's cost estimate of the
+  shard): of the events ready at once, the highest priority is handed to the pool first, and
+  nothing is handed over before the first worker has warmed up (at most `WARM_GATE_S`), so
+  the first choice is made from every event queued by then; prefetched tasks wait in the
+  pool's one queue in that order, whichever worker is free takes the next. Longest-first
+  leaves the shortest shards for the tail, so the last worker to finish is not alone for a
+  whole long shard. The request's shard plan is untouched: only the order in which its
+  invocations start changes.
 
 Like Lambda:
 
@@ -53,18 +68,19 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import ClassVar, TypedDict, Unpack
+from typing import Any, ClassVar, TypedDict, Unpack
 
 from serverless_sweep.adapters.local._worker import (
     AttemptResult,
     init_worker,
     run_attempt,
     run_slotted_attempt,
+    run_slotted_group,
 )
 from serverless_sweep.adapters.local.lambda_context import DEFAULT_TIMEOUT_S
 from serverless_sweep.adapters.local.registry import (
@@ -92,6 +108,15 @@ logger = logging.getLogger(__name__)
 
 MAX_ASYNC_RETRIES = 2
 """Lambda allows 0, 1 or 2 retries of a failed async invocation."""
+
+MAX_GROUP = 256
+"""Most attempts one pool task carries (see `batch_targets`)."""
+GROUP_TARGET_S = 0.25
+"""About how long a group of attempts should run: long enough to amortize the round trip
+and the durability barrier, short enough that progress and the tail stay smooth."""
+_DURATION_WEIGHT = 0.2  # weight of the newest attempt in a function's mean duration
+WARM_GATE_S = 10.0
+"""With a `priority`, the longest the first attempts wait for a worker to finish warming up."""
 
 ACCEPTED = 202
 
@@ -183,6 +208,7 @@ class _Delivery:
     shard_id: int | str | None
     delivery: int
     attempt: int = 1
+    priority: float = 0.0
 
 
 EventCallback = Callable[[InvocationEvent], object]
@@ -430,9 +456,23 @@ class LocalAsyncInvoker(_InvokerBase):
         on_event: EventCallback | None = None,
         prefetch: int | None = None,
         warm_up: Sequence[str] = (),
+        batch_targets: Mapping[str, str] | None = None,
+        max_group: int = MAX_GROUP,
+        group_target_s: float = GROUP_TARGET_S,
+        priority: Callable[[str, object], float] | None = None,
         **overrides: Unpack[InvokerOptionFields],
     ) -> None:
         super().__init__(registry, options, on_event, overrides)
+        if max_group < 1:
+            raise ValueError("max_group must be at least 1")
+        self.batch_targets = dict(batch_targets or {})
+        self.max_group = max_group if self.batch_targets else 1
+        self.group_target_s = group_target_s
+        self._mean_s: dict[str, float] = {}  # function -> recent mean attempt duration
+        self._tasks = 0  # pool tasks in flight (each carries one attempt or a group)
+        self.priority = priority
+        self._warming: list[Future[int]] = []  # the no-op tasks that start the workers
+        self._warm_until = 0.0
         workers = (os.cpu_count() or 1) if workers is None else workers
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -444,16 +484,18 @@ class LocalAsyncInvoker(_InvokerBase):
         if prefetch < 0:
             raise ValueError("prefetch must not be negative")
         self.in_flight_limit = self.max_concurrency + prefetch
+        """Pool tasks in flight (running or queued in the pool), each one attempt or a group."""
         self.warm_up = tuple(warm_up)
-        # One "started" flag per in-flight slot, shared with the workers (see _on_done).
-        self._slots_started = self._mp_context_for(start_method).Array(
-            "b", self.in_flight_limit, lock=False
-        )
-        self._free_slots = list(range(self.in_flight_limit))
+        # One "started" flag per in-flight attempt slot, shared with the workers (see _on_done).
+        slots = self.in_flight_limit * self.max_group
+        self._slots_started = self._mp_context_for(start_method).Array("b", slots, lock=False)
+        self._free_slots = list(range(slots))
         self._start_requested = False
         self._mp_context = self._mp_context_for(start_method)
         self._pool: ProcessPoolExecutor | None = None
-        self._heap: list[tuple[float, int, _Delivery]] = []
+        # (ready at, -priority, sequence, delivery): fresh events are ready at 0.0, so among
+        # them the priority decides, then arrival; retries wait for their delay.
+        self._heap: list[tuple[float, float, int, _Delivery]] = []
         self._seq = itertools.count()
         self._completions: deque[
             tuple[_Delivery, AttemptResult | None, ProcessPoolExecutor | None]
@@ -486,12 +528,24 @@ class LocalAsyncInvoker(_InvokerBase):
     def invoke_async(self, function_name: str, payload: bytes) -> InvokeResult:
         """Queue the event and return 202 at once (see the module docstring for the errors)."""
         deliveries = self._accept(function_name, payload)
+        if self.priority is not None:
+            rank = self._priority_of(function_name, payload)
+            deliveries = [replace(d, priority=rank) for d in deliveries]
         with self._cond:
-            now = time.monotonic()
             for delivery in deliveries:
-                heapq.heappush(self._heap, (now, next(self._seq), delivery))
+                heapq.heappush(self._heap, (0.0, -delivery.priority, next(self._seq), delivery))
             self._cond.notify_all()
         return InvokeResult(ACCEPTED)
+
+    def _priority_of(self, function_name: str, payload: bytes) -> float:
+        """The event's priority (0.0 when the priority function fails: never the caller's
+        problem)."""
+        assert self.priority is not None
+        try:
+            return float(self.priority(function_name, json.loads(payload)))
+        except Exception as exc:
+            logger.debug("no priority for an event of %s: %s", function_name, exc)
+            return 0.0
 
     # -- observability and lifecycle ------------------------------------------------------------
 
@@ -554,8 +608,8 @@ class LocalAsyncInvoker(_InvokerBase):
     def _dispatch_once(self) -> bool:
         with self._cond:
             while not self._stopping and not self._completions and not self._start_requested:
-                if self._heap and self._running < self.in_flight_limit:
-                    delay = self._heap[0][0] - time.monotonic()
+                if self._heap and self._tasks < self.in_flight_limit:
+                    delay = max(self._heap[0][0] - time.monotonic(), self._warm_gate())
                     if delay <= 0:
                         break
                     self._cond.wait(delay)
@@ -571,52 +625,110 @@ class LocalAsyncInvoker(_InvokerBase):
         for delivery, result, broken_pool in completions:
             self._discard_pool(broken_pool)
             self._complete(delivery, result)
-        batch: list[_Delivery] = []
+        tasks: list[list[_Delivery]] = []
         with self._cond:
             now = time.monotonic()
-            while self._heap and self._running < self.in_flight_limit and self._heap[0][0] <= now:
-                batch.append(heapq.heappop(self._heap)[2])
-                self._queued -= 1
-                self._running += 1
-        for delivery in batch:
-            self._submit(delivery)
+            while (
+                self._heap
+                and self._tasks < self.in_flight_limit
+                and self._heap[0][0] <= now
+                and self._warm_gate() <= 0
+            ):
+                first = heapq.heappop(self._heap)[3]
+                group = [first]
+                size = self._group_size(first.function_name)
+                while (
+                    len(group) < size
+                    and self._heap
+                    and self._heap[0][0] <= now
+                    and self._heap[0][3].function_name == first.function_name
+                ):
+                    group.append(heapq.heappop(self._heap)[3])
+                self._queued -= len(group)
+                self._running += len(group)
+                self._tasks += 1
+                tasks.append(group)
+        for group in tasks:
+            self._submit(group)
         return True
+
+    def _warm_gate(self) -> float:
+        """Seconds to keep waiting for the first worker to finish warming up (lock held)."""
+        if self.priority is None or not self._warming:
+            return 0.0
+        if any(f.done() for f in self._warming) or time.monotonic() >= self._warm_until:
+            self._warming = []
+            return 0.0
+        return self._warm_until - time.monotonic()
+
+    def _group_size(self, function_name: str) -> int:
+        """Attempts for the next task of `function_name` (lock held; see the module docstring)."""
+        mean = self._mean_s.get(function_name)
+        if function_name not in self.batch_targets or mean is None:
+            return 1
+        size = min(self.max_group, max(1, int(self.group_target_s / max(mean, 1e-6))))
+        share = -(-(len(self._heap) + 1) // self.max_concurrency)  # ceil: every worker a share
+        return max(1, min(size, share))
 
     def _complete(self, delivery: _Delivery, result: AttemptResult | None) -> None:
         if result is None:  # prefetched, never started, its worker pool broke: run it again
             with self._cond:
                 self._running -= 1
-                heapq.heappush(self._heap, (time.monotonic(), next(self._seq), delivery))
+                heapq.heappush(
+                    self._heap, (time.monotonic(), -delivery.priority, next(self._seq), delivery)
+                )
                 self._queued += 1
             return
         with self._cond:
+            mean = self._mean_s.get(delivery.function_name)
+            self._mean_s[delivery.function_name] = (
+                result.duration_s
+                if mean is None
+                else mean + _DURATION_WEIGHT * (result.duration_s - mean)
+            )
             event, retry = self._record(delivery, result)
             if retry:
                 ready_at = time.monotonic() + self._retry_delay(delivery.attempt)
                 retried = replace(delivery, attempt=delivery.attempt + 1)
-                heapq.heappush(self._heap, (ready_at, next(self._seq), retried))
+                heapq.heappush(self._heap, (ready_at, -retried.priority, next(self._seq), retried))
                 self._queued += 1
         self._emit(event)
         if not retry:
             self._finish()
 
-    def _submit(self, delivery: _Delivery) -> None:
+    def _submit(self, group: list[_Delivery]) -> None:
+        """Hand one pool task to the workers: one attempt, or a group (see the module docs)."""
         with self._cond:
-            slot = self._free_slots.pop()
-        self._slots_started[slot] = 0
+            slots = [self._free_slots.pop() for _ in group]
+        for slot in slots:
+            self._slots_started[slot] = 0
+        first = group[0]
+        batch_target = self.batch_targets.get(first.function_name)
         broken: BaseException | None = None
         for _ in range(2):
             try:
                 pool = self._ensure_pool()
-                future = pool.submit(
-                    run_slotted_attempt,
-                    slot,
-                    delivery.target,
-                    delivery.function_name,
-                    delivery.payload,
-                    delivery.request_id,
-                    self.timeout_s,
-                )
+                if len(group) == 1 or batch_target is None:
+                    future: Future[Any] = pool.submit(
+                        run_slotted_attempt,
+                        slots[0],
+                        first.target,
+                        first.function_name,
+                        first.payload,
+                        first.request_id,
+                        self.timeout_s,
+                    )
+                else:
+                    future = pool.submit(
+                        run_slotted_group,
+                        slots,
+                        first.target,
+                        batch_target,
+                        first.function_name,
+                        [d.payload for d in group],
+                        [d.request_id for d in group],
+                        self.timeout_s,
+                    )
             except (BrokenProcessPool, OSError) as exc:
                 # a worker died: the pool is broken, or half-way there (its pipes already
                 # closed), so start a fresh pool and try once more
@@ -624,53 +736,51 @@ class LocalAsyncInvoker(_InvokerBase):
                 self._discard_pool(self._pool)
                 continue
             except Exception as exc:
-                self._release(slot)
-                self._push_completion(delivery, _failure(exc, "could not start: "), None)
+                self._task_done(
+                    slots, [(d, _failure(exc, "could not start: "), None) for d in group]
+                )
                 return
-            future.add_done_callback(functools.partial(self._on_done, delivery, slot, pool=pool))
+            future.add_done_callback(functools.partial(self._on_done, group, slots, pool=pool))
             return
-        self._release(slot)
-        self._push_completion(
-            delivery,
-            _failure(BrokenProcessPool(f"the worker pool keeps breaking ({broken})")),
-            None,
-        )
-
-    def _release(self, slot: int) -> None:
-        with self._cond:
-            self._free_slots.append(slot)
+        failure = _failure(BrokenProcessPool(f"the worker pool keeps breaking ({broken})"))
+        self._task_done(slots, [(d, failure, None) for d in group])
 
     def _on_done(
         self,
-        delivery: _Delivery,
-        slot: int,
-        future: Future[AttemptResult],
+        group: list[_Delivery],
+        slots: list[int],
+        future: Future[Any],
         *,
         pool: ProcessPoolExecutor,
     ) -> None:
-        """Runs in the pool's thread: hand the outcome to the dispatcher. When the pool broke
+        """Runs in the pool's thread: hand the outcomes to the dispatcher. When the pool broke
         (a worker died), only attempts a worker had started are charged; the prefetched ones
         that were still waiting go back to the queue unchanged."""
-        started = bool(self._slots_started[slot])
-        self._release(slot)
+        started = [bool(self._slots_started[slot]) for slot in slots]
+        done: list[tuple[_Delivery, AttemptResult | None, ProcessPoolExecutor | None]] = []
         try:
-            self._push_completion(delivery, future.result(), None)
+            answer = future.result()
+            results = answer if isinstance(answer, list) else [answer]
+            done = [(d, r, None) for d, r in zip(group, results, strict=True)]
         except BrokenProcessPool as exc:
-            if started:
-                self._push_completion(delivery, _failure(exc, "a worker process died: "), pool)
-            else:
-                self._push_completion(delivery, None, pool)
+            for delivery, began in zip(group, started, strict=True):
+                if began:
+                    done.append((delivery, _failure(exc, "a worker process died: "), pool))
+                else:
+                    done.append((delivery, None, pool))
         except BaseException as exc:
-            self._push_completion(delivery, _failure(exc), None)
+            done = [(d, _failure(exc), None) for d in group]
+        self._task_done(slots, done)
 
-    def _push_completion(
+    def _task_done(
         self,
-        delivery: _Delivery,
-        result: AttemptResult | None,
-        broken_pool: ProcessPoolExecutor | None,
+        slots: list[int],
+        done: list[tuple[_Delivery, AttemptResult | None, ProcessPoolExecutor | None]],
     ) -> None:
         with self._cond:
-            self._completions.append((delivery, result, broken_pool))
+            self._free_slots.extend(slots)
+            self._tasks -= 1
+            self._completions.extend(done)
             self._cond.notify_all()
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
@@ -694,8 +804,12 @@ class LocalAsyncInvoker(_InvokerBase):
         none is idle, so one no-op task per worker starts them all."""
         try:
             pool = self._ensure_pool()
-            for _ in range(self.max_concurrency):
-                pool.submit(os.getpid)
+            warming = [pool.submit(os.getpid) for _ in range(self.max_concurrency)]
+            with self._cond:
+                self._warming = warming
+                self._warm_until = time.monotonic() + WARM_GATE_S
+            for future in warming:
+                future.add_done_callback(self._notify)
         except (BrokenProcessPool, OSError) as exc:
             # A worker died while the pool was starting (SIGKILL, the OOM killer): the next
             # shard starts a fresh pool, so this is not the user's problem and gets no traceback.
@@ -705,8 +819,14 @@ class LocalAsyncInvoker(_InvokerBase):
             logger.warning("could not start the worker pool early: %s", exc)
             self._discard_pool(self._pool)
 
+    def _notify(self, _future: Future[int]) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
     def _discard_pool(self, pool: ProcessPoolExecutor | None) -> None:
         if pool is not None and pool is self._pool:
+            with self._cond:
+                self._warming = []
             self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
 

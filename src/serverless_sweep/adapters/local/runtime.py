@@ -12,6 +12,7 @@ runtimes in one process, with different stores or default models, never see each
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -36,6 +37,7 @@ from serverless_sweep.adapters.local.store import (
     LocalObjectStore,
     store_root_from_env,
 )
+from serverless_sweep.core.space import SweepSpace, space_of
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.dispatcher import DispatchSettings
 from serverless_sweep.handlers.failure_recorder import (
@@ -55,6 +57,7 @@ RUNTIME_ENV = (STORE_ENV_VAR, RESULTS_PREFIX_ENV, DEFAULT_MODEL_ENV)
 CHILD_FUNCTION_NAME = "sweep-child"
 CHILD_TARGET = "serverless_sweep.adapters.local.runtime:local_child"
 WARM_UP_TARGET = "serverless_sweep.adapters.local.runtime:warm_child"
+BATCH_TARGET = "serverless_sweep.adapters.local.runtime:child_batch"
 LOCAL_PREFIX = ""
 LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCTION_NAME
 #: Attempts queued in the worker pool ahead of each running one. One is enough for shards of
@@ -106,6 +109,43 @@ def local_child(event: object, context: LocalLambdaContext) -> dict[str, Any]:
     function's environment (`context.environment`; os.environ when it has none)."""
     environment = getattr(context, "environment", None)
     return _child_handler(environment).handle(event, context.get_remaining_time_in_millis)
+
+
+def child_batch(
+    environment: Mapping[str, str] | None = None,
+) -> contextlib.AbstractContextManager[Any]:
+    """The durability batch around a group of child attempts in one worker task (the invoker's
+    `batch_targets`): their group commits share one barrier (see adapters/local/store.py)."""
+    store = _child_handler(environment).store
+    if isinstance(store, LocalObjectStore):
+        return store.durability_batch()
+    return contextlib.nullcontext(None)
+
+
+_SPACES: dict[str, SweepSpace] = {}  # a run's point space by its dimensions' text
+
+
+def shard_cost(function_name: str, event: object) -> float:
+    """The expected relative cost of a child event, for the invoker's costliest-first order:
+    the sum of its model's `cost_hint` over the shard's points; 0.0 (arrival order) for a
+    model without one (legacy_hash: every shard costs the same) or an event it cannot read."""
+    if function_name != CHILD_FUNCTION_NAME or not isinstance(event, dict):
+        return 0.0
+    name = event.get("model")
+    hint = getattr(get_model(name), "cost_hint", None) if isinstance(name, str) else None
+    dimensions = event.get("dimensions")
+    if not callable(hint) or not isinstance(dimensions, dict):
+        return 0.0
+    document = {
+        "dimensions": dimensions,
+        **{k: event[k] for k in ("sampling", "ranges", "exclude") if event.get(k) is not None},
+    }
+    text = json.dumps(document, sort_keys=True)
+    space = _SPACES.get(text)
+    if space is None:
+        space = _SPACES[text] = space_of(document)
+    start, end = int(event["start_index"]), int(event["end_index"])
+    return float(sum(hint(point) for _, point in space.iter_points(start, end)))
 
 
 def warm_child() -> None:
@@ -229,6 +269,8 @@ class LocalRuntime:
                 duplicate_delivery_rate=settings.duplicate_delivery_rate,
                 timeout_s=settings.timeout_s,
                 warm_up=(WARM_UP_TARGET,),
+                batch_targets={CHILD_FUNCTION_NAME: BATCH_TARGET},
+                priority=shard_cost,
                 prefetch=settings.prefetch_per_worker * _running_workers(settings),
             )
             # Workers spawn, import and warm up while the parent validates and plans.

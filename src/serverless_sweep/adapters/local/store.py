@@ -19,6 +19,23 @@ What a power loss can leave: a deferred write published but not yet durable, whi
 names yet (for shards: an orphan Parquet file, invisible to queries, that `sweep verify` lists,
 and that a retry of the same attempt finds damaged and refuses to adopt).
 
+Durability batch (`durability_batch()`, issue 13): a worker running several tiny shards in one
+task opens a batch around them, and their group commits share one barrier. Inside a batch a
+group's `commit_if_absent` / `commit` decides create-if-absent at once for keys already there
+(AlreadyExists) but neither syncs nor publishes: the commit object waits, as a temp file, for
+the batch's end, which makes every deferred write of every group durable (one round of
+fsyncs, run in parallel so the journal commits them together) and only then publishes the
+commit objects in order, then runs the `when_published` callbacks (what must follow a commit,
+such as compaction). So a commit object is still never durable, or even visible, before what
+it commits; a SIGKILL before the end leaves uncommitted orphans only, and the platform's retry
+adopts or recomputes them. Writes outside a group stay durable when they return, except empty
+objects (compaction's completion markers): no data whose order matters, so an empty object
+created (create-if-absent) in a batch gets no sync of its own; its directory entry reaches the
+disk with the next journal commit (the next barrier's, or the kernel's within seconds), and a
+marker lost to a power cut only leaves compaction to `sweep compact`.
+A commit that loses a create-if-absent race at publication (a duplicate delivery in the same
+batch) is dropped, its temp file removed: the other one committed the shard.
+
 Local limitations (S3 has none of them): a key cannot also be a "folder" of other keys (`a` and
 `a/b` cannot both exist), and `content_type` is not stored.
 """
@@ -27,11 +44,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import stat
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from serverless_sweep.handlers.ports import AlreadyExists, StoreError, StoreNotConfigured
@@ -43,6 +62,15 @@ DEFAULT_STORE_ROOT = Path("sweep-data")
 """Default root for callers (relative to the working directory), overridden by `SWEEP_STORE`."""
 
 STORE_ENV_VAR = "SWEEP_STORE"
+
+logger = logging.getLogger(__name__)
+
+BARRIER_THREADS = 16
+"""fsyncs in flight at a batch's barrier: concurrent fsyncs share the journal's commits."""
+
+
+_PLAIN_SEPARATORS = os.sep == "/" and os.altsep is None
+"""Paths here separate folders with '/' only, as keys do (POSIX)."""
 
 
 def store_root_from_env(environ: Mapping[str, str] | None = None) -> Path:
@@ -90,6 +118,7 @@ class LocalObjectStore:
 
     def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
         self._root = Path(os.path.abspath(os.fspath(root)))
+        self._root_text = os.fspath(self._root)
         self._fsync = fsync
         self._configured = False
         self._local = threading.local()  # the calling thread's open CommitGroup, if any
@@ -108,6 +137,11 @@ class LocalObjectStore:
         problem = key_problem(key)
         if problem is not None:
             raise ValueError(f"invalid store key {key!r}: {problem}")
+        if _PLAIN_SEPARATORS:
+            # key_problem refused empty, '.' and '..' segments, a leading '/', NUL and
+            # backslashes, so the key joined under the (absolute, normalized) root cannot
+            # leave it: no normalization needed (it cost most of a shard's key handling).
+            return Path(os.path.join(self._root_text, key))
         path = os.path.normpath(os.path.join(self._root, *key.split("/")))
         root = os.fspath(self._root)
         if os.path.commonpath([root, path]) != root or path == root:
@@ -136,21 +170,39 @@ class LocalObjectStore:
         self._configured = True
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        group = self._group()
+        deferred = self._deferred_by(data)
         path = self.path_for(key)
-        tmp = self._write_temp(key, path, data, sync=group is None)
+        tmp = self._write_temp(key, path, data, sync=deferred is None)
         self._replace(key, path, tmp)
-        if group is not None:
-            group.defer(path)
+        if deferred is not None:
+            deferred.defer(path)
 
     def put_if_absent(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
     ) -> None:
-        group = self._group()
+        deferred = self._deferred_by(data)
         path = self.path_for(key)
-        self._link(key, path, self._write_temp(key, path, data, sync=group is None))
+        if len(data) == 0:
+            self._create_empty(key, path)  # no bytes to hide while half-written: no temp file
+            if isinstance(deferred, DurabilityBatch):
+                return  # a marker in a batch: no sync of its own (see the module docstring)
+        else:
+            self._link(key, path, self._write_temp(key, path, data, sync=deferred is None))
+        if deferred is not None:
+            deferred.defer(path)
+        elif len(data) == 0 and self._fsync:
+            _fsync_path(str(path))
+
+    def _deferred_by(self, data: bytes) -> CommitGroup | DurabilityBatch | None:
+        """Who makes a plain write durable later: the open group, else the open batch for an
+        empty object (see the module docstring), else nobody (it is synced at once)."""
+        group = self._group()
         if group is not None:
-            group.defer(path)
+            return group
+        batch = self._batch()
+        if batch is not None and len(data) == 0:
+            return batch
+        return None
 
     @contextlib.contextmanager
     def group_commit(self) -> Iterator[CommitGroup]:
@@ -173,12 +225,67 @@ class LocalObjectStore:
         group: CommitGroup | None = getattr(self._local, "group", None)
         return group
 
+    @contextlib.contextmanager
+    def durability_batch(self) -> Iterator[DurabilityBatch]:
+        """A durability batch on this thread (see the module docstring); batches do not nest.
+
+        The block's end runs the barrier, publishes the commits and runs the callbacks; a
+        commit that could not be made durable or published is in `problems` (by `owner`), so
+        the caller can fail just the attempts it belonged to.
+        """
+        if self._batch() is not None:
+            raise RuntimeError("a durability batch is already open on this thread")
+        batch = DurabilityBatch(self)
+        self._local.batch = batch
+        try:
+            yield batch
+        except BaseException:
+            self._local.batch = None
+            batch.abandon()
+            raise
+        try:
+            batch.finish()
+        finally:
+            self._local.batch = None
+
+    def _batch(self) -> DurabilityBatch | None:
+        batch: DurabilityBatch | None = getattr(self._local, "batch", None)
+        return batch
+
+    def when_published(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once this thread's commits so far are published: at once, or at the
+        end of the open durability batch (work that must follow a commit, like compaction)."""
+        batch = self._batch()
+        if batch is None:
+            callback()
+        else:
+            batch.after(callback)
+
     def _replace(self, key: str, path: Path, tmp: str) -> None:
         try:
             os.replace(tmp, path)
         except OSError as exc:
             _unlink_quietly(tmp)
             raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
+
+    def _create_empty(self, key: str, path: Path) -> None:
+        """Create an empty object create-if-absent: one exclusive create, atomic by itself (a
+        reader sees no file or the whole, empty one), so no temp file and link are needed."""
+        try:
+            os.makedirs(path.parent, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError as exc:
+            if path.is_dir():
+                raise StoreError(
+                    f"cannot write store key {key!r}: a folder of other keys has that path"
+                ) from exc
+            raise AlreadyExists(f"store key {key!r} already exists") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
+        os.close(fd)
 
     def _link(self, key: str, path: Path, tmp: str) -> None:
         """Publish `tmp` as `key` create-if-absent (and remove the temp name either way)."""
@@ -307,7 +414,17 @@ class CommitGroup:
         AlreadyExists when the key exists, like `put_if_absent`)."""
         store = self._store
         path = store.path_for(key)
+        batch = store._batch()
+        if batch is not None and os.path.lexists(path):  # decided now, as without a batch
+            if path.is_dir():
+                raise StoreError(
+                    f"cannot write store key {key!r}: a folder of other keys has that path"
+                )
+            raise AlreadyExists(f"store key {key!r} already exists")
         tmp = store._write_temp(key, path, data, sync=False)
+        if batch is not None:
+            batch.commit_later(key, path, tmp, self._take_pending(), exclusive=True)
+            return
         try:
             self._sync_all(key, [tmp])
         except StoreError:
@@ -320,6 +437,10 @@ class CommitGroup:
         store = self._store
         path = store.path_for(key)
         tmp = store._write_temp(key, path, data, sync=False)
+        batch = store._batch()
+        if batch is not None:
+            batch.commit_later(key, path, tmp, self._take_pending(), exclusive=False)
+            return
         try:
             self._sync_all(key, [tmp])
         except StoreError:
@@ -328,8 +449,19 @@ class CommitGroup:
         store._replace(key, path, tmp)
 
     def sync(self) -> None:
-        """Make every write of the group so far durable (one journal commit for all)."""
+        """Make every write of the group so far durable (one journal commit for all); inside a
+        durability batch, hand them to the batch's barrier instead."""
+        batch = self._store._batch()
+        if batch is not None:
+            for path in self._take_pending():
+                batch.defer(path)
+            return
         self._sync_all(None, [])
+
+    def _take_pending(self) -> list[Path]:
+        pending = [path for _, path in self._pending]
+        self._pending.clear()
+        return pending
 
     def _sync_all(self, key: str | None, extra: list[str]) -> None:
         if not self._store._fsync:
@@ -351,6 +483,112 @@ class CommitGroup:
                 what = f"store key {key!r}" if key is not None else "the group's writes"
                 raise StoreError(f"cannot make {what} durable: {_describe(exc)}") from exc
         self._pending.clear()
+
+
+class DurabilityBatch:
+    """The group commits of one `LocalObjectStore.durability_batch()` block: one barrier for
+    all of them, then their commit objects published in order (see the module docstring)."""
+
+    def __init__(self, store: LocalObjectStore) -> None:
+        self._store = store
+        self._pending: list[Path] = []  # published writes whose data is not yet durable
+        # (owner, key, path, temp file, create-if-absent) of the commits waiting for the barrier
+        self._commits: list[tuple[int, str, Path, str, bool]] = []
+        self._callbacks: list[tuple[int, Callable[[], object]]] = []
+        self.owner = 0
+        """Whose writes come next (the caller numbers its attempts); `problems` uses it."""
+        self.problems: dict[int, StoreError] = {}
+        """owner -> why one of its commits was not made durable or not published."""
+
+    def defer(self, path: Path) -> None:
+        self._pending.append(path)
+
+    def commit_later(
+        self, key: str, path: Path, tmp: str, pending: list[Path], *, exclusive: bool
+    ) -> None:
+        self._pending.extend(pending)
+        self._commits.append((self.owner, key, path, tmp, exclusive))
+
+    def after(self, callback: Callable[[], object]) -> None:
+        self._callbacks.append((self.owner, callback))
+
+    def finish(self) -> None:
+        """The barrier, then the commits published in order, then the callbacks (whose own
+        deferred writes get a last barrier). Never raises: problems go to `problems`."""
+        while self._pending or self._commits or self._callbacks:
+            commits, self._commits = self._commits, []
+            try:
+                self._barrier([str(p) for p in self._pending] + [c[3] for c in commits])
+            except StoreError as exc:
+                for owner, _key, _path, tmp, _exclusive in commits:
+                    self.problems.setdefault(owner, exc)
+                    _unlink_quietly(tmp)
+                commits = []
+            self._pending.clear()
+            for owner, key, path, tmp, exclusive in commits:
+                try:
+                    if exclusive:
+                        self._store._link(key, path, tmp)
+                    else:
+                        self._store._replace(key, path, tmp)
+                except AlreadyExists:
+                    continue  # a duplicate delivery in this batch committed the shard first
+                except StoreError as exc:
+                    self.problems.setdefault(owner, exc)
+            callbacks, self._callbacks = self._callbacks, []
+            for owner, callback in callbacks:
+                self.owner = owner
+                try:
+                    callback()
+                except Exception:  # the commit stands; the callback's failure is its own
+                    logger.exception("work after a commit of the store's batch failed")
+
+    def abandon(self) -> None:
+        """The block raised: its commits are dropped (their temp files removed), nothing else
+        is published; what was published stays an uncommitted orphan, as after a SIGKILL."""
+        for _owner, _key, _path, tmp, _exclusive in self._commits:
+            _unlink_quietly(tmp)
+        self._commits.clear()
+        self._callbacks.clear()
+        self._pending.clear()
+
+    def _barrier(self, names: list[str]) -> None:
+        if not self._store._fsync or not names:
+            return
+        if len(names) <= 2:
+            for name in names:
+                _fsync_path(name)
+            return
+        for _ in _barrier_pool().map(_fsync_path, names):
+            pass
+
+
+_BARRIER_POOL: list[ThreadPoolExecutor] = []
+_BARRIER_LOCK = threading.Lock()
+
+
+def _barrier_pool() -> ThreadPoolExecutor:
+    """The process's fsync threads, started once (starting threads per barrier costs more than
+    the barrier on a loaded machine)."""
+    with _BARRIER_LOCK:
+        if not _BARRIER_POOL:
+            _BARRIER_POOL.append(
+                ThreadPoolExecutor(max_workers=BARRIER_THREADS, thread_name_prefix="store-fsync")
+            )
+        return _BARRIER_POOL[0]
+
+
+def _fsync_path(name: str) -> None:
+    try:
+        fd = os.open(name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        return  # replaced or removed since: nothing of ours left to make durable
+    except OSError as exc:
+        raise StoreError(f"cannot make the batch's writes durable: {_describe(exc)}") from exc
 
 
 _ERRNO_HINTS: dict[int, str] = {
