@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _candidates import candidate_env, compile_sources  # bench/, on sys.path as the script dir
+
 REPO = Path(__file__).resolve().parents[1]
 LOAD_REQUEST = REPO / "examples" / "legacy_hash_load.json"
 QUICK_SHARDS = 300
@@ -74,33 +76,6 @@ def _baseline(request: dict[str, Any], workers: int) -> None:
         raise SystemExit(f"baseline computed {done} of {len(_POINTS)} points")
 
 
-def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
-    """A candidate's environment: with bytecode caching on (PYTHONDONTWRITEBYTECODE dropped), as
-    for an installed package, whose .pyc files exist: every source tree is compiled before the
-    first round (`_compile`), so no candidate pays compiling the package in each of its
-    processes (1-2 s of CPU each on this machine with caching off)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
-    env.update(extra)
-    return env
-
-
-def _compile(*sources: Path | None) -> None:
-    """Write the .pyc files of the package under test and of every --compare-src tree."""
-    import serverless_sweep
-
-    trees = {Path(serverless_sweep.__file__).resolve().parents[1]}
-    trees |= {s for s in sources if s is not None}
-    for tree in sorted(trees):
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", "-j", "0", str(tree)],
-            env=_env(),
-            check=True,
-            capture_output=True,
-        )
-
-
 def _run_sweep(
     request_file: Path, run_id: str, workers: int, tmp: Path, src: Path | None = None
 ) -> int:
@@ -108,7 +83,7 @@ def _run_sweep(
     code = "from serverless_sweep.cli import main; raise SystemExit(main())"
     argv = [sys.executable, "-c", code, "run", str(request_file), "--run-id", run_id]
     argv += ["--store", str(store), "--workers", str(workers), "--no-progress", "--json"]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(src), check=False)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=candidate_env(src), check=False)
     if proc.returncode != 0:
         raise SystemExit(f"sweep run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return sum(1 for _ in store.glob("dataset=shard_outcomes/**/status=success/*.json"))
@@ -143,8 +118,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         request_file = tmp / "request.json"
         request_file.write_text(json.dumps(request))
-        env = _env(BENCH_LOAD_REQUEST=json.dumps(request))
-        _compile(other)
+        env = candidate_env(BENCH_LOAD_REQUEST=json.dumps(request))
+        compile_sources(other)
         print("bytecode: caching on for every candidate, sources compiled before the first round")
         for r in range(rounds):
             start = time.perf_counter()

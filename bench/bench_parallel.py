@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _candidates import candidate_env, compile_sources  # bench/, on sys.path as the script dir
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REQUEST = REPO / "examples" / "ride_hailing_sweep.json"
 PEERS = ("executor", "mp_pool", "joblib")
@@ -128,33 +130,6 @@ def _sweep_metrics(store: Path) -> Metrics:
     return metrics
 
 
-def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
-    """A candidate's environment: with bytecode caching on (PYTHONDONTWRITEBYTECODE dropped), as
-    for an installed package, whose .pyc files exist: every source tree is compiled before the
-    first round (`_compile`), so no candidate pays compiling the package in each of its
-    processes (1-2 s of CPU each on this machine with caching off)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
-    env.update(extra)
-    return env
-
-
-def _compile(*sources: Path | None) -> None:
-    """Write the .pyc files of the package under test and of every --compare-src tree."""
-    import serverless_sweep
-
-    trees = {Path(serverless_sweep.__file__).resolve().parents[1]}
-    trees |= {s for s in sources if s is not None}
-    for tree in sorted(trees):
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", "-j", "0", str(tree)],
-            env=_env(),
-            check=True,
-            capture_output=True,
-        )
-
-
 def _run_sweep(
     request_file: Path, run_id: str, workers: int, tmp: Path, src: Path | None = None
 ) -> Metrics:
@@ -162,7 +137,7 @@ def _run_sweep(
     code = "from serverless_sweep.cli import main; raise SystemExit(main())"
     argv = [sys.executable, "-c", code, "run", str(request_file), "--run-id", run_id]
     argv += ["--store", str(store), "--workers", str(workers), "--no-progress", "--json"]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(src), check=False)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=candidate_env(src), check=False)
     if proc.returncode != 0:
         raise SystemExit(f"sweep run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return _sweep_metrics(store)
@@ -170,7 +145,7 @@ def _run_sweep(
 
 def _run_peer(name: str, request: dict[str, Any], workers: int, tmp: Path) -> Metrics:
     out = tmp / f"{name}.json"
-    env = _env(BENCH_PARALLEL_REQUEST=json.dumps(request))
+    env = candidate_env(BENCH_PARALLEL_REQUEST=json.dumps(request))
     argv = [sys.executable, __file__, "--candidate", name, "--workers", str(workers)]
     argv += ["--out", str(out)]
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
@@ -224,7 +199,7 @@ def main() -> None:
     except ImportError:
         names.remove("joblib")
         print("joblib: skipped (not installed: pip install -e '.[bench]')")
-    _compile(other)
+    compile_sources(other)
     print("bytecode: caching on for every candidate, sources compiled before the first round")
     times: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp_name:
