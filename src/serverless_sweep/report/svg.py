@@ -9,7 +9,7 @@ every text is escaped; each mark carries a `<title>` (the browser's tooltip, no 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
@@ -84,19 +84,7 @@ def line_chart(
     def y_at(v: float) -> float:
         return top + plot_h * (1 - (v - lo) / (hi - lo))
 
-    body = [
-        f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" class="t">{escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" class="frame"/>',
-    ]
-    for k in range(5):
-        v = lo + (hi - lo) * k / 4
-        y = y_at(v)
-        body.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-        )
-        body.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="s">{_fmt(v)}</text>'
-        )
+    body = _framed_value_axis(title, width, left, top, plot_w, plot_h, lo, hi, y_at)
     step = max(1, math.ceil(n / 10))
     for i, label in enumerate(x_labels):
         if i % step == 0:
@@ -286,19 +274,7 @@ def time_series(
     def y_at(v: float) -> float:
         return top + plot_h * (1 - (v - lo) / (hi - lo))
 
-    body = [
-        f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" class="t">{escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" class="frame"/>',
-    ]
-    for k in range(5):
-        v = lo + (hi - lo) * k / 4
-        y = y_at(v)
-        body.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-        )
-        body.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="s">{_fmt(v)}</text>'
-        )
+    body = _framed_value_axis(title, width, left, top, plot_w, plot_h, lo, hi, y_at)
     for k in range(7):
         t = t_lo + t_span * k / 6
         body.append(
@@ -326,3 +302,32 @@ def time_series(
         body.append(f'<rect x="{x}" y="{y - 8}" width="10" height="10" fill="{color}"/>')
         body.append(f'<text x="{x + 14}" y="{y + 1}" class="s">{escape(name[:26])}</text>')
     return _svg(width, height, body, title)
+
+
+def _framed_value_axis(
+    title: str,
+    width: int,
+    left: int,
+    top: int,
+    plot_w: int,
+    plot_h: int,
+    lo: float,
+    hi: float,
+    y_at: Callable[[float], float],
+) -> list[str]:
+    """A chart's title, plot frame and five horizontal grid lines with their value labels: the
+    part the line charts share, so they read alike."""
+    body = [
+        f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" class="t">{escape(title)}</text>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" class="frame"/>',
+    ]
+    for k in range(5):
+        y = y_at(lo + (hi - lo) * k / 4)
+        body.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+        )
+        body.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="s">'
+            f"{_fmt(lo + (hi - lo) * k / 4)}</text>"
+        )
+    return body
