@@ -470,18 +470,9 @@ class CommitGroup:
         # The first fsync commits the journal with every dirty file of the group in it (ext4's
         # ordered mode writes their data first); the others then find nothing left to write.
         targets = [name for name, _ in self._pending] + extra
+        what = f"store key {key!r}" if key is not None else "the group's writes"
         for name in targets:
-            try:
-                fd = os.open(name, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except FileNotFoundError:
-                continue  # replaced or removed since: nothing of ours left to make durable
-            except OSError as exc:
-                what = f"store key {key!r}" if key is not None else "the group's writes"
-                raise StoreError(f"cannot make {what} durable: {_describe(exc)}") from exc
+            _fsync_path(name, what)
         self._pending.clear()
 
 
@@ -578,7 +569,8 @@ def _barrier_pool() -> ThreadPoolExecutor:
         return _BARRIER_POOL[0]
 
 
-def _fsync_path(name: str) -> None:
+def _fsync_path(name: str, what: str = "the batch's writes") -> None:
+    """fsync one file by name; `what` names it in the error (a key, a group, a batch)."""
     try:
         fd = os.open(name, os.O_RDONLY)
         try:
@@ -588,7 +580,7 @@ def _fsync_path(name: str) -> None:
     except FileNotFoundError:
         return  # replaced or removed since: nothing of ours left to make durable
     except OSError as exc:
-        raise StoreError(f"cannot make the batch's writes durable: {_describe(exc)}") from exc
+        raise StoreError(f"cannot make {what} durable: {_describe(exc)}") from exc
 
 
 _ERRNO_HINTS: dict[int, str] = {
