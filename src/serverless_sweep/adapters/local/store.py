@@ -278,11 +278,7 @@ class LocalObjectStore:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError as exc:
-            if path.is_dir():
-                raise StoreError(
-                    f"cannot write store key {key!r}: a folder of other keys has that path"
-                ) from exc
-            raise AlreadyExists(f"store key {key!r} already exists") from exc
+            raise _key_taken(key, path) from exc
         except OSError as exc:
             raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
         os.close(fd)
@@ -292,11 +288,7 @@ class LocalObjectStore:
         try:
             os.link(tmp, path, follow_symlinks=False)
         except FileExistsError as exc:
-            if path.is_dir():
-                raise StoreError(
-                    f"cannot write store key {key!r}: a folder of other keys has that path"
-                ) from exc
-            raise AlreadyExists(f"store key {key!r} already exists") from exc
+            raise _key_taken(key, path) from exc
         except OSError as exc:
             raise StoreError(
                 f"cannot create store key {key!r} (the local store needs hard links for "
@@ -416,37 +408,30 @@ class CommitGroup:
         path = store.path_for(key)
         batch = store._batch()
         if batch is not None and os.path.lexists(path):  # decided now, as without a batch
-            if path.is_dir():
-                raise StoreError(
-                    f"cannot write store key {key!r}: a folder of other keys has that path"
-                )
-            raise AlreadyExists(f"store key {key!r} already exists")
-        tmp = store._write_temp(key, path, data, sync=False)
-        if batch is not None:
-            batch.commit_later(key, path, tmp, self._take_pending(), exclusive=True)
-            return
-        try:
-            self._sync_all(key, [tmp])
-        except StoreError:
-            _unlink_quietly(tmp)
-            raise
-        store._link(key, path, tmp)
+            raise _key_taken(key, path)
+        self._publish(key, path, store._write_temp(key, path, data, sync=False), exclusive=True)
 
     def commit(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """As `commit_if_absent`, but publishing with an atomic overwrite (like `put`)."""
         store = self._store
         path = store.path_for(key)
-        tmp = store._write_temp(key, path, data, sync=False)
+        self._publish(key, path, store._write_temp(key, path, data, sync=False), exclusive=False)
+
+    def _publish(self, key: str, path: Path, tmp: str, *, exclusive: bool) -> None:
+        """Publish a commit object written to `tmp`: after the group's writes and it are
+        durable, as `key` (create-if-absent when `exclusive`, else an atomic overwrite); inside
+        a durability batch, at the batch's end instead."""
+        store = self._store
         batch = store._batch()
         if batch is not None:
-            batch.commit_later(key, path, tmp, self._take_pending(), exclusive=False)
+            batch.commit_later(key, path, tmp, self._take_pending(), exclusive=exclusive)
             return
         try:
             self._sync_all(key, [tmp])
         except StoreError:
             _unlink_quietly(tmp)
             raise
-        store._replace(key, path, tmp)
+        (store._link if exclusive else store._replace)(key, path, tmp)
 
     def sync(self) -> None:
         """Make every write of the group so far durable (one journal commit for all); inside a
@@ -567,6 +552,14 @@ def _barrier_pool() -> ThreadPoolExecutor:
                 ThreadPoolExecutor(max_workers=BARRIER_THREADS, thread_name_prefix="store-fsync")
             )
         return _BARRIER_POOL[0]
+
+
+def _key_taken(key: str, path: Path) -> StoreError:
+    """Why a create-if-absent write of `key` cannot happen: a folder of other keys has its
+    path (a local limitation), or the key already exists (AlreadyExists)."""
+    if path.is_dir():
+        return StoreError(f"cannot write store key {key!r}: a folder of other keys has that path")
+    return AlreadyExists(f"store key {key!r} already exists")
 
 
 def _fsync_path(name: str, what: str = "the batch's writes") -> None:
