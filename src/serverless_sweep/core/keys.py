@@ -310,10 +310,7 @@ class StorageLayout:
         a platform retry of the same attempt finds and adopts the file instead of adding a
         second one, and a redrive (a new attempt number) never meets an earlier attempt's file.
         """
-        if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
-            raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
-        folder = self.run_prefix(DATASET_SHARD_METRICS, run_date, run_id, STATUS_SUCCESS)
-        return f"{folder}part-{_shard(shard_id)}-{attempt}.parquet"
+        return self._attempt_parquet_key(DATASET_SHARD_METRICS, run_date, run_id, shard_id, attempt)
 
     def detail_key(
         self, dataset: str, run_date: date | str, run_id: str, shard_id: int, attempt: int
@@ -323,6 +320,12 @@ class StorageLayout:
         success envelope (its ``output_metadata.detail_files``)."""
         if dataset not in DETAIL_DATASETS:
             raise ValueError(f"{dataset!r} is not a detail dataset ({', '.join(DETAIL_DATASETS)})")
+        return self._attempt_parquet_key(dataset, run_date, run_id, shard_id, attempt)
+
+    def _attempt_parquet_key(
+        self, dataset: str, run_date: date | str, run_id: str, shard_id: int, attempt: int
+    ) -> str:
+        """``part-<shard>-<attempt>.parquet`` in the dataset's success folder of the run."""
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
         folder = self.run_prefix(dataset, run_date, run_id, STATUS_SUCCESS)

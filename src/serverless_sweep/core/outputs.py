@@ -6,15 +6,18 @@ produce which output) is `serverless_sweep.models.outputs`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Final
+
+from serverless_sweep.core.keys import DATASET_SNAPSHOT_COUNTS, DATASET_TRIP_DATA
 
 __all__ = ["DATASET_OF_OUTPUT", "OUTPUTS", "normalized_outputs", "request_outputs"]
 
 #: Output name -> the dataset= partition it writes.
 DATASET_OF_OUTPUT: Final[dict[str, str]] = {
-    "snapshots": "snapshot_counts",
-    "trips": "trip_data",
+    "snapshots": DATASET_SNAPSHOT_COUNTS,
+    "trips": DATASET_TRIP_DATA,
 }
 #: Every output a request may name, sorted (the normalized order).
 OUTPUTS: Final[tuple[str, ...]] = tuple(sorted(DATASET_OF_OUTPUT))
@@ -35,8 +38,7 @@ def normalized_outputs(value: object) -> tuple[list[str], str | None]:
 
 
 def json_text(value: object) -> str:
-    import json
-
+    """A value as the request wrote it (JSON), cut to 100 characters, for an error message."""
     try:
         return json.dumps(value)[:100]
     except (TypeError, ValueError):
