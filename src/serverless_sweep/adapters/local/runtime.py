@@ -37,7 +37,7 @@ from serverless_sweep.adapters.local.store import (
     LocalObjectStore,
     store_root_from_env,
 )
-from serverless_sweep.core.space import SweepSpace, space_of
+from serverless_sweep.core.space import SPACE_FIELDS, SweepSpace, space_of
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.dispatcher import DispatchSettings
 from serverless_sweep.handlers.failure_recorder import (
@@ -138,7 +138,7 @@ def shard_cost(function_name: str, event: object) -> float:
         return 0.0
     document = {
         "dimensions": dimensions,
-        **{k: event[k] for k in ("sampling", "ranges", "exclude") if event.get(k) is not None},
+        **{k: event[k] for k in SPACE_FIELDS if event.get(k) is not None},
     }
     text = json.dumps(document, sort_keys=True)
     space = _SPACES.get(text)
