@@ -533,9 +533,14 @@ class LocalAsyncInvoker(_InvokerBase):
             deliveries = [replace(d, priority=rank) for d in deliveries]
         with self._cond:
             for delivery in deliveries:
-                heapq.heappush(self._heap, (0.0, -delivery.priority, next(self._seq), delivery))
+                self._enqueue(0.0, delivery)
             self._cond.notify_all()
         return InvokeResult(ACCEPTED)
+
+    def _enqueue(self, ready_at: float, delivery: _Delivery) -> None:
+        """Queue a delivery (lock held): ready at `ready_at`, then higher priority first, then
+        arrival order (the heap's one ordering, see `_heap`)."""
+        heapq.heappush(self._heap, (ready_at, -delivery.priority, next(self._seq), delivery))
 
     def _priority_of(self, function_name: str, payload: bytes) -> float:
         """The event's priority (0.0 when the priority function fails: never the caller's
@@ -674,9 +679,7 @@ class LocalAsyncInvoker(_InvokerBase):
         if result is None:  # prefetched, never started, its worker pool broke: run it again
             with self._cond:
                 self._running -= 1
-                heapq.heappush(
-                    self._heap, (time.monotonic(), -delivery.priority, next(self._seq), delivery)
-                )
+                self._enqueue(time.monotonic(), delivery)
                 self._queued += 1
             return
         with self._cond:
@@ -690,7 +693,7 @@ class LocalAsyncInvoker(_InvokerBase):
             if retry:
                 ready_at = time.monotonic() + self._retry_delay(delivery.attempt)
                 retried = replace(delivery, attempt=delivery.attempt + 1)
-                heapq.heappush(self._heap, (ready_at, -retried.priority, next(self._seq), retried))
+                self._enqueue(ready_at, retried)
                 self._queued += 1
         self._emit(event)
         if not retry:
