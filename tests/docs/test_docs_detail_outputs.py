@@ -3,46 +3,22 @@ its block run (the local store in a scratch folder) and print the tables shown."
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shlex
 from pathlib import Path
 
 from serverless_sweep.adapters.local.runtime import preserved_runtime_env
-from serverless_sweep.entrypoints.cli import main
+from tests.docs.readme_sections import ROOT, fenced_blocks, readme_section
+from tests.docs.readme_sections import run_sweep as sweep
 
-ROOT = Path(__file__).resolve().parents[2]
 TITLE = "### Per-point detail: trips and snapshots"
 
 
 def section() -> str:
-    text = (ROOT / "README.md").read_text()
-    start = text.index(TITLE)
-    return text[start : text.index("\n## ", start)]
+    return readme_section(TITLE)
 
 
 def fenced(kind: str) -> list[str]:
-    """The fenced blocks of the section whose info string is `kind` ("" for plain fences)."""
-    out: list[str] = []
-    current: list[str] | None = None
-    info = ""
-    for line in section().splitlines(keepends=True):
-        if line.startswith("```") and current is None:
-            current, info = [], line[3:].strip()
-        elif line.startswith("```"):
-            if current is not None and info == kind:
-                out.append("".join(current))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return out
-
-
-def sweep(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(list(argv))
-    return code, out.getvalue()
+    return fenced_blocks(section(), kind)
 
 
 def test_the_detail_example_prints_the_tables_shown(tmp_path: Path, monkeypatch) -> None:

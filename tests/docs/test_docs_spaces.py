@@ -3,8 +3,6 @@ the example file's, the commands give the printed tables, the 202 gives the prin
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shlex
@@ -16,45 +14,22 @@ import pytest
 
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, RecordingInvoker
 from serverless_sweep.core.validation import normalize_request
-from serverless_sweep.entrypoints.cli import main
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.models.constraints import apply_model_rules
 from serverless_sweep.models.registry import get_model
 from serverless_sweep.models.ride_hailing.model import load_presets
+from tests.docs.readme_sections import ROOT, fenced_blocks, readme_section
+from tests.docs.readme_sections import run_sweep as sweep
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTION_TITLE = "## Sweep spaces: sampling, exclusions, presets, your own model"
 
 
 def section() -> str:
-    text = (ROOT / "README.md").read_text()
-    start = text.index(SECTION_TITLE)
-    return text[start : text.index("\n## ", start + 1)]
+    return readme_section(SECTION_TITLE)
 
 
 def blocks(kind: str) -> list[str]:
-    """The fenced blocks of the section whose info string is `kind` ("" for plain fences)."""
-    out: list[str] = []
-    current: list[str] | None = None
-    info = ""
-    for line in section().splitlines(keepends=True):
-        if line.startswith("```") and current is None:
-            current, info = [], line[3:].strip()
-        elif line.startswith("```"):
-            assert current is not None
-            if info == kind:
-                out.append("".join(current))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return out
-
-
-def sweep(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(list(argv))
-    return code, out.getvalue()
+    return fenced_blocks(section(), kind)
 
 
 def test_the_sampling_fragment_is_the_example_file() -> None:
