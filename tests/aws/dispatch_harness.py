@@ -14,7 +14,7 @@ import argparse
 import json
 
 from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
-from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
+from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_http_client
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.dispatcher import Dispatcher, DispatchSettings
 from serverless_sweep.handlers.ports import ASYNC_PAYLOAD_LIMIT_BYTES
@@ -42,7 +42,7 @@ def main() -> None:
             max_pool_connections=args.concurrency,
         ),
         store=S3ObjectStore(
-            args.bucket, client=make_s3_client(endpoint_url=args.s3_url, region_name=REGION)
+            args.bucket, client=make_s3_http_client(endpoint_url=args.s3_url, region_name=REGION)
         ),
         layout=StorageLayout(args.prefix),
         child_function=args.child,

@@ -1,8 +1,9 @@
 """The asynchronous dispatcher with real parts: moto's S3 and Lambda, faults from the proxy.
 
 Everything between the handler and moto is real: `lambda_parent.handler` (API route and
-dispatch-job path), the `Dispatcher`, the `LambdaInvoker` (botocore, pooled, its retries off)
-and the `S3ObjectStore` holding the run, the job and the claim ledger. The fault proxy sits in
+dispatch-job path), the `Dispatcher`, the `LambdaInvoker` (the standard-library HTTP client the
+parent Lambda runs, pooled, its retries off) and the `S3ObjectStore` holding the run, the job
+and the claim ledger. The fault proxy sits in
 front of moto's Lambda and counts what reached it: every test counts invokes per shard_id from
 the proxy's log, never from the code under test.
 
@@ -35,7 +36,7 @@ from fault_proxy import FaultPlan, FaultProxy, ProxyRequest, fault_proxy
 
 from serverless_sweep.adapters.aws.dispatch_scheduler import LambdaDispatchScheduler
 from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
-from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
+from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_http_client
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.entrypoints import lambda_child, lambda_parent, lambda_services
 from serverless_sweep.entrypoints.lambda_services import Services
@@ -139,7 +140,7 @@ def deployment(
         monkeypatch.setenv("SWEEP_DISPATCHER_FUNCTION", PARENT)
         monkeypatch.setenv("SWEEP_DISPATCH_CONCURRENCY", str(CONCURRENCY))
         monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "legacy_hash")
-        s3_client = make_s3_client(endpoint_url=moto_url, region_name=REGION)
+        s3_client = make_s3_http_client(endpoint_url=moto_url, region_name=REGION)
         invoker = LambdaInvoker(
             endpoint_url=proxy.url, region_name=REGION, max_pool_connections=CONCURRENCY
         )
@@ -437,7 +438,7 @@ def test_a_killed_dispatcher_leaves_at_most_two_claims_in_doubt(deployment: Depl
 def test_ledger_writes_whose_answers_are_lost_still_belong_to_the_dispatcher(
     deployment: Deployment,
 ) -> None:
-    """Every claim and done record is stored by S3 but its answer is reset: botocore retries,
+    """Every claim and done record is stored by S3 but its answer is reset: the client retries,
     gets 412 for its own object, and the dispatcher must still invoke the claimed shards."""
 
     def ledger_put(request: ProxyRequest) -> bool:
@@ -450,7 +451,7 @@ def test_ledger_writes_whose_answers_are_lost_still_belong_to_the_dispatcher(
     dispatcher = _dispatcher(deployment, chunk=8)
     dispatcher.store = S3ObjectStore(
         deployment.bucket,
-        client=make_s3_client(endpoint_url=deployment.proxy.url, region_name=REGION),
+        client=make_s3_http_client(endpoint_url=deployment.proxy.url, region_name=REGION),
     )
     report = dispatcher.run("lost-answers", JOB_SUBMIT)
 
@@ -508,7 +509,7 @@ def test_the_parent_sizes_its_invoke_pool_to_the_dispatch_concurrency(
     invoker = Services().invoker()
 
     assert isinstance(invoker, LambdaInvoker)
-    assert invoker.client.meta.config.max_pool_connections == 128
+    assert invoker.client.service.pool.maxsize == 128
 
 
 # -- the per-run cap, with children that run ------------------------------------------------------

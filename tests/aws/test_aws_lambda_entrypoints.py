@@ -14,9 +14,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
 import pytest
-from botocore.config import Config  # type: ignore[import-untyped]
+from aws_helpers import CLIENT_KINDS, s3_client
 
 from serverless_sweep.adapters.aws.json_logging import JsonFormatter
 from serverless_sweep.adapters.memory import RecordingInvoker
@@ -262,15 +261,12 @@ def test_unset_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lambda_services.services._s3_client is None  # no client for an unconfigured bucket
 
 
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
 def test_store_failure_on_status_is_a_500_in_contract_shape(
-    bucket: str, monkeypatch: pytest.MonkeyPatch
+    bucket: str, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     monkeypatch.setenv("SWEEP_RESULTS_BUCKET", bucket)
-    dead = boto3.client(
-        "s3",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+    dead = s3_client(kind, "http://127.0.0.1:9", attempts=1)  # connection refused at once
     monkeypatch.setattr(
         lambda_services, "services", Services(s3_client=dead, invoker=RecordingInvoker())
     )

@@ -1,4 +1,5 @@
-"""LambdaInvoker against moto's Lambda API (real Invoke calls over HTTP).
+"""LambdaInvoker against moto's Lambda API (real Invoke calls over HTTP), with both kinds of
+client: the default standard-library `LambdaHttpClient` and an injected botocore client.
 
 moto executes functions only in Docker, which this machine lacks. Two things are still real:
 an Invoke of a function that does not exist fails with Lambda's own error, and with moto's
@@ -16,8 +17,12 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import edge
 import pytest
+from aws_helpers import CLIENT_KINDS, lambda_client
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from fault_proxy import fault_proxy
 
+from serverless_sweep.adapters.aws._service import AwsErrorAnswer
+from serverless_sweep.adapters.aws.lambda_http import LambdaHttpClient
 from serverless_sweep.adapters.aws.lambda_invoker import LambdaInvoker
 from serverless_sweep.adapters.aws.s3_store import S3ObjectStore
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
@@ -35,37 +40,47 @@ def test_client_is_built_lazily_once() -> None:
     invoker = LambdaInvoker()
     assert invoker._client is None
     assert invoker.client is invoker.client
-    config = invoker.client.meta.config
-    assert config.retries == {"mode": "standard", "total_max_attempts": 1}
-    assert (config.connect_timeout, config.read_timeout) == (5.0, 15.0)
-    assert config.max_pool_connections == 64
+    client = invoker.client
+    assert isinstance(client, LambdaHttpClient)  # the standard-library client, no botocore
+    assert client.service.retry.max_attempts == 1  # the dispatcher retries
+    pool = client.service.pool
+    assert (pool.connect_timeout, pool.read_timeout) == (5.0, 15.0)
+    assert pool.maxsize == 64
 
 
 def test_pool_is_sized_by_the_constructor() -> None:
-    assert LambdaInvoker(max_pool_connections=8).client.meta.config.max_pool_connections == 8
+    assert LambdaInvoker(max_pool_connections=8).client.service.pool.maxsize == 8
     with pytest.raises(ValueError, match="max_pool_connections"):
         LambdaInvoker(max_pool_connections=0)
 
 
-def test_missing_function_is_a_non_retryable_invoke_error() -> None:
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_missing_function_is_a_non_retryable_invoke_error(aws_env: str, kind: str) -> None:
     with pytest.raises(InvokeError) as info:
-        LambdaInvoker().invoke_async(MISSING, b'{"shard_id": 0}')
+        LambdaInvoker(lambda_client(kind, aws_env)).invoke_async(MISSING, b'{"shard_id": 0}')
     assert type(info.value) is InvokeError and info.value.retryable is False
-    assert MISSING in str(info.value) and "ResourceNotFoundException" in str(info.value)
-    assert isinstance(info.value.__cause__, ClientError)
+    assert MISSING in str(info.value) and "ResourceNotFoundException (HTTP 404)" in str(info.value)
+    cause = AwsErrorAnswer if kind == "http" else ClientError
+    assert isinstance(info.value.__cause__, cause)
 
 
 @pytest.mark.usefixtures("lambda_without_docker")
-def test_event_invoke_of_an_existing_function_answers_202(aws_env: str) -> None:
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_event_invoke_of_an_existing_function_answers_202(
+    aws_env: str, moto_url: str, kind: str
+) -> None:
     arn = _create_function(aws_env, "sweep-child-ok")
-    seen: list[dict[str, Any]] = []
-    invoker = LambdaInvoker()
-    invoker.client.meta.events.register(
-        "provide-client-params.lambda.Invoke", lambda params, **_: seen.append(dict(params))
-    )
-    result = invoker.invoke_async(arn, b'{"shard_id": 0}')
+    with fault_proxy(moto_url) as proxy:  # no faults: it records what reached Lambda
+        invoker = LambdaInvoker(lambda_client(kind, proxy.url))
+        result = invoker.invoke_async(arn, b'{"shard_id": 0}')
     assert result.status_code == 202
-    assert seen == [{"FunctionName": arn, "InvocationType": "Event", "Payload": b'{"shard_id": 0}'}]
+    (invoke,) = proxy.invokes()
+    assert (invoke.function, invoke.invocation_type, invoke.body) == (
+        arn,
+        "Event",
+        b'{"shard_id": 0}',
+    )
+    assert invoke.upstream_status == 202
 
 
 def test_parent_with_a_failing_invoke_answers_502_and_keeps_the_run(bucket: str, s3: Any) -> None:

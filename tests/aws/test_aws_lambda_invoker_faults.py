@@ -1,8 +1,10 @@
 """LambdaInvoker under faults: real Invoke calls to moto through the fault-injecting proxy.
 
-What the dispatcher relies on: botocore does not retry behind its back (the proxy sees exactly
-one request per call), every failure arrives as one of the port's three exceptions with the
-right `retryable`, and the connection pool is as large as the dispatcher's concurrency.
+What the dispatcher relies on: the client does not retry behind its back (the proxy sees
+exactly one request per call), every failure arrives as one of the port's three exceptions with
+the right `retryable`, and the connection pool is as large as the dispatcher's concurrency.
+Invokers built from an endpoint use the default standard-library client (what the parent
+Lambda runs); the pool and read-timeout tests run with a botocore client too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from aws_helpers import client, create_function
+from aws_helpers import CLIENT_KINDS, create_function, lambda_client
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from fault_proxy import FaultPlan, FaultProxy, fault_proxy
 
@@ -85,9 +87,12 @@ def test_a_reset_after_lambda_queued_the_event_says_it_may_be_queued(
     assert proxy.invoked_payloads() == [{"shard_id": 3}]
 
 
-def test_a_read_timeout_is_unavailable_and_in_doubt(proxy: FaultProxy, function: str) -> None:
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_a_read_timeout_is_unavailable_and_in_doubt(
+    proxy: FaultProxy, function: str, kind: str
+) -> None:
     proxy.set_plan(latency_ms=1500, match=lambda r: r.is_invoke)
-    invoker = LambdaInvoker(client("lambda", proxy.url, read_timeout=0.2))
+    invoker = LambdaInvoker(lambda_client(kind, proxy.url, read_timeout=0.2))
 
     with pytest.raises(InvokeUnavailable, match=r"ReadTimeoutError.*may have been queued"):
         invoker.invoke_async(function, _payload(4))
@@ -114,13 +119,15 @@ def test_an_unknown_function_through_the_proxy_is_not_retryable(moto_url: str) -
     assert "ResourceNotFoundException (HTTP 404)" in str(info.value)
 
 
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
 def test_the_pool_matches_the_concurrency(
-    proxy: FaultProxy, function: str, caplog: pytest.LogCaptureFixture
+    proxy: FaultProxy, function: str, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     """32 threads sharing one invoker: connections are reused, and a pool of 32 keeps them all.
 
     96 invokes over at most 32 connections shows reuse (an unread answer body would pin every
-    connection: one per invoke); a pool of 4 has to throw connections away ("pool is full").
+    connection: one per invoke); a pool of 4 has to throw connections away (urllib3's "pool is
+    full" warning; the http client's `discarded` counter).
     """
     proxy.set_plan(latency_ms=10, jitter_ms=40, match=lambda r: r.is_invoke)
 
@@ -141,14 +148,18 @@ def test_the_pool_matches_the_concurrency(
         assert len(proxy.invoked_payloads()) == 96
         return {r.connection for r in proxy.invokes()}
 
-    def discarded() -> int:
+    def discarded(invoker: LambdaInvoker) -> int:
+        if kind == "http":
+            return int(invoker.client.service.pool.discarded)
         return sum("pool is full" in r.getMessage() for r in caplog.records)
 
     with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
-        wide = storm(LambdaInvoker(endpoint_url=proxy.url, max_pool_connections=32))
-        assert discarded() == 0
-        narrow = storm(LambdaInvoker(endpoint_url=proxy.url, max_pool_connections=4))
-        assert discarded() > 0
+        wide_invoker = LambdaInvoker(lambda_client(kind, proxy.url, pool=32))
+        wide = storm(wide_invoker)
+        assert discarded(wide_invoker) == 0
+        narrow_invoker = LambdaInvoker(lambda_client(kind, proxy.url, pool=4))
+        narrow = storm(narrow_invoker)
+        assert discarded(narrow_invoker) > 0
 
     assert len(wide) <= 32 and len(narrow) <= 32
 

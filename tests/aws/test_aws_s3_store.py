@@ -1,5 +1,9 @@
 """S3ObjectStore against a real S3 API (moto server), plus stubbed answers moto cannot give.
 
+The store's own tests run with both kinds of client (`store` fixture): the standard-library
+`S3HttpClient` it builds by default (what the Lambda handlers use) and an injected botocore
+client.
+
 moto 5.2.5 implements `If-None-Match: *` on PutObject (moto/s3/responses.py `put_object`: an
 existing key answers 412 PreconditionFailed), so the create-if-absent tests run against the
 server for real. moto never answers 409 ConditionalRequestConflict (it has no concurrent
@@ -9,14 +13,16 @@ tested with botocore's Stubber on a real client instead.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from botocore.config import Config  # type: ignore[import-untyped]
+from aws_helpers import CLIENT_KINDS, s3_client
 from botocore.stub import Stubber  # type: ignore[import-untyped]
+from fault_proxy import fault_proxy
 
 from serverless_sweep.adapters.aws._clients import endpoint_from_env
 from serverless_sweep.adapters.aws.s3_store import S3ObjectStore
@@ -30,10 +36,12 @@ from serverless_sweep.handlers.ports import (
 REGION = "eu-central-1"
 
 
-@pytest.fixture
-def store(bucket: str) -> S3ObjectStore:
-    # No client given: the store builds its own, honouring AWS_ENDPOINT_URL (moto).
-    return S3ObjectStore(bucket)
+@pytest.fixture(params=CLIENT_KINDS)
+def store(bucket: str, aws_env: str, request: pytest.FixtureRequest) -> S3ObjectStore:
+    if request.param == "http":
+        # No client given: the store builds its own, honouring AWS_ENDPOINT_URL (moto).
+        return S3ObjectStore(bucket)
+    return S3ObjectStore(bucket, client=s3_client("botocore", aws_env))
 
 
 def _versions(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
@@ -81,13 +89,19 @@ def test_endpoint_from_env_prefers_the_service_variable() -> None:
     assert endpoint_from_env("S3", {}) is None
 
 
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
 def test_service_endpoint_variable_wins(
-    bucket: str, aws_env: str, monkeypatch: pytest.MonkeyPatch
+    bucket: str, aws_env: str, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     # The general endpoint points nowhere; only AWS_ENDPOINT_URL_S3 reaches moto.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_env)
-    store = S3ObjectStore(bucket)
+    if kind == "http":
+        store = S3ObjectStore(bucket)
+    else:
+        from serverless_sweep.adapters.aws.s3_store import make_s3_client
+
+        store = S3ObjectStore(bucket, client=make_s3_client())
     store.put("k", b"v")
     assert store.get("k") == b"v"
 
@@ -140,6 +154,20 @@ def test_server_side_encryption_is_the_bucket_default_unless_asked(bucket: str, 
     assert "ServerSideEncryption" not in _last_put_params(bucket, "default")
 
 
+def test_the_http_client_sends_the_encryption_header_only_when_asked(
+    bucket: str, moto_url: str
+) -> None:
+    with fault_proxy(moto_url) as proxy:  # no faults: it records the headers that were sent
+        S3ObjectStore(bucket, client=s3_client("http", proxy.url)).put("default", b"x")
+        forced = S3ObjectStore(
+            bucket, client=s3_client("http", proxy.url), server_side_encryption="aws:kms"
+        )
+        forced.put("forced", b"x")
+    sent = [{k.lower(): v for k, v in r.headers.items()} for r in proxy.log]
+    assert [h.get("x-amz-server-side-encryption") for h in sent] == [None, "aws:kms"]
+    assert all(h["x-amz-content-sha256"] == hashlib.sha256(b"x").hexdigest() for h in sent)
+
+
 def _last_put_params(bucket: str, key: str) -> dict[str, Any]:
     client = boto3.client("s3", region_name=REGION)
     seen: dict[str, Any] = {}
@@ -171,8 +199,9 @@ def test_get_missing_is_none_and_exists_false(store: S3ObjectStore) -> None:
     assert list(store.list_keys("nope/")) == []
 
 
-def test_missing_bucket_is_a_store_error_naming_it(aws_env: str) -> None:
-    store = S3ObjectStore("sweep-no-such-bucket-4711")
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_missing_bucket_is_a_store_error_naming_it(aws_env: str, kind: str) -> None:
+    store = S3ObjectStore("sweep-no-such-bucket-4711", client=s3_client(kind, aws_env))
     for call in (
         lambda: store.get("some/key.json"),
         lambda: store.put("some/key.json", b"x"),
@@ -189,15 +218,10 @@ def test_missing_bucket_is_a_store_error_naming_it(aws_env: str) -> None:
     assert store.exists("some/key.json") is False
 
 
-def test_unreachable_endpoint_is_a_store_error(bucket: str) -> None:
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_unreachable_endpoint_is_a_store_error(bucket: str, kind: str) -> None:
     # Port 9 (discard) on loopback: connection refused at once; one attempt keeps it fast.
-    client = boto3.client(
-        "s3",
-        endpoint_url="http://127.0.0.1:9",
-        region_name=REGION,
-        config=Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1),
-    )
-    store = S3ObjectStore(bucket, client=client)
+    store = S3ObjectStore(bucket, client=s3_client(kind, "http://127.0.0.1:9", attempts=1))
     with pytest.raises(StoreError, match=f"s3://{bucket}/k.*EndpointConnectionError"):
         store.get("k")
     with pytest.raises(StoreError, match=f"s3://{bucket}/k"):

@@ -1,9 +1,11 @@
 """The per-container AWS clients the Lambda entry points share.
 
-Built on first use and reused while the container is warm, because client creation costs tens
-of milliseconds. Tests replace `services` with one built from their own client and invoker
-(`monkeypatch.setattr(lambda_services, "services", Services(...))`); the entry points read it at
-call time.
+Built on first use and reused while the container is warm, so their pooled connections are
+reused. Both are the standard-library HTTP clients (`adapters/aws/s3_http.py`,
+`lambda_http.py`): neither handler imports botocore (issue 8), and the zips do not ship it.
+Tests replace `services` with one built from their own client and invoker
+(`monkeypatch.setattr(lambda_services, "services", Services(...))`); the entry points read it
+at call time.
 
 Cold start (issue 8): this module imports only the S3 store. The Lambda invoker (and the
 dispatcher's settings) are imported when the parent first asks for `invoker()`: the child and
@@ -19,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from serverless_sweep.adapters.aws.s3_store import BUCKET_ENV, S3ObjectStore, make_s3_client
+from serverless_sweep.adapters.aws.s3_store import BUCKET_ENV, S3ObjectStore, make_s3_http_client
 
 if TYPE_CHECKING:
     from serverless_sweep.handlers.ports import Invoker
@@ -36,7 +38,8 @@ class LambdaContext(Protocol):
 class Services:
     """The per-container clients: built on first use, reused by every warm invocation.
 
-    Tests replace the module's `services` with one built from their own client and invoker.
+    Tests replace the module's `services` with one built from their own client and invoker
+    (an `S3HttpClient` or a botocore S3 client: the store accepts both).
     """
 
     def __init__(self, *, s3_client: Any = None, invoker: Invoker | None = None) -> None:
@@ -48,7 +51,7 @@ class Services:
         if self._s3_client is None:
             with self._lock:
                 if self._s3_client is None:
-                    self._s3_client = make_s3_client()
+                    self._s3_client = make_s3_http_client()
         return self._s3_client
 
     def invoker(self) -> Invoker:

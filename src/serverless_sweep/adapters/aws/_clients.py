@@ -1,4 +1,9 @@
-"""How the AWS adapters build their boto3 clients: one place for retries, timeouts, endpoints.
+"""How botocore clients are built, for tools and tests that want botocore: one place for
+retries, timeouts, endpoints.
+
+The Lambda handlers do not use this module any more (issue 8): their S3 and Lambda clients are
+`s3_http.S3HttpClient` and `lambda_http.LambdaHttpClient`, signed HTTP over the standard library
+with the same retry and timeout rules. What follows is why the botocore factory looks as it does.
 
 Why a shared factory instead of a bare `boto3.client(...)`:
 
@@ -33,6 +38,10 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from serverless_sweep.adapters.aws._environment import endpoint_from_env
+
+__all__ = ["client_config", "endpoint_from_env", "make_client", "new_session", "shared_session"]
+
 if TYPE_CHECKING:
     from botocore.config import Config  # type: ignore[import-untyped]
 
@@ -41,18 +50,6 @@ DEFAULT_MAX_ATTEMPTS = 5
 
 DEFAULT_MAX_POOL_CONNECTIONS = 10
 """botocore's own default: enough for the store's few concurrent calls per invocation."""
-
-
-def endpoint_from_env(
-    service_env_suffix: str, environ: Mapping[str, str] | None = None
-) -> str | None:
-    """`AWS_ENDPOINT_URL_<SUFFIX>`, else `AWS_ENDPOINT_URL`, else None (the real AWS endpoint)."""
-    env = os.environ if environ is None else environ
-    for name in (f"AWS_ENDPOINT_URL_{service_env_suffix}", "AWS_ENDPOINT_URL"):
-        value = env.get(name, "").strip()
-        if value:
-            return value
-    return None
 
 
 def client_config(

@@ -5,16 +5,17 @@ child at least once, retrying failed runs itself.
 
 Built for the dispatcher, which calls `invoke_async` from many threads at once:
 
-* one boto3 client shared by every thread (boto3 clients are thread-safe), its connection pool
-  sized to the dispatcher's concurrency (`max_pool_connections`), so threads do not queue for a
-  connection nor churn through new TCP/TLS handshakes;
-* botocore's own retries are *off*: the dispatcher backs off itself (exponential, full jitter)
-  and keeps a per-shard ledger. Retrying inside botocore as well would multiply the attempts
-  (5 x the dispatcher's), hide throttling from the dispatcher's concurrency control and blur
-  what the ledger says about each attempt;
-* every failure of the Invoke call leaves through ONE mapper, `map_invoke_errors` (as httpx's
-  `map_httpcore_exceptions` does for httpcore), onto the port's exceptions, so the dispatcher
-  never has to know botocore:
+* one client shared by every thread: by default `lambda_http.LambdaHttpClient` (signed HTTP,
+  no botocore: the parent's cold start, issue 8), else an injected botocore client; its
+  connection pool sized to the dispatcher's concurrency (`max_pool_connections`), so threads do
+  not queue for a connection nor churn through new TCP/TLS handshakes;
+* the client's own retries are *off*: the dispatcher backs off itself (exponential, full
+  jitter) and keeps a per-shard ledger. Retrying inside the client as well would multiply the
+  attempts (5 x the dispatcher's), hide throttling from the dispatcher's concurrency control
+  and blur what the ledger says about each attempt;
+* every failure of the Invoke call leaves through ONE classification, `classify_invoke_error`
+  (error answers of either client), plus `map_invoke_errors` for botocore's own exceptions,
+  onto the port's exceptions, so the dispatcher never has to know the client:
 
   - `InvokeThrottled`: HTTP 429, TooManyRequestsException, ThrottlingException,
     EC2ThrottledException (Lambda itself throttled by EC2);
@@ -25,7 +26,7 @@ Built for the dispatcher, which calls `invoke_async` from many threads at once:
   - `InvokeError(retryable=False)`: everything else Lambda answers (ResourceNotFound,
     AccessDenied, RequestTooLarge, InvalidParameterValue, ...), including the 502 configuration
     errors no retry can fix (a KMS key, subnet or security group that is gone or disabled, a
-    broken runtime or zip), and botocore's own refusals (no credentials, bad parameters).
+    broken runtime or zip), and the client's own refusals (no credentials, bad parameters).
 
   Each message names the function and the AWS error code (plus HTTP status and AWS's message),
   because it ends up in the shard's dispatch record that a person reads.
@@ -38,18 +39,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import (  # type: ignore[import-untyped]
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    HTTPClientError,
-    ReadTimeoutError,
+from serverless_sweep.adapters.aws._environment import NoCredentialsError
+from serverless_sweep.adapters.aws._http import TransportError
+from serverless_sweep.adapters.aws._service import (
+    AwsErrorAnswer,
+    ParamValidationError,
+    answer_from_client_error,
 )
-from botocore.exceptions import (
-    ConnectionError as BotoConnectionError,
+from serverless_sweep.adapters.aws.lambda_http import (
+    LAMBDA_CONNECT_TIMEOUT_S,
+    LAMBDA_READ_TIMEOUT_S,
+    LambdaHttpClient,
 )
-
-from serverless_sweep.adapters.aws._clients import make_client
 from serverless_sweep.handlers.ports import (
     InvokeError,
     InvokeResult,
@@ -57,15 +58,20 @@ from serverless_sweep.handlers.ports import (
     InvokeUnavailable,
 )
 
-LAMBDA_CONNECT_TIMEOUT_S = 5.0
-LAMBDA_READ_TIMEOUT_S = 15.0
-"""An Event invoke answers as soon as the event is queued; a long wait means trouble."""
+__all__ = [
+    "LAMBDA_CONNECT_TIMEOUT_S",
+    "LAMBDA_READ_TIMEOUT_S",
+    "LambdaInvoker",
+    "classify_client_error",
+    "classify_invoke_error",
+    "map_invoke_errors",
+]
 
 DEFAULT_MAX_POOL_CONNECTIONS = 64
 """Matches the dispatcher's default concurrency (SWEEP_DISPATCH_CONCURRENCY)."""
 
 INVOKE_ATTEMPTS = 1
-"""botocore's attempts per invoke: one, the dispatcher does the retrying."""
+"""The client's attempts per invoke: one, the dispatcher does the retrying."""
 
 THROTTLING_CODES = frozenset(
     {
@@ -113,10 +119,11 @@ PERMANENT_5XX_CODES = frozenset(
 class LambdaInvoker:
     """Fire-and-forget invocation of the child function through the Lambda Invoke API.
 
-    `client` is a boto3 Lambda client; when None one is built on first use (botocore retries
-    off, a pool of `max_pool_connections` connections, short timeouts,
-    `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL` honoured for local testing). An injected
-    client is used as it is: its pool and retries are the caller's choice.
+    `client` is a `LambdaHttpClient` or a boto3/botocore Lambda client; when None a
+    `LambdaHttpClient` is built on first use (no retries, a pool of `max_pool_connections`
+    connections, short timeouts, `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL` honoured for
+    local testing). An injected client is used as it is: its pool and retries are the
+    caller's choice.
     """
 
     def __init__(
@@ -140,19 +147,14 @@ class LambdaInvoker:
 
     @property
     def client(self) -> Any:
-        """The boto3 Lambda client, built on first use (thread-safe)."""
+        """The Lambda client, built on first use (thread-safe)."""
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = make_client(
-                        "lambda",
-                        endpoint_env_suffix="LAMBDA",
-                        connect_timeout=LAMBDA_CONNECT_TIMEOUT_S,
-                        read_timeout=LAMBDA_READ_TIMEOUT_S,
-                        max_attempts=INVOKE_ATTEMPTS,
-                        max_pool_connections=self.max_pool_connections,
+                    self._client = LambdaHttpClient(
                         endpoint_url=self._endpoint_url,
                         region_name=self._region_name,
+                        max_pool_connections=self.max_pool_connections,
                     )
         return self._client
 
@@ -162,17 +164,36 @@ class LambdaInvoker:
         Raises `InvokeThrottled`, `InvokeUnavailable` (both retryable) or a non-retryable
         `InvokeError`; see the module docstring for which is which.
         """
-        with map_invoke_errors(function_name):
-            response = self.client.invoke(
-                FunctionName=function_name, InvocationType="Event", Payload=bytes(payload)
-            )
-            # The answer's body is a stream; until it is read, urllib3 cannot put the
-            # connection back in the pool, and every invoke would open a new one.
-            body = response.get("Payload")
-            if body is not None:
-                body.read()
-                body.close()
-        return InvokeResult(int(response["StatusCode"]))
+        client = self.client
+        if not isinstance(client, LambdaHttpClient):
+            return _invoke_botocore(client, function_name, payload)
+        try:
+            response = client.invoke(function_name, bytes(payload), invocation_type="Event")
+        except AwsErrorAnswer as answer:
+            raise classify_invoke_error(function_name, answer) from answer
+        except TransportError as failure:
+            raise InvokeUnavailable(_connection_message(function_name, failure)) from failure
+        except (NoCredentialsError, ParamValidationError) as refused:
+            raise InvokeError(
+                f"Lambda Invoke of {function_name} was not sent: "
+                f"{type(refused).__name__}: {refused}",
+                retryable=False,
+            ) from refused
+        return InvokeResult(response.status)
+
+
+def _invoke_botocore(client: Any, function_name: str, payload: bytes) -> InvokeResult:
+    with map_invoke_errors(function_name):
+        response = client.invoke(
+            FunctionName=function_name, InvocationType="Event", Payload=bytes(payload)
+        )
+        # The answer's body is a stream; until it is read, urllib3 cannot put the
+        # connection back in the pool, and every invoke would open a new one.
+        body = response.get("Payload")
+        if body is not None:
+            body.read()
+            body.close()
+    return InvokeResult(int(response["StatusCode"]))
 
 
 @contextmanager
@@ -180,32 +201,51 @@ def map_invoke_errors(function_name: str) -> Iterator[None]:
     """Turn botocore's exceptions raised inside the block into the port's `InvokeError`s.
 
     The original exception is kept as `__cause__` for the logs; anything that is not a botocore
-    exception (a bug) passes through untouched.
+    exception (a bug) passes through untouched. botocore is imported only when something was
+    raised (this module must not import it: the parent Lambda never loads botocore).
     """
     try:
         yield
-    except ClientError as error:
-        raise classify_client_error(function_name, error) from error
-    except (BotoConnectionError, HTTPClientError) as error:
-        raise InvokeUnavailable(_connection_message(function_name, error)) from error
-    except BotoCoreError as error:
-        raise InvokeError(
-            f"Lambda Invoke of {function_name} was not sent: {type(error).__name__}: {error}",
-            retryable=False,
-        ) from error
+    except Exception as error:
+        try:
+            from botocore.exceptions import (  # type: ignore[import-untyped]
+                BotoCoreError,
+                ClientError,
+                ConnectionClosedError,
+                HTTPClientError,
+                ReadTimeoutError,
+            )
+            from botocore.exceptions import ConnectionError as BotoConnectionError
+        except ImportError:
+            raise error from None
+        if isinstance(error, ClientError):
+            raise classify_client_error(function_name, error) from error
+        if isinstance(error, BotoConnectionError | HTTPClientError):
+            in_doubt = isinstance(error, ConnectionClosedError | ReadTimeoutError)
+            raise InvokeUnavailable(
+                _connection_message(function_name, error, in_doubt=in_doubt)
+            ) from error
+        if isinstance(error, BotoCoreError):
+            raise InvokeError(
+                f"Lambda Invoke of {function_name} was not sent: {type(error).__name__}: {error}",
+                retryable=False,
+            ) from error
+        raise
 
 
-def classify_client_error(function_name: str, error: ClientError) -> InvokeError:
+def classify_client_error(function_name: str, error: Any) -> InvokeError:
+    """The port exception for a botocore `ClientError` of the Invoke API."""
+    return classify_invoke_error(function_name, answer_from_client_error(error))
+
+
+def classify_invoke_error(function_name: str, answer: AwsErrorAnswer) -> InvokeError:
     """The port exception for an error answer of the Invoke API (see the module docstring)."""
-    response: dict[str, Any] = getattr(error, "response", None) or {}
-    details = response.get("Error") or {}
-    code = str(details.get("Code") or "Unknown")
-    status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
-    message = str(details.get("Message") or response.get("message") or "").strip()
-    reason = response.get("Reason")
+    code = answer.code or "Unknown"
+    status = answer.status
     text = f"Lambda Invoke of {function_name} failed: {code} (HTTP {status or '?'})"
-    if message:
-        text += f": {message}"
+    if answer.message:
+        text += f": {answer.message}"
+    reason = answer.extra.get("Reason")
     if reason:
         text += f" [reason {reason}]"
     if status == 429 or code in THROTTLING_CODES:
@@ -217,8 +257,11 @@ def classify_client_error(function_name: str, error: ClientError) -> InvokeError
     return InvokeError(text, retryable=False)
 
 
-def _connection_message(function_name: str, error: Exception) -> str:
-    in_doubt = isinstance(error, ConnectionClosedError | ReadTimeoutError)
+def _connection_message(
+    function_name: str, error: Exception, *, in_doubt: bool | None = None
+) -> str:
+    if in_doubt is None:
+        in_doubt = bool(getattr(error, "in_doubt", False))
     text = f"Lambda Invoke of {function_name} got no answer: {type(error).__name__}: {error}"
     if in_doubt:
         text += " (the request was sent: the event may have been queued)"

@@ -14,9 +14,16 @@ What the handlers rely on, and how S3 provides it:
   `StoreError` here (the child's "already done?" check would then fail every shard).
 * `list_keys` pages through `ListObjectsV2` and yields keys in the order S3 returns them, which
   is ascending UTF-8 byte order, i.e. Python code point order (the local store's order).
-  botocore requests URL-encoded keys and decodes them, so any key round-trips.
+  The client requests URL-encoded keys and decodes them, so any key round-trips.
 * every other failure (HTTP errors, timeouts, connection errors, missing credentials) becomes
   `StoreError` naming bucket and key, so the child records it as `error_kind="storage"`.
+
+The client (issue 8): by default `s3_http.S3HttpClient`, signed HTTP over the standard library,
+so the Lambda handlers never import botocore (it was about half of their cold start). A
+botocore/boto3 client may be injected instead (tools, botocore's Stubber in tests): it is
+wrapped by `s3_botocore.BotocoreS3`, and both reach this module as the same answers
+(`AwsErrorAnswer` with S3's error code, a transport failure, a refused parameter), so the
+semantics below are written once.
 
 Encryption: no `ServerSideEncryption` header is sent by default. S3 encrypts every new object at
 rest with the bucket's default encryption (SSE-S3 unless the bucket says otherwise); sending
@@ -30,23 +37,23 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from botocore.exceptions import (  # type: ignore[import-untyped]
-    BotoCoreError,
-    ClientError,
-    ParamValidationError,
+from serverless_sweep.adapters.aws._environment import NoCredentialsError
+from serverless_sweep.adapters.aws._http import TransportError
+from serverless_sweep.adapters.aws._service import AwsErrorAnswer, ParamValidationError, SdkError
+from serverless_sweep.adapters.aws.s3_http import (
+    S3_CONNECT_TIMEOUT_S,
+    S3_READ_TIMEOUT_S,
+    ListPage,
+    S3HttpClient,
 )
-
-from serverless_sweep.adapters.aws._clients import make_client
 from serverless_sweep.handlers.ports import AlreadyExists, StoreError, StoreNotConfigured
 
 BUCKET_ENV = "SWEEP_RESULTS_BUCKET"
 NOT_CONFIGURED_MESSAGE = f"{BUCKET_ENV} must be configured"
 """The old runtime's exact wording; replay fixtures compare it."""
 
-S3_CONNECT_TIMEOUT_S = 5.0
-S3_READ_TIMEOUT_S = 30.0
 LIST_PAGE_SIZE = 1000
 """S3's maximum (and default) page size for ListObjectsV2."""
 
@@ -56,10 +63,62 @@ CONFLICT_RETRY_DELAYS_S: tuple[float, ...] = (0.05, 0.2, 0.5, 1.0)
 _MISSING_KEY_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 _PRECONDITION_FAILED = "PreconditionFailed"
 _CONDITIONAL_CONFLICT = "ConditionalRequestConflict"
+_FAILURES = (TransportError, NoCredentialsError, SdkError)
+"""What a request that got no S3 answer raises (after the client's retries)."""
+
+__all__ = [
+    "BUCKET_ENV",
+    "NOT_CONFIGURED_MESSAGE",
+    "S3_CONNECT_TIMEOUT_S",
+    "S3_READ_TIMEOUT_S",
+    "S3Api",
+    "S3ObjectStore",
+    "make_s3_client",
+    "make_s3_http_client",
+]
+
+
+class S3Api(Protocol):
+    """The four S3 operations the store needs (`S3HttpClient`, `s3_botocore.BotocoreS3`)."""
+
+    def get_object(self, bucket: str, key: str) -> bytes: ...
+
+    def head_object(self, bucket: str, key: str) -> dict[str, str]: ...
+
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str = ...,
+        if_none_match: str | None = ...,
+        server_side_encryption: str | None = ...,
+    ) -> dict[str, str]: ...
+
+    def list_objects_v2(
+        self,
+        bucket: str,
+        *,
+        prefix: str = ...,
+        max_keys: int = ...,
+        continuation_token: str | None = ...,
+    ) -> ListPage: ...
+
+
+def make_s3_http_client(
+    *, endpoint_url: str | None = None, region_name: str | None = None
+) -> S3HttpClient:
+    """The S3 client the store uses by default: signed HTTP, botocore's standard retries
+    (5 attempts, full-jitter backoff), explicit timeouts, the `AWS_ENDPOINT_URL*` variables."""
+    return S3HttpClient(endpoint_url=endpoint_url, region_name=region_name)
 
 
 def make_s3_client(*, endpoint_url: str | None = None, region_name: str | None = None) -> Any:
-    """The S3 client the store uses by default (standard retries, explicit timeouts)."""
+    """A botocore S3 client with the same retries and timeouts, for tools and tests that want
+    botocore (it imports botocore: never on the Lambda path)."""
+    from serverless_sweep.adapters.aws._clients import make_client
+
     return make_client(
         "s3",
         endpoint_env_suffix="S3",
@@ -73,9 +132,10 @@ def make_s3_client(*, endpoint_url: str | None = None, region_name: str | None =
 class S3ObjectStore:
     """A flat key -> bytes store in one S3 bucket (see the module docstring for the semantics).
 
-    `client` is a boto3 S3 client; when None one is built on first use (standard retries,
-    explicit timeouts, `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` honoured), so creating the
-    store costs nothing and an unconfigured store never touches boto3.
+    `client` is an `S3HttpClient` (or anything with its four operations) or a botocore S3
+    client; when None an `S3HttpClient` is built on first use (standard retries, explicit
+    timeouts, `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` honoured), so creating the store costs
+    nothing and an unconfigured store never builds a client.
     """
 
     def __init__(
@@ -94,6 +154,7 @@ class S3ObjectStore:
             raise ValueError(f"page_size must be between 1 and {LIST_PAGE_SIZE}, got {page_size}")
         self._bucket = (bucket or "").strip()
         self._client = client
+        self._api: S3Api | None = None
         self._endpoint_url = endpoint_url
         self._region_name = region_name
         self._page_size = page_size
@@ -101,7 +162,6 @@ class S3ObjectStore:
         self._conflict_retry_delays = tuple(conflict_retry_delays)
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._conditional_writes_checked = False
 
     def __repr__(self) -> str:
         return f"S3ObjectStore({self._bucket!r})"
@@ -113,14 +173,30 @@ class S3ObjectStore:
 
     @property
     def client(self) -> Any:
-        """The boto3 S3 client, built on first use (thread-safe)."""
+        """The S3 client (as injected, or the `S3HttpClient` built on first use; thread-safe)."""
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = make_s3_client(
+                    self._client = make_s3_http_client(
                         endpoint_url=self._endpoint_url, region_name=self._region_name
                     )
         return self._client
+
+    @property
+    def api(self) -> S3Api:
+        """The client as the four operations (a botocore client wrapped)."""
+        if self._api is None:
+            client = self.client
+            if isinstance(client, S3HttpClient):
+                self._api = client
+            else:
+                from serverless_sweep.adapters.aws.s3_botocore import (
+                    BotocoreS3,
+                    is_botocore_client,
+                )
+
+                self._api = BotocoreS3(client) if is_botocore_client(client) else client
+        return self._api
 
     # -- ObjectStore ----------------------------------------------------------------------------
 
@@ -139,14 +215,13 @@ class S3ObjectStore:
         """Create key only if absent, else raise AlreadyExists; S3 decides atomically.
 
         One subtlety of retries: if a first attempt was stored but its answer was lost (read
-        timeout, connection reset), botocore's retry finds our own object and gets 412. When
+        timeout, connection reset), the client's retry finds our own object and gets 412. When
         the 412 came from a retried request, the stored bytes are compared with ours: equal
         means the write is ours (or an identical one) and counts as done. Treating it as
         AlreadyExists could make the parent believe another submission registered the run and
         skip dispatching it; a duplicate dispatch, by contrast, is harmless.
         """
         self._require_bucket()
-        self._check_conditional_writes_supported(key)
         delays = iter(self._conflict_retry_delays)
         while True:
             try:
@@ -170,12 +245,10 @@ class S3ObjectStore:
         """The bytes at key, or None when the key does not exist."""
         bucket = self._require_bucket()
         try:
-            with self._map_errors("GetObject", key, client_error=_missing_object):
-                response = self.client.get_object(Bucket=bucket, Key=key)
-                body: bytes = response["Body"].read()
+            with self._map_errors("GetObject", key, answer=_missing_object):
+                return self.api.get_object(bucket, key)
         except _Missing:
             return None
-        return body
 
     def exists(self, key: str) -> bool:
         """Whether key exists (HeadObject).
@@ -185,8 +258,8 @@ class S3ObjectStore:
         """
         bucket = self._require_bucket()
         try:
-            with self._map_errors("HeadObject", key, client_error=_missing_head):
-                self.client.head_object(Bucket=bucket, Key=key)
+            with self._map_errors("HeadObject", key, answer=_missing_head):
+                self.api.head_object(bucket, key)
         except _Missing:
             return False
         return True
@@ -194,14 +267,16 @@ class S3ObjectStore:
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key starting with prefix, in S3's (code point) order, one page at a time."""
         bucket = self._require_bucket()
-        paginator = self.client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(
-            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self._page_size}
-        )
-        with self._map_errors("ListObjectsV2", prefix, shown_key=f"{prefix}*"):
-            for page in pages:
-                for item in page.get("Contents", ()):
-                    yield item["Key"]
+        token: str | None = None
+        while True:
+            with self._map_errors("ListObjectsV2", prefix, shown_key=f"{prefix}*"):
+                page = self.api.list_objects_v2(
+                    bucket, prefix=prefix, max_keys=self._page_size, continuation_token=token
+                )
+            yield from page.keys
+            if page.next_token is None:
+                return
+            token = page.next_token
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -213,40 +288,17 @@ class S3ObjectStore:
         bucket = self._require_bucket()
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"store data for key {key!r} must be bytes, not {type(data).__name__}")
-        params: dict[str, Any] = {
-            "Bucket": bucket,
-            "Key": key,
-            "Body": bytes(data),
-            "ContentType": content_type,
-        }
-        if self._sse:
-            params["ServerSideEncryption"] = self._sse
-        if if_absent:
-            params["IfNoneMatch"] = "*"
         operation = "PutObject (create-if-absent)" if if_absent else "PutObject"
         conditional = _conditional_write_refused if if_absent else None
-        with self._map_errors(operation, key, client_error=conditional):
-            self.client.put_object(**params)
-
-    def _check_conditional_writes_supported(self, key: str) -> None:
-        """Fail clearly if this botocore predates S3 conditional writes (no IfNoneMatch member).
-
-        Older botocore would reject the parameter with a confusing validation error; a Lambda
-        runtime's bundled SDK can lag behind, so the deployment must ship a recent boto3.
-        """
-        if self._conditional_writes_checked:
-            return
-        try:
-            operation = self.client.meta.service_model.operation_model("PutObject")
-            members = operation.input_shape.members
-        except AttributeError:  # a hand-made fake client: nothing to check
-            members = {"IfNoneMatch": None}
-        if "IfNoneMatch" not in members:
-            raise StoreError(
-                f"cannot create s3://{self._bucket}/{key} if absent: this botocore has no "
-                f"PutObject IfNoneMatch (S3 conditional writes); deploy a newer boto3"
+        with self._map_errors(operation, key, answer=conditional):
+            self.api.put_object(
+                bucket,
+                key,
+                bytes(data),
+                content_type=content_type,
+                if_none_match="*" if if_absent else None,
+                server_side_encryption=self._sse,
             )
-        self._conditional_writes_checked = True
 
     @contextlib.contextmanager
     def _map_errors(
@@ -254,26 +306,27 @@ class S3ObjectStore:
         operation: str,
         key: str,
         *,
-        client_error: Callable[[ClientError], Exception | None] | None = None,
+        answer: Callable[[AwsErrorAnswer], Exception | None] | None = None,
         shown_key: str | None = None,
     ) -> Iterator[None]:
-        """The one place botocore's exceptions become the store's (as httpx's
+        """The one place the clients' failures become the store's (as httpx's
         `map_httpcore_exceptions` does for httpcore's).
 
-        `client_error` picks the S3 answers an operation expects (a missing key, a refused
+        `answer` picks the S3 answers an operation expects (a missing key, a refused
         conditional write) and returns the internal exception its caller handles, or None;
-        every other `ClientError` and every `BotoCoreError` (timeouts, connection errors,
-        missing credentials) becomes a `StoreError` naming the operation, bucket and key;
-        parameters S3 would never accept (`ParamValidationError`) are a caller's bug: ValueError.
+        every other error answer and every failure to get one (timeouts, connection errors,
+        missing credentials, after the client's retries) becomes a `StoreError` naming the
+        operation, bucket and key; parameters S3 would never accept are a caller's bug:
+        ValueError.
         """
         try:
             yield
-        except ClientError as exc:
-            expected = client_error(exc) if client_error is not None else None
+        except AwsErrorAnswer as exc:
+            expected = answer(exc) if answer is not None else None
             raise expected or self._store_error(operation, shown_key or key, exc) from exc
         except ParamValidationError as exc:
             raise _invalid_key(key, exc) from exc
-        except BotoCoreError as exc:
+        except _FAILURES as exc:
             raise self._store_error(operation, shown_key or key, exc) from exc
 
     def _store_error(self, operation: str, key: str, exc: Exception) -> StoreError:
@@ -284,24 +337,23 @@ class _Missing(Exception):
     """Internal: S3 says the key does not exist (`get` answers None, `exists` False)."""
 
 
-def _missing_object(exc: ClientError) -> Exception | None:
+def _missing_object(exc: AwsErrorAnswer) -> Exception | None:
     """GetObject: only NoSuchKey means a missing key (a missing bucket is a StoreError)."""
-    return _Missing() if _error_code(exc) == "NoSuchKey" else None
+    return _Missing() if exc.code == "NoSuchKey" else None
 
 
-def _missing_head(exc: ClientError) -> Exception | None:
+def _missing_head(exc: AwsErrorAnswer) -> Exception | None:
     """HeadObject: any 404 (a HEAD error has no body to tell key and bucket apart)."""
-    if _http_status(exc) == 404 or _error_code(exc) in _MISSING_KEY_CODES:
+    if exc.status == 404 or exc.code in _MISSING_KEY_CODES:
         return _Missing()
     return None
 
 
-def _conditional_write_refused(exc: ClientError) -> Exception | None:
+def _conditional_write_refused(exc: AwsErrorAnswer) -> Exception | None:
     """PutObject with If-None-Match: 412 (the key exists) or 409 (a concurrent write)."""
-    code = _error_code(exc)
-    if code == _PRECONDITION_FAILED or _http_status(exc) == 412:
+    if exc.code == _PRECONDITION_FAILED or exc.status == 412:
         return _PreconditionFailed(exc)
-    if code == _CONDITIONAL_CONFLICT or _http_status(exc) == 409:
+    if exc.code == _CONDITIONAL_CONFLICT or exc.status == 409:
         return _Conflict(exc)
     return None
 
@@ -309,39 +361,29 @@ def _conditional_write_refused(exc: ClientError) -> Exception | None:
 class _PreconditionFailed(Exception):
     """Internal: the conditional write found the key (412)."""
 
-    def __init__(self, cause: ClientError) -> None:
+    def __init__(self, cause: AwsErrorAnswer) -> None:
         super().__init__(str(cause))
         self.cause = cause
-        metadata = cause.response.get("ResponseMetadata", {})
-        self.retried = int(metadata.get("RetryAttempts", 0) or 0) > 0
+        self.retried = cause.retried
 
 
 class _Conflict(Exception):
     """Internal: a concurrent conditional write to the same key is in progress (409)."""
 
-    def __init__(self, cause: ClientError) -> None:
+    def __init__(self, cause: AwsErrorAnswer) -> None:
         super().__init__(str(cause))
         self.cause = cause
 
 
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _http_status(exc: ClientError) -> int | None:
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return int(status) if status is not None else None
-
-
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code") or "unknown"
-        message = error.get("Message") or ""
-        status = _http_status(exc)
-        where = f"HTTP {status} " if status is not None else ""
-        return f"{where}{code}: {message}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, AwsErrorAnswer):
+        where = f"HTTP {exc.status} " if exc.status else ""
+        return f"{where}{exc.code or 'unknown'}: {exc.message}".rstrip(": ")
+    if isinstance(exc, SdkError):
+        return str(exc)
+    text = f"{type(exc).__name__}: {exc}"
+    attempts = getattr(exc, "attempts", 1)
+    return f"{text} (after {attempts} attempts)" if attempts > 1 else text
 
 
 def _invalid_key(key: str, exc: Exception) -> ValueError:
