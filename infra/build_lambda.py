@@ -7,10 +7,15 @@ Why two: the parent validates, records and dispatches; it never simulates, so it
 neither numpy, pyarrow nor scipy and starts in a fraction of the child's time. Both contain the
 whole `serverless_sweep` source tree (0.6 MB); they differ in their dependencies:
 
-* parent: `[project].dependencies` + the `aws` extra, minus PARENT_EXCLUDED (numpy, scipy,
-  pyarrow, h3: the simulation and Parquet stack; jsonschema: only the local HTTP API uses it);
+* parent: `[project].dependencies` minus PARENT_EXCLUDED (numpy, scipy, pyarrow, h3: the
+  simulation and Parquet stack; jsonschema: only the local HTTP API uses it);
 * child: the same minus jsonschema and scipy (the ride_hailing model has its own assignment
   solver; SCIPY_IN_CHILD is the one-line switch).
+
+Neither ships the AWS SDK (boto3, botocore, s3transfer, urllib3, python-dateutil, jmespath,
+six): the adapters talk to S3 and Lambda with their own standard-library client
+(`adapters/aws/s3_http.py`, `lambda_http.py`; issue 8, cold start), and nothing else in the
+artifacts needs them. `extras=("aws",)` would bring boto3 back.
 
 Dependencies are installed by pip with `-c constraints.txt` for the Lambda runtime: CPython 3.12
 on Amazon Linux 2023 (glibc 2.34) x86_64, binary wheels only (`--only-binary=:all:`). Dev tools are
@@ -24,12 +29,12 @@ which holds temporary paths. `--slim` (the default) also removes pyarrow's optio
 that its core libraries do not link (Flight, the S3/GCS/Azure/HDFS filesystems, ORC, C++ test
 hooks), byte-identical copies of pyarrow's versioned shared libraries (wheels cannot hold
 symlinks, so `libX.so`, `libX.so.N` and `libX.so.N.M.P` are three copies; the loader asks for the
-SONAME `libX.so.N`, which stays), pydantic's v1 compatibility package, and every
-botocore service model except S3, Lambda and STS, along with the other services' entries in
-botocore's endpoints.json (parsed whole by the first client); the kept models are stored as
-plain JSON without their documentation (`slim_botocore_models`). `--strip` runs `strip
---strip-unneeded` on the shared libraries auditwheel did not patch (binutils needed). Figures:
-infra/README.md.
+SONAME `libX.so.N`, which stays), pydantic's v1 compatibility package, and, should a plug-in
+model bring botocore, every botocore service model except S3, Lambda and STS, along with the
+other services' entries in botocore's endpoints.json (parsed whole by the first client); the
+kept models are stored as plain JSON without their documentation (`slim_botocore_models`).
+`--strip` runs `strip --strip-unneeded` on the shared libraries auditwheel did not patch
+(binutils needed). Figures: infra/README.md.
 
 Bytecode: every module is precompiled by a CPython 3.12 (`--python`, else `python3.12` on PATH or
 under pyenv) as an *unchecked-hash* pyc: Lambda's /var/task is read-only, so without them every
@@ -136,6 +141,9 @@ ARTIFACTS: dict[str, Artifact] = {
     ),
 }
 
+DEFAULT_EXTRAS: tuple[str, ...] = ()
+"""Optional-dependency groups installed into both artifacts: none (no `aws`: see above)."""
+
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """The earliest timestamp a zip entry can hold; used unless SOURCE_DATE_EPOCH is set."""
 
@@ -153,8 +161,8 @@ SLIM_PATTERNS: tuple[str, ...] = (
     "pyarrow/libarrow_flight.so*",
     "pyarrow/libarrow_python_flight.so*",
     "pyarrow/flight.py",
-    # remote filesystems: results go through boto3, never through pyarrow.fs (pyarrow.fs imports
-    # them optionally and only lacks the classes)
+    # remote filesystems: results go through the adapters' S3 client, never through pyarrow.fs
+    # (pyarrow.fs imports them optionally and only lacks the classes)
     "pyarrow/_s3fs.*.so",
     "pyarrow/libarrow_s3.so*",
     "pyarrow/_gcsfs.*.so",
@@ -170,7 +178,8 @@ SLIM_PATTERNS: tuple[str, ...] = (
     "pydantic/v1",
 )
 SLIM_BOTOCORE_SERVICES: tuple[str, ...] = ("s3", "lambda", "sts")
-"""botocore/data service models kept by --slim (the adapters build S3 and Lambda clients)."""
+"""botocore/data service models kept by --slim when botocore is staged at all (only a plug-in
+model's requirements can bring it: the adapters no longer use it in Lambda)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -769,7 +778,7 @@ def build(
     artifact: str = "child",
     project_dir: Path = REPO_ROOT,
     package: str = PACKAGE,
-    extras: Sequence[str] = ("aws",),
+    extras: Sequence[str] = DEFAULT_EXTRAS,
     excluded: Iterable[str] | None = None,
     constraints: Path | None = None,
     with_dependencies: bool = True,

@@ -50,6 +50,8 @@ def _load() -> ModuleType:
 
 build_lambda = _load()
 HEAVY = ("numpy", "pyarrow", "scipy", "h3")
+AWS_SDK = frozenset({"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "jmespath", "six"})
+"""Top-level names of the AWS SDK and its dependencies, none of which the zips ship."""
 ENTRYPOINTS = REPO_ROOT / "src" / "serverless_sweep" / "entrypoints"
 
 
@@ -89,13 +91,16 @@ def test_parent_within_budget_and_without_the_simulation_stack(built: Built) -> 
     assert parent.unzipped_bytes <= 15 * 1024 * 1024, list(build_lambda.report(parent))
     tops = set(parent.top_level_bytes)
     assert not tops & {*HEAVY, "numpy.libs", "scipy.libs", "jsonschema"}, sorted(tops)
-    assert {"serverless_sweep", "pydantic", "pydantic_core", "boto3", "botocore"} <= tops
+    assert {"serverless_sweep", "pydantic", "pydantic_core"} <= tops
+    # the adapters' own S3/Lambda client replaced botocore (issue 8): no AWS SDK in the zip
+    assert not tops & AWS_SDK, sorted(tops & AWS_SDK)
 
 
 def test_child_within_budget(built: Built) -> None:
     child = built.results["child"]
     assert child.fits_unzipped_limit, list(build_lambda.report(child))
     assert {"numpy", "pyarrow", "h3", "serverless_sweep"} <= set(child.top_level_bytes)
+    assert not set(child.top_level_bytes) & AWS_SDK, sorted(child.top_level_bytes)
     if "scipy" in child.top_level_bytes:
         assert build_lambda.SCIPY_IN_CHILD
         pytest.xfail(
@@ -171,9 +176,10 @@ handler = getattr(importlib.import_module(module), function)
 event = json.load(open(event_file))
 result = handler(event, Context())
 heavy = sorted(m for m in ("numpy", "pyarrow", "scipy", "h3") if m in sys.modules)
+sdk = sorted({m.split(".")[0] for m in sys.modules} & {"boto3", "botocore", "urllib3"})
 outside = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())
                   if (getattr(m, "__file__", None) or "").find("site-packages") >= 0})
-print(json.dumps({"result": result, "heavy": heavy, "site_packages": outside}))
+print(json.dumps({"result": result, "heavy": heavy, "sdk": sdk, "site_packages": outside}))
 """
 
 
@@ -231,6 +237,7 @@ def _run(
     assert result.returncode == 0, result.stderr[-4000:]
     output: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     assert output["site_packages"] == [], output["site_packages"]
+    assert output["sdk"] == [], output["sdk"]  # the handlers never import botocore (issue 8)
     return output
 
 

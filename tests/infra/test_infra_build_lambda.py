@@ -102,10 +102,12 @@ def test_source_date_epoch_sets_the_timestamp(monkeypatch: pytest.MonkeyPatch) -
     assert build_lambda.zip_timestamp({}) == (1980, 1, 1, 0, 0, 0)
 
 
-def test_runtime_requirements_are_the_package_and_aws_extra_without_dev_tools() -> None:
-    requirements = build_lambda.runtime_requirements(REPO_ROOT, ["aws"])
+def test_runtime_requirements_are_the_package_without_dev_tools_or_the_aws_sdk() -> None:
+    requirements = build_lambda.runtime_requirements(REPO_ROOT, build_lambda.DEFAULT_EXTRAS)
     names = {build_lambda.requirement_name(r) for r in requirements}
-    assert {"numpy", "pyarrow", "pydantic", "h3", "boto3"} <= names
+    assert {"numpy", "pyarrow", "pydantic", "h3"} <= names
+    # The adapters' own S3/Lambda client replaced botocore in the artifacts (issue 8).
+    assert not names & {"boto3", "botocore", "s3transfer", "urllib3", "jmespath"}
     # scipy is a dev extra: the model brings its own assignment solver (issue 8).
     assert not names & {
         "pytest",
@@ -117,6 +119,9 @@ def test_runtime_requirements_are_the_package_and_aws_extra_without_dev_tools() 
         "uvicorn",
         "scipy",
     }
+    # an extra can still be asked for by name
+    with_aws = build_lambda.runtime_requirements(REPO_ROOT, ["aws"])
+    assert "boto3" in {build_lambda.requirement_name(r) for r in with_aws}
     with pytest.raises(SystemExit):
         build_lambda.runtime_requirements(REPO_ROOT, ["no-such-extra"])
 
@@ -124,13 +129,16 @@ def test_runtime_requirements_are_the_package_and_aws_extra_without_dev_tools() 
 def test_the_parent_leaves_the_simulation_and_parquet_stack_out() -> None:
     def names(artifact: str) -> set[str]:
         spec = build_lambda.ARTIFACTS[artifact]
-        found = build_lambda.runtime_requirements(REPO_ROOT, ["aws"], spec.excluded)
+        found = build_lambda.runtime_requirements(
+            REPO_ROOT, build_lambda.DEFAULT_EXTRAS, spec.excluded
+        )
         return {build_lambda.requirement_name(r) for r in found}
 
     parent, child = names("parent"), names("child")
     assert not parent & {"numpy", "scipy", "pyarrow", "h3", "jsonschema"}
-    assert {"pydantic", "boto3"} <= parent
-    assert {"numpy", "pyarrow", "h3", "pydantic", "boto3"} <= child
+    assert "pydantic" in parent
+    assert {"numpy", "pyarrow", "h3", "pydantic"} <= child
+    assert "boto3" not in parent | child
     assert "jsonschema" not in child  # only the local HTTP API validates with it
     # the one-line switch: scipy ships in the child exactly while SCIPY_IN_CHILD says so
     declared = "scipy" in {
