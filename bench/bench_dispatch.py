@@ -17,9 +17,9 @@ How the latency is injected (`--target`):
 
 * `sleep` (default): `LatencyInvoker` waits `--latency-ms` per call in the calling thread and
   answers 202. Waiting on a socket and `time.sleep` both release the GIL, so threads overlap
-  the way they do on a real connection; what is left out is the CPU of botocore's signing and
+  the way they do on a real connection; what is left out is the CPU of the client's signing and
   HTTP handling (a few hundred microseconds per call), which `--target moto` includes;
-* `moto`: the real `LambdaInvoker` (botocore, pool sized to the concurrency) against a moto
+* `moto`: the real `LambdaInvoker` (its HTTP client, pool sized to the concurrency) against a moto
   server through the fault-injecting proxy of tests/support, which adds `--latency-ms` per
   invoke. moto's Lambda costs tens of milliseconds of CPU per Invoke (on top of the latency),
   so there the figures measure moto more than the dispatcher: use it with a small `--shards`

@@ -1,7 +1,10 @@
 """The AWS adapters: S3 as the object store, Lambda as the async invoker.
 
-This package is the only place in `serverless_sweep` that imports boto3/botocore (a test checks
-it), so the core, the handlers and the local deployment run without the AWS SDK installed.
+This package is the only place in `serverless_sweep` that may import boto3/botocore (a test checks
+it), so the core, the handlers and the local deployment run without the AWS SDK installed. The
+Lambda path does not import it either (issue 8): the store and the invoker use the package's own
+standard-library client (`s3_http.py`, `lambda_http.py`); botocore is imported only for an
+injected botocore client (`s3_botocore.py`) and by the tools' client factory (`_clients.py`).
 
 The two classes are exported lazily (PEP 562): importing one adapter module (the child imports
 only the S3 store) does not import the other with this package (issue 8, cold start).
