@@ -41,6 +41,7 @@ from typing import Any
 
 from serverless_sweep.adapters.aws._environment import NoCredentialsError
 from serverless_sweep.adapters.aws._http import TransportError
+from serverless_sweep.adapters.aws._retry import RetryPolicy
 from serverless_sweep.adapters.aws._service import (
     AwsErrorAnswer,
     ParamValidationError,
@@ -155,6 +156,7 @@ class LambdaInvoker:
                         endpoint_url=self._endpoint_url,
                         region_name=self._region_name,
                         max_pool_connections=self.max_pool_connections,
+                        retry=RetryPolicy(max_attempts=INVOKE_ATTEMPTS),
                     )
         return self._client
 

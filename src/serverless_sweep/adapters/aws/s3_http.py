@@ -21,10 +21,12 @@ start paid about half its time for botocore (issue 8). Behaviour follows botocor
 
 from __future__ import annotations
 
+import http.client
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from serverless_sweep.adapters.aws import _sigv4
@@ -41,6 +43,9 @@ from serverless_sweep.adapters.aws._service import (
     ParamValidationError,
     ServiceClient,
 )
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 S3_CONNECT_TIMEOUT_S = 5.0
 S3_READ_TIMEOUT_S = 30.0
@@ -203,9 +208,10 @@ def virtual_hostable(bucket: str) -> bool:
 
 
 def parse_s3_error(response: Response) -> AwsErrorAnswer:
-    """S3's XML error body -> code and message; without one (HEAD), the status is the code."""
-    import http.client
+    """S3's XML error body -> code and message; without one (HEAD), the status is the code.
 
+    ElementTree is imported on first use: a process that never lists nor fails does not pay
+    for it."""
     code, message = str(response.status), http.client.responses.get(response.status, "")
     if response.body.lstrip().startswith(b"<"):
         from xml.etree import ElementTree
@@ -233,10 +239,8 @@ def parse_list_page(body: bytes) -> ListPage:
     return ListPage(keys, token or None)
 
 
-def _text(root: object, name: str) -> str:
-    from xml.etree.ElementTree import Element
-
-    assert isinstance(root, Element)
+def _text(root: Element, name: str) -> str:
+    """The stripped text of the child element `name` (S3's namespace or none), '' if absent."""
     element = root.find(f"{_NS}{name}")
     if element is None:
         element = root.find(name)
