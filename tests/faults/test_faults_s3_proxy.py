@@ -24,7 +24,11 @@ import pytest
 from fault_proxy import FaultPlan, fault_proxy
 from moto_server import moto_server
 
-from serverless_sweep.adapters.aws.s3_store import S3ObjectStore, make_s3_client
+from serverless_sweep.adapters.aws.s3_store import (
+    S3ObjectStore,
+    make_s3_client,
+    make_s3_http_client,
+)
 from serverless_sweep.adapters.memory import RecordingInvoker
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
@@ -93,7 +97,8 @@ def test_s3_faults_lose_and_duplicate_nothing(aws: str, phase: str) -> None:
         max_consecutive_faults=3,
     )
     with fault_proxy(aws, plan) as proxy:
-        faulty = S3ObjectStore(bucket, client=make_s3_client(endpoint_url=proxy.url))
+        # the child Lambda's own client (standard-library HTTP, no botocore: issue 8)
+        faulty = S3ObjectStore(bucket, client=make_s3_http_client(endpoint_url=proxy.url))
         healthy = S3ObjectStore(bucket, client=make_s3_client(endpoint_url=aws))
         invoker = RecordingInvoker()
         parent = ParentHandler(

@@ -4,7 +4,9 @@ Why only the environment (no shared config files, SSO, instance metadata): these
 Lambda, where the execution role's temporary credentials arrive as `AWS_ACCESS_KEY_ID`,
 `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` and the region as `AWS_REGION`; every other
 source of botocore's chain would cost start-up time and never apply. Tools that need the full
-chain (deploy preflight, profiles) keep using botocore (`_clients.py`).
+chain (deploy preflight, profiles) keep using botocore (`_clients.py`). Not covered, because
+the deployment uses neither: SnapStart functions (their credentials come from a container
+endpoint, not the environment) and HTTP(S) proxies (`HTTPS_PROXY`).
 
 Credentials are read at every request, not once: reading three variables costs nothing next to
 a request, and a process whose `AWS_*` variables change (tests, tools switching accounts) signs
