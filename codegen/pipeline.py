@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from codegen import apigateway, arrow, athena, constants, openapi, pydantic_models
+from codegen import apigateway, arrow, athena, constants, fast_checkers, openapi, pydantic_models
 from codegen._common import (
     GENERATED_DIR,
     MANAGED_DIRS,
@@ -56,6 +56,7 @@ def render(schemas_dir: Path | None = None, version: str = VERSION) -> dict[str,
         _schema_copies(files, version),
         constants.generate(files, version),
         pydantic_models.generate(files, version),
+        fast_checkers.generate(files, version),
         arrow.generate(sets, version),
         athena.generate(files, sets, version),
         openapi.generate(files, version),

@@ -57,19 +57,22 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
-
-from pydantic import ValidationError as PydanticValidationError
+from typing import TYPE_CHECKING, Any, Protocol
 
 from serverless_sweep import __version__
-from serverless_sweep.contracts import RunManifest, ShardPayload, SuccessOutcome
-from serverless_sweep.core.errors import ValidationError, violations_from_pydantic
+from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
 from serverless_sweep.handlers.compaction import compact_if_complete
+from serverless_sweep.handlers.contract_docs import (
+    ContractRejected,
+    contract_document,
+    validated_view,
+    view_from_json,
+)
 from serverless_sweep.handlers.detail import DetailRows, detail_rows, write_detail_files
 from serverless_sweep.handlers.failure_recorder import (
     _LOGGED_CAUSES,  # noqa: F401 - the tests reset it through this module
@@ -88,7 +91,7 @@ from serverless_sweep.handlers.ports import (
     StoreNotConfigured,
     SystemClock,
 )
-from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
+from serverless_sweep.handlers.responses import CONTRACT_VERSION
 from serverless_sweep.handlers.settings import (
     DEFAULT_RESULTS_PREFIX,
     JSON_CONTENT,
@@ -99,6 +102,11 @@ from serverless_sweep.handlers.settings import (
 from serverless_sweep.handlers.verify import check_success_envelope
 from serverless_sweep.models.base import ModelError, PointContext, SimulationModel
 from serverless_sweep.models.registry import UnknownModel, get_model
+
+if TYPE_CHECKING:
+    # The payload is the generated checker's view of it, or this model when the checker was
+    # not sure (handlers/contract_docs.py): the same attributes, without importing pydantic.
+    from serverless_sweep.contracts import ShardPayload
 
 DEADLINE_MARGIN_ENV = "SWEEP_DEADLINE_MARGIN_MS"
 INJECTED_FAILURE_MESSAGE = "Injected shard failure for verification"
@@ -317,10 +325,10 @@ class ChildHandler:
     def _validate(self, attempt: _Attempt) -> _Shard:
         """The payload against its contract, the model, the point space and the bounds."""
         try:
-            payload = ShardPayload.model_validate(attempt.payload)
-        except PydanticValidationError as exc:
+            payload: ShardPayload = validated_view("ShardPayload", attempt.payload)
+        except ContractRejected as exc:
             # Declared divergence `lenient-child` lands here too: non-list dimension values.
-            raise ValidationError.from_violations(violations_from_pydantic(exc.errors())) from None
+            raise ValidationError.from_violations(exc.violations) from None
         if attempt.model is None:
             raise ValidationError("No model given and SWEEP_DEFAULT_MODEL names no known model")
         try:
@@ -414,37 +422,36 @@ class ChildHandler:
                 run_id,
                 lambda key, blob, n: self._write_rows(key, blob, attempt, n),
             )
-            envelope = contract_body(
-                SuccessOutcome.model_validate(
-                    {
-                        "end_index": end,
-                        "event_time": self.clock.now().isoformat(),
-                        "output_metadata": {
-                            "format": OUTPUT_FORMAT,
-                            "metrics_key": metrics_key,
-                            "metrics_sha256": sha256_hex(data),
-                            "metrics_size": len(data),
-                            "points_processed": len(rows),
-                            "result_key": outcome_key,
-                            "summary": {
-                                "end_index": end,
-                                "metrics": model.summarize(computed.model_rows),
-                                "run_id": run_id,
-                                "shard_id": shard_id,
-                                "start_index": start,
-                            },
-                            **details,
+            envelope = contract_document(
+                "SuccessOutcome",
+                {
+                    "end_index": end,
+                    "event_time": self.clock.now().isoformat(),
+                    "output_metadata": {
+                        "format": OUTPUT_FORMAT,
+                        "metrics_key": metrics_key,
+                        "metrics_sha256": sha256_hex(data),
+                        "metrics_size": len(data),
+                        "points_processed": len(rows),
+                        "result_key": outcome_key,
+                        "summary": {
+                            "end_index": end,
+                            "metrics": model.summarize(computed.model_rows),
+                            "run_id": run_id,
+                            "shard_id": shard_id,
+                            "start_index": start,
                         },
-                        "record_schema": RECORD_SCHEMA,
-                        "run_id": run_id,
-                        "shard_id": shard_id,
-                        "start_index": start,
-                        "status": "success",
-                        **self._additions(attempt),
-                        **timing_fields(attempt.started_at or self.clock.now(), self.clock.now()),
-                        "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
-                    }
-                )
+                        **details,
+                    },
+                    "record_schema": RECORD_SCHEMA,
+                    "run_id": run_id,
+                    "shard_id": shard_id,
+                    "start_index": start,
+                    "status": "success",
+                    **self._additions(attempt),
+                    **timing_fields(attempt.started_at or self.clock.now(), self.clock.now()),
+                    "duration_ms": round((self.clock.monotonic() - started) * 1000.0, 3),
+                },
             )
             body = dumps_canonical(envelope).encode()
             if attempt.repair is not None:
@@ -579,10 +586,9 @@ class ChildHandler:
         if raw is None:
             raise ValidationError(f"Run manifest {payload.manifest_key!r} not found")
         try:
-            manifest = RunManifest.model_validate_json(raw)
-            request = manifest.request
+            request = view_from_json("RunManifest", raw).request
             dimensions = dict(request["dimensions"])
-        except (PydanticValidationError, KeyError, TypeError) as exc:
+        except (ContractRejected, KeyError, TypeError) as exc:
             problem = " ".join(str(exc).split())[:300]
             raise CorruptRecord(payload.manifest_key, payload.run_id, problem) from None
         return {

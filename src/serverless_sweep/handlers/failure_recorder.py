@@ -47,9 +47,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from serverless_sweep import __version__
-from serverless_sweep.contracts import FailureOutcome
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.handlers.contract_docs import contract_document
 from serverless_sweep.handlers.parquet import errors_parquet, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
@@ -57,7 +57,7 @@ from serverless_sweep.handlers.ports import (
     ObjectStore,
     SystemClock,
 )
-from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
+from serverless_sweep.handlers.responses import CONTRACT_VERSION
 from serverless_sweep.handlers.settings import JSON_CONTENT, PARQUET_CONTENT
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ def write_failure_record(
         envelope["errors_size"] = len(written)
         envelope["errors_sha256"] = sha256_hex(written)
     try:
-        envelope = contract_body(FailureOutcome.model_validate(envelope))
+        envelope = contract_document("FailureOutcome", envelope)
     except Exception:  # never lose a failure record to a contract bug: keep the raw fields
         logger.exception("failure envelope does not match the FailureOutcome contract")
     outcome_key = layout.failure_outcome_key(

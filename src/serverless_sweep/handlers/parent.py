@@ -12,13 +12,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError as PydanticValidationError
-
-from serverless_sweep.contracts import RunManifest, RunStatus, SweepRequest
-from serverless_sweep.contracts import ShardRange as ManifestShard
-from serverless_sweep.core.errors import ValidationError, did_you_mean, violations_from_pydantic
+from serverless_sweep.core.errors import ValidationError, did_you_mean
 from serverless_sweep.core.fingerprint import request_fingerprint
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.planning import ShardRange, plan_shards
@@ -33,6 +29,12 @@ from serverless_sweep.handlers.api_results import (
     NotFound,
     NothingToRedrive,
     SubmitResult,
+)
+from serverless_sweep.handlers.contract_docs import (
+    ContractRejected,
+    contract_document,
+    model_fields,
+    validated_document,
 )
 from serverless_sweep.handlers.dispatch_ledger import (
     JOB_SUBMIT,
@@ -56,7 +58,7 @@ from serverless_sweep.handlers.ports import (
     StoreError,
     SystemClock,
 )
-from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
+from serverless_sweep.handlers.responses import CONTRACT_VERSION
 from serverless_sweep.handlers.runs import RunConflict, RunRecord, find_run, register_run
 from serverless_sweep.handlers.settings import (
     DEFAULT_LOST_AFTER_S,
@@ -74,6 +76,11 @@ from serverless_sweep.models.constraints import apply_model_rules, validate_spac
 from serverless_sweep.models.outputs import output_violations, request_outputs
 from serverless_sweep.models.presets import expand_preset
 from serverless_sweep.models.registry import PluginError, UnknownModel, get_model, model_names
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from serverless_sweep.contracts import RunStatus
 
 CHILD_FUNCTION_ENV = "CHILD_LAMBDA_ARN"
 
@@ -170,14 +177,13 @@ class ParentHandler:
         try:
             payload = self._expand_preset(payload)
             normalized = normalize_request(payload, known_models=model_names())
-            # The old-order checks above own the messages; the generated contract model is
-            # the typed view the rest of the handler reads.
-            request = SweepRequest.model_validate(normalized)
-        except PydanticValidationError as exc:
-            violations = violations_from_pydantic(exc.errors())
-            raise ValidationError.from_violations(violations) from None
+            # The old-order checks above own the messages; the generated contract (its
+            # checker, or the pydantic model when that is not sure) is the backstop.
+            request = validated_document("SweepRequest", normalized)
+        except ContractRejected as exc:
+            raise ValidationError.from_violations(exc.violations) from None
 
-        model_name = request.model or self.config.default_model
+        model_name = request.get("model") or self.config.default_model
         if model_name is None:
             raise Misconfigured(self.config.default_model_error or "no default model")
         try:
@@ -337,7 +343,7 @@ def unknown_field_warnings(payload: object) -> list[str]:
     """One sentence per unknown top-level field, naming the closest known field if any."""
     if not isinstance(payload, Mapping):
         return []
-    known = {field.alias or name for name, field in SweepRequest.model_fields.items()}
+    known = set(model_fields("SweepRequest"))  # the schema's properties (no field has an alias)
     warnings = []
     for name in payload:
         if not isinstance(name, str) or name in known:
@@ -355,21 +361,40 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The RunManifest document (schemas/v1/run_manifest.json).
 
-    The contract model validates everything but the shard list, which the planner built and
-    which would cost a pydantic object per shard (a second at the contract's 200,000 shards,
-    on the API's answer path); one entry goes through the model to keep the shape honest.
+    The contract (its generated checker, or the pydantic model when that is not sure) checks
+    everything but the shard list, which the planner built and which would cost a check per
+    shard (a second at the contract's 200,000 shards, on the API's answer path); one entry goes
+    through it to keep the shape honest.
     """
-    manifest = RunManifest(
-        contract_version=CONTRACT_VERSION,
-        run_id=normalized["run_id"],
-        run_date=run_date,
-        accepted_at=accepted_at,
-        fingerprint=request_fingerprint(normalized, model),
-        model=model,
-        request=dict(normalized),
-        total_points=normalized["total_points"],
-        shards=[ManifestShard(**s.as_dict()) for s in shards[:1]],
-    )
-    body = contract_body(manifest)
+    fingerprint = request_fingerprint(normalized, model)
+
+    def pydantic_manifest() -> BaseModel:  # when the generated checker is not sure
+        from serverless_sweep.contracts import RunManifest
+        from serverless_sweep.contracts import ShardRange as ManifestShard
+
+        return RunManifest(
+            contract_version=CONTRACT_VERSION,
+            run_id=normalized["run_id"],
+            run_date=run_date,
+            accepted_at=accepted_at,
+            fingerprint=fingerprint,
+            model=model,
+            request=dict(normalized),
+            total_points=normalized["total_points"],
+            shards=[ManifestShard(**s.as_dict()) for s in shards[:1]],
+        )
+
+    document = {
+        "contract_version": CONTRACT_VERSION,
+        "run_id": normalized["run_id"],
+        "run_date": run_date,
+        "accepted_at": accepted_at,
+        "fingerprint": fingerprint,
+        "model": model,
+        "request": dict(normalized),
+        "total_points": normalized["total_points"],
+        "shards": [s.as_dict() for s in shards[:1]],
+    }
+    body = contract_document("RunManifest", document, pydantic_manifest)
     body["shards"] = [s.as_dict() for s in shards]
     return body

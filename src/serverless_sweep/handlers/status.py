@@ -11,9 +11,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serverless_sweep.contracts import RunStatus, ShardFailure
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.api_results import NotFound
 from serverless_sweep.handlers.dispatch_ledger import (
@@ -28,6 +27,11 @@ from serverless_sweep.handlers.ports import Clock, ObjectStore, SystemClock
 from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.runs import RunRecord, find_run
 from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
+
+if TYPE_CHECKING:
+    # Imported where a status is built: the Lambda parent imports this module on its submit
+    # path, which needs no pydantic (issue 8).
+    from serverless_sweep.contracts import RunStatus, ShardFailure
 
 MISSING_LIST_LIMIT = 1000
 
@@ -131,6 +135,8 @@ def run_status_model(
         state = "succeeded"
     else:
         state = "failed"
+    from serverless_sweep.contracts import RunStatus
+
     return RunStatus(
         contract_version=CONTRACT_VERSION,
         run_id=record.run_id,
@@ -234,6 +240,8 @@ def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> S
         ):
             newest = envelope
     newest = newest or {}
+    from serverless_sweep.contracts import ShardFailure
+
     return ShardFailure(
         shard_id=shard_id,
         attempt=int(newest.get("attempt", 1)),

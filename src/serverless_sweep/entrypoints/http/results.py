@@ -14,16 +14,21 @@ Accepted answers list the request's unknown fields in `warnings` (a 502 does not
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serverless_sweep.contracts import AcceptedResponse, DispatchRecord, RunStatus
 from serverless_sweep.core.errors import Violation
 from serverless_sweep.entrypoints.http.errors import Problem
 from serverless_sweep.entrypoints.http.routes import Request, Response, render_as
 from serverless_sweep.handlers.api_results import Accepted, AlreadySubmitted, NothingToRedrive
+from serverless_sweep.handlers.contract_docs import contract_document
 from serverless_sweep.handlers.dispatcher import DispatchOutcome
 from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
 from serverless_sweep.handlers.runs import RunRecord
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from serverless_sweep.contracts import RunStatus
 
 __all__ = ["accepted_body", "dispatch_problem"]
 
@@ -37,25 +42,50 @@ def accepted_body(
     to_dispatch: int | None = None,
 ) -> dict[str, Any]:
     """An AcceptedResponse body: the old fields in the old order, then the additions."""
-    response = AcceptedResponse(
-        run_id=record.run_id,
-        total_points=record.total_points,
-        shards_dispatched=len(outcomes),
-        dispatches=[
-            DispatchRecord(shard_id=o.shard_id, status_code=o.status_code or 0, attempt=o.attempt)
+
+    def model() -> BaseModel:  # the pydantic build, for what the generated checker is unsure of
+        from serverless_sweep.contracts import AcceptedResponse, DispatchRecord
+
+        return AcceptedResponse(
+            run_id=record.run_id,
+            total_points=record.total_points,
+            shards_dispatched=len(outcomes),
+            dispatches=[
+                DispatchRecord(
+                    shard_id=o.shard_id, status_code=o.status_code or 0, attempt=o.attempt
+                )
+                for o in outcomes
+            ],
+            status=status,
+            contract_version=CONTRACT_VERSION,
+            fingerprint=record.fingerprint,
+            run_date=record.run_date,
+            model=record.model,
+            shard_count=len(record.manifest["shards"]),
+            dispatch_state=dispatch_state,
+            shards_to_dispatch=to_dispatch,
+            excluded_points=record.request.get("excluded_points"),
+        )
+
+    document = {
+        "run_id": record.run_id,
+        "total_points": record.total_points,
+        "shards_dispatched": len(outcomes),
+        "dispatches": [
+            {"shard_id": o.shard_id, "status_code": o.status_code or 0, "attempt": o.attempt}
             for o in outcomes
         ],
-        status=status,
-        contract_version=CONTRACT_VERSION,
-        fingerprint=record.fingerprint,
-        run_date=record.run_date,
-        model=record.model,
-        shard_count=len(record.manifest["shards"]),
-        dispatch_state=dispatch_state,
-        shards_to_dispatch=to_dispatch,
-        excluded_points=record.request.get("excluded_points"),
-    )
-    return contract_body(response)
+        "status": status,
+        "contract_version": CONTRACT_VERSION,
+        "fingerprint": record.fingerprint,
+        "run_date": record.run_date,
+        "model": record.model,
+        "shard_count": len(record.manifest["shards"]),
+        "dispatch_state": dispatch_state,
+        "shards_to_dispatch": to_dispatch,
+        "excluded_points": record.request.get("excluded_points"),
+    }
+    return contract_document("AcceptedResponse", document, model)
 
 
 def dispatch_problem(result: Accepted) -> Problem | None:
@@ -111,6 +141,6 @@ def _nothing_to_redrive(result: NothingToRedrive, request: Request) -> Response:
     return Response.json(200, body)
 
 
-@render_as(RunStatus)
+@render_as("serverless_sweep.contracts.generated.v1.run_status.RunStatus")
 def _run_status(result: RunStatus, request: Request) -> Response:
     return Response.json(200, contract_body(result))

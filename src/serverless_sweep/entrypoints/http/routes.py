@@ -312,11 +312,16 @@ ROUTER: Final = Router()
 
 T = TypeVar("T")
 Renderer = Callable[[Any, Request], Response]
-_RENDERERS: dict[type, Renderer] = {}
+_RENDERERS: dict[type | str, Renderer] = {}
 
 
-def render_as(result_type: type[T]) -> Callable[[Callable[[T, Request], Response]], Any]:
-    """Decorator: the function that turns a typed handler result into its `Response`."""
+def render_as(result_type: type[T] | str) -> Callable[[Callable[[T, Request], Response]], Any]:
+    """Decorator: the function that turns a typed handler result into its `Response`.
+
+    `result_type` is a class, or the qualified name of one ("package.module.Class"): a
+    generated pydantic model is named, not imported, so that registering its renderer does not
+    import pydantic on the Lambda parent's cold start (issue 8).
+    """
 
     def register(function: Callable[[T, Request], Response]) -> Callable[[T, Request], Response]:
         _RENDERERS[result_type] = function
@@ -330,7 +335,7 @@ def render(result: object, request: Request) -> Response:
     if isinstance(result, Response):
         return result
     for kind in type(result).__mro__:
-        renderer = _RENDERERS.get(kind)
+        renderer = _RENDERERS.get(kind) or _RENDERERS.get(f"{kind.__module__}.{kind.__qualname__}")
         if renderer is not None:
             return renderer(result, request)
     raise TypeError(f"no renderer for a {type(result).__name__} route result")
