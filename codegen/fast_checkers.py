@@ -170,7 +170,7 @@ class _Emitter:
 
     def _string(self, node: dict[str, Any], var: str, path: str) -> list[str]:
         self._only(node, {"minLength", "maxLength", "pattern", "format"}, path)
-        lines = [f"if type({var}) is not str:", "    return _NO"]
+        lines = [f"if type({var}) is not str or not _text({var}):", "    return _NO"]
         if "minLength" in node:
             lines += [f"if len({var}) < {int(node['minLength'])}:", "    return _NO"]
         if "maxLength" in node:
@@ -256,7 +256,7 @@ class _Emitter:
 
     def _keys(self, node: dict[str, Any], key: str, path: str) -> list[str]:
         names = node.get("propertyNames")
-        lines = [f"if type({key}) is not str:", "    return _NO"]
+        lines = [f"if type({key}) is not str or not _text({key}):", "    return _NO"]
         if names is None:
             return lines
         names = self.resolve(names)
@@ -375,7 +375,7 @@ class _Emitter:
                 "        for k, x in v.items():",
                 f"            if k in {names}:",
                 "                continue",
-                "            if type(k) is not str:",
+                "            if type(k) is not str or not _text(k):",
                 "                return _NO",
                 "            x = _any(x)",
                 "            if x is _NO:",
@@ -447,14 +447,28 @@ def _is_date(value: str) -> bool:
     return not (month == 2 and day == 29 and not leap)
 
 
+def _text(value: str) -> bool:
+    """No lone surrogate: pydantic refuses one in a constrained string (its Rust side needs
+    UTF-8), so a declared string with one is left to it."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _any(value: Any) -> Any:
     """A JSON value as pydantic's `Any` dumps it (a copy), _NO for anything else.
 
-    Non-finite floats are refused (pydantic dumps them as null), so are non-str keys, tuples
-    and every other Python type.
+    Non-finite floats are refused (pydantic dumps them as null), so are non-str keys, lone
+    surrogates (pydantic replaces them in keys), tuples and every other Python type.
     """
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        return value if _text(value) else _NO
+    if kind is int or kind is bool or value is None:
         return value
     if kind is float:
         return value if _finite(value) else _NO
@@ -469,7 +483,7 @@ def _any(value: Any) -> Any:
     if kind is dict:
         mapping = {}
         for key, item in value.items():
-            if type(key) is not str:
+            if type(key) is not str or not _text(key):
                 return _NO
             item = _any(item)
             if item is _NO:

@@ -42,14 +42,28 @@ def _is_date(value: str) -> bool:
     return not (month == 2 and day == 29 and not leap)
 
 
+def _text(value: str) -> bool:
+    """No lone surrogate: pydantic refuses one in a constrained string (its Rust side needs
+    UTF-8), so a declared string with one is left to it."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _any(value: Any) -> Any:
     """A JSON value as pydantic's `Any` dumps it (a copy), _NO for anything else.
 
-    Non-finite floats are refused (pydantic dumps them as null), so are non-str keys, tuples
-    and every other Python type.
+    Non-finite floats are refused (pydantic dumps them as null), so are non-str keys, lone
+    surrogates (pydantic replaces them in keys), tuples and every other Python type.
     """
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        return value if _text(value) else _NO
+    if kind is int or kind is bool or value is None:
         return value
     if kind is float:
         return value if _finite(value) else _NO
@@ -64,7 +78,7 @@ def _any(value: Any) -> Any:
     if kind is dict:
         mapping = {}
         for key, item in value.items():
-            if type(key) is not str:
+            if type(key) is not str or not _text(key):
                 return _NO
             item = _any(item)
             if item is _NO:
@@ -389,7 +403,7 @@ def _m1_AcceptedResponse(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("total_points", _NO)
@@ -433,7 +447,7 @@ def _m1_AcceptedResponse(v: Any) -> Any:
     x = v.get("fingerprint", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if _K4.search(x) is None or x.endswith("\n"):
                 return _NO
@@ -442,7 +456,7 @@ def _m1_AcceptedResponse(v: Any) -> Any:
     x = v.get("run_date", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if not _is_date(x):
                 return _NO
@@ -451,7 +465,7 @@ def _m1_AcceptedResponse(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["model"] = x
@@ -476,7 +490,7 @@ def _m1_AcceptedResponse(v: Any) -> Any:
                 return _NO
             l2: list[Any] = []
             for i2 in x:
-                if type(i2) is not str:
+                if type(i2) is not str or not _text(i2):
                     return _NO
                 l2.append(i2)
             x = l2
@@ -506,19 +520,19 @@ def _m102_ErrorDetail(v: Any) -> Any:
     x = v.get("pointer", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["pointer"] = x
     x = v.get("rule", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["rule"] = x
     x = v.get("message", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["message"] = x
     return out
@@ -537,7 +551,7 @@ def _m101_ErrorResponse(v: Any) -> Any:
     x = v.get("message", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["message"] = x
     x = v.get("details", _NO)
@@ -564,7 +578,7 @@ def _m101_ErrorResponse(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["run_id"] = x
@@ -600,7 +614,7 @@ def _m402_ResultPoint(v: Any) -> Any:
         return _NO
     d3: dict[str, Any] = {}
     for k3, v3 in x.items():
-        if type(k3) is not str:
+        if type(k3) is not str or not _text(k3):
             return _NO
         v3 = _any(v3)
         if v3 is _NO:
@@ -615,7 +629,7 @@ def _m402_ResultPoint(v: Any) -> Any:
         return _NO
     d4: dict[str, Any] = {}
     for k4, v4 in x.items():
-        if type(k4) is not str:
+        if type(k4) is not str or not _text(k4):
             return _NO
         v4 = _any(v4)
         if v4 is _NO:
@@ -640,13 +654,13 @@ def _m401_ResultsPage(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("model", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["model"] = x
     x = v.get("total_points", _NO)
@@ -658,7 +672,7 @@ def _m401_ResultsPage(v: Any) -> Any:
     x = v.get("order_by", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["order_by"] = x
     x = v.get("descending", _NO)
@@ -675,7 +689,7 @@ def _m401_ResultsPage(v: Any) -> Any:
                 return _NO
             l1: list[Any] = []
             for i1 in x:
-                if type(i1) is not str:
+                if type(i1) is not str or not _text(i1):
                     return _NO
                 l1.append(i1)
             x = l1
@@ -711,7 +725,7 @@ def _m401_ResultsPage(v: Any) -> Any:
     if x is _NO:
         return _NO
     if x is not None:
-        if type(x) is not str:
+        if type(x) is not str or not _text(x):
             return _NO
     if x is not None:
         out["next_page_token"] = x
@@ -725,13 +739,13 @@ def _m502_RunSummary(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("run_date", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     if not _is_date(x):
         return _NO
@@ -739,14 +753,14 @@ def _m502_RunSummary(v: Any) -> Any:
     x = v.get("accepted_at", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["accepted_at"] = x
     x = v.get("model", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["model"] = x
     x = v.get("state", _NO)
@@ -832,7 +846,7 @@ def _m501_RunList(v: Any) -> Any:
                 return _NO
             l2: list[Any] = []
             for i2 in x:
-                if type(i2) is not str:
+                if type(i2) is not str or not _text(i2):
                     return _NO
                 l2.append(i2)
             x = l2
@@ -841,7 +855,7 @@ def _m501_RunList(v: Any) -> Any:
     x = v.get("next_token", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["next_token"] = x
@@ -886,13 +900,13 @@ def _m601_RunManifest(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("run_date", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     if not _is_date(x):
         return _NO
@@ -900,14 +914,14 @@ def _m601_RunManifest(v: Any) -> Any:
     x = v.get("accepted_at", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["accepted_at"] = x
     x = v.get("fingerprint", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     if _K4.search(x) is None or x.endswith("\n"):
         return _NO
@@ -915,7 +929,7 @@ def _m601_RunManifest(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["model"] = x
     x = v.get("request", _NO)
@@ -925,7 +939,7 @@ def _m601_RunManifest(v: Any) -> Any:
         return _NO
     d1: dict[str, Any] = {}
     for k1, v1 in x.items():
-        if type(k1) is not str:
+        if type(k1) is not str or not _text(k1):
             return _NO
         v1 = _any(v1)
         if v1 is _NO:
@@ -974,20 +988,20 @@ def _m702_ShardFailure(v: Any) -> Any:
     x = v.get("error_kind", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["error_kind"] = x
     x = v.get("error_code", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["error_code"] = x
     x = v.get("error_message", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["error_message"] = x
     return out
@@ -1000,13 +1014,13 @@ def _m704_PriceTable(v: Any) -> Any:
     x = v.get("name", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["name"] = x
     x = v.get("as_of", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     if not _is_date(x):
         return _NO
@@ -1040,7 +1054,7 @@ def _m704_PriceTable(v: Any) -> Any:
     x = v.get("excludes", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["excludes"] = x
@@ -1180,13 +1194,13 @@ def _m701_RunStatus(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("run_date", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if not _is_date(x):
                 return _NO
@@ -1195,14 +1209,14 @@ def _m701_RunStatus(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["model"] = x
     x = v.get("fingerprint", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["fingerprint"] = x
@@ -1369,7 +1383,7 @@ def _m802_shard_outcome_metrics(v: Any) -> Any:
         for k, x in v.items():
             if k in _K22:
                 continue
-            if type(k) is not str:
+            if type(k) is not str or not _text(k):
                 return _NO
             x = _any(x)
             if x is _NO:
@@ -1386,7 +1400,7 @@ def _m801_ShardSummary(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("shard_id", _NO)
@@ -1426,13 +1440,13 @@ def _m804_DetailFile(v: Any) -> Any:
     x = v.get("dataset", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["dataset"] = x
     x = v.get("key", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["key"] = x
     x = v.get("size", _NO)
@@ -1444,7 +1458,7 @@ def _m804_DetailFile(v: Any) -> Any:
     x = v.get("sha256", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     if _K4.search(x) is None or x.endswith("\n"):
         return _NO
@@ -1465,7 +1479,7 @@ def _m803_OutputMetadata(v: Any) -> Any:
     x = v.get("format", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["format"] = x
     x = v.get("points_processed", _NO)
@@ -1477,13 +1491,13 @@ def _m803_OutputMetadata(v: Any) -> Any:
     x = v.get("result_key", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["result_key"] = x
     x = v.get("metrics_key", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["metrics_key"] = x
@@ -1497,7 +1511,7 @@ def _m803_OutputMetadata(v: Any) -> Any:
     x = v.get("metrics_sha256", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if _K4.search(x) is None or x.endswith("\n"):
                 return _NO
@@ -1553,7 +1567,7 @@ def _m805_SuccessOutcome(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("shard_id", _NO)
@@ -1577,7 +1591,7 @@ def _m805_SuccessOutcome(v: Any) -> Any:
     x = v.get("event_time", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["event_time"] = x
     x = v.get("output_metadata", _NO)
@@ -1597,7 +1611,7 @@ def _m805_SuccessOutcome(v: Any) -> Any:
     x = v.get("run_date", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if not _is_date(x):
                 return _NO
@@ -1606,14 +1620,14 @@ def _m805_SuccessOutcome(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["model"] = x
     x = v.get("fingerprint", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["fingerprint"] = x
@@ -1634,14 +1648,14 @@ def _m805_SuccessOutcome(v: Any) -> Any:
     x = v.get("started_at", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["started_at"] = x
     x = v.get("ended_at", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["ended_at"] = x
@@ -1662,14 +1676,14 @@ def _m805_SuccessOutcome(v: Any) -> Any:
     x = v.get("instance_id", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["instance_id"] = x
     x = v.get("runtime_version", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["runtime_version"] = x
@@ -1702,7 +1716,7 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("shard_id", _NO)
@@ -1726,19 +1740,19 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("event_time", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["event_time"] = x
     x = v.get("error_code", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["error_code"] = x
     x = v.get("error_message", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["error_message"] = x
     x = v.get("error_kind", _NO)
@@ -1758,14 +1772,14 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("attempt_id", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["attempt_id"] = x
     x = v.get("run_date", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if not _is_date(x):
                 return _NO
@@ -1774,21 +1788,21 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["model"] = x
     x = v.get("fingerprint", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["fingerprint"] = x
     x = v.get("errors_key", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["errors_key"] = x
@@ -1802,7 +1816,7 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("errors_sha256", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if _K4.search(x) is None or x.endswith("\n"):
                 return _NO
@@ -1811,14 +1825,14 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("started_at", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["started_at"] = x
     x = v.get("ended_at", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["ended_at"] = x
@@ -1839,14 +1853,14 @@ def _m806_FailureOutcome(v: Any) -> Any:
     x = v.get("instance_id", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["instance_id"] = x
     x = v.get("runtime_version", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["runtime_version"] = x
@@ -1867,7 +1881,7 @@ def _m901_ShardPayload(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     out["run_id"] = x
     x = v.get("dimensions", _NO)
@@ -1877,7 +1891,7 @@ def _m901_ShardPayload(v: Any) -> Any:
                 return _NO
             d1: dict[str, Any] = {}
             for k1, v1 in x.items():
-                if type(k1) is not str:
+                if type(k1) is not str or not _text(k1):
                     return _NO
                 if type(v1) is not list:
                     return _NO
@@ -1891,7 +1905,7 @@ def _m901_ShardPayload(v: Any) -> Any:
     x = v.get("manifest_key", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["manifest_key"] = x
@@ -1937,7 +1951,7 @@ def _m901_ShardPayload(v: Any) -> Any:
     x = v.get("run_date", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if not _is_date(x):
                 return _NO
@@ -1946,14 +1960,14 @@ def _m901_ShardPayload(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["model"] = x
     x = v.get("fingerprint", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if _K4.search(x) is None or x.endswith("\n"):
                 return _NO
@@ -1973,7 +1987,7 @@ def _m901_ShardPayload(v: Any) -> Any:
                 return _NO
             d4: dict[str, Any] = {}
             for k4, v4 in x.items():
-                if type(k4) is not str:
+                if type(k4) is not str or not _text(k4):
                     return _NO
                 v4 = _any(v4)
                 if v4 is _NO:
@@ -1989,7 +2003,7 @@ def _m901_ShardPayload(v: Any) -> Any:
                 return _NO
             d5: dict[str, Any] = {}
             for k5, v5 in x.items():
-                if type(k5) is not str:
+                if type(k5) is not str or not _text(k5):
                     return _NO
                 v5 = _any(v5)
                 if v5 is _NO:
@@ -2009,7 +2023,7 @@ def _m901_ShardPayload(v: Any) -> Any:
                     return _NO
                 d7: dict[str, Any] = {}
                 for k7, v7 in i6.items():
-                    if type(k7) is not str:
+                    if type(k7) is not str or not _text(k7):
                         return _NO
                     v7 = _any(v7)
                     if v7 is _NO:
@@ -2037,7 +2051,7 @@ def _m901_ShardPayload(v: Any) -> Any:
         for k, x in v.items():
             if k in _K31:
                 continue
-            if type(k) is not str:
+            if type(k) is not str or not _text(k):
                 return _NO
             x = _any(x)
             if x is _NO:
@@ -2129,7 +2143,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
     x = v.get("run_id", _NO)
     if x is _NO:
         return _NO
-    if type(x) is not str:
+    if type(x) is not str or not _text(x):
         return _NO
     if len(x) < 1:
         return _NO
@@ -2143,7 +2157,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
         return _NO
     d1: dict[str, Any] = {}
     for k1, v1 in x.items():
-        if type(k1) is not str:
+        if type(k1) is not str or not _text(k1):
             return _NO
         if len(k1) < 1:
             return _NO
@@ -2205,7 +2219,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
     x = v.get("model", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
         if x is not None:
             out["model"] = x
@@ -2245,7 +2259,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
                 return _NO
             d4: dict[str, Any] = {}
             for k4, v4 in x.items():
-                if type(k4) is not str:
+                if type(k4) is not str or not _text(k4):
                     return _NO
                 if len(k4) < 1:
                     return _NO
@@ -2271,7 +2285,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
                     return _NO
                 d6: dict[str, Any] = {}
                 for k6, v6 in i5.items():
-                    if type(k6) is not str:
+                    if type(k6) is not str or not _text(k6):
                         return _NO
                     v6 = _any(v6)
                     if v6 is _NO:
@@ -2285,7 +2299,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
     x = v.get("preset", _NO)
     if x is not _NO:
         if x is not None:
-            if type(x) is not str:
+            if type(x) is not str or not _text(x):
                 return _NO
             if len(x) < 1:
                 return _NO
@@ -2308,7 +2322,7 @@ def _m1001_SweepRequest(v: Any) -> Any:
         for k, x in v.items():
             if k in _K33:
                 continue
-            if type(k) is not str:
+            if type(k) is not str or not _text(k):
                 return _NO
             x = _any(x)
             if x is _NO:
