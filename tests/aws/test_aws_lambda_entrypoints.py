@@ -283,7 +283,7 @@ def test_unexpected_exception_is_a_500_with_the_request_id(
     def boom(self: Any, run_id: str) -> dict[str, Any]:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(StatusHandler, "handle", boom)
+    monkeypatch.setattr(StatusHandler, "body", boom)  # what GET /sweep-run/{run_id} calls
     response = parent_handler(rest_event("GET", "/sweep-run/r1"), FakeContext("req-42"))
     assert response["statusCode"] == 500
     assert body_of(response)["error"] == "internal_error"

@@ -3,9 +3,10 @@
 A fresh interpreter imports the Lambda entry points, answers `POST /sweep-run` through
 `lambda_parent.handler` (a 202, a 400 and a 409), runs the shards it dispatched through
 `lambda_child.handler` (legacy_hash and ride_hailing, an injected failure included) and a shard
-whose payload names the manifest instead of carrying the dimensions; then checks that pydantic
-was never imported. A status request afterwards does import it (that route still builds its
-model), which shows the check can see pydantic when it is there.
+whose payload names the manifest instead of carrying the dimensions, then a redrive; and checks
+that pydantic was never imported, nor by a status request. Listing the runs afterwards does
+import it (that route still builds its model), which shows the check sees pydantic when it is
+there.
 
 The AWS clients are replaced by in-memory ones (`lambda_services.services`): this test is about
 imports, the real clients are exercised against moto in tests/aws.
@@ -79,16 +80,30 @@ by_reference["manifest_key"] = manifest_keys[0]
 by_reference["attempt"] = 2
 redriven = lambda_child.handler(by_reference, Context())
 outcomes.append(redriven["status"] if not redriven["duplicate"] else "duplicate")
+redrive = lambda_parent.handler(
+    {"resource": "/sweep-run/{run_id}/redrive", "path": "/sweep-run/hash/redrive",
+     "httpMethod": "POST", "headers": {}, "pathParameters": {"run_id": "hash"},
+     "requestContext": {"requestId": "api-req", "stage": "prod"}, "body": None,
+     "isBase64Encoded": False}, Context())
+answers.append(redrive["statusCode"])
 hot = "pydantic" in sys.modules
 status = lambda_parent.handler(
     {"resource": "/sweep-run/{run_id}", "path": "/sweep-run/hash", "httpMethod": "GET",
      "headers": {}, "pathParameters": {"run_id": "hash"},
      "requestContext": {"requestId": "api-req", "stage": "prod"}, "body": None,
      "isBase64Encoded": False}, Context())
+after_status = "pydantic" in sys.modules
+listing = lambda_parent.handler(
+    {"resource": "/sweep-run", "path": "/sweep-run", "httpMethod": "GET",
+     "headers": {}, "pathParameters": None,
+     "requestContext": {"requestId": "api-req", "stage": "prod"}, "body": None,
+     "isBase64Encoded": False}, Context())
 print(json.dumps({"answers": answers, "outcomes": outcomes, "hot_path_pydantic": hot,
                   "status": status["statusCode"],
                   "state": json.loads(status["body"])["state"],
-                  "after_status_pydantic": "pydantic" in sys.modules}))
+                  "after_status_pydantic": after_status,
+                  "listing": listing["statusCode"],
+                  "after_listing_pydantic": "pydantic" in sys.modules}))
 """
 
 
@@ -108,8 +123,10 @@ def test_submit_and_shards_import_no_pydantic_and_status_still_can() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.splitlines()[-1])
-    assert report["answers"] == [202, 202, 400, 409], report
+    assert report["answers"] == [202, 202, 400, 409, 200], report  # 200: nothing to redrive
     assert report["outcomes"] == ["ok", "ok", "RuntimeError", "ok", "ok"], report
     assert report["hot_path_pydantic"] is False, report
     assert (report["status"], report["state"]) == (200, "succeeded")
-    assert report["after_status_pydantic"] is True, report
+    assert report["after_status_pydantic"] is False, report
+    assert report["listing"] == 200
+    assert report["after_listing_pydantic"] is True, report  # the check does see pydantic

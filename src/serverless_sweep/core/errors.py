@@ -7,7 +7,6 @@ machine-readable details so that API clients can point at the field and the rule
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +48,12 @@ class ValidationError(ValueError):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """ "; did you mean 'x'?" naming the closest known name (a typo's likely intent), or ""."""
+    """ "; did you mean 'x'?" naming the closest known name (a typo's likely intent), or "".
+
+    difflib is imported here, on the first unknown name: a Lambda cold start never needs it.
+    """
+    import difflib
+
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

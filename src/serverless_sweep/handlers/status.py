@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.api_results import NotFound
+from serverless_sweep.handlers.contract_docs import contract_document
 from serverless_sweep.handlers.dispatch_ledger import (
     JOB_SUBMIT,
     job_items,
@@ -24,14 +25,14 @@ from serverless_sweep.handlers.dispatch_ledger import (
 )
 from serverless_sweep.handlers.ledger import status_ledger
 from serverless_sweep.handlers.ports import Clock, ObjectStore, SystemClock
-from serverless_sweep.handlers.responses import CONTRACT_VERSION, contract_body
+from serverless_sweep.handlers.responses import CONTRACT_VERSION
 from serverless_sweep.handlers.runs import RunRecord, find_run
 from serverless_sweep.handlers.settings import DEFAULT_LOST_AFTER_S
 
 if TYPE_CHECKING:
     # Imported where a status is built: the Lambda parent imports this module on its submit
     # path, which needs no pydantic (issue 8).
-    from serverless_sweep.contracts import RunStatus, ShardFailure
+    from serverless_sweep.contracts import RunStatus
 
 MISSING_LIST_LIMIT = 1000
 
@@ -79,10 +80,10 @@ def run_status(
     now: datetime | None = None,
     lost_after_s: float = DEFAULT_LOST_AFTER_S,
 ) -> dict[str, Any]:
-    """The RunStatus document (schemas/v1/run_status.json) as JSON data (see `run_status_model`)."""
-    return contract_body(
-        run_status_model(store, layout, record, now=now, lost_after_s=lost_after_s)
-    )
+    """The RunStatus document (schemas/v1/run_status.json) as JSON data (see
+    `run_status_fields`): the generated checker's body, the model's dump where it is not sure."""
+    fields = run_status_fields(store, layout, record, now=now, lost_after_s=lost_after_s)
+    return contract_document("RunStatus", fields, lambda: _run_status_of(fields))
 
 
 def run_status_model(
@@ -93,7 +94,26 @@ def run_status_model(
     now: datetime | None = None,
     lost_after_s: float = DEFAULT_LOST_AFTER_S,
 ) -> RunStatus:
-    """The run's status as the generated RunStatus contract model.
+    """The run's status as the generated RunStatus contract model (see `run_status_fields`)."""
+    fields = run_status_fields(store, layout, record, now=now, lost_after_s=lost_after_s)
+    return _run_status_of(fields)
+
+
+def _run_status_of(fields: dict[str, Any]) -> RunStatus:
+    from serverless_sweep.contracts import RunStatus
+
+    return RunStatus(**fields)
+
+
+def run_status_fields(
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    *,
+    now: datetime | None = None,
+    lost_after_s: float = DEFAULT_LOST_AFTER_S,
+) -> dict[str, Any]:
+    """The RunStatus fields, as plain data (the model, or its generated checker, takes them).
 
     A shard is succeeded (success envelope), failed (a failure envelope, no success), or has no
     record yet; then the dispatch ledger says whether it is in flight, not yet dispatched,
@@ -135,32 +155,30 @@ def run_status_model(
         state = "succeeded"
     else:
         state = "failed"
-    from serverless_sweep.contracts import RunStatus
-
-    return RunStatus(
-        contract_version=CONTRACT_VERSION,
-        run_id=record.run_id,
-        run_date=record.run_date,
-        model=record.model,
-        fingerprint=record.fingerprint,
-        state=state,
-        total_points=record.total_points,
-        shard_count=len(shards),
-        succeeded_shards=len(succeeded),
-        failed_shards=len(failed),
-        pending_shards=pending,
-        points_done=points_done,
-        coverage=points_done / record.total_points if record.total_points else 0.0,
-        tolerated_failure_percentage=tolerated,
-        failures=[_latest_failure(store, states, sid) for sid in failed],
-        missing_shard_ids=missing[:MISSING_LIST_LIMIT],
-        dispatched_shards=in_flight,
-        undispatched_shards=waiting,
-        dispatch_failed_shards=len(dispatch_failed),
-        lost_shards=len(lost),
-        lost_shard_ids=lost[:MISSING_LIST_LIMIT],
-        ledger=status_ledger(store, layout, record, finished=not pending),
-    )
+    return {
+        "contract_version": CONTRACT_VERSION,
+        "run_id": record.run_id,
+        "run_date": record.run_date,
+        "model": record.model,
+        "fingerprint": record.fingerprint,
+        "state": state,
+        "total_points": record.total_points,
+        "shard_count": len(shards),
+        "succeeded_shards": len(succeeded),
+        "failed_shards": len(failed),
+        "pending_shards": pending,
+        "points_done": points_done,
+        "coverage": points_done / record.total_points if record.total_points else 0.0,
+        "tolerated_failure_percentage": tolerated,
+        "failures": [_latest_failure(store, states, sid) for sid in failed],
+        "missing_shard_ids": missing[:MISSING_LIST_LIMIT],
+        "dispatched_shards": in_flight,
+        "undispatched_shards": waiting,
+        "dispatch_failed_shards": len(dispatch_failed),
+        "lost_shards": len(lost),
+        "lost_shard_ids": lost[:MISSING_LIST_LIMIT],
+        "ledger": status_ledger(store, layout, record, finished=not pending),
+    }
 
 
 def dispatch_states(
@@ -226,7 +244,8 @@ def _older_than(at: str, horizon: datetime) -> bool:
     return moment < horizon
 
 
-def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> ShardFailure:
+def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> dict[str, Any]:
+    """The ShardFailure fields of a shard's newest failure record."""
     newest: dict[str, Any] | None = None
     for _attempt, key in states.failures[shard_id]:
         raw = store.get(key)
@@ -240,15 +259,13 @@ def _latest_failure(store: ObjectStore, states: ShardStates, shard_id: int) -> S
         ):
             newest = envelope
     newest = newest or {}
-    from serverless_sweep.contracts import ShardFailure
-
-    return ShardFailure(
-        shard_id=shard_id,
-        attempt=int(newest.get("attempt", 1)),
-        error_kind=str(newest.get("error_kind", "internal")),
-        error_code=str(newest.get("error_code", "unknown")),
-        error_message=str(newest.get("error_message", "failure record unreadable")),
-    )
+    return {
+        "shard_id": shard_id,
+        "attempt": int(newest.get("attempt", 1)),
+        "error_kind": str(newest.get("error_kind", "internal")),
+        "error_code": str(newest.get("error_code", "unknown")),
+        "error_message": str(newest.get("error_message", "failure record unreadable")),
+    }
 
 
 @dataclass
@@ -262,10 +279,28 @@ class StatusHandler:
     clock: Clock = field(default_factory=SystemClock)
 
     def handle(self, run_id: str) -> RunStatus:
+        """The status as the RunStatus model (imports pydantic)."""
+        return run_status_model(
+            self.store,
+            self.layout,
+            self._record(run_id),
+            now=self.clock.now(),
+            lost_after_s=self.lost_after_s,
+        )
+
+    def body(self, run_id: str) -> dict[str, Any]:
+        """The status as the RunStatus body, what the API answers (no pydantic needed)."""
+        return run_status(
+            self.store,
+            self.layout,
+            self._record(run_id),
+            now=self.clock.now(),
+            lost_after_s=self.lost_after_s,
+        )
+
+    def _record(self, run_id: str) -> RunRecord:
         self.store.check_configured()
         record = find_run(self.store, self.layout, run_id)
         if record is None:
             raise NotFound.run(run_id)
-        return run_status_model(
-            self.store, self.layout, record, now=self.clock.now(), lost_after_s=self.lost_after_s
-        )
+        return record
