@@ -3,7 +3,8 @@
 A fresh interpreter imports the Lambda entry points, answers `POST /sweep-run` through
 `lambda_parent.handler` (a 202, a 400 and a 409), runs the shards it dispatched through
 `lambda_child.handler` (legacy_hash and ride_hailing, an injected failure included) and a shard
-whose payload names the manifest instead of carrying the dimensions, then a redrive; and checks
+whose payload names the manifest instead of carrying the dimensions, a redrive and an on-failure
+record (`lambda_child.failure_handler`); and checks
 that pydantic was never imported, nor by a status request. Listing the runs afterwards does
 import it (that route still builds its model), which shows the check sees pydantic when it is
 there.
@@ -86,6 +87,19 @@ redrive = lambda_parent.handler(
      "requestContext": {"requestId": "api-req", "stage": "prod"}, "body": None,
      "isBase64Encoded": False}, Context())
 answers.append(redrive["statusCode"])
+# The on-failure recorder: Lambda's destination record of a child that died (a crash).
+answers.append(post({"run_id": "dead", "model": "legacy_hash", "dimensions": {"a": [1]},
+                     "shard_count": 1})["statusCode"])
+record = {
+    "version": "1.0", "timestamp": "2026-12-01T10:00:00.000Z",
+    "requestContext": {"requestId": "dead-1", "functionArn": "child:$LATEST",
+                       "condition": "RetriesExhausted", "approximateInvokeCount": 3},
+    "requestPayload": json.loads(services.recorder.calls[-1].payload),
+    "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                        "functionError": "Unhandled"},
+    "responsePayload": {"errorMessage": "Process exited before completing request"},
+}
+answers.append(lambda_child.failure_handler(record, Context())["recorded"])
 hot = "pydantic" in sys.modules
 status = lambda_parent.handler(
     {"resource": "/sweep-run/{run_id}", "path": "/sweep-run/hash", "httpMethod": "GET",
@@ -123,7 +137,8 @@ def test_submit_and_shards_import_no_pydantic_and_status_still_can() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.splitlines()[-1])
-    assert report["answers"] == [202, 202, 400, 409, 200], report  # 200: nothing to redrive
+    # 200: nothing to redrive; True: the dead attempt was recorded
+    assert report["answers"] == [202, 202, 400, 409, 200, 202, True], report
     assert report["outcomes"] == ["ok", "ok", "RuntimeError", "ok", "ok"], report
     assert report["hot_path_pydantic"] is False, report
     assert (report["status"], report["state"]) == (200, "succeeded")
