@@ -1185,32 +1185,43 @@ class _Simulation:
         v = self._speed(driver, cell, t)
         km_list = self.km_list
         kept: list[tuple[int, int, int]] = []  # earlier costs: all their riders
-        group: list[int] = []  # riders of the current cost
-        group_d: list[int] = []
+        # The current cost's cells: (their waiting riders, distance), and how many riders.
+        group: list[tuple[list[int], int]] = []
+        in_group = 0
         last_cost = -1.0
         for d, ring in enumerate(self.match_rings):
             km = km_list[d]
             cost = km + w * (km / v * 3600.0)
             if cost != last_cost:
-                if len(kept) + len(group) >= k:
+                if len(kept) + in_group >= k:
                     break
-                kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
-                group, group_d = [], []
+                for inside, at in group:
+                    kept.extend([(r, driver, at) for r in inside])
+                group, in_group = [], 0
             last_cost = cost
             for off in ring:
                 inside = wait_in.get(base + off)
                 if inside:
-                    group.extend(inside)
-                    group_d.extend([d] * len(inside))
+                    group.append((inside, d))
+                    in_group += len(inside)
         need = k - len(kept)
-        if len(group) > need:  # of the last cost, the earliest accepted (lowest rows) suffice
-            # (acceptance number, rider, distance); acceptance numbers are unique, so the
-            # tuples compare on them alone, without a Python key function per rider.
-            keyed = zip(map(self.accept_seq.__getitem__, group), group, group_d, strict=True)
+        if in_group > need:  # of the last cost, the earliest accepted (lowest rows) suffice
+            # A cell's riders are in acceptance order (appended on acceptance, never moved),
+            # so the `need` earliest of the group are among the first `need` of each cell:
+            # at high density a cell holds dozens of waiting riders, and only those few are
+            # ranked. (acceptance number, rider, distance); acceptance numbers are unique,
+            # so the tuples compare on them alone, without a Python key function per rider.
+            seq = self.accept_seq
+            if len(group) == 1:
+                inside, at = group[0]
+                kept.extend([(r, driver, at) for r in inside[:need]])
+                return kept
+            keyed = [(seq[r], r, at) for inside, at in group for r in inside[:need]]
             chosen = [min(keyed)] if need == 1 else sorted(keyed)[:need]
-            group = [c[1] for c in chosen]
-            group_d = [c[2] for c in chosen]
-        kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
+            kept.extend([(c[1], driver, c[2]) for c in chosen])
+            return kept
+        for inside, at in group:
+            kept.extend([(r, driver, at) for r in inside])
         return kept
 
     def _pieces(self, riders: list[int]) -> list[list[int]]:
