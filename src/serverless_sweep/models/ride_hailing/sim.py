@@ -1302,7 +1302,7 @@ class _Simulation:
                 out.append((position, driver, d))
             out.sort()
             return out
-        return _hungarian_lists(flat)
+        return _hungarian_lists(flat, [drivers for drivers, _ in edges])
 
     def _match_arrays(
         self, edges: list[tuple[list[int], list[int]]], n_edges: int, t: float
@@ -1500,27 +1500,50 @@ def _component_labels(
     return labels
 
 
-def _hungarian_lists(edges: list[tuple[float, int, int, int]]) -> list[tuple[int, int, int]]:
+def _hungarian_lists(
+    edges: list[tuple[float, int, int, int]], row_drivers: list[list[int]]
+) -> list[tuple[int, int, int]]:
     """`_hungarian` on Python lists: edges (cost, row, driver, distance), matched
-    (row, driver, distance) in row order. Same components, blocks, splits and solver, so the
-    same pairs as the numpy version."""
+    (row, driver, distance) in row order; `row_drivers` are the drivers of each row. Same
+    components, blocks, splits and solver, so the same pairs as the numpy version.
+
+    The components are found on the drivers alone (the drivers of one row belong together),
+    since in a batch most rows have a single driver: such rows join nothing, and a driver
+    that shares no row with another is a star (its riders and nobody else), whose optimum
+    is its least (cost, row) edge, what `_solve_block_lists` returns for one column. Only
+    the other components are solved as blocks. Components are independent, so the order in
+    which they are found changes nothing.
+    """
     parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = parent.setdefault(x, x)
-        while root != parent[root]:
-            parent[root] = parent[parent[root]]
-            root = parent[root]
-        return root
-
-    for _, r, driver, _ in edges:
-        a, b = find(r), find(-1 - driver)
-        if a != b:
-            parent[min(a, b)] = max(a, b)
+    joined: set[int] = set()
+    for drivers in row_drivers:
+        if len(drivers) > 1:
+            joined.update(drivers)
+            root = drivers[0]
+            while root in parent:
+                root = parent[root]
+            for other in drivers[1:]:
+                while other in parent:
+                    other = parent[other]
+                if other != root:
+                    parent[other] = root
+    star: dict[int, tuple[float, int, int, int]] = {}
     groups: dict[int, list[tuple[float, int, int, int]]] = {}
     for edge in edges:
-        groups.setdefault(find(edge[1]), []).append(edge)
-    out: list[tuple[int, int, int]] = []
+        driver = edge[2]
+        if driver in joined:
+            while driver in parent:
+                driver = parent[driver]
+            group = groups.get(driver)
+            if group is None:
+                groups[driver] = [edge]
+            else:
+                group.append(edge)
+        else:
+            best = star.get(driver)
+            if best is None or edge < best:
+                star[driver] = edge
+    out = [(e[1], e[2], e[3]) for e in star.values()]
     for group in groups.values():
         out.extend(_solve_block_lists(group))
     out.sort()
