@@ -139,6 +139,8 @@ _PYTHON_MAX_EDGES = 4096
 _MAX_COVER_PENDING = 64
 # With at most this many idle drivers, a new driver's k (see `_nearest_waiting`) is their count.
 _FEW_IDLE = 16
+# `_idle_near` gathers the disks of at most this many drivers at a time (bounded memory).
+_IDLE_NEAR_CHUNK = 256
 
 # Speed factor per UTC hour of day. "berlin": rush hours 7–9 and 16–19 slowest.
 # fmt: off
@@ -370,7 +372,6 @@ class _Simulation:
         raster = grid.rows * grid.stride
         self.open_count = np.zeros(raster, dtype=np.int64)
         self.idle_count = np.zeros(raster, dtype=np.int64)
-        self.idle2d = self.idle_count.reshape(-1, grid.stride)  # a view, rows of the raster
         self.wait_count = np.zeros(raster, dtype=np.int64)
         self.idle_in: dict[int, list[int]] = {}
         self.wait_in: dict[int, list[int]] = {}
@@ -1208,10 +1209,11 @@ class _Simulation:
         d_cell = self.d_cell
         out: list[tuple[int, int, int]] = []
         if len(new_drivers) <= len(self.waiting):
-            for driver in new_drivers:
+            ks = self._idle_near(new_drivers) if prune else []
+            for n, driver in enumerate(new_drivers):
                 cell = int(d_cell[driver])
                 if prune:
-                    out.extend(self._nearest_waiting(driver, cell, t))
+                    out.extend(self._nearest_waiting(driver, cell, t, ks[n]))
                 else:
                     riders, dist = self._members_within(cell, self.wait_in)
                     out.extend((r, driver, d) for r, d in zip(riders, dist, strict=True))
@@ -1250,13 +1252,34 @@ class _Simulation:
                 near.extend(riders)
         return near
 
-    def _nearest_waiting(self, driver: int, cell: int, t: float) -> list[tuple[int, int, int]]:
+    def _idle_near(self, drivers: list[int]) -> list[int]:
+        """Per driver, the k of `_nearest_waiting`: the idle drivers within 2 x match_radius
+        of it, or all idle drivers when few (a bound too; counting pays only when many are
+        idle). Counted for all the batch's new drivers at once, by one gather of the disks'
+        counts from the raster per chunk of drivers: the counts do not change while the batch
+        problem is built, and one numpy call per driver cost more than its ring search."""
+        k = self.n_idle
+        double = 2 * self.radius
+        if double > PAD or k <= _FEW_IDLE:
+            return [k] * len(drivers)
+        offsets = self.grid.flat_offsets(double)
+        pos = self.grid.flat[self.d_cell[drivers]]
+        out: list[int] = []
+        for a in range(0, len(drivers), _IDLE_NEAR_CHUNK):
+            near = self.idle_count[pos[a : a + _IDLE_NEAR_CHUNK, None] + offsets[None, :]]
+            out.extend(near.sum(axis=1).tolist())
+        return out
+
+    def _nearest_waiting(
+        self, driver: int, cell: int, t: float, k: int
+    ) -> list[tuple[int, int, int]]:
         """(rider, driver, distance) for the waiting riders a new driver needs to be offered.
 
-        Exact pruning for the hungarian and cost_based matchers. Let k be the number of idle
-        drivers within 2 x match_radius of this driver (or of all idle drivers, when few):
-        every driver that shares a candidate rider with it is among them. Rank the driver's
-        riders by (cost, row); for one driver the cost grows with distance. If an optimal
+        Exact pruning for the hungarian and cost_based matchers. Let k (from `_idle_near`) be
+        the number of idle drivers within 2 x match_radius of this driver (or of all idle
+        drivers, when few): every driver that shares a candidate rider with it is among them.
+        Rank the driver's riders by (cost, row); for one driver the cost grows with distance.
+        If an optimal
         assignment (or the greedy) gave the driver a rider beyond its first k, one of those
         first k would be unmatched (the other k - 1 drivers cannot hold all of them) and at
         most as costly, so an equally good solution uses only the first k, and the greedy
@@ -1267,14 +1290,6 @@ class _Simulation:
         assignments tie they can change which one the solver returns (see `_hungarian`).
         """
         base = self.flat[cell]
-        double = 2 * self.radius
-        k = self.n_idle  # a bound too; counting the disk pays only when many drivers are idle
-        if double <= PAD and k > _FEW_IDLE:
-            # The disk's count as the dot product of the raster's square around the cell with
-            # the disk's 0/1 mask: cheaper than gathering the disk's cells one by one.
-            i, j = divmod(base, self.grid.stride)
-            block = self.idle2d[i - double : i + double + 1, j - double : j + double + 1]
-            k = int(np.vdot(block, self._disk_mask(double)))
         wait_in = self.wait_in
         if k >= len(self.waiting):
             riders, dist = self._members_within(cell, wait_in)
