@@ -76,7 +76,6 @@ stay the same (checked batch by batch against scipy on the dense problem while d
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
 from array import array
@@ -114,9 +113,6 @@ TRIP_CELLS_RANGE = (5, 60)
 CONGESTION_RADIUS = 5
 CONGESTION_PER_VEHICLE = 0.1
 CONGESTION_FLOOR = 0.25
-# Width of a cancellation bucket (see `_schedule_cancel`): at most the least patience, so that
-# a new cancellation always falls into a bucket not yet loaded.
-CANCEL_BUCKET_S = PATIENCE_RANGE_S[0]
 
 # Memory bounds of a batch (see "Cost and memory" above).
 MAX_PIECE_PAIRS = 1 << 19
@@ -428,15 +424,14 @@ class _Simulation:
         self.arrival_t: list[float] = times[order].tolist()
         self.arrival_id: list[int] = order.tolist()  # < n_r: a rider; else n_r + driver
         self.seq = count(n_r + n_d)
-        self.heap: list[tuple[float, int, int, int, int]] = []
+        # The events the simulation creates wait in a calendar (see `_push`): time slots of
+        # slot_s seconds, the current one a small heap, the later ones unordered lists.
+        self.slot_s = _slot_seconds(n_r, n_d)
+        self.heap: list[tuple[float, int, int, int, int]] = []  # the loaded slots' events
+        self.slots: dict[int, list[tuple[float, int, int, int, int]]] = {}
+        self.slot_ids: list[int] = []  # heap of the keys of `slots`
+        self.loaded = -1  # the slots up to this one are in `heap`
         self.pending_tick: float | None = None
-        # Cancellations wait in buckets of CANCEL_BUCKET_S seconds, not in the heap (see
-        # `_schedule_cancel`): bucket index -> (time, sequence number, rider), unordered.
-        self.cancel_buckets: dict[int, list[tuple[float, int, int]]] = {}
-        self.cancel_loaded = -1  # the buckets up to this one are in cancel_active
-        # The loaded cancellations still due, in descending (time, sequence) order: pop() is
-        # the next one. All are earlier than the first unloaded bucket's start.
-        self.cancel_active: list[tuple[float, int, int]] = []
 
     # -- speeds ---------------------------------------------------------------------------
 
@@ -546,6 +541,8 @@ class _Simulation:
 
     def run(self) -> RideHailingMetrics:
         heap = self.heap
+        slot_ids = self.slot_ids
+        slot_s = self.slot_s
         end = self.end_s
         pop = heapq.heappop
         arrival_t = self.arrival_t
@@ -554,32 +551,18 @@ class _Simulation:
         n_r = self.p.num_riders
         k = 0
         next_arrival = arrival_t[0] if n_arrivals else _INF
-        # Three sources of events, merged by (time, sequence number): the arrivals (the
-        # lowest sequence numbers), the heap, and the cancellations (`_schedule_cancel`),
-        # whose next one is the last of cancel_active or, when none is loaded, a pseudo-event
-        # at the start of the next bucket that loads it (it wins ties: a cancellation it
-        # loads may be due at that very time).
-        active = self.cancel_active
-        load_t = (self.cancel_loaded + 1) * CANCEL_BUCKET_S
-        head: tuple[float, int, int, int, int] = (_INF, 0, 0, 0, 0)
         while True:
-            if heap:
-                head = heap[0]
-                top = head[0]
+            # The calendar's next event, or, when no loaded slot has one left, a pseudo-event
+            # at the next slot's start that loads it (it goes first on a tie: an event it
+            # loads may be due at that very time).
+            loading = not heap
+            if loading:
+                top = slot_ids[0] * slot_s if slot_ids else _INF
+                is_arrival = next_arrival < top
             else:
-                top = _INF
-            nxt = next_arrival if next_arrival <= top else top
-            if active:
-                due = active[-1]
-                cancel_t = due[0]
-                cancel_first = cancel_t < nxt or (
-                    cancel_t == nxt and next_arrival != nxt and due[1] < head[1]
-                )
-            else:
-                cancel_t = load_t
-                cancel_first = load_t <= nxt
-            if cancel_first:
-                nxt = cancel_t
+                top = heap[0][0]
+                is_arrival = next_arrival <= top  # on a tie the arrival has the lower seq
+            nxt = next_arrival if is_arrival else top
             tick = self.pending_tick
             if tick is not None and tick < nxt:
                 self.pending_tick = None
@@ -588,14 +571,7 @@ class _Simulation:
                 continue
             if nxt > end:
                 break
-            if cancel_first:
-                if active:
-                    self._cancel(active.pop()[2], cancel_t)
-                else:
-                    self._load_cancels()
-                    load_t = (self.cancel_loaded + 1) * CANCEL_BUCKET_S
-                continue
-            if next_arrival <= top:  # on a tie the arrival has the lower sequence number
+            if is_arrival:
                 t = next_arrival
                 a = arrival_id[k]
                 b = 0
@@ -606,6 +582,9 @@ class _Simulation:
                     a -= n_r
                 k += 1
                 next_arrival = arrival_t[k] if k < n_arrivals else _INF
+            elif loading:
+                self._load_slot()
+                continue
             else:
                 t, _, kind, a, b = pop(heap)
             if kind == _QUOTE:
@@ -616,53 +595,54 @@ class _Simulation:
                     self.density[self.flat[cell] + self.density_offsets] += 1
                 self.online += 1
                 self._driver_idle(a, cell, t)
+            elif kind == _CANCEL:
+                self._cancel(a, t)
             elif kind == _PICKUP:
                 self._pickup(a, b, t)
             else:
                 self._dropoff(a, b, t)
         return self._metrics()
 
+    # The event queue is a calendar. One heap of every event in flight grew with the city
+    # (at 32k x 6.4k about 11,700 entries, 85 % of them cancellations, most of them moot by
+    # their time, as the rider was picked up long before) and every pop paid for its depth
+    # and its cache misses. Instead, an event goes into the time slot of slot_s seconds it
+    # falls in: the slots ahead are unordered lists (an append), and when the clock reaches
+    # a slot's start its events, less the moot cancellations (rider no longer waiting or
+    # matched), become the heap, which thus holds about a slot's worth of events (dozens).
+    # Events keep their sequence numbers and leave in (time, sequence) order, and a moot
+    # cancellation did nothing, so the simulation runs the same events in the same order.
+
     def _push(self, t: float, kind: int, a: int, b: int) -> None:
-        heapq.heappush(self.heap, (t, next(self.seq), kind, a, b))
+        entry = (t, next(self.seq), kind, a, b)
+        slot_s = self.slot_s
+        slot = int(t // slot_s)
+        # Exact bounds (slot x slot_s is exact: slot_s is a power of two): the slot holds
+        # [slot x slot_s, (slot + 1) x slot_s).
+        if slot * slot_s > t:
+            slot -= 1
+        elif (slot + 1) * slot_s <= t:
+            slot += 1
+        if slot <= self.loaded:
+            heapq.heappush(self.heap, entry)
+            return
+        waiting = self.slots.get(slot)
+        if waiting is None:
+            self.slots[slot] = [entry]
+            heapq.heappush(self.slot_ids, slot)
+        else:
+            waiting.append(entry)
 
-    # Every accepted rider's cancellation is scheduled at acceptance + patience (at least
-    # CANCEL_BUCKET_S ahead), and about two in three are moot by then (the rider was picked
-    # up). In the heap they made up most of its entries (at 32k x 6.4k about 10,000 of
-    # 11,700), and every pop paid for its depth and its cache misses. So they wait unordered
-    # in buckets of CANCEL_BUCKET_S seconds; when the clock reaches a bucket's start, its
-    # entries still relevant (rider waiting or matched) are sorted, and the event loop merges
-    # them by (time, sequence number) like any other event. A cancellation keeps the sequence
-    # number it had in the heap and a moot one did nothing there, so the events run in the
-    # same order with the same effects.
-
-    def _schedule_cancel(self, rider: int, t: float) -> None:
-        due = t + self.patience[rider]
-        entry = (due, next(self.seq), rider)
-        index = int(due // CANCEL_BUCKET_S)
-        # Exact: index x CANCEL_BUCKET_S is an integer-valued float, the bucket holds
-        # [index x width, (index + 1) x width).
-        if index * CANCEL_BUCKET_S > due:
-            index -= 1
-        elif (index + 1) * CANCEL_BUCKET_S <= due:
-            index += 1
-        if index > self.cancel_loaded:
-            bucket = self.cancel_buckets.get(index)
-            if bucket is None:
-                self.cancel_buckets[index] = [entry]
-            else:
-                bucket.append(entry)
-        else:  # not reached while patience >= the width; kept for safety
-            bisect.insort(self.cancel_active, entry, key=_descending)
-
-    def _load_cancels(self) -> None:
-        """The clock reached the next bucket's start: its relevant entries become due."""
-        self.cancel_loaded += 1
-        bucket = self.cancel_buckets.pop(self.cancel_loaded, None)
-        if bucket:
-            state = self.state
-            live = [e for e in bucket if state[e[2]] <= _MATCHED]  # else moot: nothing to do
-            live.sort(reverse=True)
-            self.cancel_active.extend(live)  # it was empty: every earlier one has run
+    def _load_slot(self) -> None:
+        """The clock reached the next slot's start: its events (the heap is empty: every
+        earlier one has run) become the heap, without the moot cancellations."""
+        slot = heapq.heappop(self.slot_ids)
+        self.loaded = slot
+        events = self.slots.pop(slot)
+        state = self.state
+        heap = self.heap
+        heap.extend([e for e in events if e[2] != _CANCEL or state[e[3]] <= _MATCHED])
+        heapq.heapify(heap)
 
     def _mark_dirty(self, t: float) -> None:
         """Ask for a batch at the first tick at or after t (no-op when one is pending)."""
@@ -863,7 +843,7 @@ class _Simulation:
         self.accept_seq[rider] = self.accepted
         self.accepted += 1
         self.rider_of.append(rider)
-        self._schedule_cancel(rider, t)
+        self._push(t + self.patience[rider], _CANCEL, rider, 0)
         self.waiting[rider] = None
         self._index_add(self.wait_in, self.wait_count, cell, rider)
         if self.batch:
@@ -1480,9 +1460,13 @@ class _Simulation:
         )
 
 
-def _descending(entry: tuple[float, int, int]) -> tuple[float, int]:
-    """Sort key of cancel_active (descending time, then sequence number)."""
-    return -entry[0], -entry[1]
+def _slot_seconds(n_riders: int, n_drivers: int) -> float:
+    """The calendar's slot width (see `_push`): a power of two of seconds (exact slot
+    bounds) near 64 events per slot at the point's mean event rate (about three per rider
+    and one per driver over the request window), between 1/4 s and 128 s."""
+    rate = (3 * n_riders + n_drivers) / (REQUEST_WINDOW_HOURS * 3600.0)
+    target = 64.0 / rate if rate > 0 else 128.0
+    return float(2.0 ** max(-2, min(7, round(math.log2(target)))))
 
 
 def _first_come(
