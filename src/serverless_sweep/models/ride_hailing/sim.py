@@ -1,7 +1,7 @@
 """The discrete-event simulation of one point.
 
-Time is in seconds from 0; events sit in a heapq ordered by (time, insertion sequence), so ties
-resolve in a fixed order. Batch ticks (multiples of batch_interval_secs) are not queued: a
+Time is in seconds from 0; events run in (time, insertion sequence) order, so ties resolve in
+a fixed order (a calendar of time slots holds them, see `_push`). Batch ticks (multiples of batch_interval_secs) are not queued: a
 tick runs only when something that can create a match happened since the previous one (a rider
 started waiting, a driver became idle, an offer was declined). Skipping the other ticks changes
 nothing: after a batch no waiting rider is within match_radius of an idle driver (both
@@ -50,11 +50,17 @@ bench/bench_model.py raises the density too (more riders and drivers on the same
 there the candidate pairs per match grow with it: at 64k x 12.8k a batch problem has about
 2.9 times the feasible pairs of 32k x 6.4k, and its Hungarian blocks 5 times the cells, for
 twice the events. What keeps the per-event part small (issue 13): the arrivals are not queued
-(a merged sorted list; the heap holds only the events in flight), a newly idle driver's
+(a merged sorted list), the events in flight wait in a calendar whose current slot is a heap
+of a few dozen (`_push`; one heap of them all grew to 24,000 entries at 64k x 12.8k, most of
+them moot cancellations, and its pops took a tenth of the time), a newly idle driver's
 coverage disk waits for the batch (most are matched there, see `_cover_idle`), and the
 per-rider state is compact (bytes, machine ints and doubles; shared int and float objects):
 a 64k x 12.8k point grows the process by about 30 MB instead of 51 MB with lists of fresh
-objects, which no longer fit the caches.
+objects, which no longer fit the caches. What keeps the per-batch part small: the problem of
+the cost-ranked matchers is built straight as edges (`_sparse_edges`), each new driver's k
+is counted for the whole batch at once (`_idle_near`), a new driver's last ring ranks only
+the first riders of each cell, and the Hungarian components are found on the drivers, the
+stars (one driver and its riders) taking their least edge without a block.
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
 drivers, the largest valid sizes, peak at about 100-115 MB RSS with the interpreter, numpy
 and the grid, by bench/bench_model.py --city), plus one batch problem, bounded whatever
