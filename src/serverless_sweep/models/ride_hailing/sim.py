@@ -1,11 +1,12 @@
 """The discrete-event simulation of one point.
 
-Time is in seconds from 0; events run in (time, insertion sequence) order, so ties resolve in
-a fixed order (a calendar of time slots holds them, see `_push`). Batch ticks (multiples of
-batch_interval_secs) are not queued: a tick runs only when something that can create a match happened since the previous one (a rider
-started waiting, a driver became idle, an offer was declined). Skipping the other ticks changes
-nothing: after a batch no waiting rider is within match_radius of an idle driver (both
-batch matchers leave no feasible pair behind), and only those events can create one.
+Time is in seconds from 0; events run in (time, insertion sequence) order, so ties resolve in a
+fixed order (a calendar of time slots holds them, see `_push`). Batch ticks (multiples of
+batch_interval_secs) are not queued: a tick runs only when something that can create a match
+happened since the previous one (a rider started waiting, a driver became idle, an offer was
+declined). Skipping the other ticks changes nothing: after a batch no waiting rider is within
+match_radius of an idle driver (both batch matchers leave no feasible pair behind), and only
+those events can create one.
 
 Rules (constants below):
 
