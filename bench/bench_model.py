@@ -232,9 +232,16 @@ def ladder(args: argparse.Namespace, baseline: ModuleType | None) -> None:
                 ratio = runs[top] / runs[bottom]
                 verdict = "met" if ratio <= target else "NOT met"
                 suffix = f" (target <= {target:g}: {verdict})" if name == "new" else ""
+                # Within each round the two sizes ran a few seconds apart, so the ratio of
+                # that round's own times is less exposed to the load changing between rounds
+                # than the ratio of two medians taken over different rounds.
+                own = [
+                    a / b for a, b in zip(samples[name][top], samples[name][bottom], strict=True)
+                ]
                 print(
                     f"ratio {label}: {top[0]}x{top[1]} / {bottom[0]}x{bottom[1]} "
-                    f"= {ratio:.2f}x{suffix}"
+                    f"= {ratio:.2f}x{suffix}; per round {statistics.median(own):.2f}x "
+                    f"(median; {min(own):.2f}-{max(own):.2f})"
                 )
 
 
@@ -390,6 +397,7 @@ def main() -> None:
     if baseline is not None:
         baseline.simulate(warm, point_seed_sequence(SEED, 0))
 
+    print(f"load average at start: {load_text()}")
     ladder(args, baseline)
     if args.memory:
         memory(args)
@@ -397,6 +405,16 @@ def main() -> None:
         city(args)
     if args.handler:
         handler_overhead(10, args.rounds)
+    print(f"\nload average at end: {load_text()}")
+
+
+def load_text() -> str:
+    """The 1, 5 and 15 minute load averages: on a shared machine they say how far to trust
+    the figures (CPU time is less disturbed than wall time, but the caches are shared)."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 if __name__ == "__main__":

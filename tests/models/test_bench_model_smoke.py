@@ -26,6 +26,7 @@ def test_bench_model_prints_the_ladder_and_the_exponent() -> None:
     assert "ms per point (CPU, median of 1 rounds), radius 4" in out
     assert "    50x10  " in out and "   100x20  " in out
     assert "growth exponent, candidate: 50->100:" in out
+    assert "load average at start: " in out and "load average at end: " in out
     # The baseline comes from git history; a checkout without it says so instead.
     assert "baseline: sim+grid+_seeding at 833a1f1" in out or "baseline: unavailable" in out
     if "baseline: sim+" in out:

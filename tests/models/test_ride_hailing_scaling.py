@@ -48,6 +48,7 @@ def test_the_golden_corpus_is_reproduced_exactly() -> None:
 def test_numpy_and_python_paths_give_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
     # Large problems use numpy arrays, small ones Python lists; force numpy everywhere.
     monkeypatch.setattr(sim_module, "_PYTHON_MAX_PAIRS", 0)
+    monkeypatch.setattr(sim_module, "_PYTHON_MAX_EDGES", 0)
     monkeypatch.setattr(sim_module, "_PYTHON_MAX_DISK", 0)
     monkeypatch.setattr(sim_module, "_PYTHON_MAX_BLOCK_PAIRS", 0)
     cases = [c for c in GOLDEN if c["point"].get("num_riders", 500) <= 300][::4]

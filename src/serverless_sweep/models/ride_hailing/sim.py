@@ -1,11 +1,12 @@
 """The discrete-event simulation of one point.
 
-Time is in seconds from 0; events sit in a heapq ordered by (time, insertion sequence), so ties
-resolve in a fixed order. Batch ticks (multiples of batch_interval_secs) are not queued: a
-tick runs only when something that can create a match happened since the previous one (a rider
-started waiting, a driver became idle, an offer was declined). Skipping the other ticks changes
-nothing: after a batch no waiting rider is within match_radius of an idle driver (both
-batch matchers leave no feasible pair behind), and only those events can create one.
+Time is in seconds from 0; events run in (time, insertion sequence) order, so ties resolve in a
+fixed order (a calendar of time slots holds them, see `_push`). Batch ticks (multiples of
+batch_interval_secs) are not queued: a tick runs only when something that can create a match
+happened since the previous one (a rider started waiting, a driver became idle, an offer was
+declined). Skipping the other ticks changes nothing: after a batch no waiting rider is within
+match_radius of an idle driver (both batch matchers leave no feasible pair behind), and only
+those events can create one.
 
 Rules (constants below):
 
@@ -50,11 +51,17 @@ bench/bench_model.py raises the density too (more riders and drivers on the same
 there the candidate pairs per match grow with it: at 64k x 12.8k a batch problem has about
 2.9 times the feasible pairs of 32k x 6.4k, and its Hungarian blocks 5 times the cells, for
 twice the events. What keeps the per-event part small (issue 13): the arrivals are not queued
-(a merged sorted list; the heap holds only the events in flight), a newly idle driver's
+(a merged sorted list), the events in flight wait in a calendar whose current slot is a heap
+of a few dozen (`_push`; one heap of them all grew to 24,000 entries at 64k x 12.8k, most of
+them moot cancellations, and its pops took a tenth of the time), a newly idle driver's
 coverage disk waits for the batch (most are matched there, see `_cover_idle`), and the
 per-rider state is compact (bytes, machine ints and doubles; shared int and float objects):
 a 64k x 12.8k point grows the process by about 30 MB instead of 51 MB with lists of fresh
-objects, which no longer fit the caches.
+objects, which no longer fit the caches. What keeps the per-batch part small: the problem of
+the cost-ranked matchers is built straight as edges (`_sparse_edges`), each new driver's k
+is counted for the whole batch at once (`_idle_near`), a new driver's last ring ranks only
+the first riders of each cell, and the Hungarian components are found on the drivers, the
+stars (one driver and its riders) taking their least edge without a block.
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
 drivers, the largest valid sizes, peak at about 100-115 MB RSS with the interpreter, numpy
 and the grid, by bench/bench_model.py --city), plus one batch problem, bounded whatever
@@ -128,10 +135,15 @@ _ETA_NEAR_RADIUS = 3
 _PYTHON_MAX_DISK = 400
 _PYTHON_MAX_PAIRS = 256
 _PYTHON_MAX_BLOCK_PAIRS = 512
+# `_match_edges` (hungarian, cost_based): up to this many edges its Python lists beat numpy
+# (measured at 64k x 12.8k: 1.3 ms against 1.7 ms for 256-512 edges, and still ahead at 4,096).
+_PYTHON_MAX_EDGES = 4096
 # At most this many newly idle drivers wait for the batch before their coverage disks are added.
 _MAX_COVER_PENDING = 64
 # With at most this many idle drivers, a new driver's k (see `_nearest_waiting`) is their count.
 _FEW_IDLE = 16
+# `_idle_near` gathers the disks of at most this many drivers at a time (bounded memory).
+_IDLE_NEAR_CHUNK = 256
 
 # Speed factor per UTC hour of day. "berlin": rush hours 7–9 and 16–19 slowest.
 # fmt: off
@@ -330,6 +342,7 @@ class _Simulation:
         self.r_driver = array("l", [-1]) * n_r
         self.accept_seq = array("l", bytes(array("l").itemsize * n_r))  # acceptance order
         self.accepted = 0
+        self.rider_of = array("l")  # acceptance number -> rider
         self.waiting: dict[int, None] = {}  # acceptance order
         self.r_new: set[int] = set()  # started waiting since the last batch
 
@@ -362,7 +375,6 @@ class _Simulation:
         raster = grid.rows * grid.stride
         self.open_count = np.zeros(raster, dtype=np.int64)
         self.idle_count = np.zeros(raster, dtype=np.int64)
-        self.idle2d = self.idle_count.reshape(-1, grid.stride)  # a view, rows of the raster
         self.wait_count = np.zeros(raster, dtype=np.int64)
         self.idle_in: dict[int, list[int]] = {}
         self.wait_in: dict[int, list[int]] = {}
@@ -419,7 +431,13 @@ class _Simulation:
         self.arrival_t: list[float] = times[order].tolist()
         self.arrival_id: list[int] = order.tolist()  # < n_r: a rider; else n_r + driver
         self.seq = count(n_r + n_d)
-        self.heap: list[tuple[float, int, int, int, int]] = []
+        # The events the simulation creates wait in a calendar (see `_push`): time slots of
+        # slot_s seconds, the current one a small heap, the later ones unordered lists.
+        self.slot_s = _slot_seconds(n_r, n_d)
+        self.heap: list[tuple[float, int, int, int, int]] = []  # the loaded slots' events
+        self.slots: dict[int, list[tuple[float, int, int, int, int]]] = {}
+        self.slot_ids: list[int] = []  # heap of the keys of `slots`
+        self.loaded = -1  # the slots up to this one are in `heap`
         self.pending_tick: float | None = None
 
     # -- speeds ---------------------------------------------------------------------------
@@ -530,6 +548,8 @@ class _Simulation:
 
     def run(self) -> RideHailingMetrics:
         heap = self.heap
+        slot_ids = self.slot_ids
+        slot_s = self.slot_s
         end = self.end_s
         pop = heapq.heappop
         arrival_t = self.arrival_t
@@ -539,8 +559,17 @@ class _Simulation:
         k = 0
         next_arrival = arrival_t[0] if n_arrivals else _INF
         while True:
-            top = heap[0][0] if heap else _INF
-            nxt = next_arrival if next_arrival <= top else top
+            # The calendar's next event, or, when no loaded slot has one left, a pseudo-event
+            # at the next slot's start that loads it (it goes first on a tie: an event it
+            # loads may be due at that very time).
+            loading = not heap
+            if loading:
+                top = slot_ids[0] * slot_s if slot_ids else _INF
+                is_arrival = next_arrival < top
+            else:
+                top = heap[0][0]
+                is_arrival = next_arrival <= top  # on a tie the arrival has the lower seq
+            nxt = next_arrival if is_arrival else top
             tick = self.pending_tick
             if tick is not None and tick < nxt:
                 self.pending_tick = None
@@ -549,7 +578,7 @@ class _Simulation:
                 continue
             if nxt > end:
                 break
-            if next_arrival <= top:  # on a tie the arrival has the lower sequence number
+            if is_arrival:
                 t = next_arrival
                 a = arrival_id[k]
                 b = 0
@@ -560,6 +589,9 @@ class _Simulation:
                     a -= n_r
                 k += 1
                 next_arrival = arrival_t[k] if k < n_arrivals else _INF
+            elif loading:
+                self._load_slot()
+                continue
             else:
                 t, _, kind, a, b = pop(heap)
             if kind == _QUOTE:
@@ -578,8 +610,46 @@ class _Simulation:
                 self._dropoff(a, b, t)
         return self._metrics()
 
+    # The event queue is a calendar. One heap of every event in flight grew with the city
+    # (at 32k x 6.4k about 11,700 entries, 85 % of them cancellations, most of them moot by
+    # their time, as the rider was picked up long before) and every pop paid for its depth
+    # and its cache misses. Instead, an event goes into the time slot of slot_s seconds it
+    # falls in: the slots ahead are unordered lists (an append), and when the clock reaches
+    # a slot's start its events, less the moot cancellations (rider no longer waiting or
+    # matched), become the heap, which thus holds about a slot's worth of events (dozens).
+    # Events keep their sequence numbers and leave in (time, sequence) order, and a moot
+    # cancellation did nothing, so the simulation runs the same events in the same order.
+
     def _push(self, t: float, kind: int, a: int, b: int) -> None:
-        heapq.heappush(self.heap, (t, next(self.seq), kind, a, b))
+        entry = (t, next(self.seq), kind, a, b)
+        slot_s = self.slot_s
+        slot = int(t // slot_s)
+        # Exact bounds (slot x slot_s is exact: slot_s is a power of two): the slot holds
+        # [slot x slot_s, (slot + 1) x slot_s).
+        if slot * slot_s > t:
+            slot -= 1
+        elif (slot + 1) * slot_s <= t:
+            slot += 1
+        if slot <= self.loaded:
+            heapq.heappush(self.heap, entry)
+            return
+        waiting = self.slots.get(slot)
+        if waiting is None:
+            self.slots[slot] = [entry]
+            heapq.heappush(self.slot_ids, slot)
+        else:
+            waiting.append(entry)
+
+    def _load_slot(self) -> None:
+        """The clock reached the next slot's start: its events (the heap is empty: every
+        earlier one has run) become the heap, without the moot cancellations."""
+        slot = heapq.heappop(self.slot_ids)
+        self.loaded = slot
+        events = self.slots.pop(slot)
+        state = self.state
+        heap = self.heap
+        heap.extend([e for e in events if e[2] != _CANCEL or state[e[3]] <= _MATCHED])
+        heapq.heapify(heap)
 
     def _mark_dirty(self, t: float) -> None:
         """Ask for a batch at the first tick at or after t (no-op when one is pending)."""
@@ -779,6 +849,7 @@ class _Simulation:
         self.fare[rider] = fare
         self.accept_seq[rider] = self.accepted
         self.accepted += 1
+        self.rider_of.append(rider)
         self._push(t + self.patience[rider], _CANCEL, rider, 0)
         self.waiting[rider] = None
         self._index_add(self.wait_in, self.wait_count, cell, rider)
@@ -932,8 +1003,17 @@ class _Simulation:
         r_cell = self.r_cell_list
         seq = self.accept_seq
         pairs: list[tuple[int, int, float]] = []
-        problem = self._sparse_problem(new_riders, new_drivers, t)
-        if problem is not None:
+        flat = None
+        if self.algorithm != "simple":
+            flat = self._sparse_edges(new_riders, new_drivers, t)
+            problem = None  # (flat None: too large for one piece, in either form)
+        else:
+            problem = self._sparse_problem(new_riders, new_drivers, t)
+        if flat is not None:
+            if not flat:
+                return
+            pairs = self._match_edges(flat)
+        elif problem is not None:
             if not problem[0]:
                 return
             pairs = self._match_piece(*problem, t)
@@ -978,6 +1058,90 @@ class _Simulation:
                 self.d_new.add(driver)
         if declined:
             self._mark_dirty(t + self.interval)
+
+    def _sparse_edges(
+        self, new_riders: list[int], new_drivers: list[int], t: float
+    ) -> list[tuple[float, int, int, int]] | None:
+        """The batch problem of the cost-ranked matchers (hungarian, cost_based) in one piece,
+        as its edges (cost, acceptance number, driver, distance), unordered; None when it
+        would exceed MAX_PIECE_PAIRS pairs (then `_sparse_problem` and the pieces take over).
+
+        The same pairs as `_sparse_problem`, built straight into the form the matchers read:
+        a row is the rider's acceptance number (which orders rows as the positions in
+        acceptance order did), so there is no per-rider list of drivers to gather and sort,
+        and each cost is computed once, with the float operations of `_match_lists`. At high
+        density a batch has several edges per new driver, and this per-edge work is most of
+        the batch.
+        """
+        r_cell = self.r_cell_list
+        seq = self.accept_seq
+        km_list = self.km_list
+        w = self.eta_weight
+        d_cell = self.d_cell
+        speed: dict[int, float] = {}
+        reach: dict[int, tuple[list[int], list[int]]] = {}
+        flat: list[tuple[float, int, int, int]] = []
+        for rider in new_riders:
+            cell = r_cell[rider]
+            found = reach.get(cell)
+            if found is None:
+                # Unordered: every matcher here ranks the edges by their full keys.
+                found = reach[cell] = self._members_within(cell, self.idle_in)
+            if not found[0]:
+                continue
+            row = seq[rider]
+            for driver, d in zip(*found, strict=True):
+                v = speed.get(driver)
+                if v is None:
+                    v = speed[driver] = self._speed(driver, int(d_cell[driver]), t)
+                km = km_list[d]
+                flat.append((km + w * (km / v * 3600.0), row, driver, d))
+            if len(flat) > MAX_PIECE_PAIRS:
+                return None
+        if new_drivers:
+            near = self._near_new_drivers(new_drivers, True, t, MAX_PIECE_PAIRS - len(flat))
+            if near is None:
+                return None
+            is_new = set(new_riders)
+            for rider, driver, d in near:
+                if rider in is_new:  # already has all its idle drivers
+                    continue
+                v = speed.get(driver)
+                if v is None:
+                    v = speed[driver] = self._speed(driver, int(d_cell[driver]), t)
+                km = km_list[d]
+                flat.append((km + w * (km / v * 3600.0), seq[rider], driver, d))
+        return flat
+
+    def _match_edges(self, flat: list[tuple[float, int, int, int]]) -> list[tuple[int, int, float]]:
+        """Matched (rider, driver, km) of a `_sparse_edges` problem, in acceptance order: the
+        pairs `_match_piece` gives for the same problem (Python lists for the usual sizes,
+        numpy arrays for large ones)."""
+        if len(flat) > _PYTHON_MAX_EDGES:
+            cost = np.fromiter((e[0] for e in flat), np.float64, len(flat))
+            rows = np.fromiter((e[1] for e in flat), np.intp, len(flat))
+            driver = np.fromiter((e[2] for e in flat), np.intp, len(flat))
+            dist = np.fromiter((e[3] for e in flat), np.intp, len(flat))
+            numbers, row = np.unique(rows, return_inverse=True)  # positions in acceptance order
+            if self.algorithm == "hungarian":
+                chosen = _hungarian(row, driver, cost)
+            else:
+                chosen = _cheapest_first(row, driver, cost)
+            picked: list[tuple[int, int, int]] = list(
+                zip(
+                    numbers[row[chosen]].tolist(),
+                    driver[chosen].tolist(),
+                    dist[chosen].tolist(),
+                    strict=True,
+                )
+            )
+        elif self.algorithm == "hungarian":
+            picked = _hungarian_edges(flat)
+        else:
+            picked = _cheapest_first_lists(flat)
+        km_list = self.km_list
+        rider_of = self.rider_of
+        return [(rider_of[number], driver, km_list[d]) for number, driver, d in picked]
 
     def _sparse_problem(
         self, new_riders: list[int], new_drivers: list[int], t: float
@@ -1032,10 +1196,11 @@ class _Simulation:
         d_cell = self.d_cell
         out: list[tuple[int, int, int]] = []
         if len(new_drivers) <= len(self.waiting):
-            for driver in new_drivers:
+            ks = self._idle_near(new_drivers) if prune else []
+            for n, driver in enumerate(new_drivers):
                 cell = int(d_cell[driver])
                 if prune:
-                    out.extend(self._nearest_waiting(driver, cell, t))
+                    out.extend(self._nearest_waiting(driver, cell, t, ks[n]))
                 else:
                     riders, dist = self._members_within(cell, self.wait_in)
                     out.extend((r, driver, d) for r, d in zip(riders, dist, strict=True))
@@ -1074,13 +1239,34 @@ class _Simulation:
                 near.extend(riders)
         return near
 
-    def _nearest_waiting(self, driver: int, cell: int, t: float) -> list[tuple[int, int, int]]:
+    def _idle_near(self, drivers: list[int]) -> list[int]:
+        """Per driver, the k of `_nearest_waiting`: the idle drivers within 2 x match_radius
+        of it, or all idle drivers when few (a bound too; counting pays only when many are
+        idle). Counted for all the batch's new drivers at once, by one gather of the disks'
+        counts from the raster per chunk of drivers: the counts do not change while the batch
+        problem is built, and one numpy call per driver cost more than its ring search."""
+        k = self.n_idle
+        double = 2 * self.radius
+        if double > PAD or k <= _FEW_IDLE:
+            return [k] * len(drivers)
+        offsets = self.grid.flat_offsets(double)
+        pos = self.grid.flat[self.d_cell[drivers]]
+        out: list[int] = []
+        for a in range(0, len(drivers), _IDLE_NEAR_CHUNK):
+            near = self.idle_count[pos[a : a + _IDLE_NEAR_CHUNK, None] + offsets[None, :]]
+            out.extend(near.sum(axis=1).tolist())
+        return out
+
+    def _nearest_waiting(
+        self, driver: int, cell: int, t: float, k: int
+    ) -> list[tuple[int, int, int]]:
         """(rider, driver, distance) for the waiting riders a new driver needs to be offered.
 
-        Exact pruning for the hungarian and cost_based matchers. Let k be the number of idle
-        drivers within 2 x match_radius of this driver (or of all idle drivers, when few):
-        every driver that shares a candidate rider with it is among them. Rank the driver's
-        riders by (cost, row); for one driver the cost grows with distance. If an optimal
+        Exact pruning for the hungarian and cost_based matchers. Let k (from `_idle_near`) be
+        the number of idle drivers within 2 x match_radius of this driver (or of all idle
+        drivers, when few): every driver that shares a candidate rider with it is among them.
+        Rank the driver's riders by (cost, row); for one driver the cost grows with distance.
+        If an optimal
         assignment (or the greedy) gave the driver a rider beyond its first k, one of those
         first k would be unmatched (the other k - 1 drivers cannot hold all of them) and at
         most as costly, so an equally good solution uses only the first k, and the greedy
@@ -1091,14 +1277,6 @@ class _Simulation:
         assignments tie they can change which one the solver returns (see `_hungarian`).
         """
         base = self.flat[cell]
-        double = 2 * self.radius
-        k = self.n_idle  # a bound too; counting the disk pays only when many drivers are idle
-        if double <= PAD and k > _FEW_IDLE:
-            # The disk's count as the dot product of the raster's square around the cell with
-            # the disk's 0/1 mask: cheaper than gathering the disk's cells one by one.
-            i, j = divmod(base, self.grid.stride)
-            block = self.idle2d[i - double : i + double + 1, j - double : j + double + 1]
-            k = int(np.vdot(block, self._disk_mask(double)))
         wait_in = self.wait_in
         if k >= len(self.waiting):
             riders, dist = self._members_within(cell, wait_in)
@@ -1107,32 +1285,43 @@ class _Simulation:
         v = self._speed(driver, cell, t)
         km_list = self.km_list
         kept: list[tuple[int, int, int]] = []  # earlier costs: all their riders
-        group: list[int] = []  # riders of the current cost
-        group_d: list[int] = []
+        # The current cost's cells: (their waiting riders, distance), and how many riders.
+        group: list[tuple[list[int], int]] = []
+        in_group = 0
         last_cost = -1.0
         for d, ring in enumerate(self.match_rings):
             km = km_list[d]
             cost = km + w * (km / v * 3600.0)
             if cost != last_cost:
-                if len(kept) + len(group) >= k:
+                if len(kept) + in_group >= k:
                     break
-                kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
-                group, group_d = [], []
+                for inside, at in group:
+                    kept.extend([(r, driver, at) for r in inside])
+                group, in_group = [], 0
             last_cost = cost
             for off in ring:
-                inside = wait_in.get(base + off)
-                if inside:
-                    group.extend(inside)
-                    group_d.extend([d] * len(inside))
+                here = wait_in.get(base + off)
+                if here:
+                    group.append((here, d))
+                    in_group += len(here)
         need = k - len(kept)
-        if len(group) > need:  # of the last cost, the earliest accepted (lowest rows) suffice
-            # (acceptance number, rider, distance); acceptance numbers are unique, so the
-            # tuples compare on them alone, without a Python key function per rider.
-            keyed = zip(map(self.accept_seq.__getitem__, group), group, group_d, strict=True)
+        if in_group > need:  # of the last cost, the earliest accepted (lowest rows) suffice
+            # A cell's riders are in acceptance order (appended on acceptance, never moved),
+            # so the `need` earliest of the group are among the first `need` of each cell:
+            # at high density a cell holds dozens of waiting riders, and only those few are
+            # ranked. (acceptance number, rider, distance); acceptance numbers are unique,
+            # so the tuples compare on them alone, without a Python key function per rider.
+            seq = self.accept_seq
+            if len(group) == 1:
+                inside, at = group[0]
+                kept.extend([(r, driver, at) for r in inside[:need]])
+                return kept
+            keyed = [(seq[r], r, at) for inside, at in group for r in inside[:need]]
             chosen = [min(keyed)] if need == 1 else sorted(keyed)[:need]
-            group = [c[1] for c in chosen]
-            group_d = [c[2] for c in chosen]
-        kept.extend(zip(group, [driver] * len(group), group_d, strict=True))
+            kept.extend([(c[1], driver, c[2]) for c in chosen])
+            return kept
+        for inside, at in group:
+            kept.extend([(r, driver, at) for r in inside])
         return kept
 
     def _pieces(self, riders: list[int]) -> list[list[int]]:
@@ -1201,19 +1390,8 @@ class _Simulation:
                 km = km_list[d]
                 flat.append((km + w * (km / v * 3600.0), position, driver, d))
         if self.algorithm == "cost_based":
-            flat.sort()
-            rows_taken: set[int] = set()
-            cols_taken: set[int] = set()
-            out = []
-            for _, position, driver, d in flat:
-                if position in rows_taken or driver in cols_taken:
-                    continue
-                rows_taken.add(position)
-                cols_taken.add(driver)
-                out.append((position, driver, d))
-            out.sort()
-            return out
-        return _hungarian_lists(flat)
+            return _cheapest_first_lists(flat)
+        return _hungarian_lists(flat, [drivers for drivers, _ in edges])
 
     def _match_arrays(
         self, edges: list[tuple[list[int], list[int]]], n_edges: int, t: float
@@ -1287,6 +1465,15 @@ class _Simulation:
             riders_abandoned_stochastic=abandoned[_STOCHASTIC],
             total_drivers=self.online,
         )
+
+
+def _slot_seconds(n_riders: int, n_drivers: int) -> float:
+    """The calendar's slot width (see `_push`): a power of two of seconds (exact slot
+    bounds) near 64 events per slot at the point's mean event rate (about three per rider
+    and one per driver over the request window), between 1/4 s and 128 s."""
+    rate = (3 * n_riders + n_drivers) / (REQUEST_WINDOW_HOURS * 3600.0)
+    target = 64.0 / rate if rate > 0 else 128.0
+    return float(2.0 ** max(-2, min(7, round(math.log2(target)))))
 
 
 def _first_come(
@@ -1387,6 +1574,71 @@ def _hungarian(
     return ordered
 
 
+def _cheapest_first_lists(
+    edges: list[tuple[float, int, int, int]],
+) -> list[tuple[int, int, int]]:
+    """`_cheapest_first` on Python lists: edges (cost, row, driver, distance), matched
+    (row, driver, distance) in row order."""
+    edges.sort()
+    rows_taken: set[int] = set()
+    cols_taken: set[int] = set()
+    out = []
+    for _, row, driver, d in edges:
+        if row in rows_taken or driver in cols_taken:
+            continue
+        rows_taken.add(row)
+        cols_taken.add(driver)
+        out.append((row, driver, d))
+    out.sort()
+    return out
+
+
+def _hungarian_edges(edges: list[tuple[float, int, int, int]]) -> list[tuple[int, int, int]]:
+    """`_hungarian_lists` for unordered edges (cost, row, driver, distance): the drivers
+    that share a row are joined as they are read, and each driver's edges are gathered, so
+    a star takes the least of its own list. Same components and solver, same pairs."""
+    parent: dict[int, int] = {}
+    joined: set[int] = set()
+    first_of: dict[int, int] = {}  # row -> its first driver
+    by_driver: dict[int, list[tuple[float, int, int, int]]] = {}
+    for edge in edges:
+        row, driver = edge[1], edge[2]
+        mine = by_driver.get(driver)
+        if mine is None:
+            by_driver[driver] = [edge]
+        else:
+            mine.append(edge)
+        first = first_of.setdefault(row, driver)
+        if first != driver:
+            joined.add(first)
+            joined.add(driver)
+            while first in parent:
+                first = parent[first]
+            other = driver
+            while other in parent:
+                other = parent[other]
+            if other != first:
+                parent[other] = first
+    out: list[tuple[int, int, int]] = []
+    groups: dict[int, list[tuple[float, int, int, int]]] = {}
+    for driver, mine in by_driver.items():
+        if driver in joined:
+            while driver in parent:
+                driver = parent[driver]
+            group = groups.get(driver)
+            if group is None:
+                groups[driver] = mine
+            else:
+                group.extend(mine)
+        else:
+            best = mine[0] if len(mine) == 1 else min(mine)
+            out.append((best[1], best[2], best[3]))
+    for group in groups.values():
+        out.extend(_solve_block_lists(group))
+    out.sort()
+    return out
+
+
 def _component_labels(
     row: NDArray[np.intp], col_of: NDArray[np.intp], n_rows: int, n_cols: int
 ) -> NDArray[np.intp]:
@@ -1406,27 +1658,50 @@ def _component_labels(
     return labels
 
 
-def _hungarian_lists(edges: list[tuple[float, int, int, int]]) -> list[tuple[int, int, int]]:
+def _hungarian_lists(
+    edges: list[tuple[float, int, int, int]], row_drivers: list[list[int]]
+) -> list[tuple[int, int, int]]:
     """`_hungarian` on Python lists: edges (cost, row, driver, distance), matched
-    (row, driver, distance) in row order. Same components, blocks, splits and solver, so the
-    same pairs as the numpy version."""
+    (row, driver, distance) in row order; `row_drivers` are the drivers of each row. Same
+    components, blocks, splits and solver, so the same pairs as the numpy version.
+
+    The components are found on the drivers alone (the drivers of one row belong together),
+    since in a batch most rows have a single driver: such rows join nothing, and a driver
+    that shares no row with another is a star (its riders and nobody else), whose optimum
+    is its least (cost, row) edge, what `_solve_block_lists` returns for one column. Only
+    the other components are solved as blocks. Components are independent, so the order in
+    which they are found changes nothing.
+    """
     parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = parent.setdefault(x, x)
-        while root != parent[root]:
-            parent[root] = parent[parent[root]]
-            root = parent[root]
-        return root
-
-    for _, r, driver, _ in edges:
-        a, b = find(r), find(-1 - driver)
-        if a != b:
-            parent[min(a, b)] = max(a, b)
+    joined: set[int] = set()
+    for drivers in row_drivers:
+        if len(drivers) > 1:
+            joined.update(drivers)
+            root = drivers[0]
+            while root in parent:
+                root = parent[root]
+            for other in drivers[1:]:
+                while other in parent:
+                    other = parent[other]
+                if other != root:
+                    parent[other] = root
+    star: dict[int, tuple[float, int, int, int]] = {}
     groups: dict[int, list[tuple[float, int, int, int]]] = {}
     for edge in edges:
-        groups.setdefault(find(edge[1]), []).append(edge)
-    out: list[tuple[int, int, int]] = []
+        driver = edge[2]
+        if driver in joined:
+            while driver in parent:
+                driver = parent[driver]
+            group = groups.get(driver)
+            if group is None:
+                groups[driver] = [edge]
+            else:
+                group.append(edge)
+        else:
+            best = star.get(driver)
+            if best is None or edge < best:
+                star[driver] = edge
+    out = [(e[1], e[2], e[3]) for e in star.values()]
     for group in groups.values():
         out.extend(_solve_block_lists(group))
     out.sort()
