@@ -7,7 +7,7 @@ Used by unit tests and by `sweep replay`, which must run the handlers against re
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -90,6 +90,10 @@ class MemoryObjectStore:
         with self._lock:
             keys = sorted(k for k in self.objects if k.startswith(prefix))
         yield from keys
+
+    def when_published(self, callback: Callable[[], object]) -> None:
+        """Writes are visible when they return: run it at once."""
+        callback()
 
 
 class FixedClock:

@@ -48,10 +48,10 @@ on-failure recorder uses too.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import os
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -66,7 +66,7 @@ from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
-from serverless_sweep.handlers.compaction import compact_if_complete
+from serverless_sweep.handlers.compaction import compact_completed, compact_if_complete
 from serverless_sweep.handlers.contract_docs import (
     ContractRejected,
     contract_document,
@@ -234,6 +234,8 @@ class ChildHandler:
     store: ObjectStore
     config: ChildConfig = field(default_factory=ChildConfig)
     clock: Clock = field(default_factory=SystemClock)
+    # Committed shards waiting for their publication to be marked done (`_after_commit`).
+    _queued: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @property
     def layout(self) -> StorageLayout:
@@ -470,17 +472,37 @@ class ChildHandler:
         return _result(envelope, outcome_key, duplicate=False)
 
     def _after_commit(self, attempt: _Attempt) -> None:
-        """Compaction follows the commit: at once, or, when the local store defers this
-        commit's publication to the end of a durability batch (several tiny shards in one
-        worker task, issue 13), once it is published (compaction reads the envelopes)."""
-        compact = functools.partial(
-            compact_if_complete, self.store, self.layout, attempt.payload, clock=self.clock
-        )
-        when_published = getattr(self.store, "when_published", None)
-        if callable(when_published):
-            when_published(compact)
-        else:
-            compact()
+        """Compaction follows the commit, once the commit is published (compaction reads the
+        envelopes): at once on most stores; at the end of a durability batch when the local
+        store defers this commit's publication (several tiny shards in one worker task,
+        issue 13). The shards committed in one batch are marked done together: the first
+        callback the batch runs takes every queued shard into one `compact_completed` call
+        (one marker per run of consecutive shards, one listing per completion group) instead
+        of one marker and one listing each, and the later callbacks find the queue empty.
+
+        The queue is per thread because the store's batches are: a shard committed on
+        another thread's batch must not be marked before that batch publishes it. (A batch
+        abandoned by an exception runs no callbacks: its queued shards are marked with the
+        next flush on this thread, a marker without an envelope, which compaction already
+        tolerates: it finds the run incomplete and the shard's retry completes it.)"""
+        self._compaction_queue().append(attempt.payload)
+        self.store.when_published(self._compact_queued)
+
+    def _compaction_queue(self) -> list[dict[str, Any]]:
+        queue: list[dict[str, Any]] | None = getattr(self._queued, "payloads", None)
+        if queue is None:
+            queue = self._queued.payloads = []
+        return queue
+
+    def _compact_queued(self) -> None:
+        """Mark the queued shards done (and compact a run they complete); never raises."""
+        queue = self._compaction_queue()
+        payloads = list(queue)
+        queue.clear()
+        if len(payloads) == 1:
+            compact_if_complete(self.store, self.layout, payloads[0], clock=self.clock)
+        elif payloads:
+            compact_completed(self.store, self.layout, payloads, clock=self.clock)
 
     def deadline_margin_ms(self, budget_ms: int | None) -> int:
         """Time kept for writing the records: the configured margin, capped at a fifth of the

@@ -8,7 +8,7 @@ local files and worker processes on a laptop, S3 and Lambda in the cloud.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
@@ -109,6 +109,15 @@ class ObjectStore(Protocol):
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key under prefix, in lexicographic order."""
+
+    def when_published(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once this thread's commits so far are visible to other readers.
+
+        Stores whose writes are visible when they return (S3, memory) run it at once. The
+        local store defers it to the end of an open durability batch, which publishes a
+        group of tiny shards' commits together (issue 13): work that reads what a commit
+        published (compaction reads the envelopes) must wait for it.
+        """
 
 
 @runtime_checkable

@@ -278,6 +278,10 @@ class S3ObjectStore:
                 return
             token = page.next_token
 
+    def when_published(self, callback: Callable[[], object]) -> None:
+        """A PUT is visible when it returns (S3 is strongly consistent): run it at once."""
+        callback()
+
     # -- helpers --------------------------------------------------------------------------------
 
     def _require_bucket(self) -> str:
