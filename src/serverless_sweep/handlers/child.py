@@ -66,7 +66,11 @@ from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
-from serverless_sweep.handlers.compaction import compact_completed, compact_if_complete
+from serverless_sweep.handlers.compaction import (
+    CommittedRows,
+    compact_completed,
+    compact_if_complete,
+)
 from serverless_sweep.handlers.contract_docs import (
     ContractRejected,
     contract_document,
@@ -414,9 +418,8 @@ class ChildHandler:
         )
         outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
         with _commit_group(self.store) as group:
-            data = self._write_rows(
-                metrics_key, metrics_parquet(model.name, rows), attempt, len(rows)
-            )
+            encoded = metrics_parquet(model.name, rows)
+            data = self._write_rows(metrics_key, encoded, attempt, len(rows))
             details = write_detail_files(
                 computed.detail,
                 self.layout,
@@ -468,10 +471,14 @@ class ChildHandler:
                     # between its commit and its compaction.
                     compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
                     return _result(json.loads(raw), outcome_key, duplicate=True)
-        self._after_commit(attempt)
+        committed = None
+        if data is encoded and len(rows) <= SMALL_SHARD_ROWS:  # its file holds these very rows
+            digest = str(envelope["output_metadata"]["metrics_sha256"])
+            committed = CommittedRows(shard_id, metrics_key, digest, rows)
+        self._after_commit(attempt, committed)
         return _result(envelope, outcome_key, duplicate=False)
 
-    def _after_commit(self, attempt: _Attempt) -> None:
+    def _after_commit(self, attempt: _Attempt, rows: CommittedRows | None = None) -> None:
         """Compaction follows the commit, once the commit is published (compaction reads the
         envelopes): at once on most stores; at the end of a durability batch when the local
         store defers this commit's publication (several tiny shards in one worker task,
@@ -484,25 +491,36 @@ class ChildHandler:
         another thread's batch must not be marked before that batch publishes it. (A batch
         abandoned by an exception runs no callbacks: its queued shards are marked with the
         next flush on this thread, a marker without an envelope, which compaction already
-        tolerates: it finds the run incomplete and the shard's retry completes it.)"""
-        self._compaction_queue().append(attempt.payload)
+        tolerates: it finds the run incomplete and the shard's retry completes it.)
+
+        `rows`: a tiny shard's rows when its committed file was encoded from them (not an
+        earlier delivery's adopted file), for the batch's compaction chunk."""
+        self._compaction_queue().append((attempt.payload, rows))
         self.store.when_published(self._compact_queued)
 
-    def _compaction_queue(self) -> list[dict[str, Any]]:
-        queue: list[dict[str, Any]] | None = getattr(self._queued, "payloads", None)
+    def _compaction_queue(self) -> list[tuple[dict[str, Any], CommittedRows | None]]:
+        queue: list[tuple[dict[str, Any], CommittedRows | None]] | None = getattr(
+            self._queued, "shards", None
+        )
         if queue is None:
-            queue = self._queued.payloads = []
+            queue = self._queued.shards = []
         return queue
 
     def _compact_queued(self) -> None:
         """Mark the queued shards done (and compact a run they complete); never raises."""
         queue = self._compaction_queue()
-        payloads = list(queue)
+        shards = list(queue)
         queue.clear()
-        if len(payloads) == 1:
-            compact_if_complete(self.store, self.layout, payloads[0], clock=self.clock)
-        elif payloads:
-            compact_completed(self.store, self.layout, payloads, clock=self.clock)
+        if len(shards) == 1:
+            compact_if_complete(self.store, self.layout, shards[0][0], clock=self.clock)
+        elif shards:
+            compact_completed(
+                self.store,
+                self.layout,
+                [payload for payload, _ in shards],
+                clock=self.clock,
+                committed=[rows for _, rows in shards],
+            )
 
     def deadline_margin_ms(self, budget_ms: int | None) -> int:
         """Time kept for writing the records: the configured margin, capped at a fifth of the

@@ -269,20 +269,34 @@ def compact_completed(
     payloads: Sequence[Mapping[str, Any]],
     *,
     clock: Clock | None = None,
+    committed: Sequence[CommittedRows | None] = (),
 ) -> list[CompactionRecord]:
     """`compact_if_complete` for several committed shards at once (the shards of one local
     durability batch, issue 13): each run's shards are marked done together (`mark_done_many`),
-    and a run they complete is compacted. Never raises; returns the records compacted."""
-    runs: dict[tuple[str, str, str], list[int]] = {}
-    for payload in payloads:
+    and a run they complete is compacted. `committed` (aligned with `payloads`, None where
+    unknown) holds the rows of tiny shards whose files were encoded from them: they are
+    written as a chunk first (see `write_chunk`), so the compactor need not decode each file.
+    Never raises; returns the records compacted."""
+    runs: dict[tuple[str, str, str], tuple[list[int], list[CommittedRows]]] = {}
+    for index, payload in enumerate(payloads):
         run_id, run_date = payload.get("run_id"), payload.get("run_date")
         shard_id = payload.get("shard_id")
         if isinstance(run_id, str) and isinstance(run_date, str) and isinstance(shard_id, int):
             fingerprint = str(payload.get("fingerprint") or "")
-            runs.setdefault((run_id, run_date, fingerprint), []).append(shard_id)
+            shard_ids, rows = runs.setdefault((run_id, run_date, fingerprint), ([], []))
+            shard_ids.append(shard_id)
+            shard_rows = committed[index] if index < len(committed) else None
+            if shard_rows is not None and shard_rows.rows:
+                rows.append(shard_rows)
     records: list[CompactionRecord] = []
-    for (run_id, run_date, fingerprint), shard_ids in runs.items():
+    for (run_id, run_date, fingerprint), (shard_ids, rows) in runs.items():
         try:
+            if rows:
+                model = str(rows[0].rows[0]["model"])
+                try:
+                    write_chunk(store, layout, run_date, run_id, model, rows)
+                except Exception as exc:  # only a shortcut: the compactor reads the files
+                    logger.warning("run %r: no compaction chunk written (%s)", run_id, exc)
             if not mark_done_many(store, layout, run_date, run_id, shard_ids, fingerprint):
                 continue
             record = find_run(store, layout, run_id)
@@ -618,6 +632,13 @@ def _write_parts(
     part_rows: int,
     workers: int,
 ) -> tuple[list[CompactedPart], list[ResultsPageFile]]:
+    """The run's parts and pages from the claim's inputs, one part at a time.
+
+    A part holds the inputs, in claim order, up to the first that brings it to `part_rows`
+    rows (decided from the claim alone, so every compactor cuts the same parts). The rows of
+    an input come from a verified chunk that lists its committed file and checksum (see
+    `write_chunk`), else from the file itself; either way the same rows, so the same bytes.
+    """
     import pyarrow as pa
 
     from serverless_sweep.handlers.parquet import encode_table
@@ -625,17 +646,14 @@ def _write_parts(
 
     schema = metrics_schema(record.model)  # a plug-in's columns too (issue 14)
     inputs = [_Input(*item) for item in claim["inputs"]]
+    chunks = _chunk_index(store, layout, record)
     parts: list[CompactedPart] = []
     pages: list[ResultsPageFile] = []
-    pending: list[pa.Table] = []
-    pending_rows = 0
 
-    def flush() -> None:
-        nonlocal pending, pending_rows
+    def flush(pending: list[pa.Table]) -> None:
         if not pending:
             return
         table = pa.concat_tables(pending).combine_chunks().sort_by("point_index")
-        pending, pending_rows = [], 0
         key = part_key(layout, record.run_date, record.run_id, len(parts))
         data = _put_part(store, key, encode_table(table), table.num_rows)
         points = table.column("point_index")
@@ -654,15 +672,172 @@ def _write_parts(
                 _put_page(store, layout, record, len(pages), table.slice(start, PAGE_ROWS))
             )
 
-    for table in _tables(store, record, inputs, workers):
-        if not table.schema.equals(schema, check_metadata=True):  # most files: as written
-            table = table.select(schema.names).cast(schema)  # (a cast per file: 0.13 ms)
-        pending.append(table)
-        pending_rows += table.num_rows
-        if pending_rows >= part_rows:
-            flush()
-    flush()
+    def conform(table: pa.Table) -> pa.Table:
+        if table.schema.equals(schema, check_metadata=True):  # most files: as written
+            return table
+        return table.select(schema.names).cast(schema)  # (a cast per file: 0.13 ms)
+
+    for part in _cut_parts(inputs, part_rows):
+        from_chunks, rest = _rows_from_chunks(store, chunks, part, schema.names)
+        pending = [conform(table) for table in from_chunks]
+        pending += [conform(table) for table in _tables(store, record, rest, workers)]
+        flush(pending)
     return parts, pages
+
+
+def _cut_parts(inputs: Sequence[_Input], part_rows: int) -> Iterator[list[_Input]]:
+    """The inputs in claim order, cut after the input that brings a part to `part_rows`."""
+    part: list[_Input] = []
+    rows = 0
+    for item in inputs:
+        part.append(item)
+        rows += item.rows
+        if rows >= part_rows:
+            yield part
+            part, rows = [], 0
+    if part:
+        yield part
+
+
+# -- chunks: the rows of a batch of tiny shards in one file -------------------------------------
+#
+# Decoding a one-row Parquet file costs about 0.35 ms in pyarrow, whatever the options, so
+# compacting 10,000 one-point shards spent seconds decoding alone, on one worker, after the
+# run's last commit. A worker that commits a durability batch of tiny shards holds their rows
+# (they are the rows it encoded into their files), so it also writes them as one chunk,
+# ``<runs>compaction/chunks/chunk-<sha256>.parquet`` (content addressed: the name is its
+# checksum), whose metadata lists each shard's committed file and checksum. A compactor uses a
+# chunk's rows for an input only when the chunk is intact (its name is its SHA-256) and lists
+# exactly the file and checksum the claim fixed for that shard, with its number of rows;
+# anything else (a chunk lost to a crash, a retry that adopted an earlier delivery's file, a
+# repair) is read from the shard's file as before. Chunks are written before their shards'
+# completion markers, so the compactor that sees a run complete sees every chunk of it.
+
+CHUNK_INPUTS_KEY: Final = b"serverless_sweep.chunk_inputs"
+"""Parquet metadata key of a chunk: JSON ``[[shard_id, metrics_key, sha256, rows], ...]``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedRows:
+    """A committed tiny shard's rows, held by the child that encoded its file from them."""
+
+    shard_id: int
+    metrics_key: str
+    sha256: str
+    rows: Sequence[Mapping[str, Any]]
+
+
+def chunk_folder(layout: StorageLayout, run_date: str, run_id: str) -> str:
+    return compaction_folder(layout, run_date, run_id) + "chunks/"
+
+
+def write_chunk(
+    store: ObjectStore,
+    layout: StorageLayout,
+    run_date: str,
+    run_id: str,
+    model: str,
+    shards: Sequence[CommittedRows],
+) -> str | None:
+    """Write the rows of several committed shards as one chunk (see above); its key, or None
+    when there is nothing worth a chunk (fewer than two shards)."""
+    if len(shards) < 2:
+        return None
+    import pyarrow as pa
+
+    from serverless_sweep.handlers.parquet import encode_table
+    from serverless_sweep.models.columns import metrics_schema
+
+    schema = metrics_schema(model)
+    rows = [row for shard in shards for row in shard.rows]
+    columns = {name: [row[name] for row in rows] for name in schema.names}
+    listed = [[s.shard_id, s.metrics_key, s.sha256, len(s.rows)] for s in shards]
+    metadata = {**(schema.metadata or {}), CHUNK_INPUTS_KEY: dumps_canonical(listed).encode()}
+    table = pa.Table.from_pydict(columns, schema=schema.with_metadata(metadata))
+    data = encode_table(table)
+    key = f"{chunk_folder(layout, run_date, run_id)}chunk-{sha256_hex(data)}.parquet"
+    with contextlib.suppress(AlreadyExists):  # the same bytes, by their name
+        store.put_if_absent(key, data, PARQUET_CONTENT)
+    return key
+
+
+def _chunk_index(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord
+) -> dict[tuple[int, str, str, int], str]:
+    """(shard_id, metrics_key, sha256, rows) -> the intact chunk that holds those rows."""
+    found: dict[tuple[int, str, str, int], str] = {}
+    for key in store.list_keys(chunk_folder(layout, record.run_date, record.run_id)):
+        data = _intact_chunk(store, key)
+        if data is None:
+            continue
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            metadata = pq.ParquetFile(pa.BufferReader(data)).schema_arrow.metadata or {}
+            listed = json.loads(metadata[CHUNK_INPUTS_KEY])
+            for shard_id, metrics_key, digest, rows in listed:
+                found.setdefault((int(shard_id), str(metrics_key), str(digest), int(rows)), key)
+        except Exception as exc:  # a damaged chunk is only a lost shortcut
+            logger.warning("ignoring the unreadable compaction chunk %s: %s", key, exc)
+    return found
+
+
+def _intact_chunk(store: ObjectStore, key: str) -> bytes | None:
+    """The chunk's bytes when they still match the SHA-256 its name gives, else None."""
+    name = key.rpartition("/")[2]
+    if not (name.startswith("chunk-") and name.endswith(".parquet")):
+        return None
+    data = store.get(key)
+    if data is None or sha256_hex(data) != name[len("chunk-") : -len(".parquet")]:
+        if data is not None:
+            logger.warning("ignoring the compaction chunk %s: its bytes do not match its name", key)
+        return None
+    return data
+
+
+def _rows_from_chunks(
+    store: ObjectStore,
+    chunks: Mapping[tuple[int, str, str, int], str],
+    part: Sequence[_Input],
+    names: Sequence[str],
+) -> tuple[list[pa.Table], list[_Input]]:
+    """The rows of the part's inputs that intact chunks hold, and the inputs left to read from
+    their files (every input whose chunk is missing, damaged or disagrees)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    wanted: dict[str, list[_Input]] = {}
+    rest: list[_Input] = []
+    for item in part:
+        key = (
+            chunks.get((item.shard_id, item.metrics_key, item.sha256, item.rows))
+            if item.sha256 is not None
+            else None
+        )
+        if key is None:
+            rest.append(item)
+        else:
+            wanted.setdefault(key, []).append(item)
+    tables: list[pa.Table] = []
+    for key, items in wanted.items():
+        data = _intact_chunk(store, key)
+        table = None
+        if data is not None:
+            try:
+                table = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
+                ids = pa.array([item.shard_id for item in items], type=pa.int64())
+                table = table.filter(pc.is_in(table.column("shard_id"), value_set=ids))
+                table = table.select(list(names)).replace_schema_metadata(None)
+            except Exception as exc:  # read the files instead
+                logger.warning("ignoring the unreadable compaction chunk %s: %s", key, exc)
+                table = None
+        if table is None or table.num_rows != sum(item.rows for item in items):
+            rest.extend(items)
+        else:
+            tables.append(table)
+    return tables, rest
 
 
 def page_key(layout: StorageLayout, run_date: str, run_id: str, index: int) -> str:
