@@ -46,6 +46,8 @@ real_link, real_fsync = os.link, os.fsync
 linked = []
 
 def link(src, dst, *args, **kwargs):
+    if kill_at == "at-chunk" and "/compaction/chunks/" in str(dst):
+        os.kill(os.getpid(), signal.SIGKILL)  # every envelope published, no marker written
     if str(dst).endswith(".json") and "shard_outcomes" in str(dst):
         linked.append(dst)
         if kill_at == "after-first-envelope" and len(linked) == 2:
@@ -139,7 +141,7 @@ def test_a_group_without_a_kill_commits_every_attempt_and_compacts(tmp_path: Pat
     assert compaction is not None and compaction.rows == SHARDS
 
 
-@pytest.mark.parametrize("kill_at", ["in-barrier", "after-first-envelope"])
+@pytest.mark.parametrize("kill_at", ["in-barrier", "after-first-envelope", "at-chunk"])
 def test_sigkill_mid_group_loses_and_overwrites_nothing(tmp_path: Path, kill_at: str) -> None:
     root = tmp_path / "store"
     store = LocalObjectStore(root)
@@ -158,11 +160,15 @@ def test_sigkill_mid_group_loses_and_overwrites_nothing(tmp_path: Path, kill_at:
     keys = _visible(root)
     assert not any(os.path.basename(k).startswith(".tmp-") for k in keys)
     envelopes = [k for k in keys if "shard_outcomes" in k and k not in before]
-    # in the barrier: nothing of the group is committed; after the first envelope: just one
-    assert len(envelopes) == (0 if kill_at == "in-barrier" else 1), envelopes
+    # in the barrier: nothing of the group is committed; after the first envelope: just one;
+    # writing the compaction chunk (after publication): all of them, but none marked done
+    committed = {"in-barrier": 0, "after-first-envelope": 1, "at-chunk": len(group)}[kill_at]
+    assert len(envelopes) == committed, envelopes
+    new = [k for k in keys if k not in before]
+    assert not any("/compaction/done/" in k or "/compaction/chunks/" in k for k in new), new
     assert {k: store.get(k) for k in before} == before  # the earlier commit is untouched
-    orphans = [k for k in keys if k.endswith(".parquet") and k not in before]
-    assert len(orphans) == len(group)  # each published whole before the barrier
+    files = [k for k in keys if k.endswith(".parquet") and k not in before]
+    assert len(files) == len(group)  # each published whole before the barrier
 
     # The platform's retry of every attempt of the group: adopted or recomputed, committed.
     for shard_id in group:
