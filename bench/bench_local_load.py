@@ -9,9 +9,12 @@ plain pool can do with the same points: `ProcessPoolExecutor(N).map` of the mode
 start to exit) and interleaved (A B A B ...); the figures are medians over rounds.
 
 Prints `load: sweep run N shards/s (median over R rounds)` and the ratio to the baseline, and
-checks that the run stored one success per shard. `--compare-src DIR` adds a third candidate,
-interleaved with the others: the same `sweep run` importing the package from another source
-tree (say a checkout of main), so a change is measured against its baseline in the same run.
+checks that the run stored one success per shard. Also prints each candidate's CPU time per
+shard (user + system, of the candidate's process and every process it waited for: the CLI,
+its workers), which neighbours on a loaded machine disturb far less than the wall time.
+`--compare-src DIR` adds a third candidate, interleaved with the others: the same `sweep run`
+importing the package from another source tree (say a checkout of main), so a change is
+measured against its baseline in the same run.
 `--shards N` runs the first N points only (one-point shards), for a loaded machine.
 
 Usage: python bench/bench_local_load.py [--rounds R] [--workers N] [--quick] [--shards N]
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -89,6 +93,25 @@ def _run_sweep(
     return sum(1 for _ in store.glob("dataset=shard_outcomes/**/status=success/*.json"))
 
 
+class CpuTimer:
+    """CPU seconds (user + system) of the child processes waited for during a block."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> CpuTimer:
+        self._start = _children_cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = _children_cpu() - self._start
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -113,6 +136,9 @@ def main() -> None:
     sweep_s: list[float] = []
     pool_s: list[float] = []
     other_s: list[float] = []
+    sweep_cpu: list[float] = []
+    pool_cpu: list[float] = []
+    other_cpu: list[float] = []
     other = None if args.compare_src is None else args.compare_src.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
         tmp = Path(tmp_name)
@@ -123,26 +149,34 @@ def main() -> None:
         print("bytecode: caching on for every candidate, sources compiled before the first round")
         for r in range(rounds):
             start = time.perf_counter()
-            stored = _run_sweep(request_file, f"bench-load-{os.getpid()}-{r}", args.workers, tmp)
+            with CpuTimer() as cpu:
+                stored = _run_sweep(
+                    request_file, f"bench-load-{os.getpid()}-{r}", args.workers, tmp
+                )
             sweep_s.append(time.perf_counter() - start)
+            sweep_cpu.append(cpu.seconds)
             if stored != shards:
                 raise SystemExit(f"sweep run stored {stored} successes for {shards} shards")
             start = time.perf_counter()
             argv = [sys.executable, __file__, "--baseline", "--workers", str(args.workers)]
-            subprocess.run(argv, env=env, check=True)
+            with CpuTimer() as cpu:
+                subprocess.run(argv, env=env, check=True)
             pool_s.append(time.perf_counter() - start)
+            pool_cpu.append(cpu.seconds)
             extra = ""
             if other is not None:
                 start = time.perf_counter()
                 run_id = f"bench-load-{os.getpid()}-{r}-other"
-                stored = _run_sweep(request_file, run_id, args.workers, tmp, other)
+                with CpuTimer() as cpu:
+                    stored = _run_sweep(request_file, run_id, args.workers, tmp, other)
                 other_s.append(time.perf_counter() - start)
+                other_cpu.append(cpu.seconds)
                 if stored != shards:
                     raise SystemExit(f"sweep run ({other}) stored {stored} of {shards} successes")
-                extra = f", sweep run from {other} {other_s[-1]:.2f} s"
+                extra = f", sweep run from {other} {other_s[-1]:.2f} s ({other_cpu[-1]:.1f} s CPU)"
             print(
-                f"round {r + 1}/{rounds}: sweep run {sweep_s[-1]:.2f} s, pool {pool_s[-1]:.2f} s"
-                + extra,
+                f"round {r + 1}/{rounds}: sweep run {sweep_s[-1]:.2f} s ({sweep_cpu[-1]:.1f} s "
+                f"CPU), pool {pool_s[-1]:.2f} s ({pool_cpu[-1]:.1f} s CPU)" + extra,
                 flush=True,
             )
     sweep, pool = statistics.median(sweep_s), statistics.median(pool_s)
@@ -154,10 +188,18 @@ def main() -> None:
     print(f"load: sweep run {shards / sweep:.0f} shards/s ({sweep:.2f} s, median)")
     print(f"baseline: ProcessPoolExecutor.map {shards / pool:.0f} points/s ({pool:.2f} s, median)")
     print(f"ratio: sweep run / plain pool time = {sweep / pool:.2f}")
+    per_shard_ms = 1000.0 * statistics.median(sweep_cpu) / shards
+    print(
+        f"cpu: sweep run {per_shard_ms:.2f} ms per shard, plain pool "
+        f"{1000.0 * statistics.median(pool_cpu) / shards:.2f} ms per point (median, user + system)"
+    )
     if other_s:
         base = statistics.median(other_s)
+        other_ms = 1000.0 * statistics.median(other_cpu) / shards
         print(f"compare: sweep run from {other} {shards / base:.0f} shards/s ({base:.2f} s)")
         print(f"ratio: sweep run / sweep run from {other} = {sweep / base:.2f} (time)")
+        print(f"cpu: sweep run from {other} {other_ms:.2f} ms per shard")
+        print(f"ratio: sweep run / sweep run from {other} = {per_shard_ms / other_ms:.2f} (CPU)")
 
 
 if __name__ == "__main__":

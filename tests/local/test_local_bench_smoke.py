@@ -50,6 +50,8 @@ def test_bench_local_load_prints_shards_per_second() -> None:
     assert "300 one-point legacy_hash shards, 2 workers, 1 round(s), load average" in out
     assert re.search(r"^load: sweep run \d+ shards/s \([\d.]+ s, median\)$", out, re.M)
     assert re.search(r"^ratio: sweep run / plain pool time = [\d.]+$", out, re.M)
+    cpu = r"^cpu: sweep run [\d.]+ ms per shard, plain pool [\d.]+ ms per point \(median"
+    assert re.search(cpu, out, re.M)
 
 
 def test_bench_detail_outputs_prints_the_cost_when_not_asked_and_when_asked() -> None:
