@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
 import os
 import stat
@@ -272,11 +273,7 @@ class LocalObjectStore:
         """Create an empty object create-if-absent: one exclusive create, atomic by itself (a
         reader sees no file or the whole, empty one), so no temp file and link are needed."""
         try:
-            os.makedirs(path.parent, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = _open_exclusive(os.fspath(path))
         except FileExistsError as exc:
             raise _key_taken(key, path) from exc
         except OSError as exc:
@@ -366,25 +363,72 @@ class LocalObjectStore:
                 yield key_prefix + sort_name
 
     def _write_temp(self, key: str, path: Path, data: bytes, *, sync: bool = True) -> str:
+        """Write `data` to a new temp file beside `path` (synced when `sync`); its name.
+
+        The lean path of a tiny shard's writes (issue 13): the folder is created only when the
+        exclusive create says it is missing (not one mkdir and two stats per write), the bytes
+        go out with os.write (no file object), and the temp name comes from a per-process
+        counter (no random UUID per write)."""
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"store data for key {key!r} must be bytes, not {type(data).__name__}")
-        directory = path.parent
-        tmp = os.path.join(directory, f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+        directory = os.path.dirname(path)
+        while True:
+            tmp = os.path.join(directory, _temp_name())
+            try:
+                fd = _open_exclusive(tmp)
+                break
+            except FileExistsError:
+                continue  # a name left by a process with our pid and token: take the next one
+            except OSError as exc:
+                raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
         try:
-            os.makedirs(directory, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except OSError as exc:
-            raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
                 if self._fsync and sync:
-                    os.fsync(handle.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             _unlink_quietly(tmp)
             raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
         return tmp
+
+
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_exclusive(name: str) -> int:
+    """Create `name` exclusively (FileExistsError when it exists); its folders are created
+    when missing, and only then, so the common case is one system call."""
+    try:
+        return os.open(name, _EXCLUSIVE, 0o666)
+    except FileNotFoundError:
+        folder = os.path.dirname(name)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except FileExistsError as exc:  # not a name clash: a key's file where a folder must be
+            raise NotADirectoryError(errno.ENOTDIR, "a key's file has that folder's path") from exc
+        return os.open(name, _EXCLUSIVE, 0o666)
+
+
+_TEMP_STATE: list[tuple[int, str, Iterator[int]]] = []
+_TEMP_LOCK = threading.Lock()
+
+
+def _temp_name() -> str:
+    """A temp file name unique to this process: its pid, a random token drawn once per
+    process (again after a fork, whose child has a new pid) and a counter. Exclusive creates
+    still decide: a clash (a pid reused with the same token) only moves on to the next."""
+    pid = os.getpid()
+    state = _TEMP_STATE[0] if _TEMP_STATE else None
+    if state is None or state[0] != pid:
+        with _TEMP_LOCK:
+            if not _TEMP_STATE or _TEMP_STATE[0][0] != pid:
+                _TEMP_STATE[:] = [(pid, uuid.uuid4().hex[:12], itertools.count())]
+            state = _TEMP_STATE[0]
+    return f"{TEMP_PREFIX}{pid:x}-{state[1]}-{next(state[2]):x}"
 
 
 class CommitGroup:
