@@ -257,18 +257,12 @@ def test_local_store_says_the_disk_is_full(tmp_path: Path, monkeypatch: pytest.M
     import errno
 
     store = LocalObjectStore(tmp_path)
-    real_fdopen = os.fdopen
 
-    def full_fdopen(fd: int, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        handle = real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+    def full_write(fd: int, data: bytes) -> int:  # the store writes its bytes with os.write
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-        def write(_data: bytes) -> int:
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        handle.write = write
-        return handle
-
-    monkeypatch.setattr(os, "fdopen", full_fdopen)
-    with pytest.raises(Exception, match="file system is full: free space, then redrive"):
-        store.put_if_absent("dataset=x/a.json", b"{}")
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", full_write)
+        with pytest.raises(Exception, match="file system is full: free space, then redrive"):
+            store.put_if_absent("dataset=x/a.json", b"{}")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no temp file left behind
