@@ -462,7 +462,8 @@ ORPHAN_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from serverless_sweep.adapters.local import FunctionRegistry, LocalAsyncInvoker
-invoker = LocalAsyncInvoker(FunctionRegistry({"record": "local_targets:record"}), workers=2)
+registry = FunctionRegistry({"record": "local_targets:record"})
+invoker = LocalAsyncInvoker(registry, workers=2, start_method=sys.argv[3])
 for i in range(4):
     invoker.invoke_async("record", json.dumps({"out_dir": sys.argv[1], "tag": f"o{i}"}).encode())
 assert invoker.wait(timeout=120)
@@ -472,14 +473,17 @@ time.sleep(600)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
-def test_workers_exit_when_the_invoking_process_is_killed(out_dir: Path) -> None:
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_exit_when_the_invoking_process_is_killed(out_dir: Path, method: str) -> None:
     """Item 5: SIGKILL of the process that owns the invoker; its idle workers used to wait on
-    their call queue for ever. Bounded poll, no timing assertion."""
+    their call queue for ever. A fork-server worker's parent is the fork server, which stays
+    up while its workers do, so they must watch the invoker's process itself (issue 13: the
+    local runtime's default). Bounded poll, no timing assertion."""
     import signal
     import subprocess
 
     proc = subprocess.Popen(
-        [sys.executable, "-c", ORPHAN_SCRIPT, str(out_dir), _HERE],
+        [sys.executable, "-c", ORPHAN_SCRIPT, str(out_dir), _HERE, method],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,

@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from serverless_sweep.adapters.local.runtime import LocalSettings
 from serverless_sweep.entrypoints.console.arguments import positive_float, positive_int, rate
-from serverless_sweep.entrypoints.http.errors import Problem
+
+if TYPE_CHECKING:  # the HTTP edge imports the contracts: not needed to start `sweep run`
+    from serverless_sweep.entrypoints.http.errors import Problem
 
 RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
 

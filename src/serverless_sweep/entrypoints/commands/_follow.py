@@ -31,6 +31,7 @@ from serverless_sweep.entrypoints.console.reports import (
 )
 from serverless_sweep.entrypoints.console.store import load_run, store_hint
 from serverless_sweep.entrypoints.console.tables import dumps_json
+from serverless_sweep.entrypoints.console.timings import TIMELINE
 from serverless_sweep.handlers.runs import RunRecord
 
 
@@ -50,6 +51,7 @@ def wait_and_report(
         with active_marker(root, record.run_id, f"sweep {command}"):
             progress.start(dispatched)
             idle = progress.wait(runtime.wait)
+        TIMELINE.mark("every dispatched shard finished (wait returned)")
         err(progress.final_line())
         if not idle:
             err(f"sweep {command}: the local invoker stopped before every shard finished")
@@ -57,7 +59,9 @@ def wait_and_report(
     assert loaded is not None
     record, status = loaded
     pids = active_pids(root, record.run_id)
+    TIMELINE.mark("run status loaded")
     best, best_problem = fetch_best(root, record, BEST_SHOWN)
+    TIMELINE.mark("best configurations ranked")
     code = exit_status_of(status) if idle else EXIT_FAILED
     if args.json:
         doc = {
@@ -75,9 +79,11 @@ def wait_and_report(
             "exit_status": code,
         }
         emit(dumps_json(doc))
+        TIMELINE.mark("summary printed")
         return code
     shown = progress if dispatched else None
     print_summary(args, root, record, status, pids, shown, best, best_problem)
+    TIMELINE.mark("summary printed")
     return code
 
 
