@@ -9,6 +9,11 @@ worker on this machine (issue 13). `preload_default_model` also warms the deploy
 model up (its `warm_up()` hook: ride_hailing builds its grid), the runtime lists it only when its
 workers run that model.
 
+Each preload module ends with `gc.freeze()`: what it imported moves to the collector's permanent
+generation, so no worker's garbage collection walks (and copies, page by page, from the
+server's memory) the hundreds of thousands of objects of the imports, and the fork server's own
+exit does not collect them either.
+
 The fork server ignores an ImportError of a preload module and dies on anything else, and a
 dead fork server starts no worker at all: every step here is guarded and only logged (the
 worker's own warm-up and the first shard then meet the same problem and report it).
@@ -16,6 +21,7 @@ worker's own warm-up and the first shard then meet the same problem and report i
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from typing import Final
@@ -57,3 +63,4 @@ def preload_default_model() -> None:
 
 
 preload_child()
+gc.freeze()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import json
 import os
 import signal
@@ -117,8 +118,9 @@ def init_worker(
     this worker and handed to each attempt as `context.environment`, never written into
     `os.environ`. `warm_up` targets ("module:function") are called once, before the first
     attempt, so the imports, the model and its grid are paid while the parent is still
-    planning, not inside the first shard. A failing warm-up is reported on stderr and ignored:
-    the shard that needs the same code then fails with the same error, recorded like any other.
+    planning, not inside the first shard; then everything alive is frozen (`gc.freeze`). A
+    failing warm-up is reported on stderr and ignored: the shard that needs the same code then
+    fails with the same error, recorded like any other.
     """
     global _slots_started, _worker_clock
     init_at = time.time()
@@ -133,6 +135,10 @@ def init_worker(
         except Exception:
             print(f"worker warm-up {target} failed (ignored):", file=sys.stderr)
             traceback.print_exc()
+    # What the imports and the warm-up made lives as long as the worker: out of the collector's
+    # sight (its permanent generation), a shard's full collections walk only the shard's own
+    # objects, and a fork-server worker does not copy the server's pages by touching them.
+    gc.freeze()
     _worker_clock = WorkerClock(process_started_at(), init_at, time.time())
 
 

@@ -181,8 +181,8 @@ def _preload_modules(model: str) -> tuple[str, ...]:
     when it can be found (an unknown model is the parent's to report, not the pool's)."""
     try:
         if model == default_model_name():
-            return (PRELOAD, PRELOAD_DEFAULT_MODEL)
-        return (PRELOAD, type(get_model(model)).__module__)
+            return (PRELOAD_DEFAULT_MODEL,)  # it imports PRELOAD first
+        return (type(get_model(model)).__module__, PRELOAD)  # PRELOAD last: it freezes both
     except Exception:
         return (PRELOAD,)
 

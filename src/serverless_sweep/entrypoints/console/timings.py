@@ -62,6 +62,16 @@ class Timeline:
     _workers: dict[int, _WorkerSpan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def reset(self, *, since_process_start: bool = True) -> None:
+        """Forget earlier marks and attempts (a process may run several commands: tests);
+        offsets count from the process's start, or from now (`since_process_start=False`,
+        for a command run inside a longer-lived process)."""
+        with self._lock:
+            self.marks.clear()
+            self._workers.clear()
+            self.created = time.time()
+            self.origin = None if since_process_start else self.created
+
     def mark(self, label: str, at: float | None = None) -> None:
         """Record that `label` happened now (or at `at`, a `time.time()` value)."""
         with self._lock:
