@@ -125,3 +125,21 @@ def slow_warm_up() -> None:
 def cost_of(function_name: str, event: object) -> float:
     """A priority function: the event's own "cost" field."""
     return float(event["cost"]) if isinstance(event, dict) else 0.0
+
+
+def report_state(event: dict[str, Any], context: Any) -> None:
+    """Record what this worker had before its attempt: the child's lazily imported modules,
+    whether ride_hailing's grid is built, frozen objects, and its parent pid."""
+    import gc
+    import sys
+
+    grid = sys.modules.get("serverless_sweep.models.ride_hailing.grid")
+    built = grid.berlin_grid.cache_info().currsize if grid is not None else 0
+    _write_record(
+        event,
+        context,
+        modules={name: name in sys.modules for name in event["modules"]},
+        grid_built=built,
+        frozen=gc.get_freeze_count(),
+        ppid=os.getppid(),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -462,7 +463,8 @@ ORPHAN_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from serverless_sweep.adapters.local import FunctionRegistry, LocalAsyncInvoker
-invoker = LocalAsyncInvoker(FunctionRegistry({"record": "local_targets:record"}), workers=2)
+registry = FunctionRegistry({"record": "local_targets:record"})
+invoker = LocalAsyncInvoker(registry, workers=2, start_method=sys.argv[3])
 for i in range(4):
     invoker.invoke_async("record", json.dumps({"out_dir": sys.argv[1], "tag": f"o{i}"}).encode())
 assert invoker.wait(timeout=120)
@@ -472,14 +474,17 @@ time.sleep(600)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
-def test_workers_exit_when_the_invoking_process_is_killed(out_dir: Path) -> None:
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_exit_when_the_invoking_process_is_killed(out_dir: Path, method: str) -> None:
     """Item 5: SIGKILL of the process that owns the invoker; its idle workers used to wait on
-    their call queue for ever. Bounded poll, no timing assertion."""
+    their call queue for ever. A fork-server worker's parent is the fork server, which stays
+    up while its workers do, so they must watch the invoker's process itself (issue 13: the
+    local runtime's default). Bounded poll, no timing assertion."""
     import signal
     import subprocess
 
     proc = subprocess.Popen(
-        [sys.executable, "-c", ORPHAN_SCRIPT, str(out_dir), _HERE],
+        [sys.executable, "-c", ORPHAN_SCRIPT, str(out_dir), _HERE, method],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
@@ -578,6 +583,70 @@ def test_start_warms_each_worker_up_once_before_its_first_attempt(
     assert len(list(out_dir.glob("warm-*"))) == 2  # once per worker, not per attempt
     assert {str(r["pid"]) for r in runs} <= set(warmed)
     assert all(r["started"] >= warmed[str(r["pid"])] for r in runs)
+
+
+FORK_SERVER_SCRIPT = """
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+from serverless_sweep.adapters.local import FunctionRegistry, LocalAsyncInvoker
+registry = FunctionRegistry({"report": "local_targets:report_state"})
+preload = tuple(json.loads(sys.argv[3]))
+modules = ["pyarrow.parquet", "pyarrow.compute", "serverless_sweep.handlers.child"]
+with LocalAsyncInvoker(registry, workers=1, start_method="forkserver", preload=preload) as inv:
+    inv.start()
+    inv.invoke_async("report", json.dumps({"out_dir": sys.argv[1], "modules": modules}).encode())
+    assert inv.wait(timeout=120)
+    assert inv.stats().succeeded == 1
+print(os.getpid())
+"""
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_fork_server_workers_start_with_the_preloaded_child_and_model(
+    out_dir: Path, warm: bool
+) -> None:
+    """Issue 13: with "forkserver" and the runtime's preload, a worker is a fork of a server
+    that imported the child's stack (its lazy imports too) and built the default model's grid,
+    with no warm-up of its own, and whose objects are frozen. Without the preload a worker has
+    none of it. A fresh process each: the fork server is one per process, started once."""
+    from serverless_sweep.adapters.local.runtime import PRELOAD_DEFAULT_MODEL
+
+    preload = [PRELOAD_DEFAULT_MODEL] if warm else []
+    env = {k: v for k, v in os.environ.items() if k != "SWEEP_DEFAULT_MODEL"}
+    proc = subprocess.run(
+        [sys.executable, "-c", FORK_SERVER_SCRIPT, str(out_dir), _HERE, json.dumps(preload)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [rec] = records(out_dir)
+    assert rec["ppid"] != int(proc.stdout.split()[-1])  # its parent is the fork server
+    if warm:
+        assert all(rec["modules"].values()), rec["modules"]
+        assert rec["grid_built"] == 1
+        assert rec["frozen"] > 0
+    else:
+        assert not any(rec["modules"].values()), rec["modules"]
+        assert rec["grid_built"] == 0
+
+
+def test_attempts_report_when_they_started_and_their_worker_started_up(
+    registry: FunctionRegistry, out_dir: Path, events: list[InvocationEvent]
+) -> None:
+    """`sweep run --timings` reads these: each attempt's start (wall clock) and its worker's
+    start-up (process start, initializer, warm-up done), in that order."""
+    with LocalAsyncInvoker(registry, workers=1, max_retries=0, on_event=events.append) as inv:
+        inv.start()
+        inv.invoke_async("record", payload(out_dir))
+        assert inv.wait(timeout=60)
+    [event] = events
+    assert event.started_at is not None and event.worker is not None
+    clock = event.worker
+    assert clock.started_at is not None  # from /proc, to a clock tick: not ordered finer
+    assert clock.init_at <= clock.warm_at <= event.started_at
+    assert inv.timestamps["pool_launched"] <= inv.timestamps["first_handover"]
 
 
 def test_a_failing_warm_up_leaves_the_worker_serving(

@@ -94,7 +94,25 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def parent_of(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return None if fields is None else int(fields[1])
+
+
+FORK_SERVER = "multiprocessing.forkserver"
+
+
 def pool_workers(root: int) -> set[int]:
-    """The worker processes below `root` (spawned multiprocessing children running
-    spawn_main), not multiprocessing's resource tracker, which is a descendant too."""
-    return {pid for pid in descendants(root) if "spawn_main" in cmdline(pid)}
+    """The worker processes below `root`: spawned multiprocessing children (running
+    spawn_main), or forks of a fork server (the local runtime's default: they share the
+    server's command line, so a worker is a fork-server process whose parent is one too).
+    Neither the fork server itself nor multiprocessing's resource tracker."""
+
+    def forked(pid: int, line: str) -> bool:
+        return FORK_SERVER in line and FORK_SERVER in cmdline(parent_of(pid) or 0)
+
+    return {
+        pid
+        for pid in descendants(root)
+        if "spawn_main" in (line := cmdline(pid)) or forked(pid, line)
+    }

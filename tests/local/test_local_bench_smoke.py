@@ -39,9 +39,15 @@ def test_bench_parallel_compares_sweep_run_with_the_pools() -> None:
     assert "4 points, 1 worker, 1 round(s), load average" in out
     assert "every candidate's metrics equal the serial loop's for every point" in out
     for name in ("sweep", "serial", "executor", "mp_pool"):
-        assert re.search(rf"^{name} +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M), name
+        assert re.search(rf"^{name} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M), name
     assert re.search(r"^parallel: sweep run / best peer = [\d.]+ \(\w+\)$", out, re.M)
     assert re.search(r"^parallel efficiency: sweep run [\d.]+$", out, re.M)
+    assert re.search(r"^cpu: sweep run / best peer = [\d.]+ \(\w+\); sweep run / serial", out, re.M)
+    assert "sweep run timeline (s since its process started, median over rounds):" in out
+    for moment in ("pool launched", "first shard start", "exited (measured outside)"):
+        assert re.search(rf"^ +[\d.]+  {re.escape(moment)}$", out, re.M), moment
+    if "joblib: skipped" in out:  # a skip says why
+        assert "cannot be imported here" in out
 
 
 def test_bench_local_load_prints_shards_per_second() -> None:

@@ -18,34 +18,14 @@ import time
 from pathlib import Path
 
 from local_helpers import matching, write_request
+from proc_helpers import pool_workers
 
 SHARDS = 8
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
 def _workers(pid: int) -> list[int]:
-    """The pool's worker processes: spawned children that are not the resource tracker."""
-    return [
-        child
-        for child in _children(pid)
-        if "multiprocessing" in _cmdline(child) and "resource_tracker" not in _cmdline(child)
-    ]
+    """The pool's worker processes (spawned, or forks of the fork server; not the server)."""
+    return sorted(pool_workers(pid))
 
 
 def _sweep(store: Path, *args: str) -> list[str]:

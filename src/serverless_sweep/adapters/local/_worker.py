@@ -11,7 +11,9 @@ shard, then sleep for ever, about 190 MB each. Two independent guards end it:
   does, so the handler exits only when the parent process is really gone (`os.getppid()` is no
   longer the pid the worker was started by; the kernel reparents before it signals).
 * Everywhere: a daemon watchdog thread that polls `os.getppid()` every `WATCHDOG_INTERVAL_S`
-  (covers other systems and a signal lost to a race) and exits the same way.
+  (covers other systems and a signal lost to a race) and exits the same way. A fork-server
+  worker (the local runtime's default) polls the invoker's process itself instead: its parent
+  is the fork server, which outlives the invoker for as long as a worker lives.
 
 Exiting with `os._exit` mid-shard is safe: the store publishes every object atomically
 (temporary file, then rename/link), so an abandoned attempt leaves no partial object, and
@@ -23,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import json
 import os
 import signal
@@ -49,6 +52,20 @@ PARENT_DEATH_SIGNAL: Final = signal.SIGUSR1
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerClock:
+    """When a worker process started, began its initializer and finished warming up (wall
+    clock, `time.time()`, comparable across processes): what `sweep run --timings` shows of
+    the start-up a worker pays before its first shard (issue 13)."""
+
+    started_at: float | None
+    """The process's start time from the kernel (None where /proc cannot tell)."""
+    init_at: float
+    """The initializer began: the interpreter is up and the pool's modules are imported."""
+    warm_at: float
+    """The warm-up targets returned: the worker is ready for its first attempt."""
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptResult:
     """The outcome of one attempt, sent back to the parent (always picklable)."""
 
@@ -58,6 +75,10 @@ class AttemptResult:
     error_type: str | None = None
     error_message: str | None = None
     error_traceback: str | None = None
+    started_at: float | None = None
+    """Wall clock (`time.time()`) when the attempt began in its worker (None: never ran)."""
+    worker: WorkerClock | None = None
+    """The start-up of the worker that ran it (None in the invoker's own process)."""
 
 
 def ignore_interrupts() -> None:
@@ -71,6 +92,9 @@ def ignore_interrupts() -> None:
 
 _slots_started: MutableSequence[int] | None = None
 """The invoker's shared "started" flags, one per in-flight slot (see `run_slotted_attempt`)."""
+
+_worker_clock: WorkerClock | None = None
+"""This worker's start-up times (set by `init_worker`; None in the invoker's process)."""
 
 _environments: dict[str, dict[str, str]] = {}
 """This worker's functions' environment variables (from the registry, via `init_worker`)."""
@@ -94,10 +118,12 @@ def init_worker(
     this worker and handed to each attempt as `context.environment`, never written into
     `os.environ`. `warm_up` targets ("module:function") are called once, before the first
     attempt, so the imports, the model and its grid are paid while the parent is still
-    planning, not inside the first shard. A failing warm-up is reported on stderr and ignored:
-    the shard that needs the same code then fails with the same error, recorded like any other.
+    planning, not inside the first shard; then everything alive is frozen (`gc.freeze`). A
+    failing warm-up is reported on stderr and ignored: the shard that needs the same code then
+    fails with the same error, recorded like any other.
     """
-    global _slots_started
+    global _slots_started, _worker_clock
+    init_at = time.time()
     ignore_interrupts()
     exit_with_parent(parent_pid)
     _slots_started = slots_started
@@ -109,6 +135,33 @@ def init_worker(
         except Exception:
             print(f"worker warm-up {target} failed (ignored):", file=sys.stderr)
             traceback.print_exc()
+    # What the imports and the warm-up made lives as long as the worker: out of the collector's
+    # sight (its permanent generation), a shard's full collections walk only the shard's own
+    # objects, and a fork-server worker does not copy the server's pages by touching them.
+    gc.freeze()
+    _worker_clock = WorkerClock(process_started_at(), init_at, time.time())
+
+
+def worker_clock() -> WorkerClock | None:
+    """This worker's start-up times (the invoker's start-up probe returns them)."""
+    return _worker_clock
+
+
+def process_started_at(pid: int | str = "self") -> float | None:
+    """When a process started, wall clock, from /proc (Linux; None elsewhere or on error):
+    field 22 of /proc/PID/stat is the start in clock ticks since boot, /proc/uptime the time
+    since boot now (both to 10 ms; /proc/stat's btime is whole seconds, too coarse for start-up
+    phases of a tenth of a second)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+        ticks = int(stat[stat.rfind(b")") + 2 :].split()[19])
+        with open("/proc/uptime", "rb") as handle:
+            uptime = float(handle.read().split()[0])
+        now = time.time()
+        return now - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _pid_running(pid: int) -> bool:
@@ -149,22 +202,46 @@ def _set_parent_death_signal(signum: int) -> bool:
         return False
 
 
-def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -> None:
-    """Make this process exit once the process that started it has died.
+def _start_ticks(pid: int) -> bytes | None:
+    """A live process's start time (field 22 of /proc/PID/stat: with the pid, its identity
+    across pid reuse); None when it is gone, a zombie, or /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if len(fields) < 20 or fields[0] in (b"Z", b"X"):
+        return None
+    return fields[19]
 
-    `parent_pid` is the invoker's process. Started by it directly ("spawn", "fork"), that is
-    our parent; with "forkserver" our parent is the fork server, which itself exits with the
-    invoker's process, so the process to watch is whatever parent we have now, unless
-    `parent_pid` is already gone or a zombie, or our parent is init (then we were orphaned
-    before this initializer ran, e.g. killed while the worker imported). See the module
-    docstring for why both the death signal and the watchdog thread exist.
+
+def exit_with_parent(parent_pid: int, interval_s: float = WATCHDOG_INTERVAL_S) -> None:
+    """Make this process exit once the invoker's process (`parent_pid`) has died.
+
+    Started by it directly ("spawn", "fork"), that is our parent, and its death shows as a new
+    parent pid (the kernel reparents before it sends the death signal). With "forkserver" our
+    parent is the fork server, which does not exit with the invoker's process: it lives as long
+    as any holder of its "alive" pipe, and every worker holds one. So a fork-server worker
+    watches the invoker's process itself, by pid and start time (a reused pid is another
+    process), and the death signal (armed against the server) only makes it look sooner. A
+    worker whose invoker is already gone when this runs (killed while the worker imported)
+    leaves at once. See the module docstring for why both the signal and the watchdog exist.
     """
     watched = os.getppid()
-    if watched != parent_pid and (watched == 1 or not _pid_running(parent_pid)):
-        _leave()
+    if watched == parent_pid:
 
-    def orphaned() -> bool:
-        return os.getppid() != watched
+        def orphaned() -> bool:
+            return os.getppid() != watched
+
+    else:
+        if watched == 1 or not _pid_running(parent_pid):
+            _leave()
+        identity = _start_ticks(parent_pid)  # None without /proc: then the pid alone
+
+        def orphaned() -> bool:
+            if not _pid_running(parent_pid):
+                return True
+            return identity is not None and _start_ticks(parent_pid) != identity
 
     def on_parent_death(signum: int, frame: FrameType | None) -> None:
         if orphaned():
@@ -270,6 +347,7 @@ def run_attempt(
 
     `environment`: the function's variables (default: what `init_worker` was given for it)."""
     started = time.monotonic()
+    started_at = time.time()
     try:
         function = resolve_target(target)
         event = json.loads(payload)
@@ -289,5 +367,13 @@ def run_attempt(
             error_type=type(exc).__qualname__,
             error_message=str(exc),
             error_traceback="".join(traceback.format_exception(exc)),
+            started_at=started_at,
+            worker=_worker_clock,
         )
-    return AttemptResult(ok=True, pid=os.getpid(), duration_s=time.monotonic() - started)
+    return AttemptResult(
+        ok=True,
+        pid=os.getpid(),
+        duration_s=time.monotonic() - started,
+        started_at=started_at,
+        worker=_worker_clock,
+    )

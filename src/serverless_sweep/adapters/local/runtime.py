@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serverless_sweep.adapters.local._worker import function_environment
 from serverless_sweep.adapters.local.clock import LocalClock
@@ -38,17 +39,16 @@ from serverless_sweep.adapters.local.store import (
     store_root_from_env,
 )
 from serverless_sweep.core.space import SPACE_FIELDS, SweepSpace, space_of
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler
-from serverless_sweep.handlers.dispatcher import DispatchSettings
-from serverless_sweep.handlers.failure_recorder import (
-    FailureRecorder,
-    destination_record,
-    log_once,
-)
-from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.settings import RESULTS_PREFIX_ENV
-from serverless_sweep.handlers.status import StatusHandler
 from serverless_sweep.models.registry import DEFAULT_MODEL_ENV, default_model_name, get_model
+
+if TYPE_CHECKING:
+    # Imported where they are used: the child's and the recorder's stacks (numpy, pyarrow) are
+    # never needed by the parent process; the parent's (the contracts' pydantic models) are
+    # imported by LocalRuntime after it has launched its workers, so the workers start up
+    # while the parent imports (issue 13: start-up is most of a short `sweep run`).
+    from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+    from serverless_sweep.handlers.failure_recorder import FailureRecorder
 
 #: The child's "Lambda configuration" variables. LocalRuntime hands them to its workers
 #: explicitly (the registry's function environment) and no longer writes them into os.environ;
@@ -66,6 +66,15 @@ LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCT
 #: attempts are taken by whichever worker is free first, so a deeper queue never makes a slow
 #: shard's neighbours wait, and an attempt queued when a worker dies is not charged.
 PREFETCH_PER_WORKER = 4
+DEFAULT_START_METHOD = (
+    "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+)
+"""Workers are forks of one fork server that imported the child's stack once (see
+`LocalAsyncInvoker.start`), where the platform has one; else spawned, each importing it.
+Never plain "fork": this process has threads (the invoker's, the dispatch jobs', a server's)
+by the time a worker starts, and a fork copies whatever lock one of them held."""
+PRELOAD = "serverless_sweep.adapters.local._preload"
+PRELOAD_DEFAULT_MODEL = "serverless_sweep.adapters.local._preload_default_model"
 DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dispatcher) twice
 WORKER_DIED = "BrokenProcessPool"
 
@@ -92,7 +101,11 @@ _child_handlers: dict[tuple[Path, ChildConfig], ChildHandler] = {}
 
 def _child_handler(environment: Mapping[str, str] | None = None) -> ChildHandler:
     """The worker's child handler for a function environment (default: os.environ), built once
-    per configuration (a warm Lambda container keeps its handler's objects too)."""
+    per configuration (a warm Lambda container keeps its handler's objects too). Imported here,
+    not at the top: the parent process (`sweep run`) never runs a child, and the child's stack
+    (numpy, pyarrow, the contracts' models) is most of the CLI's start-up otherwise."""
+    from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+
     env = environment or os.environ
     key = (store_root_from_env(env), ChildConfig.from_env(env))
     handler = _child_handlers.get(key)
@@ -161,6 +174,19 @@ def warm_child() -> None:
         hook()
 
 
+def _preload_modules(model: str) -> tuple[str, ...]:
+    """What the fork server imports for the workers of a runtime running `model`: the child's
+    stack, and the model warmed up when it is the one the server would pick (the default model
+    of this process's environment, which the server inherits); else only the model's module,
+    when it can be found (an unknown model is the parent's to report, not the pool's)."""
+    try:
+        if model == default_model_name():
+            return (PRELOAD_DEFAULT_MODEL,)  # it imports PRELOAD first
+        return (type(get_model(model)).__module__, PRELOAD)  # PRELOAD last: it freezes both
+    except Exception:
+        return (PRELOAD,)
+
+
 class ThreadDispatchScheduler:
     """Local dispatch jobs: each on a thread of its own, as Lambda runs the parent's dispatch
     invocation beside the API. A job that raises is retried twice after a short pause (Lambda's
@@ -227,6 +253,8 @@ class LocalSettings:
     poll_interval_s: float = 0.2  # how often a capped run (max_concurrency) looks for outcomes
     prefetch_per_worker: int = PREFETCH_PER_WORKER
     """Attempts queued ahead per running worker (see PREFETCH_PER_WORKER)."""
+    start_method: str | None = None
+    """How worker processes start: None picks DEFAULT_START_METHOD."""
 
 
 def _running_workers(settings: LocalSettings) -> int:
@@ -240,6 +268,9 @@ class LocalRuntime:
 
     def __init__(self, settings: LocalSettings) -> None:
         self.settings = settings
+        self.timestamps: dict[str, float] = {}
+        """Wall-clock moments of the dispatch jobs (`sweep run --timings`): the first job's
+        start ("dispatch_started") and the latest job's end ("dispatch_done")."""
         root = settings.root.resolve()
         model = settings.default_model or default_model_name()
         # The child's "Lambda configuration", handed to each invocation explicitly.
@@ -272,9 +303,15 @@ class LocalRuntime:
                 batch_targets={CHILD_FUNCTION_NAME: BATCH_TARGET},
                 priority=shard_cost,
                 prefetch=settings.prefetch_per_worker * _running_workers(settings),
+                start_method=settings.start_method or DEFAULT_START_METHOD,
+                preload=_preload_modules(model),
             )
-            # Workers spawn, import and warm up while the parent validates and plans.
+            # Workers spawn, import and warm up while the parent imports, validates and plans.
             self.invoker.start()
+        from serverless_sweep.handlers.dispatcher import DispatchSettings
+        from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
+        from serverless_sweep.handlers.status import StatusHandler
+
         self.store = LocalObjectStore(root)
         self.store.check_configured()
         self.scheduler = ThreadDispatchScheduler(self._run_dispatch_job)
@@ -299,14 +336,28 @@ class LocalRuntime:
             self.store, self.parent.layout, lost_after_s=self.parent.config.lost_after_s
         )
         # Lambda's on-failure destination, emulated: an attempt that died without a record
-        # (a killed worker, retries exhausted) is recorded by the same handler code.
-        self.recorder = FailureRecorder(self.store, self.parent.layout, LocalClock())
+        # (a killed worker, retries exhausted) is recorded by the same handler code, built on
+        # the first failure (it imports the Parquet writer, which a run without one never needs).
+        self._recorder: FailureRecorder | None = None
         self.invoker.on_event(self._on_final_failure)
 
+    @property
+    def recorder(self) -> FailureRecorder:
+        """The on-failure recorder of this runtime's store."""
+        if self._recorder is None:
+            from serverless_sweep.handlers.failure_recorder import FailureRecorder
+
+            self._recorder = FailureRecorder(self.store, self.parent.layout, LocalClock())
+        return self._recorder
+
     def _run_dispatch_job(self, run_id: str, job: str) -> object:
+        self.timestamps.setdefault("dispatch_started", time.time())
         dispatcher = self.parent.dispatcher(self.dispatch_settings)
         dispatcher.idle = self._invoker_idle
-        return dispatcher.run(run_id, job)
+        try:
+            return dispatcher.run(run_id, job)
+        finally:
+            self.timestamps["dispatch_done"] = time.time()
 
     def _invoker_idle(self) -> bool:
         return self.invoker.stats().pending == 0
@@ -314,6 +365,8 @@ class LocalRuntime:
     def _on_final_failure(self, event: InvocationEvent) -> None:
         if event.ok or not event.final or event.function_name != CHILD_FUNCTION_NAME:
             return
+        from serverless_sweep.handlers.failure_recorder import destination_record, log_once
+
         died = event.error_type == WORKER_DIED
         record = destination_record(
             event.payload,

@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from serverless_sweep.adapters.local.runtime import LocalSettings
 from serverless_sweep.entrypoints.console.arguments import positive_float, positive_int, rate
-from serverless_sweep.entrypoints.http.errors import Problem
+
+if TYPE_CHECKING:  # the HTTP edge imports the contracts: not needed to start `sweep run`
+    from serverless_sweep.entrypoints.http.errors import Problem
 
 RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
 
@@ -51,6 +54,14 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
         help="the child's Lambda timeout: a shard that would outlive it records a timeout "
         "failure (default: 900)",
     )
+    group.add_argument(
+        "--start-method",
+        choices=("forkserver", "spawn"),
+        help="how worker processes start: forkserver (the default where the platform has it) "
+        "imports the child's code and warms the model up once in a fork server, and every "
+        "worker is a fork of it; spawn starts each worker as a fresh interpreter that imports "
+        "it all itself (more CPU: about half a second per worker)",
+    )
     out = parser.add_argument_group("output")
     out.add_argument(
         "--no-progress", action="store_true", help="no progress bar (the final line stays)"
@@ -72,6 +83,7 @@ def runtime_settings(args: argparse.Namespace, root: Path) -> LocalSettings:
         max_retries=args.max_retries,
         duplicate_delivery_rate=args.chaos_duplicates,
         timeout_s=args.timeout_s,
+        start_method=args.start_method,
     )
 
 

@@ -4,11 +4,15 @@ then print the run's summary (or one JSON document) and choose the exit status."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from serverless_sweep.adapters.local.invoker import InvocationEvent, InvokerStats
 from serverless_sweep.adapters.local.runtime import LocalRuntime
 from serverless_sweep.entrypoints.commands._common import err
 from serverless_sweep.entrypoints.console.exit_codes import EXIT_FAILED, exit_status_of
@@ -31,7 +35,49 @@ from serverless_sweep.entrypoints.console.reports import (
 )
 from serverless_sweep.entrypoints.console.store import load_run, store_hint
 from serverless_sweep.entrypoints.console.tables import dumps_json
+from serverless_sweep.entrypoints.console.timings import TIMELINE
 from serverless_sweep.handlers.runs import RunRecord
+
+
+class SummaryWarmUp:
+    """Imports what the closing summary needs (DuckDB, pyarrow, the ranking) on a thread of its
+    own as soon as no shard is waiting for a worker any more.
+
+    The ranking's imports and DuckDB's first connection cost about half a second of CPU, paid
+    after the last shard otherwise. From the moment the last shards are all running, one
+    worker after the other falls idle (the run's tail), so this work mostly takes a core no
+    shard needs, and at worst shares one with the last shards for a moment.
+    """
+
+    def __init__(self, stats: Callable[[], InvokerStats]) -> None:
+        self._stats = stats
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def on_event(self, event: InvocationEvent | None = None) -> None:
+        """An invoker callback: start the warm-up once nothing is queued."""
+        with self._lock:
+            if self._thread is not None or self._stats().queued > 0:
+                return
+            self._thread = threading.Thread(target=_warm_summary, name="summary-warm-up")
+            self._thread.start()
+
+    def join(self) -> None:
+        """Wait for a started warm-up (the summary needs its modules anyway)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+
+def _warm_summary() -> None:
+    with contextlib.suppress(Exception):  # only a head start: the summary reports problems
+        import duckdb
+
+        from serverless_sweep.adapters.local import analytics  # noqa: F401
+        from serverless_sweep.entrypoints.console import ranking  # noqa: F401
+
+        duckdb.connect(":memory:").close()
 
 
 def wait_and_report(
@@ -46,10 +92,14 @@ def wait_and_report(
 ) -> int:
     """Wait for the dispatched shards (progress bar), then print the summary; exit status."""
     idle = True
+    warm_up = SummaryWarmUp(runtime.invoker.stats)
     if dispatched:
+        runtime.invoker.on_event(warm_up.on_event)
+        warm_up.on_event()  # the queue may have emptied before the callback was registered
         with active_marker(root, record.run_id, f"sweep {command}"):
             progress.start(dispatched)
             idle = progress.wait(runtime.wait)
+        TIMELINE.mark("every dispatched shard finished (wait returned)")
         err(progress.final_line())
         if not idle:
             err(f"sweep {command}: the local invoker stopped before every shard finished")
@@ -57,7 +107,10 @@ def wait_and_report(
     assert loaded is not None
     record, status = loaded
     pids = active_pids(root, record.run_id)
+    TIMELINE.mark("run status loaded")
+    warm_up.join()
     best, best_problem = fetch_best(root, record, BEST_SHOWN)
+    TIMELINE.mark("best configurations ranked")
     code = exit_status_of(status) if idle else EXIT_FAILED
     if args.json:
         doc = {
@@ -75,9 +128,11 @@ def wait_and_report(
             "exit_status": code,
         }
         emit(dumps_json(doc))
+        TIMELINE.mark("summary printed")
         return code
     shown = progress if dispatched else None
     print_summary(args, root, record, status, pids, shown, best, best_problem)
+    TIMELINE.mark("summary printed")
     return code
 
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from serverless_sweep.adapters.local.runtime import LocalRuntime
 from serverless_sweep.core.errors import ValidationError
@@ -23,7 +24,6 @@ from serverless_sweep.entrypoints.commands._common import (
     print_rejection,
     runtime_settings,
 )
-from serverless_sweep.entrypoints.commands._follow import wait_and_report
 from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_FAILED,
     EXIT_STATUS_RUN_HELP,
@@ -39,9 +39,7 @@ from serverless_sweep.entrypoints.console.store import (
     store_root,
 )
 from serverless_sweep.entrypoints.console.tables import dumps_json
-from serverless_sweep.entrypoints.http.errors import Problem, problem_for
-from serverless_sweep.entrypoints.http.proxy import event_payload
-from serverless_sweep.entrypoints.http.results import dispatch_problem
+from serverless_sweep.entrypoints.console.timings import TIMELINE
 from serverless_sweep.handlers.api_results import (
     Accepted,
     AlreadySubmitted,
@@ -50,6 +48,13 @@ from serverless_sweep.handlers.api_results import (
 )
 from serverless_sweep.handlers.ports import StoreNotConfigured
 from serverless_sweep.models.registry import model_names
+
+if TYPE_CHECKING:
+    from serverless_sweep.entrypoints.http.errors import Problem
+
+# The HTTP edge's refusal texts, the summary's modules and the parent's handlers (the contracts'
+# pydantic models) are imported inside `run`, after LocalRuntime has launched the worker
+# processes: their start-up then overlaps this process's imports (issue 13).
 
 DESCRIPTION = """\
 Run a sweep on this machine exactly as it runs on AWS Lambda: the request is validated and
@@ -118,6 +123,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "$SWEEP_DEFAULT_MODEL, else ride_hailing)",
     )
     add_runtime_options(parser)
+    parser.add_argument(
+        "--timings",
+        nargs="?",
+        const="text",
+        choices=("text", "json"),
+        help="print on stderr where the command's wall time went (imports, planning, worker "
+        "start-up, shards, the idle tail, the summary), as text or one JSON document",
+    )
     parser.set_defaults(func=run)
 
 
@@ -178,15 +191,23 @@ def run(args: argparse.Namespace) -> int:
             request["model"] = args.model
     label = request.get("run_id") if isinstance(request, dict) else None
     progress = ShardProgress(str(label or "sweep"), enabled=not args.no_progress and not args.json)
+    TIMELINE.mark("request read")
     try:
         runtime = LocalRuntime(runtime_settings(args, root))
     except (StoreNotConfigured, ValueError) as exc:
         err(f"sweep run: {exc}")
         return EXIT_USAGE
+    TIMELINE.mark("runtime ready (handlers built, workers launching)")
     runtime.invoker.on_event(progress.on_event)
+    runtime.invoker.on_event(TIMELINE.on_event)
+    from serverless_sweep.entrypoints.commands._follow import wait_and_report
+    from serverless_sweep.entrypoints.http.errors import problem_for
+    from serverless_sweep.entrypoints.http.proxy import event_payload
+
     try:
         try:
             result = runtime.parent.submit(event_payload(request))  # the direct-invoke shape
+            TIMELINE.mark("request submitted (validated, planned, recorded)")
         except DispatchNotStarted as exc:  # the run is recorded; `redrive` starts it again
             problem = problem_of(exc)
             print_rejection("run", problem)
@@ -210,6 +231,27 @@ def run(args: argparse.Namespace) -> int:
         raise
     finally:
         runtime.close()
+        TIMELINE.mark("workers stopped")
+        if args.timings:
+            _print_timings(args.timings, runtime)
+
+
+def _print_timings(form: str, runtime: LocalRuntime) -> None:
+    """`--timings`: the timeline, with the runtime's own moments (pool launched, first
+    hand-over, dispatch job) merged in."""
+    names = {
+        "pool_launched": "worker pool launched",
+        "first_handover": "first shard handed to the pool",
+        "dispatch_started": "dispatch job started",
+        "dispatch_done": "dispatch job done (every shard invoked)",
+    }
+    moments = {**getattr(runtime.invoker, "timestamps", {}), **runtime.timestamps}
+    extra = {names.get(key, key): value for key, value in moments.items()}
+    if form == "json":
+        err(TIMELINE.dumps(extra))
+    else:
+        for line in TIMELINE.lines(extra):
+            err(line)
 
 
 def _refused(args: argparse.Namespace, problem: Problem) -> int:
@@ -232,6 +274,8 @@ def _refused(args: argparse.Namespace, problem: Problem) -> int:
 
 def problem_of(exc: Exception) -> Problem:
     """How the API states an exception it maps."""
+    from serverless_sweep.entrypoints.http.errors import problem_for
+
     problem = problem_for(exc)
     assert problem is not None
     return problem
@@ -245,6 +289,9 @@ def _follow(
     result: SubmitResult,
 ) -> int:
     """After the parent accepted the run: wait for the shards that went out, and summarize."""
+    from serverless_sweep.entrypoints.commands._follow import wait_and_report
+    from serverless_sweep.entrypoints.http.results import dispatch_problem
+
     record = result.record
     problem = dispatch_problem(result) if isinstance(result, Accepted) else None
     if problem is None:

@@ -16,7 +16,6 @@ from serverless_sweep.adapters.local.store import (
 )
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers.runs import RunRecord, find_run
-from serverless_sweep.handlers.status import run_status
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +47,8 @@ def open_store(root: Path) -> tuple[LocalObjectStore, StorageLayout]:
 
 def load_run(root: Path, run_id: str) -> tuple[RunRecord, dict[str, Any]] | None:
     """The run's record and its RunStatus document, or None when the store has no such run."""
+    from serverless_sweep.handlers.status import run_status  # the contracts: not at start-up
+
     if not root.is_dir():
         return None
     store, layout = open_store(root)
