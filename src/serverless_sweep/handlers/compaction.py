@@ -296,7 +296,11 @@ def compact_completed(
                 try:
                     write_chunk(store, layout, run_date, run_id, model, rows)
                 except Exception as exc:  # only a shortcut: the compactor reads the files
-                    logger.warning("run %r: no compaction chunk written (%s)", run_id, exc)
+                    # Debug, not a warning: a missing chunk costs speed only, and what stops
+                    # it (a full disk, a permission) already fails the shards' own writes,
+                    # which say so once per cause (a warning here was one more line per
+                    # worker on a full disk).
+                    logger.debug("run %r: no compaction chunk written (%s)", run_id, exc)
             if not mark_done_many(store, layout, run_date, run_id, shard_ids, fingerprint):
                 continue
             record = find_run(store, layout, run_id)
