@@ -43,7 +43,6 @@ Usage: python bench/bench_parallel.py [--request FILE] [--workers N] [--rounds R
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import resource
@@ -55,7 +54,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _candidates import candidate_env, compile_sources  # bench/, on sys.path as the script dir
+from _candidates import (  # bench/, on sys.path as the script dir
+    become_subreaper,
+    candidate_env,
+    compile_sources,
+    reap_orphans,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REQUEST = REPO / "examples" / "ride_hailing_sweep.json"
@@ -147,30 +151,6 @@ def _sweep_metrics(store: Path) -> Metrics:
     return metrics
 
 
-_PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
-
-
-def _become_subreaper() -> bool:
-    """Orphans of a candidate (a fork server outliving `sweep run` for a moment) become this
-    process's children, so their CPU is counted when they are reaped (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        return int(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _reap_orphans() -> None:
-    """Wait for every child left (orphans reparented to this subreaper)."""
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-
-
 def _children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -185,7 +165,7 @@ def _timed(
     start = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - start
-    _reap_orphans()
+    reap_orphans()
     return proc, wall, _children_cpu_s() - cpu0
 
 
@@ -312,7 +292,7 @@ def main() -> None:
             f"joblib: skipped, it cannot be imported here ({exc}); it is the `bench` extra: "
             "pip install -e '.[bench]'"
         )
-    subreaper = _become_subreaper()
+    subreaper = become_subreaper()
     print(
         "cpu: each candidate's own and its descendants' user + system CPU"
         + ("" if subreaper else " (helpers that outlive a candidate are not counted here)")
