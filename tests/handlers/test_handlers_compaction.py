@@ -89,7 +89,7 @@ def test_redelivery_and_a_second_compaction_change_nothing(parent, child, invoke
 
 
 def test_concurrent_compactors_write_one_set_of_parts(parent, child, invoker, store, monkeypatch):
-    monkeypatch.setattr(compaction, "mark_done", lambda *a: False)  # compact by hand below
+    monkeypatch.setattr(compaction, "mark_done_many", lambda *a: False)  # compact by hand below
     parent.submit(big_request())
     for event in payloads(invoker):
         child.handle(event)
@@ -133,7 +133,7 @@ class _DiesAfter:
 def test_a_compactor_killed_half_way_is_finished_by_the_next(
     parent, child, invoker, store, monkeypatch
 ):
-    monkeypatch.setattr(compaction, "mark_done", lambda *a: False)
+    monkeypatch.setattr(compaction, "mark_done_many", lambda *a: False)
     parent.submit(big_request())
     for event in payloads(invoker):
         child.handle(event)

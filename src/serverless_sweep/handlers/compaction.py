@@ -235,32 +235,8 @@ def compact_if_complete(
     compaction that fails leaves the per-shard files, which queries read anyway; `sweep compact
     RUN_ID` retries); returns the commit record when this call compacted (or found) it.
     """
-    run_id, run_date = payload.get("run_id"), payload.get("run_date")
-    shard_id = payload.get("shard_id")
-    if (
-        not isinstance(run_id, str)
-        or not isinstance(run_date, str)
-        or not isinstance(shard_id, int)
-    ):
-        return None
-    try:
-        fingerprint = str(payload.get("fingerprint") or "")
-        if not mark_done(store, layout, run_date, run_id, shard_id, fingerprint):
-            return None
-        record = find_run(store, layout, run_id)
-        if record is None or record.run_date != run_date:
-            return None
-        return compact_run(store, layout, record, clock=clock)
-    except Exception as exc:  # never fail a committed shard over its run's compaction
-        logger.warning(
-            "run %r: compaction after shard %s did not complete (%s); the per-shard files "
-            "stay the source of its results; `sweep compact %s` retries",
-            run_id,
-            shard_id,
-            " ".join(str(exc).split())[:300] or type(exc).__name__,
-            run_id,
-        )
-        return None
+    records = compact_completed(store, layout, [payload], clock=clock)
+    return records[0] if records else None
 
 
 def compact_completed(
@@ -308,11 +284,12 @@ def compact_completed(
                 continue
             records.append(compact_run(store, layout, record, clock=clock))
         except Exception as exc:  # never fail committed shards over their run's compaction
+            after = f"shard {shard_ids[0]}" if len(shard_ids) == 1 else f"{len(shard_ids)} shards"
             logger.warning(
-                "run %r: compaction after %d shards did not complete (%s); the per-shard files "
+                "run %r: compaction after %s did not complete (%s); the per-shard files "
                 "stay the source of its results; `sweep compact %s` retries",
                 run_id,
-                len(shard_ids),
+                after,
                 " ".join(str(exc).split())[:300] or type(exc).__name__,
                 run_id,
             )
