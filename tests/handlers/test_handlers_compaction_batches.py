@@ -23,6 +23,7 @@ from handler_helpers import CHILD, request
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, RecordingInvoker
 from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.handlers import child as child_module
 from serverless_sweep.handlers import compaction
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
 from serverless_sweep.handlers.compaction import (
@@ -264,3 +265,32 @@ def test_mark_done_many_counts_single_and_range_markers() -> None:
         "7-8",
     ]
     assert mark_done_many(store, LAYOUT, *run, [9])  # the last one completes the run
+
+
+def test_a_repair_of_the_last_shard_completes_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shard that would complete the run was committed by a delivery killed before it
+    marked itself done, and its file was damaged since: the redrive that repairs it marks it
+    done, so the run is compacted (a repair used to return without marking the shard)."""
+    store = MemoryObjectStore()
+    events = _submit(store, shards=3)  # type: ignore[arg-type]
+    child = _child(store)
+    for event in events[:2]:
+        child.handle(event)
+    real = child_module.compact_if_complete
+    monkeypatch.setattr(child_module, "compact_if_complete", lambda *a, **k: None)
+    first = child.handle(events[2])  # committed, then "killed" before it was marked done
+    monkeypatch.setattr(child_module, "compact_if_complete", real)
+    record = find_run(store, LAYOUT, "r1")
+    assert record is not None
+    assert committed_record(store, LAYOUT, record) is None
+    envelope = json.loads(store.objects[first["outcome_key"]])
+    damaged = envelope["output_metadata"]["metrics_key"]
+    store.objects[damaged] = store.objects[damaged][:40]
+
+    repaired = child.handle({**events[2], "attempt": 2})
+
+    assert repaired["duplicate"] is False
+    result = committed_record(store, LAYOUT, record)
+    assert result is not None, "the repaired shard was not marked done: the run never compacts"
+    tables = [pq.read_table(pa.BufferReader(store.get(p.key))) for p in result.parts]
+    assert sorted(pa.concat_tables(tables).column("shard_id").to_pylist()) == [0, 1, 2]

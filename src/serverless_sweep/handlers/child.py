@@ -417,6 +417,7 @@ class ChildHandler:
             attempt.run_date, run_id, shard_id, attempt.attempt
         )
         outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
+        found: dict[str, Any] | None = None  # a shard already done: repaired, or found committed
         with _commit_group(self.store) as group:
             encoded = metrics_parquet(model.name, rows)
             data = self._write_rows(metrics_key, encoded, attempt, len(rows))
@@ -460,17 +461,20 @@ class ChildHandler:
             )
             body = dumps_canonical(envelope).encode()
             if attempt.repair is not None:
-                return self._repoint(attempt, outcome_key, envelope, body, group)
-            try:
-                group.commit_if_absent(outcome_key, body, JSON_CONTENT)  # the commit
-            except AlreadyExists:
-                raw = self.store.get(outcome_key)
-                if raw is not None:
-                    # A redelivery, or a retry that found its own object: the shard is done,
-                    # and compaction (idempotent) runs again in case the first one was killed
-                    # between its commit and its compaction.
-                    compact_if_complete(self.store, self.layout, attempt.payload, clock=self.clock)
-                    return _result(json.loads(raw), outcome_key, duplicate=True)
+                found = self._repoint(attempt, outcome_key, envelope, body, group)
+            else:
+                try:
+                    group.commit_if_absent(outcome_key, body, JSON_CONTENT)  # the commit
+                except AlreadyExists:
+                    raw = self.store.get(outcome_key)
+                    if raw is not None:  # a redelivery, or a retry that found its own object
+                        found = _result(json.loads(raw), outcome_key, duplicate=True)
+        if found is not None:
+            # The shard is done (repaired here, or committed by another delivery): it is marked
+            # done and compaction (idempotent) runs again, in case the delivery that committed
+            # was killed between its commit and its compaction, through the one path below.
+            self._after_commit(attempt)
+            return found
         committed = None
         if data is encoded and len(rows) <= SMALL_SHARD_ROWS:  # its file holds these very rows
             digest = str(envelope["output_metadata"]["metrics_sha256"])

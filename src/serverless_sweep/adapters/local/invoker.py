@@ -613,6 +613,12 @@ class LocalAsyncInvoker(_InvokerBase):
             self._stopping = True
             self._queued -= len(self._heap)
             self._heap.clear()
+            if not wait:
+                # Attempts handed to the pool that no worker has started (prefetched) are
+                # dropped with the queue: only the started ones are left running, unreported.
+                in_flight = set(range(len(self._slots_started))) - set(self._free_slots)
+                started = sum(1 for slot in in_flight if self._slots_started[slot])
+                self._running = min(self._running, started)
             self._cond.notify_all()
         if threading.current_thread() is not self._thread:
             self._thread.join()
