@@ -122,3 +122,66 @@ def test_an_empty_marker_is_one_exclusive_create(store: LocalObjectStore) -> Non
     store.put("file", b"x")
     with pytest.raises(StoreError, match="cannot write"):
         store.put_if_absent("file/marker", b"")  # a key cannot also be a folder
+
+
+def _batch_of(store: LocalObjectStore, shards: int) -> store_module.DurabilityBatch:
+    with store.durability_batch() as batch:
+        for shard in range(shards):
+            batch.owner = shard
+            with store.group_commit() as group:
+                store.put_if_absent(f"data/{shard}", b"x")
+                group.commit_if_absent(f"env/{shard}", b"y")
+    return batch
+
+
+def test_a_large_barrier_syncs_the_file_system_once_instead_of_each_file(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store_module._syncfs_function() is None:
+        pytest.skip("syncfs cannot be trusted on this system (not Linux 5.8+): fsyncs are used")
+    synced: list[int] = []
+    fsynced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(store_module, "_SYNCFS", [lambda fd: synced.append(os.fstat(fd).st_dev)])
+    monkeypatch.setattr(store_module.os, "fsync", lambda fd: fsynced.append(fd) or real_fsync(fd))
+    shards = store_module.SYNCFS_MIN_FILES  # 2 files each: above the threshold
+    batch = _batch_of(store, shards)
+    assert batch.problems == {}
+    assert synced == [os.stat(store.root).st_dev]  # one call for the store's file system
+    assert fsynced == []
+    assert [store.get(f"env/{s}") for s in range(shards)] == [b"y"] * shards
+
+    synced.clear()
+    small = LocalObjectStore(store.root / "small")
+    batch = _batch_of(small, 2)  # 4 files: below the threshold, each fsynced
+    assert synced == [] and len(fsynced) == 4
+
+
+def test_a_failed_file_system_sync_publishes_nothing_and_names_every_owner(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_syncfs(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store_module, "_SYNCFS", [failing_syncfs])
+    shards = store_module.SYNCFS_MIN_FILES
+    batch = _batch_of(store, shards)
+    assert sorted(batch.problems) == list(range(shards))
+    assert "cannot make the batch's writes durable" in str(batch.problems[0])
+    assert "Input/output error" in str(batch.problems[0])
+    assert [store.get(f"env/{s}") for s in range(shards)] == [None] * shards
+    assert _temps(store) == []
+
+
+def test_syncfs_is_refused_where_it_does_not_report_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Uname:
+        sysname = "Linux"
+        release = "5.4.0-150-generic"
+
+    monkeypatch.setattr(store_module.sys, "platform", "linux")
+    monkeypatch.setattr(store_module.os, "uname", lambda: Uname())
+    assert store_module._load_syncfs() is None  # before 5.8, write-back errors went unreported
+    Uname.release = "6.1.0"
+    assert store_module._load_syncfs() is not None
+    monkeypatch.setattr(store_module.sys, "platform", "darwin")
+    assert store_module._load_syncfs() is None

@@ -23,8 +23,9 @@ Durability batch (`durability_batch()`, issue 13): a worker running several tiny
 task opens a batch around them, and their group commits share one barrier. Inside a batch a
 group's `commit_if_absent` / `commit` decides create-if-absent at once for keys already there
 (AlreadyExists) but neither syncs nor publishes: the commit object waits, as a temp file, for
-the batch's end, which makes every deferred write of every group durable (one round of
-fsyncs, run in parallel so the journal commits them together) and only then publishes the
+the batch's end, which makes every deferred write of every group durable (one `syncfs` of the
+store's file system for a large batch on Linux 5.8+, which reports write-back errors; else one
+round of fsyncs, run in parallel so the journal commits them together) and only then publishes the
 commit objects in order, then runs the `when_published` callbacks (what must follow a commit,
 such as compaction). So a commit object is still never durable, or even visible, before what
 it commits; a SIGKILL before the end leaves uncommitted orphans only, and the platform's retry
@@ -48,6 +49,7 @@ import itertools
 import logging
 import os
 import stat
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -68,6 +70,13 @@ logger = logging.getLogger(__name__)
 
 BARRIER_THREADS = 16
 """fsyncs in flight at a batch's barrier: concurrent fsyncs share the journal's commits."""
+
+SYNCFS_MIN_FILES = 16
+"""A barrier over at least this many files syncs their file system at once (`syncfs`) instead
+of fsyncing each: measured on ext4 here, 512 files (a batch of 256 tiny shards) took 64-96 ms
+of wall and 75-80 ms of CPU with 16 fsync threads, against 7-33 ms of wall and about 1 ms of
+CPU with one syncfs (issue 13). It also flushes whatever else is dirty on that file system,
+which a small barrier is not worth."""
 
 
 _PLAIN_SEPARATORS = os.sep == "/" and os.altsep is None
@@ -575,12 +584,78 @@ class DurabilityBatch:
     def _barrier(self, names: list[str]) -> None:
         if not self._store._fsync or not names:
             return
+        if len(names) >= SYNCFS_MIN_FILES and _sync_file_systems(names):
+            return
         if len(names) <= 2:
             for name in names:
                 _fsync_path(name)
             return
         for _ in _barrier_pool().map(_fsync_path, names):
             pass
+
+
+def _sync_file_systems(names: list[str]) -> bool:
+    """Make `names` durable with one `syncfs` per file system they are on (their folders' file
+    systems: a file and its folder share one). False when syncfs cannot be trusted here (not
+    Linux, a kernel before 5.8, which did not report write-back errors through it, or no libc
+    symbol): the caller fsyncs each file instead. A failure raises StoreError, as an fsync's."""
+    syncfs = _syncfs_function()
+    if syncfs is None:
+        return False
+    folders: dict[int, str] = {}
+    try:
+        for folder in {os.path.dirname(name) for name in names}:
+            try:
+                folders.setdefault(os.stat(folder).st_dev, folder)
+            except FileNotFoundError:
+                continue  # removed since (a temp folder of ours): nothing left to make durable
+        for folder in folders.values():
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            try:
+                syncfs(fd)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot make the batch's writes durable: {_describe(exc)}") from exc
+    return True
+
+
+_SYNCFS: list[Callable[[int], None] | None] = []
+
+
+def _syncfs_function() -> Callable[[int], None] | None:
+    """`syncfs(fd)` raising OSError on failure, or None where it cannot be trusted (looked up
+    once per process; ctypes is imported only then)."""
+    if not _SYNCFS:
+        _SYNCFS.append(_load_syncfs())
+    return _SYNCFS[0]
+
+
+def _load_syncfs() -> Callable[[int], None] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        major, minor = (int(part) for part in os.uname().release.split(".")[:2])
+    except ValueError:
+        return None
+    if (major, minor) < (5, 8):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+
+    def syncfs(fd: int) -> None:
+        if function(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+
+    return syncfs
 
 
 _BARRIER_POOL: list[ThreadPoolExecutor] = []
