@@ -833,3 +833,22 @@ def test_the_runtime_ranks_a_ride_hailing_shard_by_its_points_costs() -> None:
     legacy = {**event([1], 0, 1), "model": "legacy_hash"}
     assert shard_cost(CHILD_FUNCTION_NAME, legacy) == 0.0  # no hint: arrival order
     assert shard_cost(CHILD_FUNCTION_NAME, "not an event") == 0.0
+
+
+def test_request_ids_are_uuid_shaped_and_unique_within_and_across_invokers(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    import uuid
+
+    from serverless_sweep.adapters.local import invoker as invoker_module
+
+    seen: list[str] = []
+    for _ in range(2):
+        invoker = InlineInvoker(registry, on_event=lambda e: seen.append(e.request_id))
+        for shard in range(50):
+            invoker.invoke_async("record", payload(out_dir, shard_id=shard))
+    assert len(set(seen)) == len(seen) == 100
+    assert all(str(uuid.UUID(r)) == r for r in seen)  # canonical UUID text, as Lambda's
+    ids = invoker_module._RequestIds()
+    ids._counter = itertools.count(0xFFFFFFFFFFFF)  # the counter wraps within its 48 bits
+    assert [ids.next()[-12:] for _ in range(2)] == ["ffffffffffff", "000000000000"]
