@@ -391,3 +391,30 @@ def test_local_clock() -> None:
 def test_non_bytes_data_is_a_type_error(store: LocalObjectStore) -> None:
     with pytest.raises(TypeError):
         store.put("a", "text")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", ".", "..", ".tmp-x", "a\\b", "a\x00b"],
+)
+def test_a_bad_last_segment_is_refused_in_a_folder_already_found_valid(
+    store: LocalObjectStore, name: str
+) -> None:
+    """Key folders found valid are remembered (tiny shards, issue 13): the last segment is
+    still checked on every key."""
+    store.put("runs/r1/ok.json", b"{}")  # the folder "runs/r1" is now known valid
+    with pytest.raises(ValueError, match="invalid store key"):
+        store.put(f"runs/r1/{name}", b"x")
+    with pytest.raises(ValueError, match="invalid store key"):
+        store.get(f"runs/r1/{name}")
+    assert store.get("runs/r1/ok.json") == b"{}"
+
+
+def test_unusual_but_valid_last_segments_still_work_in_a_known_folder(
+    store: LocalObjectStore,
+) -> None:
+    store.put("runs/r1/a.json", b"1")
+    for name in ["ü.json", "a b", "x%2E", "...", ".hidden"]:
+        store.put(f"runs/r1/{name}", name.encode())
+        assert store.get(f"runs/r1/{name}") == name.encode()
+    assert store.path_for("runs/r1/a.json") == store.root / "runs" / "r1" / "a.json"

@@ -246,3 +246,19 @@ def test_parse_key_reads_shortened_run_ids_back_as_their_folder_text() -> None:
     parsed = layout.parse_key(key)
     assert parsed is not None and parsed.shard_id == 3
     assert parsed.run_id == encode_run_id(run_id)
+
+
+def test_run_prefixes_are_remembered_without_changing_them() -> None:
+    from serverless_sweep.core import keys as keys_module
+
+    layout, fresh = StorageLayout("p"), StorageLayout("p")
+    first = layout.success_outcome_key("2026-12-01", "a b/c", 3)
+    assert layout.success_outcome_key("2026-12-01", "a b/c", 3) == first
+    assert first == fresh.success_outcome_key(date(2026, 12, 1), "a b/c", 3)
+    # a refused argument is refused every time (never cached)
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            layout.run_prefix("shard_metrics", "2026-13-01", "r")
+    for n in range(keys_module._RUN_PREFIX_CACHE + 5):  # the cache forgets, it does not grow
+        layout.run_prefix("shard_metrics", "2026-12-01", f"r{n}")
+    assert len(layout._run_prefixes) <= keys_module._RUN_PREFIX_CACHE

@@ -50,6 +50,9 @@ class MemoryObjectStore:
     with `not_configured_message` (the old runtime's wording by default).
     """
 
+    reads_are_local = True
+    """Bulk reads stay on the calling thread (`handlers.bulk_reads`)."""
+
     def __init__(
         self,
         *,

@@ -265,6 +265,10 @@ class ParsedKey:
     attempt_id: str | None = None
 
 
+_RUN_PREFIX_CACHE = 1024
+"""Run folders a layout remembers (it forgets them all at this many: runs are few at a time)."""
+
+
 class StorageLayout:
     """Builds and parses the keys of one store (one prefix).
 
@@ -273,11 +277,14 @@ class StorageLayout:
     stripped), as an S3 key may hold them.
     """
 
-    __slots__ = ("_base", "prefix")
+    __slots__ = ("_base", "_run_prefixes", "prefix")
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix: str = prefix.strip("/")
         self._base: str = f"{self.prefix}/" if self.prefix else ""
+        # run_prefix results: a shard builds several keys of its one run, and percent-encoding
+        # the run id each time was a measurable part of a tiny shard's cost (issue 13)
+        self._run_prefixes: dict[tuple[str, object, str, str | None], str] = {}
 
     def __repr__(self) -> str:
         return f"StorageLayout(prefix={self.prefix!r})"
@@ -290,11 +297,21 @@ class StorageLayout:
         self, dataset: str, run_date: date | str, run_id: str, status: str | None = None
     ) -> str:
         """The folder of one run in one dataset (and one status when given); ends with ``/``."""
+        cache_key = (dataset, run_date, run_id, status)
+        try:
+            return self._run_prefixes[cache_key]
+        except (KeyError, TypeError):  # TypeError: an unhashable argument, refused below
+            pass
         folder = (
             f"{self.dataset_prefix(dataset)}run_date={format_run_date(run_date)}/"
             f"run_id={encode_run_id(run_id)}/"
         )
-        return folder if status is None else f"{folder}status={_name('status', status)}/"
+        found = folder if status is None else f"{folder}status={_name('status', status)}/"
+        if len(self._run_prefixes) >= _RUN_PREFIX_CACHE:
+            self._run_prefixes.clear()
+        if type(run_date) in (str, date) and type(run_id) is str:  # exact types: hashable
+            self._run_prefixes[cache_key] = found
+        return found
 
     def metrics_key(self, run_date: date | str, run_id: str, shard_id: int) -> str:
         """Parquet rows of a successful shard, as written before the per-attempt key (old runs

@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import DATASET_RUNS, STATUS_ACCEPTED, STATUS_SUCCESS, StorageLayout
+from serverless_sweep.handlers.bulk_reads import read_many
 from serverless_sweep.handlers.parquet import committed_object_problem, parquet_problem, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
@@ -519,37 +520,36 @@ def _read_envelopes(
     shards = sorted(record.shards, key=lambda s: s.start_index)
     keys = [layout.success_outcome_key(record.run_date, record.run_id, s.shard_id) for s in shards]
     found = _Envelopes()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for shard, key, raw in zip(shards, keys, pool.map(store.get, keys), strict=True):
-            if raw is None:
-                raise CompactionError(
-                    f"run {record.run_id!r} is not complete: shard {shard.shard_id} has no success "
-                    f"record; `sweep redrive {record.run_id}` runs it"
-                )
-            try:
-                envelope = json.loads(raw)
-                metadata = envelope["output_metadata"]
-                metrics_key = metadata["metrics_key"]
-                if not isinstance(metrics_key, str):
-                    raise TypeError("metrics_key is not a string")
-            except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError):
-                raise CompactionError(
-                    f"run {record.run_id!r}: the success envelope {key} of shard {shard.shard_id} "
-                    f"names no readable file; `sweep verify {record.run_id}` checks it"
-                ) from None
-            size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
-            found.envelopes.append(envelope)
-            found.inputs.append(
-                _Input(
-                    shard.shard_id,
-                    shard.start_index,
-                    shard.end_index,
-                    metrics_key,
-                    size if isinstance(size, int) and not isinstance(size, bool) else None,
-                    digest if isinstance(digest, str) else None,
-                    shard.size,
-                )
+    for shard, key, raw in zip(shards, keys, read_many(store, keys, workers), strict=True):
+        if raw is None:
+            raise CompactionError(
+                f"run {record.run_id!r} is not complete: shard {shard.shard_id} has no success "
+                f"record; `sweep redrive {record.run_id}` runs it"
             )
+        try:
+            envelope = json.loads(raw)
+            metadata = envelope["output_metadata"]
+            metrics_key = metadata["metrics_key"]
+            if not isinstance(metrics_key, str):
+                raise TypeError("metrics_key is not a string")
+        except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError):
+            raise CompactionError(
+                f"run {record.run_id!r}: the success envelope {key} of shard {shard.shard_id} "
+                f"names no readable file; `sweep verify {record.run_id}` checks it"
+            ) from None
+        size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
+        found.envelopes.append(envelope)
+        found.inputs.append(
+            _Input(
+                shard.shard_id,
+                shard.start_index,
+                shard.end_index,
+                metrics_key,
+                size if isinstance(size, int) and not isinstance(size, bool) else None,
+                digest if isinstance(digest, str) else None,
+                shard.size,
+            )
+        )
     return found
 
 

@@ -26,11 +26,11 @@ import math
 import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.handlers.bulk_reads import read_many
 from serverless_sweep.handlers.ports import ObjectStore
 from serverless_sweep.handlers.runs import RunRecord
 
@@ -154,16 +154,15 @@ def compute_ledger(envelopes: Iterable[Mapping[str, Any]], accepted_at: object) 
 
 def _read_all(store: ObjectStore, keys: Sequence[str], workers: int = 8) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for raw in pool.map(store.get, keys):
-            if raw is None:
-                continue
-            try:
-                doc = json.loads(raw)
-            except (UnicodeDecodeError, ValueError, RecursionError):
-                continue  # a damaged record is reported by status and verify, not here
-            if isinstance(doc, dict):
-                found.append(doc)
+    for raw in read_many(store, keys, workers):
+        if raw is None:
+            continue
+        try:
+            doc = json.loads(raw)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            continue  # a damaged record is reported by status and verify, not here
+        if isinstance(doc, dict):
+            found.append(doc)
     return found
 
 

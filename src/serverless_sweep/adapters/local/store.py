@@ -104,6 +104,21 @@ def _segment_problem(segment: str) -> str | None:
     return None
 
 
+_VALID_FOLDERS = 4096
+"""Valid key folders a store remembers (it forgets them all at this many)."""
+
+
+def _name_is_plain(name: str) -> bool:
+    """Whether a key's last segment is surely fine (the common case, checked cheaply): ASCII
+    letters, digits and `-_.=` only, not empty, not '.' or '..', not the temp prefix."""
+    return (
+        name.isascii()
+        and name.replace("-", "").replace("_", "").replace(".", "").replace("=", "").isalnum()
+        and name not in (".", "..")
+        and not name.startswith(TEMP_PREFIX)
+    )
+
+
 def key_problem(key: str) -> str | None:
     """Why `key` cannot be stored locally, or None when it is fine."""
     if not isinstance(key, str):
@@ -126,12 +141,17 @@ def key_problem(key: str) -> str | None:
 class LocalObjectStore:
     """A flat key -> bytes store in a folder (see the module docstring for the semantics)."""
 
+    reads_are_local = True
+    """Reads are system calls, not round trips: bulk reads stay on the calling thread
+    (`handlers.bulk_reads`)."""
+
     def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
         self._root = Path(os.path.abspath(os.fspath(root)))
         self._root_text = os.fspath(self._root)
         self._fsync = fsync
         self._configured = False
         self._local = threading.local()  # the calling thread's open CommitGroup, if any
+        self._valid_folders: set[str] = set()  # key folders found valid (see `_file_of`)
 
     @property
     def root(self) -> Path:
@@ -144,6 +164,17 @@ class LocalObjectStore:
 
     def path_for(self, key: str) -> Path:
         """The file that holds `key` (raise ValueError naming the key when it is not allowed)."""
+        return Path(self._file_of(key))
+
+    def _file_of(self, key: str) -> str:
+        """`path_for` as text, what the store's own system calls take (a Path object per key
+        cost more than the rest of the key's handling, several times per tiny shard).
+
+        A key's folder part, once found valid, is remembered (a run writes thousands of keys
+        into a few folders), so only the last segment is checked again."""
+        folder, _, name = key.rpartition("/") if isinstance(key, str) else ("", "", "")
+        if folder and folder in self._valid_folders and _name_is_plain(name):
+            return f"{self._root_text}/{key}"
         problem = key_problem(key)
         if problem is not None:
             raise ValueError(f"invalid store key {key!r}: {problem}")
@@ -151,12 +182,16 @@ class LocalObjectStore:
             # key_problem refused empty, '.' and '..' segments, a leading '/', NUL and
             # backslashes, so the key joined under the (absolute, normalized) root cannot
             # leave it: no normalization needed (it cost most of a shard's key handling).
-            return Path(os.path.join(self._root_text, key))
+            if folder:
+                if len(self._valid_folders) >= _VALID_FOLDERS:
+                    self._valid_folders.clear()
+                self._valid_folders.add(folder)
+            return os.path.join(self._root_text, key)
         path = os.path.normpath(os.path.join(self._root, *key.split("/")))
         root = os.fspath(self._root)
         if os.path.commonpath([root, path]) != root or path == root:
             raise ValueError(f"invalid store key {key!r}: escapes the store root")
-        return Path(path)
+        return path
 
     # -- ObjectStore ----------------------------------------------------------------------------
 
@@ -181,7 +216,7 @@ class LocalObjectStore:
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         deferred = self._deferred_by(data)
-        path = self.path_for(key)
+        path = self._file_of(key)
         tmp = self._write_temp(key, path, data, sync=deferred is None)
         self._replace(key, path, tmp)
         if deferred is not None:
@@ -191,7 +226,7 @@ class LocalObjectStore:
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
     ) -> None:
         deferred = self._deferred_by(data)
-        path = self.path_for(key)
+        path = self._file_of(key)
         if len(data) == 0:
             self._create_empty(key, path)  # no bytes to hide while half-written: no temp file
             if isinstance(deferred, DurabilityBatch):
@@ -201,7 +236,7 @@ class LocalObjectStore:
         if deferred is not None:
             deferred.defer(path)
         elif len(data) == 0 and self._fsync:
-            _fsync_path(str(path))
+            _fsync_path(path)
 
     def _deferred_by(self, data: bytes) -> CommitGroup | DurabilityBatch | None:
         """Who makes a plain write durable later: the open group, else the open batch for an
@@ -271,25 +306,25 @@ class LocalObjectStore:
         else:
             batch.after(callback)
 
-    def _replace(self, key: str, path: Path, tmp: str) -> None:
+    def _replace(self, key: str, path: str, tmp: str) -> None:
         try:
             os.replace(tmp, path)
         except OSError as exc:
             _unlink_quietly(tmp)
             raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
 
-    def _create_empty(self, key: str, path: Path) -> None:
+    def _create_empty(self, key: str, path: str) -> None:
         """Create an empty object create-if-absent: one exclusive create, atomic by itself (a
         reader sees no file or the whole, empty one), so no temp file and link are needed."""
         try:
-            fd = _open_exclusive(os.fspath(path))
+            fd = _open_exclusive(path)
         except FileExistsError as exc:
             raise _key_taken(key, path) from exc
         except OSError as exc:
             raise StoreError(f"cannot write store key {key!r}: {_describe(exc)}") from exc
         os.close(fd)
 
-    def _link(self, key: str, path: Path, tmp: str) -> None:
+    def _link(self, key: str, path: str, tmp: str) -> None:
         """Publish `tmp` as `key` create-if-absent (and remove the temp name either way)."""
         try:
             os.link(tmp, path, follow_symlinks=False)
@@ -304,7 +339,7 @@ class LocalObjectStore:
             _unlink_quietly(tmp)
 
     def get(self, key: str) -> bytes | None:
-        path = self.path_for(key)
+        path = self._file_of(key)
         try:
             with open(path, "rb") as handle:
                 return handle.read()
@@ -314,7 +349,7 @@ class LocalObjectStore:
             raise StoreError(f"cannot read store key {key!r}: {exc}") from exc
 
     def exists(self, key: str) -> bool:
-        path = self.path_for(key)
+        path = self._file_of(key)
         try:
             return stat.S_ISREG(os.stat(path).st_mode)
         except (FileNotFoundError, NotADirectoryError):
@@ -371,7 +406,7 @@ class LocalObjectStore:
             else:
                 yield key_prefix + sort_name
 
-    def _write_temp(self, key: str, path: Path, data: bytes, *, sync: bool = True) -> str:
+    def _write_temp(self, key: str, path: str, data: bytes, *, sync: bool = True) -> str:
         """Write `data` to a new temp file beside `path` (synced when `sync`); its name.
 
         The lean path of a tiny shard's writes (issue 13): the folder is created only when the
@@ -445,11 +480,11 @@ class CommitGroup:
 
     def __init__(self, store: LocalObjectStore) -> None:
         self._store = store
-        self._pending: list[tuple[str, Path]] = []  # (key, published path) not yet fsynced
+        self._pending: list[str] = []  # published files not yet fsynced
 
-    def defer(self, path: Path) -> None:
+    def defer(self, path: str) -> None:
         """Note a write published in this group whose data is not yet durable."""
-        self._pending.append((str(path), path))
+        self._pending.append(path)
 
     def commit_if_absent(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
@@ -458,7 +493,7 @@ class CommitGroup:
         the group before it are made durable together, and only then is it published (raises
         AlreadyExists when the key exists, like `put_if_absent`)."""
         store = self._store
-        path = store.path_for(key)
+        path = store._file_of(key)
         batch = store._batch()
         if batch is not None and os.path.lexists(path):  # decided now, as without a batch
             raise _key_taken(key, path)
@@ -467,10 +502,10 @@ class CommitGroup:
     def commit(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """As `commit_if_absent`, but publishing with an atomic overwrite (like `put`)."""
         store = self._store
-        path = store.path_for(key)
+        path = store._file_of(key)
         self._publish(key, path, store._write_temp(key, path, data, sync=False), exclusive=False)
 
-    def _publish(self, key: str, path: Path, tmp: str, *, exclusive: bool) -> None:
+    def _publish(self, key: str, path: str, tmp: str, *, exclusive: bool) -> None:
         """Publish a commit object written to `tmp`: after the group's writes and it are
         durable, as `key` (create-if-absent when `exclusive`, else an atomic overwrite); inside
         a durability batch, at the batch's end instead."""
@@ -496,8 +531,8 @@ class CommitGroup:
             return
         self._sync_all(None, [])
 
-    def _take_pending(self) -> list[Path]:
-        pending = [path for _, path in self._pending]
+    def _take_pending(self) -> list[str]:
+        pending = list(self._pending)
         self._pending.clear()
         return pending
 
@@ -507,7 +542,7 @@ class CommitGroup:
             return
         # The first fsync commits the journal with every dirty file of the group in it (ext4's
         # ordered mode writes their data first); the others then find nothing left to write.
-        targets = [name for name, _ in self._pending] + extra
+        targets = [*self._pending, *extra]
         what = f"store key {key!r}" if key is not None else "the group's writes"
         for name in targets:
             _fsync_path(name, what)
@@ -520,20 +555,20 @@ class DurabilityBatch:
 
     def __init__(self, store: LocalObjectStore) -> None:
         self._store = store
-        self._pending: list[Path] = []  # published writes whose data is not yet durable
+        self._pending: list[str] = []  # published files whose data is not yet durable
         # (owner, key, path, temp file, create-if-absent) of the commits waiting for the barrier
-        self._commits: list[tuple[int, str, Path, str, bool]] = []
+        self._commits: list[tuple[int, str, str, str, bool]] = []
         self._callbacks: list[tuple[int, Callable[[], object]]] = []
         self.owner = 0
         """Whose writes come next (the caller numbers its attempts); `problems` uses it."""
         self.problems: dict[int, StoreError] = {}
         """owner -> why one of its commits was not made durable or not published."""
 
-    def defer(self, path: Path) -> None:
+    def defer(self, path: str) -> None:
         self._pending.append(path)
 
     def commit_later(
-        self, key: str, path: Path, tmp: str, pending: list[Path], *, exclusive: bool
+        self, key: str, path: str, tmp: str, pending: list[str], *, exclusive: bool
     ) -> None:
         self._pending.extend(pending)
         self._commits.append((self.owner, key, path, tmp, exclusive))
@@ -547,7 +582,7 @@ class DurabilityBatch:
         while self._pending or self._commits or self._callbacks:
             commits, self._commits = self._commits, []
             try:
-                self._barrier([str(p) for p in self._pending] + [c[3] for c in commits])
+                self._barrier([*self._pending, *(c[3] for c in commits)])
             except StoreError as exc:
                 for owner, _key, _path, tmp, _exclusive in commits:
                     self.problems.setdefault(owner, exc)
@@ -673,10 +708,10 @@ def _barrier_pool() -> ThreadPoolExecutor:
         return _BARRIER_POOL[0]
 
 
-def _key_taken(key: str, path: Path) -> StoreError:
+def _key_taken(key: str, path: str) -> StoreError:
     """Why a create-if-absent write of `key` cannot happen: a folder of other keys has its
     path (a local limitation), or the key already exists (AlreadyExists)."""
-    if path.is_dir():
+    if os.path.isdir(path):
         return StoreError(f"cannot write store key {key!r}: a folder of other keys has that path")
     return AlreadyExists(f"store key {key!r} already exists")
 
