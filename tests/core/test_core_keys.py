@@ -262,3 +262,17 @@ def test_run_prefixes_are_remembered_without_changing_them() -> None:
     for n in range(keys_module._RUN_PREFIX_CACHE + 5):  # the cache forgets, it does not grow
         layout.run_prefix("shard_metrics", "2026-12-01", f"r{n}")
     assert len(layout._run_prefixes) <= keys_module._RUN_PREFIX_CACHE
+
+
+def test_parse_key_reads_each_folder_once_and_still_checks_every_file_name() -> None:
+    layout = StorageLayout("p")
+    folder = layout.run_prefix("shard_outcomes", "2026-12-01", "r%2F1", "success")
+    first = layout.parse_key(f"{folder}part-00003.json")
+    assert first is not None and first.shard_id == 3 and first.run_id == "r%2F1"
+    assert layout.parse_key(f"{folder}part-00004.json") == StorageLayout("p").parse_key(
+        f"{folder}part-00004.json"
+    )
+    assert layout.parse_key(f"{folder}part-04.json") is None  # the file name is still checked
+    assert layout.parse_key(f"{folder}part-00004.parquet") is None
+    bad = "p/dataset=shard_outcomes/run_date=2026-13-01/run_id=r/status=success/part-00001.json"
+    assert layout.parse_key(bad) is None and layout.parse_key(bad) is None  # cached as refused

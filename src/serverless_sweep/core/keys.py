@@ -269,6 +269,28 @@ _RUN_PREFIX_CACHE = 1024
 """Run folders a layout remembers (it forgets them all at this many: runs are few at a time)."""
 
 
+def _parse_folder(folder: str) -> tuple[str, str, str, str] | None:
+    """(dataset, run_date, run_id, status) of a key's folder ``dataset=…/run_date=…/run_id=…/
+    status=…`` (the run id decoded), or None when it is not one a layout produces."""
+    parts = folder.split("/")
+    if len(parts) != 4:
+        return None
+    fields: list[str] = []
+    for part, label in zip(parts, ("dataset", "run_date", "run_id", "status"), strict=True):
+        head, sep, value = part.partition("=")
+        if head != label or not sep:
+            return None
+        fields.append(value)
+    dataset, run_date, encoded, status = fields
+    try:
+        format_run_date(run_date)
+        # A shortened long id cannot be decoded: the folder text stands in for it.
+        run_id = encoded if is_shortened_run_id(encoded) else decode_run_id(encoded)
+    except ValueError:
+        return None
+    return dataset, run_date, run_id, status
+
+
 class StorageLayout:
     """Builds and parses the keys of one store (one prefix).
 
@@ -277,7 +299,7 @@ class StorageLayout:
     stripped), as an S3 key may hold them.
     """
 
-    __slots__ = ("_base", "_run_prefixes", "prefix")
+    __slots__ = ("_base", "_parsed_folders", "_run_prefixes", "prefix")
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix: str = prefix.strip("/")
@@ -285,6 +307,9 @@ class StorageLayout:
         # run_prefix results: a shard builds several keys of its one run, and percent-encoding
         # the run id each time was a measurable part of a tiny shard's cost (issue 13)
         self._run_prefixes: dict[tuple[str, object, str, str | None], str] = {}
+        # parse_key's folder parts, read once per folder (a run's status lists 10,000 keys of
+        # one folder; decoding its run id again for each was most of that listing's cost)
+        self._parsed_folders: dict[str, tuple[str, str, str, str] | None] = {}
 
     def __repr__(self) -> str:
         return f"StorageLayout(prefix={self.prefix!r})"
@@ -392,23 +417,16 @@ class StorageLayout:
         """
         if not key.startswith(self._base):
             return None
-        parts = key[len(self._base) :].split("/")
-        if len(parts) != 5:
-            return None
-        fields: list[str] = []
-        for part, label in zip(parts[:4], ("dataset", "run_date", "run_id", "status"), strict=True):
-            head, sep, value = part.partition("=")
-            if head != label or not sep:
-                return None
-            fields.append(value)
-        dataset, run_date, encoded, status = fields
-        filename = parts[4]
+        folder, _, filename = key[len(self._base) :].rpartition("/")
         try:
-            format_run_date(run_date)
-            # A shortened long id cannot be decoded: the folder text stands in for it.
-            run_id = encoded if is_shortened_run_id(encoded) else decode_run_id(encoded)
-        except ValueError:
+            head = self._parsed_folders[folder]
+        except KeyError:
+            head = self._parsed_folders[folder] = _parse_folder(folder)
+            if len(self._parsed_folders) > _RUN_PREFIX_CACHE:
+                self._parsed_folders.clear()
+        if head is None:
             return None
+        dataset, run_date, run_id, status = head
         if dataset == DATASET_RUNS:
             if status == STATUS_ACCEPTED and filename == "manifest.json":
                 return ParsedKey("manifest", dataset, run_date, run_id, status)
