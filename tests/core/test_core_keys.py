@@ -266,13 +266,14 @@ def test_run_prefixes_are_remembered_without_changing_them() -> None:
 
 def test_parse_key_reads_each_folder_once_and_still_checks_every_file_name() -> None:
     layout = StorageLayout("p")
-    folder = layout.run_prefix("shard_outcomes", "2026-12-01", "r%2F1", "success")
-    first = layout.parse_key(f"{folder}part-00003.json")
-    assert first is not None and first.shard_id == 3 and first.run_id == "r%2F1"
-    assert layout.parse_key(f"{folder}part-00004.json") == StorageLayout("p").parse_key(
-        f"{folder}part-00004.json"
-    )
-    assert layout.parse_key(f"{folder}part-04.json") is None  # the file name is still checked
-    assert layout.parse_key(f"{folder}part-00004.parquet") is None
-    bad = "p/dataset=shard_outcomes/run_date=2026-13-01/run_id=r/status=success/part-00001.json"
+    three = layout.success_outcome_key("2026-12-01", "r/1", 3)
+    four = layout.success_outcome_key("2026-12-01", "r/1", 4)
+    first = layout.parse_key(three)
+    assert first is not None and first.shard_id == 3 and first.run_id == "r/1"
+    assert layout.parse_key(four) == StorageLayout("p").parse_key(four)
+    assert layout.parse_key(four).shard_id == 4  # type: ignore[union-attr]
+    folder = three.rpartition("/")[0]
+    assert layout.parse_key(f"{folder}/part-04.json") is None  # file names are still checked
+    assert layout.parse_key(four.replace(".json", ".parquet")) is None
+    bad = three.replace("run_date=2026-12-01", "run_date=2026-13-01")
     assert layout.parse_key(bad) is None and layout.parse_key(bad) is None  # cached as refused
