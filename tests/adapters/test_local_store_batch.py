@@ -185,3 +185,52 @@ def test_syncfs_is_refused_where_it_does_not_report_errors(monkeypatch: pytest.M
     assert store_module._load_syncfs() is not None
     monkeypatch.setattr(store_module.sys, "platform", "darwin")
     assert store_module._load_syncfs() is None
+
+
+def test_a_long_batch_flushes_early_and_its_barrier_still_syncs_after_the_last_write(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = store_module._syncfs_function()
+    if real is None:
+        pytest.skip("syncfs cannot be trusted on this system (not Linux 5.8+): no early flush")
+    written: list[str] = []
+    seen_at_sync: list[int] = []  # how many commits had been written when each syncfs ran
+
+    def recording_syncfs(fd: int) -> None:
+        seen_at_sync.append(len(written))
+        real(fd)
+
+    monkeypatch.setattr(store_module, "_SYNCFS", [recording_syncfs])
+    shards = store_module.EARLY_FLUSH_FILES  # 2 files each: the early flush starts half-way
+    with store.durability_batch() as batch:
+        for shard in range(shards):
+            batch.owner = shard
+            with store.group_commit() as group:
+                store.put_if_absent(f"data/{shard}", b"x")
+                group.commit_if_absent(f"env/{shard}", b"y")
+            written.append(f"env/{shard}")
+            assert store.get(f"env/{shard}") is None  # an early flush publishes nothing
+    assert batch.problems == {}
+    assert len(seen_at_sync) >= 2  # at least one early flush, then the barrier
+    assert seen_at_sync[-1] == shards  # the barrier's sync came after every write
+    assert [store.get(f"env/{s}") for s in range(shards)] == [b"y"] * shards
+
+
+def test_a_failed_early_flush_is_left_to_the_barrier(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store_module._syncfs_function() is None:
+        pytest.skip("syncfs cannot be trusted on this system (not Linux 5.8+): no early flush")
+    calls: list[int] = []
+
+    def first_fails(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store_module, "_SYNCFS", [first_fails])
+    batch = _batch_of(store, store_module.EARLY_FLUSH_FILES)
+    assert len(calls) >= 2
+    assert batch.problems == {}  # the barrier's own sync succeeded: every commit published
+    shards = store_module.EARLY_FLUSH_FILES
+    assert [store.get(f"env/{s}") for s in range(shards)] == [b"y"] * shards

@@ -53,7 +53,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from serverless_sweep.handlers.ports import AlreadyExists, StoreError, StoreNotConfigured
@@ -563,15 +563,37 @@ class DurabilityBatch:
         """Whose writes come next (the caller numbers its attempts); `problems` uses it."""
         self.problems: dict[int, StoreError] = {}
         """owner -> why one of its commits was not made durable or not published."""
+        self._unflushed = 0  # files written since the last early flush started
+        self._early: Future[None] | None = None  # the early flush in flight, if any
 
     def defer(self, path: str) -> None:
         self._pending.append(path)
+        self._written(1)
 
     def commit_later(
         self, key: str, path: str, tmp: str, pending: list[str], *, exclusive: bool
     ) -> None:
         self._pending.extend(pending)
         self._commits.append((self.owner, key, path, tmp, exclusive))
+        self._written(len(pending) + 1)
+
+    def _written(self, files: int) -> None:
+        """Start an early flush once `EARLY_FLUSH_FILES` files wait and none is in flight: the
+        file system writes them back while the caller goes on computing, so the barrier at
+        the end finds little left to write (it still syncs everything: durability rests on
+        it alone). Only where the barrier is a syncfs, whose early call costs about 1 ms of
+        CPU; a file-by-file fsync would pay each file twice."""
+        self._unflushed += files
+        if self._unflushed < EARLY_FLUSH_FILES or not self._store._fsync:
+            return
+        if self._early is not None and not self._early.done():
+            return
+        syncfs = _syncfs_function()
+        if syncfs is None:
+            return
+        self._unflushed = 0
+        names = [*self._pending, *(c[3] for c in self._commits)]
+        self._early = _barrier_pool().submit(_flush_early, names)
 
     def after(self, callback: Callable[[], object]) -> None:
         self._callbacks.append((self.owner, callback))
@@ -579,6 +601,9 @@ class DurabilityBatch:
     def finish(self) -> None:
         """The barrier, then the commits published in order, then the callbacks (whose own
         deferred writes get a last barrier). Never raises: problems go to `problems`."""
+        if self._early is not None:
+            self._early.result()  # never raises (see _flush_early); the barrier follows it
+            self._early = None
         while self._pending or self._commits or self._callbacks:
             commits, self._commits = self._commits, []
             try:
@@ -653,6 +678,19 @@ def _sync_file_systems(names: list[str]) -> bool:
     except OSError as exc:
         raise StoreError(f"cannot make the batch's writes durable: {_describe(exc)}") from exc
     return True
+
+
+EARLY_FLUSH_FILES = 64
+"""Files a durability batch lets wait before it starts an early flush (see `_written`)."""
+
+
+def _flush_early(names: list[str]) -> None:
+    """An early flush: a head start for the barrier, so its failure is only logged (the
+    barrier then meets the same problem and reports it)."""
+    try:
+        _sync_file_systems(names)
+    except StoreError as exc:
+        logger.debug("early flush failed (the barrier reports it): %s", exc)
 
 
 _SYNCFS: list[Callable[[int], None] | None] = []
