@@ -36,7 +36,7 @@ import logging
 import struct
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -320,6 +320,29 @@ class _Column:
     head: bytes
     #: ColumnMetaData field 13 (encoding_stats: one PLAIN data page), header included.
     encoding_stats: bytes
+    #: The constant parts of a one-row chunk (None only while the plan is being built).
+    one: _OneRow | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _OneRow:
+    """A column's one-row chunk parts that do not depend on the value: all of a null's chunk;
+    all of a fixed-width value's but the value itself (its page and statistics sizes are
+    fixed). Derived from `_column_parts`, so the fast path writes what the general one does."""
+
+    null_page: bytes
+    null_before: bytes
+    null_after: bytes
+    #: A fixed-width value: page = page_head + statistics + page_mid + value; statistics =
+    #: stat_a + max + stat_b + min + stat_c + max + stat_b + min + b"\x11\x11\x00".
+    page_head: bytes
+    page_mid: bytes
+    page_size: int
+    stat_a: bytes
+    stat_b: bytes
+    stat_c: bytes
+    before: bytes
+    after: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,62 +399,78 @@ def pyarrow_parquet(schema: pa.Schema, rows: Sequence[Mapping[str, Any]]) -> byt
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _encode(plan: Plan, rows: Sequence[Mapping[str, Any]]) -> bytes | None:
-    count = len(rows)
+def _column_parts(column: _Column, values: list[Any]) -> tuple[bytes, bytes, bytes] | None:
+    """One column chunk of any supported row count: its page (header, levels, values) and its
+    ColumnChunk metadata around the data_page_offset (`before` + offset + `after`)."""
+    count = len(values)
     count_zz = _ZZ_TABLE[count]
+    nulls = 0
+    levels = b""
+    if column.nullable:
+        present = [value for value in values if value is not None]
+        nulls = count - len(present)
+        levels = _levels(values, nulls)
+    else:
+        present = values
+    if present:
+        encoded = _ENCODERS[column.kind](present)
+        if encoded is None:
+            return None
+        data, low, high, unencoded = encoded
+        if len(data) > PAGE_LIMIT:
+            return None
+    else:
+        data, low, high, unencoded = b"", None, None, 0
+    statistics = _statistics(column.kind, nulls, low, high)
+    page_size = _zz(len(levels) + len(data))
+    page = b"".join(
+        (
+            b"\x15\x00\x15", page_size, b"\x15", page_size,  # DATA_PAGE, sizes
+            b"\x2c\x15", count_zz, b"\x15\x00\x15\x06\x15\x06",  # values, PLAIN, RLE, RLE
+            b"\x1c", statistics, b"\x00\x00", levels, data,
+        )
+    )  # fmt: skip
+    chunk_size = _zz(len(page))
+    if column.kind == _STRING:
+        size_statistics = b"\x3c\x16" + _zz(unencoded) + b"\x19\x06\x19"
+        if column.nullable:
+            size_statistics += b"\x26" + _ZZ_TABLE[nulls] + _ZZ_TABLE[count - nulls] + b"\x00"
+        else:
+            size_statistics += b"\x06\x00"
+    elif column.nullable:  # no byte-array bytes: the struct starts at field 2
+        size_statistics = b"\x3c\x29\x06\x19\x26" + _ZZ_TABLE[nulls]
+        size_statistics += _ZZ_TABLE[count - nulls] + b"\x00"
+    else:
+        size_statistics = b""  # nothing to say: pyarrow leaves the field out
+    before = b"".join(
+        (column.head, b"\x16", count_zz, b"\x16", chunk_size, b"\x16", chunk_size, b"\x26")
+    )  # values, sizes, then data_page_offset
+    after = b"".join((b"\x3c", statistics, column.encoding_stats, size_statistics, b"\x00\x00"))
+    return page, before, after
+
+
+def _encode(plan: Plan, rows: Sequence[Mapping[str, Any]]) -> bytes | None:
+    if len(rows) == 1:
+        return _encode_one(plan, rows[0])
     pages: list[bytes] = [b"PAR1"]
     chunks: list[bytes] = [plan.list_header]
     offset = 4
     for column in plan.columns:
         name = column.name
-        values = [row[name] for row in rows]
-        nulls = 0
-        levels = b""
-        if column.nullable:
-            present = [value for value in values if value is not None]
-            nulls = count - len(present)
-            levels = _levels(values, nulls)
-        else:
-            present = values
-        if present:
-            encoded = _ENCODERS[column.kind](present)
-            if encoded is None:
-                return None
-            data, low, high, unencoded = encoded
-            if len(data) > PAGE_LIMIT:
-                return None
-        else:
-            data, low, high, unencoded = b"", None, None, 0
-        statistics = _statistics(column.kind, nulls, low, high)
-        page_size = _zz(len(levels) + len(data))
-        header = b"".join(
-            (
-                b"\x15\x00\x15", page_size, b"\x15", page_size,  # DATA_PAGE, sizes
-                b"\x2c\x15", count_zz, b"\x15\x00\x15\x06\x15\x06",  # values, PLAIN, RLE, RLE
-                b"\x1c", statistics, b"\x00\x00",
-            )
-        )  # fmt: skip
-        chunk_size = _zz(len(header) + len(levels) + len(data))
-        pages += (header, levels, data)
-        if column.kind == _STRING:
-            size_statistics = b"\x3c\x16" + _zz(unencoded) + b"\x19\x06\x19"
-            if column.nullable:
-                size_statistics += b"\x26" + _ZZ_TABLE[nulls] + _ZZ_TABLE[count - nulls] + b"\x00"
-            else:
-                size_statistics += b"\x06\x00"
-        elif column.nullable:  # no byte-array bytes: the struct starts at field 2
-            size_statistics = b"\x3c\x29\x06\x19\x26" + _ZZ_TABLE[nulls]
-            size_statistics += _ZZ_TABLE[count - nulls] + b"\x00"
-        else:
-            size_statistics = b""  # nothing to say: pyarrow leaves the field out
-        chunks += (
-            column.head,
-            b"\x16", count_zz, b"\x16", chunk_size, b"\x16", chunk_size,  # values, sizes
-            b"\x26", _zz(offset),  # data_page_offset
-            b"\x3c", statistics, column.encoding_stats, size_statistics, b"\x00\x00",
-        )  # fmt: skip
-        offset += len(header) + len(levels) + len(data)
-    total = _zz(offset - 4)
+        parts = _column_parts(column, [row[name] for row in rows])
+        if parts is None:
+            return None
+        page, before, after = parts
+        pages.append(page)
+        chunks += (before, _zz(offset), after)
+        offset += len(page)
+    return _finish(plan, pages, chunks, offset, len(rows))
+
+
+def _finish(plan: Plan, pages: list[bytes], chunks: list[bytes], end: int, count: int) -> bytes:
+    """The footer after the column chunks, its length and the closing magic."""
+    total = _zz(end - 4)
+    count_zz = _ZZ_TABLE[count]
     footer = b"".join(
         (
             plan.head,
@@ -443,6 +482,62 @@ def _encode(plan: Plan, rows: Sequence[Mapping[str, Any]]) -> bytes | None:
     )  # fmt: skip
     pages += (footer, _U32(len(footer)), b"PAR1")
     return b"".join(pages)
+
+
+def _encode_one(plan: Plan, row: Mapping[str, Any]) -> bytes | None:
+    """The one-row file, the common case (one point per shard), with each column's constant
+    parts precomputed (`_OneRow`): a null is a constant page, and a fixed-width value only
+    fills its bytes into the statistics and the page. Strings and NaN take `_column_parts`."""
+    pages: list[bytes] = [b"PAR1"]
+    chunks: list[bytes] = [plan.list_header]
+    offset = 4
+    for column in plan.columns:
+        value = row[column.name]
+        one = column.one
+        if value is None:
+            if one is None or not column.nullable:
+                return None
+            pages.append(one.null_page)
+            chunks += (one.null_before, _zz(offset), one.null_after)
+            offset += len(one.null_page)
+            continue
+        kind = column.kind
+        if kind == _INT64 and type(value) is int:
+            low = high = _I64(value)
+        elif kind == _DOUBLE and (type(value) is float or type(value) is int) and value == value:
+            if type(value) is int and not -_EXACT_DOUBLE_INT <= value <= _EXACT_DOUBLE_INT:
+                return None
+            low = high = _F64(value)
+            if value == 0.0:
+                low, high = _NEGATIVE_ZERO, _POSITIVE_ZERO
+            data = _F64(value)
+        elif kind == _BOOL and type(value) is bool:
+            low = high = b"\x01" if value else b"\x00"
+        elif kind == _INT32 and type(value) is int:
+            low = high = _I32(value)
+        else:  # a string, a NaN, or a value the encoders check (and may refuse)
+            parts = _column_parts(column, [value])
+            if parts is None:
+                return None
+            page, before, after = parts
+            pages.append(page)
+            chunks += (before, _zz(offset), after)
+            offset += len(page)
+            continue
+        if one is None:
+            return None
+        if kind != _DOUBLE:
+            data = low
+        statistics = b"".join((one.stat_a, high, one.stat_b, low, one.stat_c, high, one.stat_b,
+                               low, b"\x11\x11\x00"))  # fmt: skip
+        pages += (one.page_head, statistics, one.page_mid, data)
+        chunks += (one.before, _zz(offset), b"\x3c", statistics, one.after)
+        offset += one.page_size
+    return _finish(plan, pages, chunks, offset, 1)
+
+
+_NEGATIVE_ZERO = _F64(-0.0)
+_POSITIVE_ZERO = _F64(0.0)
 
 
 # -- building and checking a plan ----------------------------------------------------------------
@@ -577,7 +672,46 @@ def _plan(schema: pa.Schema, kinds: Sequence[int], data: bytes) -> Plan:
                 encoding_stats=footer[meta[9][1] : meta[9][3]],
             )
         )
+    columns = [replace(column, one=_one_row(column)) for column in columns]
     return Plan(columns=tuple(columns), head=head, tail=tail, list_header=list_header)
+
+
+_WIDTHS = {_INT32: 4, _INT64: 8, _DOUBLE: 8, _BOOL: 1}
+_PROBES: dict[int, Any] = {_INT32: 5, _INT64: 5, _DOUBLE: 1.5, _BOOL: True}
+
+
+def _one_row(column: _Column) -> _OneRow:
+    """The column's `_OneRow`: the null chunk and the sizes are `_column_parts` output, the
+    rest the fixed layout of a one-value chunk (the self-check's one-row samples, which take
+    this path, compare it with pyarrow)."""
+    null = _column_parts(column, [None]) if column.nullable else (b"", b"", b"")
+    if null is None:
+        raise _Layout(f"no null chunk for {column.name}")
+    if column.kind == _STRING:
+        return _OneRow(*null, b"", b"", 0, b"", b"", b"", b"", b"")
+    width = bytes((_WIDTHS[column.kind],))
+    levels = _ALL_PRESENT[1] if column.nullable else b""
+    size = _zz(len(levels) + _WIDTHS[column.kind])
+    page_head = (
+        b"\x15\x00\x15" + size + b"\x15" + size + b"\x2c\x15\x02\x15\x00\x15\x06\x15\x06\x1c"
+    )
+    probe = _column_parts(column, [_PROBES[column.kind]])
+    if probe is None:
+        raise _Layout(f"probe refused for {column.name}")
+    page, before, after = probe
+    statistics_size = 4 * _WIDTHS[column.kind] + 13
+    one = _OneRow(
+        *null,
+        page_head=page_head,
+        page_mid=b"\x00\x00" + levels,
+        page_size=len(page),
+        stat_a=b"\x18" + width,
+        stat_b=b"\x18" + width,
+        stat_c=b"\x16" + _ZZ_TABLE[0] + b"\x28" + width,
+        before=before,
+        after=after[1 + statistics_size :],
+    )
+    return one
 
 
 # A field: (id, header start, value start, value end).
