@@ -255,7 +255,7 @@ def rows_for(schema: pa.Schema) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 DIFFERENTIAL = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

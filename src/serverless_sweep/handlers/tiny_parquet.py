@@ -551,18 +551,28 @@ def plan_for(schema: pa.Schema) -> Plan | None:
     """The schema's plan (None: unsupported), built and self-checked on first use. Looked up
     by identity, then by equality (a plug-in's schema is rebuilt per call): hashing a pyarrow
     schema costs more than a whole encode."""
-    for known, plan in _cache:
-        if known is schema:
-            return plan
-    for known, plan in _cache:
-        if known.equals(schema, check_metadata=True):
-            return plan
+    found = _cached(schema)
+    if found is not None:
+        return found[0]
     with _cache_lock:
+        found = _cached(schema)  # another thread may have built it meanwhile
+        if found is not None:
+            return found[0]
         plan = build_plan(schema)
         if len(_cache) >= _CACHE_SIZE:
             del _cache[0]
         _cache.append((schema, plan))
     return plan
+
+
+def _cached(schema: pa.Schema) -> tuple[Plan | None] | None:
+    for known, plan in _cache:
+        if known is schema:
+            return (plan,)
+    for known, plan in _cache:
+        if known.equals(schema, check_metadata=True):
+            return (plan,)
+    return None
 
 
 _KINDS = {"int32": _INT32, "int64": _INT64, "double": _DOUBLE, "bool": _BOOL, "string": _STRING}
@@ -573,23 +583,26 @@ def build_plan(schema: pa.Schema) -> Plan | None:
     has a type this writer does not encode or the plan fails its self-check."""
     import pyarrow as pa
 
+    arrow_types = (pa.int32(), pa.int64(), pa.float64(), pa.bool_(), pa.string())
     kinds: list[int] = []
     for field in schema:
         kind = _KINDS.get(str(field.type))
-        expected = (pa.int32(), pa.int64(), pa.float64(), pa.bool_(), pa.string())
-        if kind is None or field.type != expected[kind]:
+        if kind is None or field.type != arrow_types[kind]:
             log.debug("tiny_parquet: column %s of type %s is not supported", field.name, field.type)
             return None
         kinds.append(kind)
     samples = _samples(schema, kinds)
     try:
         plan = _plan(schema, kinds, pyarrow_parquet(schema, samples[0]))
+        files = [pyarrow_parquet(schema, rows) for rows in samples]
     except _Layout as exc:
         log.debug("tiny_parquet: pyarrow's file layout is not the expected one (%s)", exc)
         return None
-    for rows in samples:
-        ours = encode_with(plan, rows)
-        if ours != pyarrow_parquet(schema, rows):
+    except Exception as exc:  # whatever breaks here, pyarrow writes the files
+        log.debug("tiny_parquet: no plan for columns %s: %r", ", ".join(schema.names), exc)
+        return None
+    for rows, theirs in zip(samples, files, strict=True):
+        if encode_with(plan, rows) != theirs:
             log.debug(
                 "tiny_parquet: self-check failed for %d sample row(s); pyarrow writes these "
                 "files (schema columns: %s)",
@@ -618,7 +631,7 @@ def _samples(schema: pa.Schema, kinds: Sequence[int]) -> list[list[dict[str, Any
     one = {f.name: typical[k] for f, k in zip(schema, kinds, strict=True)}
     none = {f.name: None if f.nullable else empty[k] for f, k in zip(schema, kinds, strict=True)}
     three = {f.name: other[k] for f, k in zip(schema, kinds, strict=True)}
-    samples = [[one], [none], [one, none, three]]
+    samples = [[one], [none], [three], [one, none, three]]
     strings = [f.name for f, k in zip(schema, kinds, strict=True) if k == _STRING]
     for low, high in ((STATISTICS_LIMIT, STATISTICS_LIMIT + 1), (STATISTICS_LIMIT + 1, 1)):
         if strings:  # the maximum dropped, then the minimum
