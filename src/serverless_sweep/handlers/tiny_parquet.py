@@ -328,7 +328,8 @@ class _Column:
 class _OneRow:
     """A column's one-row chunk parts that do not depend on the value: all of a null's chunk;
     all of a fixed-width value's but the value itself (its page and statistics sizes are
-    fixed). Derived from `_column_parts`, so the fast path writes what the general one does."""
+    fixed). The null parts and the sizes are `_column_parts` output; the self-check's one-row
+    samples take this path, so it is compared with pyarrow like the general one."""
 
     null_page: bytes
     null_before: bytes
