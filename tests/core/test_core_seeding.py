@@ -58,3 +58,25 @@ def test_distinct_pairs_give_distinct_streams() -> None:
 def test_rejects_bad_input(seed: object, index: object) -> None:
     with pytest.raises(ValueError):
         point_seed_sequence(seed, index)  # type: ignore[arg-type]
+
+
+def _numpy_point_seed(seed: int, index: int) -> int:
+    """The definition: the first uint64 of numpy's SeedSequence state, as a signed int64."""
+    state = int(point_seed_sequence(seed, index).generate_state(1, np.uint64)[0])
+    return state - 2**64 if state > I64_MAX else state
+
+
+@given(
+    seeds,
+    st.one_of(st.integers(0, 1000), st.integers(0, 2**32 + 5), indices, st.integers(0, 2**200)),
+)
+def test_point_seed_equals_numpys_seed_sequence(seed: int, index: int) -> None:
+    """point_seed reimplements SeedSequence in plain integers (issue 13): it must equal
+    numpy's own generate_state bit for bit, for every seed and index width."""
+    assert point_seed(seed, index) == _numpy_point_seed(seed, index)
+
+
+@pytest.mark.parametrize("seed", [0, 1, -1, I64_MIN, I64_MAX, 2**32 - 1, 2**32, -(2**32)])
+def test_point_seed_equals_numpys_at_word_edges(seed: int) -> None:
+    for index in [0, 1, 2**32 - 1, 2**32, 2**64 - 1, 2**64, 2**96 + 7]:
+        assert point_seed(seed, index) == _numpy_point_seed(seed, index), (seed, index)
