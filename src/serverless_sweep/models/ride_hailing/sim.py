@@ -94,7 +94,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from serverless_sweep.models.ride_hailing._seeding import child_sequence
-from serverless_sweep.models.ride_hailing.assignment import assignment_pairs, linear_sum_assignment
+from serverless_sweep.models.ride_hailing.assignment import (
+    linear_sum_assignment,
+    sparse_assignment_pairs,
+)
 from serverless_sweep.models.ride_hailing.grid import (
     KM_PER_CELL,
     PAD,
@@ -138,8 +141,15 @@ _PYTHON_MAX_BLOCK_PAIRS = 512
 # `_match_edges` (hungarian, cost_based): up to this many edges its Python lists beat numpy
 # (measured at 64k x 12.8k: 1.3 ms against 1.7 ms for 256-512 edges, and still ahead at 4,096).
 _PYTHON_MAX_EDGES = 4096
-# At most this many newly idle drivers wait for the batch before their coverage disks are added.
+# At most this many newly idle drivers (times the point's `_cover_pending_steps`) wait for the
+# batch before their coverage disks are added.
 _MAX_COVER_PENDING = 64
+# Newly idle drivers expected per batch interval, times this, is what the pending list should
+# hold without an early flush (peaks above the mean); at most _MAX_COVER_STEPS steps of
+# _COVER_STEP drivers, else (long batch intervals) one step.
+_COVER_PEAK_FACTOR = 3.0
+_COVER_STEP = 64
+_MAX_COVER_STEPS = 8
 # With at most this many idle drivers, a new driver's k (see `_nearest_waiting`) is their count.
 _FEW_IDLE = 16
 # `_idle_near` gathers the disks of at most this many drivers at a time (bounded memory).
@@ -414,6 +424,7 @@ class _Simulation:
         self.disk_masks: dict[int, NDArray[np.int64]] = {}
         # Driver -> the bounds of its disk on the cube coordinates (see `_cover_idle`).
         self.cover_pending: dict[int, tuple[int, int, int, int, int, int]] = {}
+        self.cover_limit = _MAX_COVER_PENDING * _cover_pending_steps(n_r, n_d, self.interval)
         self.ci = grid.ci_list
         self.cj = grid.cj_list
         self.ck = grid.ck_list
@@ -794,7 +805,7 @@ class _Simulation:
         r = self.cover_reach[driver]
         i, j, k = self.ci[cell], self.cj[cell], self.ck[cell]
         pending[driver] = (i - r, i + r, j - r, j + r, k - r, k + r)
-        if len(pending) > _MAX_COVER_PENDING:  # long batch intervals: keep quotes cheap
+        if len(pending) > self.cover_limit:  # long batch intervals: keep quotes cheap
             self._cover_flush()
 
     def _cover_flush(self) -> None:
@@ -1476,6 +1487,25 @@ def _slot_seconds(n_riders: int, n_drivers: int) -> float:
     return float(2.0 ** max(-2, min(7, round(math.log2(target)))))
 
 
+def _cover_pending_steps(n_riders: int, n_drivers: int, interval_s: float) -> int:
+    """How many steps of _MAX_COVER_PENDING newly idle drivers may wait for the batch (see
+    `_cover_idle`) before their disks are added at once.
+
+    A flush adds every pending disk, and the drivers the batch then matches (most of them)
+    have theirs taken away again: two disk updates each, for nothing. With a fixed limit,
+    that began to happen as soon as a batch interval saw more newly idle drivers than the
+    limit: at 64k x 12.8k about 107 per 5 s interval on average (a drop-off per rider and
+    each driver going online, over the request window), so 130 early flushes and 6 times the
+    disk updates of 32k x 6.4k, for twice the riders. The limit therefore covers a few times
+    the interval's expected count; a quote scans the pending drivers only when its cell has
+    no coverage count (a tuple test each), which stays cheaper than the updates it saves.
+    Long intervals, whose count would make that scan long, keep one step.
+    """
+    per_interval = (n_riders + n_drivers) * interval_s / (REQUEST_WINDOW_HOURS * 3600.0)
+    steps = math.ceil(_COVER_PEAK_FACTOR * per_interval / _COVER_STEP)
+    return steps if 1 <= steps <= _MAX_COVER_STEPS else 1
+
+
 def _first_come(
     row: NDArray[np.intp], driver: NDArray[np.intp], cost: NDArray[np.float64]
 ) -> NDArray[np.intp]:
@@ -1731,13 +1761,18 @@ def _solve_block_lists(edges: list[tuple[float, int, int, int]]) -> list[tuple[i
         big = 1e12 * (short + 1)
     row_at = {r: k for k, r in enumerate(rows)}
     col_at = {c: k for k, c in enumerate(cols)}
-    matrix = [[big] * len(cols) for _ in rows]
+    # The block is `big` except at its edges; the solver reads it sparsely (the same pairs as
+    # `assignment_pairs` on the dense matrix, at a cost that grows with the edges: at 64k x
+    # 12.8k a block is typically 3-9 drivers against 15-40 riders, and dense it took 5 times
+    # the time of 32k x 6.4k's blocks for twice the riders).
+    entries: list[tuple[int, int, float]] = []
     edge_at: dict[tuple[int, int], tuple[int, int, int]] = {}
     for c, r, driver, d in edges:
         i, j = row_at[r], col_at[driver]
-        matrix[i][j] = min(c, 1e12) if clamp else c
+        entries.append((i, j, min(c, 1e12) if clamp else c))
         edge_at[(i, j)] = (r, driver, d)
-    return [edge_at[p] for p in assignment_pairs(matrix) if p in edge_at]
+    pairs = sparse_assignment_pairs(len(rows), len(cols), big, entries)
+    return [edge_at[p] for p in pairs if p in edge_at]
 
 
 def _solve_block(
