@@ -205,50 +205,46 @@ def assignment_pairs(cost: list[list[float]]) -> list[tuple[int, int]]:
 def sparse_assignment_pairs(
     n_rows: int, n_cols: int, fill: float, entries: list[tuple[int, int, float]]
 ) -> list[tuple[int, int]]:
-    """`assignment_pairs` of the n_rows x n_cols matrix whose cells are `fill` except the
-    (row, column, cost) `entries` (a cell given twice takes its last cost), without building
-    it: the same pairs, ties included, at a cost that grows with the entries rather than the
-    cells (see `_solve_sparse`). For the model's batch blocks: a few drivers against dozens of
-    riders, a handful of feasible pairs each, a prohibitive `fill` elsewhere."""
+    """`assignment_pairs` of the n_rows x n_cols matrix whose cells are `fill` (finite)
+    except the (row, column, cost) `entries` (a cell given twice takes its last cost),
+    without building it: the same pairs, ties included, at a cost that grows with the
+    entries rather than the cells (see `sparse_col4row`)."""
     if n_rows == 0 or n_cols == 0:
         return []
     transpose = n_cols < n_rows
-    nr, nc = (n_cols, n_rows) if transpose else (n_rows, n_cols)
-    rows: list[dict[int, float]] = [{} for _ in range(nr)]
+    rows: list[dict[int, float]] = [{} for _ in range(n_cols if transpose else n_rows)]
     if transpose:
         for i, j, c in entries:
             rows[j][i] = c
-    else:
-        for i, j, c in entries:
-            rows[i][j] = c
-    col4row = _solve_sparse(rows, nr, nc, fill)
-    if col4row is None:
-        raise ValueError("cost matrix is infeasible")
-    if transpose:
-        return sorted((r, c) for c, r in enumerate(col4row))
-    return list(enumerate(col4row))
+        return sorted((r, c) for c, r in enumerate(sparse_col4row(rows, n_rows, fill)))
+    for i, j, c in entries:
+        rows[i][j] = c
+    return list(enumerate(sparse_col4row(rows, n_cols, fill)))
 
 
-def _solve_sparse(rows: list[dict[int, float]], nr: int, nc: int, fill: float) -> list[int] | None:
-    """`_solve_lists` on the matrix whose row i is `fill` except at the columns of rows[i]
-    (nr <= nc, `fill` finite). None when infeasible.
+def sparse_col4row(rows: list[dict[int, float]], nc: int, fill: float) -> list[int]:
+    """The column of each row that `_solve_lists` assigns on the len(rows) x nc matrix
+    (len(rows) <= nc) whose row i is `fill` (finite) except at the columns of rows[i];
+    ValueError when there is no complete assignment of the rows.
 
     Same algorithm and arithmetic; what changes is the first step of each row's search,
     where the loop would visit every column with `spc` still +inf. Its reduced cost of a
     column is ((0 + cost) - u_cur) - v_j. For the `fill` cells that is one value,
-    b = (0 + fill) - u_cur, minus v_j, and v_j is still its initial 0.0 (so the value is b,
-    exactly) for every column no search has visited yet: only the row's own entries and the
-    visited columns are computed one by one. Every reduced cost improves on +inf, so `spc`
-    is that list and the path of every column is the row. The column the scan would pick
-    (`_first_pick`) follows from the values alone. Later steps (rare in the model's blocks:
-    about 1 in 70 searches) run the scan of `_solve_lists` over rows filled in on demand.
+    b = (0 + fill) - u_cur, minus v_j, and v_j is exactly 0.0 (so the value is b) for every
+    column whose dual no search has changed yet: only the row's own entries and the changed
+    columns are computed one by one. Every reduced cost improves on +inf, so `spc` is that
+    list and the path of every column is the row. The column the scan would pick
+    (`_first_pick`) follows from the values alone, and when it is free the search ends there
+    (its dual update changes only u_cur: v_j -= 0). Later steps (rare in the model's blocks:
+    about 1 search in 70) run the scan of `_solve_lists` over rows filled in on demand.
     """
+    nr = len(rows)
     u = [0.0] * nr
     v = [0.0] * nc
     path = [-1] * nc
     col4row = [-1] * nr
     row4col = [-1] * nc
-    touched: list[int] = []  # the columns whose v has been updated
+    touched: list[int] = []  # the columns whose v is not 0.0
     is_touched = [False] * nc
     dense: dict[int, list[float]] = {}
     for cur in range(nr):
@@ -262,16 +258,21 @@ def _solve_sparse(rows: list[dict[int, float]], nr: int, nc: int, fill: float) -
             spc[j] = min_val + c - ui - v[j]
         lowest = min(spc)
         if lowest == _INF:
-            return None
-        path[:] = [cur] * nc
+            raise ValueError("cost matrix is infeasible")
         j = _first_pick(spc, lowest, row4col)
+        if row4col[j] == -1:  # a free column: the search ends at its first step
+            u[cur] += lowest
+            row4col[j] = cur
+            col4row[cur] = j
+            continue
+        path[:] = [cur] * nc
         remaining = list(range(nc - 1, -1, -1))
         num = nc - 1
         remaining[nc - 1 - j] = remaining[num]  # the scan ran over the columns last to first
         visited_rows = [cur]
         visited_cols = [j]
         min_val = lowest
-        sink = j if row4col[j] == -1 else -1
+        sink = -1
         i = row4col[j]
         while sink == -1:
             visited_rows.append(i)
@@ -295,7 +296,7 @@ def _solve_sparse(rows: list[dict[int, float]], nr: int, nc: int, fill: float) -
                     index = it
             min_val = lowest
             if min_val == _INF:
-                return None
+                raise ValueError("cost matrix is infeasible")
             j = remaining[index]
             if row4col[j] == -1:
                 sink = j
@@ -311,7 +312,7 @@ def _solve_sparse(rows: list[dict[int, float]], nr: int, nc: int, fill: float) -
                 u[i] += min_val - spc[col4row[i]]
         for j in visited_cols:
             v[j] -= min_val - spc[j]
-            if not is_touched[j]:
+            if not is_touched[j] and v[j] != 0.0:
                 is_touched[j] = True
                 touched.append(j)
         # Augment along the path.

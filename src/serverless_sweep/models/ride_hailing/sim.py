@@ -96,7 +96,7 @@ from numpy.typing import NDArray
 from serverless_sweep.models.ride_hailing._seeding import child_sequence
 from serverless_sweep.models.ride_hailing.assignment import (
     linear_sum_assignment,
-    sparse_assignment_pairs,
+    sparse_col4row,
 )
 from serverless_sweep.models.ride_hailing.grid import (
     KM_PER_CELL,
@@ -1753,26 +1753,43 @@ def _solve_block_lists(edges: list[tuple[float, int, int, int]]) -> list[tuple[i
         used = {driver for _, driver, _ in first}
         rest = [e for e in edges if e[1] >= half and e[2] not in used]
         return first + (_solve_block_lists(rest) if rest else [])
-    top = max(e[0] for e in edges)
-    short = min(len(rows), len(cols))
+    top = max(edges)[0]  # the greatest cost (tuples compare on it first)
+    n_r, n_c = len(rows), len(cols)
+    short = min(n_r, n_c)
     big = (top + 1.0) * (short + 1)
     clamp = not math.isfinite(big) or big > 1e15  # absurd eta_weight: keep the arithmetic sane
     if clamp:
         big = 1e12 * (short + 1)
+    # The block is `big` except at its edges, and the solver reads it sparsely: the pairs of
+    # `assignment_pairs` on the dense matrix (which solves the transpose when there are fewer
+    # drivers than riders, as there usually are), at a cost that grows with the edges rather
+    # than the cells. At 64k x 12.8k a block is typically 3-9 drivers against 15-40 riders,
+    # and dense its cells took 5 times the time of 32k x 6.4k's blocks, for twice the riders.
+    if clamp:
+        edges = [(min(c, 1e12), r, driver, d) for c, r, driver, d in edges]
     row_at = {r: k for k, r in enumerate(rows)}
     col_at = {c: k for k, c in enumerate(cols)}
-    # The block is `big` except at its edges; the solver reads it sparsely (the same pairs as
-    # `assignment_pairs` on the dense matrix, at a cost that grows with the edges: at 64k x
-    # 12.8k a block is typically 3-9 drivers against 15-40 riders, and dense it took 5 times
-    # the time of 32k x 6.4k's blocks for twice the riders).
-    entries: list[tuple[int, int, float]] = []
-    edge_at: dict[tuple[int, int], tuple[int, int, int]] = {}
-    for c, r, driver, d in edges:
-        i, j = row_at[r], col_at[driver]
-        entries.append((i, j, min(c, 1e12) if clamp else c))
-        edge_at[(i, j)] = (r, driver, d)
-    pairs = sparse_assignment_pairs(len(rows), len(cols), big, entries)
-    return [edge_at[p] for p in pairs if p in edge_at]
+    transpose = n_c < n_r
+    solve: list[dict[int, float]] = [{} for _ in range(n_c if transpose else n_r)]
+    dist: list[dict[int, int]] = [{} for _ in range(n_c if transpose else n_r)]
+    if transpose:  # solve and dist by driver, then rider
+        for c, r, driver, d in edges:
+            k, i = col_at[driver], row_at[r]
+            solve[k][i] = c
+            dist[k][i] = d
+    else:
+        for c, r, driver, d in edges:
+            i, k = row_at[r], col_at[driver]
+            solve[i][k] = c
+            dist[i][k] = d
+    col4row = sparse_col4row(solve, n_r if transpose else n_c, big)
+    out = []
+    for i, k in enumerate(col4row):
+        d = dist[i].get(k)
+        if d is not None:  # not a `big` cell
+            out.append((rows[k], cols[i], d) if transpose else (rows[i], cols[k], d))
+    out.sort()  # row order (each row is matched at most once)
+    return out
 
 
 def _solve_block(
