@@ -137,3 +137,48 @@ def test_idle_near_counts_the_idle_drivers_within_twice_the_radius(radius: int) 
     want = [int((grid.distances(int(cells[d]), cells[idle]) <= 2 * radius).sum()) for d in asked]
     assert sim._idle_near(asked) == want
     assert max(want) > 1
+
+
+def test_the_pending_coverage_limit_follows_the_batch_interval() -> None:
+    steps = sim_module._cover_pending_steps
+    # A few times the newly idle drivers an interval expects (about one per rider and driver
+    # over the request window), in steps of _MAX_COVER_PENDING.
+    assert steps(500, 100, 5) == 1
+    assert 1 < steps(32_000, 6_400, 5) < steps(64_000, 12_800, 5) <= sim_module._MAX_COVER_STEPS
+    per_interval = (64_000 + 12_800) * 5 / 3600
+    assert steps(64_000, 12_800, 5) * sim_module._COVER_STEP >= 2.5 * per_interval
+    # Long intervals (issue 7's 3,600 s batches) and empty points keep one step.
+    assert steps(100_000, 20_000, 3600) == 1
+    assert steps(0, 0, 5) == 1
+
+
+def test_a_longer_pending_list_saves_disk_updates_and_changes_no_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dense enough that a 60 s interval sees more newly idle drivers than one step holds:
+    with one step they are flushed early (their disks added, then taken away again when the
+    batch matches them), with the scaled limit they wait; the metrics are the same."""
+    params = RideHailingParams(
+        num_riders=5_000, num_drivers=1_000, batch_interval_secs=60, match_radius=4
+    )
+    assert sim_module._cover_pending_steps(5_000, 1_000, 60.0) > 1
+
+    def run() -> tuple[dict[str, Any], int]:
+        sim = sim_module._Simulation(params, point_seed_sequence(11, 0), berlin_grid())
+        updates = 0
+        original = sim._cover_add
+
+        def counting(driver: int, pos: int, sign: int) -> None:
+            nonlocal updates
+            updates += 1
+            original(driver, pos, sign)
+
+        sim._cover_add = counting  # type: ignore[method-assign]
+        return sim.run().as_dict(), updates
+
+    scaled, scaled_updates = run()
+    monkeypatch.setattr(sim_module, "_cover_pending_steps", lambda n_r, n_d, interval: 1)
+    fixed, fixed_updates = run()
+    assert scaled == fixed
+    assert scaled["completed_riders"] > 0
+    assert scaled_updates < fixed_updates

@@ -54,14 +54,17 @@ twice the events. What keeps the per-event part small (issue 13): the arrivals a
 (a merged sorted list), the events in flight wait in a calendar whose current slot is a heap
 of a few dozen (`_push`; one heap of them all grew to 24,000 entries at 64k x 12.8k, most of
 them moot cancellations, and its pops took a tenth of the time), a newly idle driver's
-coverage disk waits for the batch (most are matched there, see `_cover_idle`), and the
+coverage disk waits for the batch (most are matched there, see `_cover_idle`; the pending
+list holds a few times an interval's newly idle drivers, `_cover_pending_steps`), and the
 per-rider state is compact (bytes, machine ints and doubles; shared int and float objects):
 a 64k x 12.8k point grows the process by about 30 MB instead of 51 MB with lists of fresh
 objects, which no longer fit the caches. What keeps the per-batch part small: the problem of
 the cost-ranked matchers is built straight as edges (`_sparse_edges`), each new driver's k
 is counted for the whole batch at once (`_idle_near`), a new driver's last ring ranks only
 the first riders of each cell, and the Hungarian components are found on the drivers, the
-stars (one driver and its riders) taking their least edge without a block.
+stars (one driver and its riders) taking their least edge without a block; the blocks are
+solved sparsely (`sparse_col4row`: the exact solver's steps, at a cost that grows with a
+block's edges rather than its cells).
 Memory of a point: the per-rider and per-driver state (measured: 100,000 riders and 20,000
 drivers, the largest valid sizes, peak at about 100-115 MB RSS with the interpreter, numpy
 and the grid, by bench/bench_model.py --city), plus one batch problem, bounded whatever
@@ -1783,11 +1786,11 @@ def _solve_block_lists(edges: list[tuple[float, int, int, int]]) -> list[tuple[i
             solve[i][k] = c
             dist[i][k] = d
     col4row = sparse_col4row(solve, n_r if transpose else n_c, big)
-    out = []
+    out: list[tuple[int, int, int]] = []
     for i, k in enumerate(col4row):
-        d = dist[i].get(k)
-        if d is not None:  # not a `big` cell
-            out.append((rows[k], cols[i], d) if transpose else (rows[i], cols[k], d))
+        at = dist[i].get(k)
+        if at is not None:  # not a `big` cell
+            out.append((rows[k], cols[i], at) if transpose else (rows[i], cols[k], at))
     out.sort()  # row order (each row is matched at most once)
     return out
 
