@@ -1093,38 +1093,70 @@ class _Simulation:
         w = self.eta_weight
         d_cell = self.d_cell
         speed: dict[int, float] = {}
-        reach: dict[int, tuple[list[int], list[int]]] = {}
+        # Per cell of a new rider: (cost, driver, distance) of the idle drivers in its reach,
+        # computed once for all the batch's new riders there (at high density a cell often
+        # has several).
+        reach: dict[int, list[tuple[float, int, int]]] = {}
         flat: list[tuple[float, int, int, int]] = []
         for rider in new_riders:
             cell = r_cell[rider]
             found = reach.get(cell)
             if found is None:
                 # Unordered: every matcher here ranks the edges by their full keys.
-                found = reach[cell] = self._members_within(cell, self.idle_in)
-            if not found[0]:
+                drivers, dist = self._members_within(cell, self.idle_in)
+                found = reach[cell] = []
+                for driver, d in zip(drivers, dist, strict=True):
+                    v = speed.get(driver)
+                    if v is None:
+                        v = speed[driver] = self._speed(driver, int(d_cell[driver]), t)
+                    km = km_list[d]
+                    found.append((km + w * (km / v * 3600.0), driver, d))
+            if not found:
                 continue
             row = seq[rider]
-            for driver, d in zip(*found, strict=True):
-                v = speed.get(driver)
-                if v is None:
-                    v = speed[driver] = self._speed(driver, int(d_cell[driver]), t)
-                km = km_list[d]
-                flat.append((km + w * (km / v * 3600.0), row, driver, d))
+            flat.extend([(c, row, driver, d) for c, driver, d in found])
             if len(flat) > MAX_PIECE_PAIRS:
                 return None
-        if new_drivers:
-            near = self._near_new_drivers(new_drivers, True, t, MAX_PIECE_PAIRS - len(flat))
+        if not new_drivers:
+            return flat
+        budget = MAX_PIECE_PAIRS - len(flat)
+        is_new = set(new_riders)  # they already have all their idle drivers
+        if len(new_drivers) > len(self.waiting):  # searched from the riders' side
+            near = self._near_new_drivers(new_drivers, True, t, budget)
             if near is None:
                 return None
-            is_new = set(new_riders)
             for rider, driver, d in near:
-                if rider in is_new:  # already has all its idle drivers
+                if rider in is_new:
                     continue
                 v = speed.get(driver)
                 if v is None:
                     v = speed[driver] = self._speed(driver, int(d_cell[driver]), t)
                 km = km_list[d]
                 flat.append((km + w * (km / v * 3600.0), seq[rider], driver, d))
+            return flat
+        # What `_near_new_drivers` does from the drivers' side, each driver's pairs turned
+        # into edges at once: its speed looked up once, a cost once per distance.
+        ks = self._idle_near(new_drivers)
+        pairs = 0
+        for n, driver in enumerate(new_drivers):
+            cell = int(d_cell[driver])
+            near = self._nearest_waiting(driver, cell, t, ks[n])
+            pairs += len(near)
+            if pairs > budget:
+                return None
+            v = speed.get(driver)
+            if v is None:
+                v = speed[driver] = self._speed(driver, cell, t)
+            last_d = -1
+            cost = 0.0
+            for rider, _, d in near:
+                if rider in is_new:
+                    continue
+                if d != last_d:
+                    km = km_list[d]
+                    cost = km + w * (km / v * 3600.0)
+                    last_d = d
+                flat.append((cost, seq[rider], driver, d))
         return flat
 
     def _match_edges(self, flat: list[tuple[float, int, int, int]]) -> list[tuple[int, int, float]]:
