@@ -27,19 +27,40 @@ runs `write_precomputed` (infra/build_lambda.py) and ships the built grid's stat
 module (`PRECOMPUTED_FILE`: a JSON header and the raw arrays, no pickle); `berlin_grid`
 loads it in milliseconds and imports no h3. The file names the sha256 of this module's source
 it was built from, so a stale copy (this module edited, the file not rebuilt) is ignored and
-the grid is built as before; a checkout without the file (development, tests) builds it too.
+the grid is built as before.
+
+Cached per machine (issue 13): where no precomputed file ships (a development checkout, an
+installed wheel), `berlin_grid` keeps the same state in the user's cache folder
+(`cache_dir()`: $SWEEP_CACHE_DIR, else $XDG_CACHE_HOME/serverless-sweep, else
+~/.cache/serverless-sweep; `SWEEP_CACHE_DIR=off` turns it off), in a file named by a digest of
+everything the built grid depends on (this module's source, the h3 and numpy versions, the
+Python version and machine; `cache_key()`), so a local `sweep run`'s fork server loads it in a
+few ms instead of importing h3 and building the grid (0.15-0.2 s on its critical path). The
+cache can never give another grid than a build: a file whose header or body does not check out
+(truncated, corrupt, written by another version: the header holds the body's length and CRC-32
+and the key) is ignored, and the grid is built and written again; the file is published by an
+atomic rename, so concurrent builders each write a whole file and readers see one or none;
+a folder that cannot be written (read-only, a Lambda's home) only means no cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import math
+import os
+import platform
+import sys
+import zlib
 from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+logger = logging.getLogger(__name__)
 
 RESOLUTION = 9
 LAT_MIN, LAT_MAX = 52.34, 52.68
@@ -218,8 +239,9 @@ class BerlinGrid:
 @cache
 def berlin_grid() -> BerlinGrid:
     """The process-wide grid: the precomputed one when this module ships it (a few ms), else
-    built on first use (~0.1 s)."""
-    return load_precomputed() or BerlinGrid()
+    the one cached on this machine (a few ms), else built on first use (~0.1 s, plus h3's
+    import) and cached for the next process."""
+    return load_precomputed() or cached_grid()
 
 
 # -- the precomputed grid (issue 8) ---------------------------------------------------------------
@@ -234,19 +256,17 @@ def _source_digest() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-def write_precomputed(path: Path | None = None) -> Path:
-    """Build the grid and write its state to `path` (the child artifact's build runs this).
+def encode_state(grid: BerlinGrid, extra: dict[str, object] | None = None) -> bytes:
+    """The bytes of a grid's state file (see `write_precomputed`); `extra` goes into the header.
 
-    The file is one JSON header line (this module's sha256, and per attribute its kind and,
-    for arrays, dtype, shape, offset, read-only flag) followed by the arrays' raw bytes, each
-    at a 64-byte aligned offset: no pickle, no zip (np.savez would stamp the time, and loading
-    it imports zipfile), and the same grid gives the same bytes. Every attribute of the built
-    grid is stored: arrays as they are, ints, tuples of str (joined by newlines), and empty
-    dicts (the grid's own lazy caches); any other type is refused, so a grid that grows one
-    cannot ship half its state.
+    The file is one JSON header line (this module's sha256, the body's length and CRC-32, and
+    per attribute its kind and, for arrays, dtype, shape, offset, read-only flag) followed by the
+    arrays' raw bytes, each at a 64-byte aligned offset: no pickle, no zip (np.savez would stamp
+    the time, and loading it imports zipfile), and the same grid gives the same bytes. Every
+    attribute of the built grid is stored: arrays as they are, ints, tuples of str (joined by
+    newlines), and empty dicts (the grid's own lazy caches); any other type is refused, so a
+    grid that grows one cannot ship half its state.
     """
-    path = PRECOMPUTED_FILE if path is None else path
-    grid = BerlinGrid()
     blobs: list[bytes] = []
     offset = 0
     attributes: dict[str, dict[str, object]] = {}
@@ -286,42 +306,193 @@ def write_precomputed(path: Path | None = None) -> Path:
         else:
             raise TypeError(
                 f"BerlinGrid.{name} ({type(value).__name__}) cannot be precomputed: store it "
-                f"in write_precomputed/load_precomputed (models/ride_hailing/grid.py)"
+                f"in encode_state/decode_state (models/ride_hailing/grid.py)"
             )
-    header = {"format": _STATE_FORMAT, "source_sha256": _source_digest(), "attributes": attributes}
+    body = b"".join(blobs)
+    header = {
+        "format": _STATE_FORMAT,
+        "source_sha256": _source_digest(),
+        "body_bytes": len(body),
+        "body_crc32": zlib.crc32(body),
+        "attributes": attributes,
+        **(extra or {}),
+    }
+    return json.dumps(header, sort_keys=True).encode() + b"\n" + body
+
+
+def decode_state(content: bytes, expect: dict[str, object] | None = None) -> BerlinGrid | None:
+    """The grid of a state file's bytes, or None when they were not written by this version
+    of this module (format, source digest, and each `expect` header field), or do not check
+    out: a header that is not JSON, a body whose length or CRC-32 differs (truncated, corrupt:
+    a checksum against accidents, the key in the header guards against other versions), an
+    attribute that does not fit it. Never raises for bad content: the caller builds instead."""
+    line, newline, body = content.partition(b"\n")
+    try:
+        header = json.loads(line) if newline else None
+    except ValueError:  # not UTF-8, not JSON
+        return None
+    if not isinstance(header, dict):
+        return None
+    wanted = {"format": _STATE_FORMAT, "source_sha256": _source_digest(), **(expect or {})}
+    if any(header.get(key) != value for key, value in wanted.items()):
+        return None
+    if header.get("body_bytes") != len(body) or header.get("body_crc32") != zlib.crc32(body):
+        return None
+    try:
+        return _grid_of(header["attributes"], body)
+    except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError):
+        return None
+
+
+def _grid_of(attributes: dict[str, dict[str, object]], body: bytes) -> BerlinGrid:
+    grid = BerlinGrid.__new__(BerlinGrid)
+    for name, spec in attributes.items():
+        value: object
+        if spec["kind"] == "array":
+            dtype = np.dtype(str(spec["dtype"]))
+            if dtype.hasobject:
+                raise ValueError(f"{name}: object arrays are never stored")
+            shape = [int(n) for n in spec["shape"]]  # type: ignore[attr-defined]
+            count, start = math.prod(shape), int(spec["offset"])  # type: ignore[call-overload]
+            if start < 0 or start + count * dtype.itemsize > len(body):
+                raise ValueError(f"{name}: outside the body")
+            array = np.frombuffer(body, dtype=dtype, count=count, offset=start).reshape(shape)
+            value = array.copy() if spec["writeable"] else array  # frombuffer: read-only
+        elif spec["kind"] == "int":
+            value = int(spec["value"])  # type: ignore[call-overload]
+        elif spec["kind"] == "strings":
+            start, size = int(spec["offset"]), int(spec["bytes"])  # type: ignore[call-overload]
+            if start < 0 or start + size > len(body):
+                raise ValueError(f"{name}: outside the body")
+            text = body[start : start + size].decode()
+            value = tuple(text.split("\n")) if spec["count"] else ()
+        elif spec["kind"] == "dict":
+            value = {}
+        else:
+            raise ValueError(f"{name}: unknown kind {spec['kind']!r}")
+        setattr(grid, name, value)
+    return grid
+
+
+def write_precomputed(path: Path | None = None) -> Path:
+    """Build the grid and write its state to `path` (the child artifact's build runs this);
+    the format is `encode_state`'s."""
+    path = PRECOMPUTED_FILE if path is None else path
+    content = encode_state(BerlinGrid())
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
+    path.write_bytes(content)
     return path
 
 
 def load_precomputed(path: Path | None = None) -> BerlinGrid | None:
     """The grid `write_precomputed` stored at `path` (default PRECOMPUTED_FILE), or None when
-    there is none, or it was built from another version of this module (the caller then builds
-    the grid)."""
+    there is none, it was built from another version of this module, or it does not check out
+    (the caller then builds the grid)."""
     path = PRECOMPUTED_FILE if path is None else path
     try:
         content = path.read_bytes()
-    except FileNotFoundError:
+    except OSError:  # absent (a development checkout), unreadable
         return None
-    line, _, body = content.partition(b"\n")
-    header = json.loads(line)
-    if header.get("format") != _STATE_FORMAT or header.get("source_sha256") != _source_digest():
+    return decode_state(content)
+
+
+# -- the grid cached per machine (issue 13) -------------------------------------------------------
+
+CACHE_DIR_ENV = "SWEEP_CACHE_DIR"
+CACHE_OFF = "off"
+
+
+def cache_dir() -> Path | None:
+    """Where this machine's grid cache lives (None: turned off, or no home to put it in)."""
+    chosen = os.environ.get(CACHE_DIR_ENV, "")
+    if chosen == CACHE_OFF:
         return None
-    grid = BerlinGrid.__new__(BerlinGrid)
-    for name, spec in header["attributes"].items():
-        value: object
-        if spec["kind"] == "array":
-            dtype = np.dtype(spec["dtype"])
-            count = math.prod(spec["shape"])
-            array = np.frombuffer(body, dtype=dtype, count=count, offset=spec["offset"])
-            array = array.reshape(spec["shape"])
-            value = array.copy() if spec["writeable"] else array  # frombuffer: read-only
-        elif spec["kind"] == "int":
-            value = int(spec["value"])
-        elif spec["kind"] == "strings":
-            text = body[spec["offset"] : spec["offset"] + spec["bytes"]].decode()
-            value = tuple(text.split("\n")) if spec["count"] else ()
-        else:
-            value = {}
-        setattr(grid, name, value)
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home directory known
+        return None
+    return root / "serverless-sweep"
+
+
+def cache_key() -> str:
+    """sha256 of what a built grid depends on: this module's source, the format, the h3 and
+    numpy versions, the Python version and the machine (numpy's math may differ between
+    builds and processors' instruction sets, so a cache folder shared across machines of
+    different kinds gets one file per kind)."""
+    parts = {
+        "format": _STATE_FORMAT,
+        "source_sha256": _source_digest(),
+        "h3": _h3_version(),
+        "numpy": np.__version__,
+        "python": list(sys.version_info[:2]),
+        "machine": platform.machine(),
+        "byteorder": sys.byteorder,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _h3_version() -> str:
+    """The installed h3's distribution ("h3-4.5.0.dist-info"), without importing h3: its
+    metadata folder beside the package (0.5 ms), else importlib.metadata's answer (5-7 ms:
+    it scans every folder of sys.path), else "absent"."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("h3")
+        if spec is None or spec.origin is None:
+            return "absent"
+        site = Path(spec.origin).parent.parent
+        found = [n for n in os.listdir(site) if n.startswith("h3-") and n.endswith(".dist-info")]
+        if len(found) == 1:
+            return found[0]
+        from importlib import metadata
+
+        return "h3-" + metadata.version("h3")
+    except Exception:  # an unreadable folder, no metadata: a key of its own, never a wrong hit
+        return "unknown"
+
+
+def cache_file(key: str | None = None) -> Path | None:
+    """The cache file of this machine's grid (None: no cache)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / f"berlin_grid-{(key or cache_key())[:32]}.bin"
+
+
+def cached_grid() -> BerlinGrid:
+    """The grid from this machine's cache, else built and written to it (see the module
+    docstring: a file that does not check out is ignored and replaced, a cache that cannot be
+    written is only a warning in the debug log)."""
+    key = cache_key()
+    path = cache_file(key)
+    if path is not None:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            content = b""
+        grid = decode_state(content, {"cache_key": key}) if content else None
+        if grid is not None:
+            return grid
+    grid = BerlinGrid()
+    if path is not None:
+        _write_cache(path, encode_state(grid, {"cache_key": key}))
     return grid
+
+
+def _write_cache(path: Path, content: bytes) -> None:
+    """Publish `content` at `path` atomically (a temporary file of this process, then a
+    rename), so a reader or a concurrent writer never sees half a file; errors are logged."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "xb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    except OSError as exc:
+        logger.debug("could not cache the grid at %s: %s", path, exc)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
