@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import multiprocessing
 import os
 import threading
 import time
@@ -24,6 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The start method and the fork server's preload (moved to a light module that `sweep run`
+# imports first, to start the server before the heavy imports; issue 13), re-exported here.
+from serverless_sweep.adapters.local._preload_server import (
+    DEFAULT_START_METHOD as DEFAULT_START_METHOD,
+)
+from serverless_sweep.adapters.local._preload_server import PRELOAD as PRELOAD
+from serverless_sweep.adapters.local._preload_server import (
+    PRELOAD_DEFAULT_MODEL as PRELOAD_DEFAULT_MODEL,
+)
+from serverless_sweep.adapters.local._preload_server import (
+    preload_modules as _preload_modules,
+)
 from serverless_sweep.adapters.local._worker import function_environment
 from serverless_sweep.adapters.local.clock import LocalClock
 from serverless_sweep.adapters.local.invoker import (
@@ -66,15 +77,6 @@ LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCT
 #: attempts are taken by whichever worker is free first, so a deeper queue never makes a slow
 #: shard's neighbours wait, and an attempt queued when a worker dies is not charged.
 PREFETCH_PER_WORKER = 4
-DEFAULT_START_METHOD = (
-    "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-)
-"""Workers are forks of one fork server that imported the child's stack once (see
-`LocalAsyncInvoker.start`), where the platform has one; else spawned, each importing it.
-Never plain "fork": this process has threads (the invoker's, the dispatch jobs', a server's)
-by the time a worker starts, and a fork copies whatever lock one of them held."""
-PRELOAD = "serverless_sweep.adapters.local._preload"
-PRELOAD_DEFAULT_MODEL = "serverless_sweep.adapters.local._preload_default_model"
 DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dispatcher) twice
 WORKER_DIED = "BrokenProcessPool"
 
@@ -179,19 +181,6 @@ def warm_child() -> None:
     hook = getattr(get_model(name), "warm_up", None)
     if callable(hook):
         hook()
-
-
-def _preload_modules(model: str) -> tuple[str, ...]:
-    """What the fork server imports for the workers of a runtime running `model`: the child's
-    stack, and the model warmed up when it is the one the server would pick (the default model
-    of this process's environment, which the server inherits); else only the model's module,
-    when it can be found (an unknown model is the parent's to report, not the pool's)."""
-    try:
-        if model == default_model_name():
-            return (PRELOAD_DEFAULT_MODEL,)  # it imports PRELOAD first
-        return (type(get_model(model)).__module__, PRELOAD)  # PRELOAD last: it freezes both
-    except Exception:
-        return (PRELOAD,)
 
 
 class ThreadDispatchScheduler:

@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serverless_sweep.adapters.local.runtime import LocalSettings
 from serverless_sweep.entrypoints.console.arguments import positive_float, positive_int, rate
 
-if TYPE_CHECKING:  # the HTTP edge imports the contracts: not needed to start `sweep run`
+if TYPE_CHECKING:  # the HTTP edge imports the contracts: not needed to start `sweep run`;
+    # the runtime module is imported by `runtime_settings`, after `sweep run` has started the
+    # workers' fork server (issue 13)
+    from serverless_sweep.adapters.local.runtime import LocalSettings
     from serverless_sweep.entrypoints.http.errors import Problem
 
 RUNTIME_OPTIONS_HELP = "local runtime (the Lambda settings, emulated)"
@@ -75,6 +77,8 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
 
 
 def runtime_settings(args: argparse.Namespace, root: Path) -> LocalSettings:
+    from serverless_sweep.adapters.local.runtime import LocalSettings
+
     return LocalSettings(
         root=root,
         default_model=getattr(args, "model", None),

@@ -15,7 +15,6 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serverless_sweep.adapters.local.runtime import LocalRuntime
 from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.jsonio import parse_json_text
 from serverless_sweep.entrypoints.commands._common import (
@@ -30,31 +29,26 @@ from serverless_sweep.entrypoints.console.exit_codes import (
     EXIT_USAGE,
 )
 from serverless_sweep.entrypoints.console.hints import sweep_cmd
-from serverless_sweep.entrypoints.console.output import emit
-from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
 from serverless_sweep.entrypoints.console.signals import terminate_like_interrupt
 from serverless_sweep.entrypoints.console.store import (
     add_store_option,
     store_hint,
     store_root,
 )
-from serverless_sweep.entrypoints.console.tables import dumps_json
 from serverless_sweep.entrypoints.console.timings import TIMELINE
-from serverless_sweep.handlers.api_results import (
-    Accepted,
-    AlreadySubmitted,
-    DispatchNotStarted,
-    SubmitResult,
-)
-from serverless_sweep.handlers.ports import StoreNotConfigured
 from serverless_sweep.models.registry import model_names
 
 if TYPE_CHECKING:
+    from serverless_sweep.adapters.local.runtime import LocalRuntime
+    from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
     from serverless_sweep.entrypoints.http.errors import Problem
+    from serverless_sweep.handlers.api_results import SubmitResult
 
-# The HTTP edge's refusal texts, the summary's modules and the parent's handlers (the contracts'
-# pydantic models) are imported inside `run`, after LocalRuntime has launched the worker
-# processes: their start-up then overlaps this process's imports (issue 13).
+# Start-up order (issue 13): this module imports only what the parser and the request file
+# need; `run` then starts the workers' fork server (`_preload_server`: it imports the child's
+# stack and warms the model up on another core), and only then imports the runtime, the
+# handlers and the contracts, while the server preloads. The summary's modules come last, on a
+# thread of their own (`_follow.SummaryWarmUp`).
 
 DESCRIPTION = """\
 Run a sweep on this machine exactly as it runs on AWS Lambda: the request is validated and
@@ -189,9 +183,18 @@ def run(args: argparse.Namespace) -> int:
             request["run_id"] = args.run_id
         if args.model is not None:
             request["model"] = args.model
+    TIMELINE.mark("request read")
+    from serverless_sweep.adapters.local._preload_server import start_fork_server
+
+    if start_fork_server(args.model, args.start_method):
+        TIMELINE.mark("fork server started (preloading the workers' code)")
+    from serverless_sweep.adapters.local.runtime import LocalRuntime
+    from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
+    from serverless_sweep.handlers.api_results import DispatchNotStarted
+    from serverless_sweep.handlers.ports import StoreNotConfigured
+
     label = request.get("run_id") if isinstance(request, dict) else None
     progress = ShardProgress(str(label or "sweep"), enabled=not args.no_progress and not args.json)
-    TIMELINE.mark("request read")
     try:
         runtime = LocalRuntime(runtime_settings(args, root))
     except (StoreNotConfigured, ValueError) as exc:
@@ -256,6 +259,9 @@ def _print_timings(form: str, runtime: LocalRuntime) -> None:
 
 def _refused(args: argparse.Namespace, problem: Problem) -> int:
     """The parent refused the request: say why; exit 2 for a request error, else 1."""
+    from serverless_sweep.entrypoints.console.output import emit
+    from serverless_sweep.entrypoints.console.tables import dumps_json
+
     if args.json:
         emit(dumps_json({"status_code": problem.status, "error": problem.body()}))
     print_rejection("run", problem)
@@ -291,6 +297,7 @@ def _follow(
     """After the parent accepted the run: wait for the shards that went out, and summarize."""
     from serverless_sweep.entrypoints.commands._follow import wait_and_report
     from serverless_sweep.entrypoints.http.results import dispatch_problem
+    from serverless_sweep.handlers.api_results import Accepted, AlreadySubmitted
 
     record = result.record
     problem = dispatch_problem(result) if isinstance(result, Accepted) else None

@@ -8,7 +8,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from serverless_sweep.adapters.local.runtime import LOCAL_PREFIX
 from serverless_sweep.adapters.local.store import (
     STORE_ENV_VAR,
     LocalObjectStore,
@@ -42,6 +41,10 @@ def store_hint(args: argparse.Namespace) -> str:
 
 def open_store(root: Path) -> tuple[LocalObjectStore, StorageLayout]:
     """The local store and its layout, for reading (nothing is created)."""
+    # here, not at the top: `sweep run` parses its arguments (this module's option) before it
+    # imports the runtime, to start the workers' fork server first (issue 13)
+    from serverless_sweep.adapters.local.runtime import LOCAL_PREFIX
+
     return LocalObjectStore(root), StorageLayout(LOCAL_PREFIX)
 
 

@@ -1,0 +1,71 @@
+"""The fork server of a local runtime's workers, started as early as a command can (issue 13).
+
+`LocalRuntime`'s workers are forks of one `multiprocessing` fork server that imports the
+child's stack and warms the model up once (`_preload`, `_preload_default_model`): about half a
+second of CPU before the first worker exists. `LocalAsyncInvoker.start` starts that server, but
+only once the runtime module and the invoker are imported, and on a 2-core machine the server's
+preload is the longest leg of `sweep run`'s start-up. `sweep run` therefore calls
+`start_fork_server` right after reading its arguments and request, before it imports the
+runtime, the handlers and the contracts: the server preloads on the second core while this
+process imports, validates and plans on the first, and the runtime's own `ensure_running` later
+finds it running (the server is process-wide; its preload list is fixed when it starts, which is
+why the runtime and this module compute it with the same function, `preload_modules`).
+
+This module imports only multiprocessing and the model registry: it is what runs before the
+heavy imports.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from typing import Final
+
+from serverless_sweep.models.registry import default_model_name, get_model
+
+logger = logging.getLogger(__name__)
+
+PRELOAD: Final = "serverless_sweep.adapters.local._preload"
+PRELOAD_DEFAULT_MODEL: Final = "serverless_sweep.adapters.local._preload_default_model"
+DEFAULT_START_METHOD: Final = (
+    "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+)
+"""Workers are forks of one fork server that imported the child's stack once, where the
+platform has one; else spawned, each importing it. Never plain "fork": the runtime's process
+has threads (the invoker's, the dispatch jobs', a server's) by the time a worker starts, and a
+fork copies whatever lock one of them held."""
+
+
+def preload_modules(model: str) -> tuple[str, ...]:
+    """What the fork server imports for the workers of a runtime running `model`: the child's
+    stack, and the model warmed up when it is the one the server would pick (the default model
+    of this process's environment, which the server inherits); else only the model's module,
+    when it can be found (an unknown model is the parent's to report, not the pool's)."""
+    try:
+        if model == default_model_name():
+            return (PRELOAD_DEFAULT_MODEL,)  # it imports PRELOAD first
+        return (type(get_model(model)).__module__, PRELOAD)  # PRELOAD last: it freezes both
+    except Exception:
+        return (PRELOAD,)
+
+
+def start_fork_server(model: str | None = None, start_method: str | None = None) -> bool:
+    """Start the fork server of a runtime running `model` (default: the deployment default)
+    with `start_method` (default `DEFAULT_START_METHOD`) now, without waiting for its preload.
+
+    True when a fork server is running afterwards (started now or already), False when the
+    start method is not "forkserver" or it could not be started (the runtime tries again and
+    reports it). Never raises: this is only a head start.
+    """
+    if (start_method or DEFAULT_START_METHOD) != "forkserver":
+        return False
+    try:
+        from multiprocessing import forkserver
+
+        preload = preload_modules(model or default_model_name())
+        forkserver.set_forkserver_preload(["__main__", *preload])
+        forkserver.ensure_running()
+    except Exception as exc:
+        logger.debug("could not start the fork server early: %s", exc)
+        return False
+    return True
