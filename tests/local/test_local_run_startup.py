@@ -222,3 +222,127 @@ def test_start_method_spawn_runs_the_same_sweep(tmp_path: Path) -> None:
         assert result.code == 0, result.err
         answers.append(result.json()["best_configurations"])
     assert answers[0] == answers[1]
+
+
+# -- the fork server's head start (serverless_sweep/cli.py, adapters/local/_preload_server.py) --
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["run", "r.json"], {"--start-method": None, "--model": None}),
+        (
+            ["run", "r.json", "--model", "legacy_hash", "--start-method=spawn"],
+            {"--start-method": "spawn", "--model": "legacy_hash"},
+        ),
+        (
+            ["run", "--store", "s", "--model=ride_hailing"],
+            {"--start-method": None, "--model": "ride_hailing"},
+        ),
+        (["run", "r.json", "--", "--model", "x"], {"--start-method": None, "--model": None}),
+        (["run", "r.json", "--help"], None),
+        (["run", "-h"], None),
+        (["run", "r.json", "--mod", "legacy_hash"], None),  # abbreviations: the parser's call
+        (["run", "r.json", "--start", "spawn"], None),
+        (["run", "r.json", "--model"], None),  # a value missing: the parser says so
+        (["status", "r"], None),
+        ([], None),
+    ],
+)
+def test_the_head_start_reads_only_plain_spellings_of_the_server_options(
+    words: list[str], expected: dict[str, str | None] | None
+) -> None:
+    from serverless_sweep.cli import server_options
+
+    assert server_options(words) == expected
+
+
+HEAD_START = """
+import sys
+from multiprocessing import forkserver
+from serverless_sweep import cli
+sys.argv = ["sweep", *sys.argv[1:]]
+started = cli.head_start(sys.argv[1:])
+print(started, forkserver._forkserver._forkserver_pid is not None,
+      forkserver._forkserver._preload_modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "started", "preload"),
+    [
+        (
+            ["run", "r.json", "--model", "legacy_hash"],
+            True,
+            ["__main__", "serverless_sweep.models.legacy_hash", PRELOAD],
+        ),
+        (["run", "r.json", "--start-method", "spawn"], False, None),
+        (["models"], False, None),
+    ],
+)
+def test_the_head_start_starts_the_server_the_runtime_would(
+    words: list[str], started: bool, preload: list[str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server it starts preloads what the runtime would ask for; spawn gets none."""
+    monkeypatch.delenv("SWEEP_DEFAULT_MODEL", raising=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", HEAD_START, *words],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    said = proc.stdout.split(maxsplit=2)
+    assert said[:2] == [str(started), str(started)]
+    if preload is not None:
+        assert said[2].strip() == repr(preload)
+
+
+CONSOLE = """
+import sys
+from serverless_sweep.cli import main
+sys.argv = ["sweep", *sys.argv[1:]]
+raise SystemExit(main())
+"""
+
+
+def test_sweep_run_from_its_command_line_starts_the_server_before_the_cli_imports(
+    tmp_path: Path,
+) -> None:
+    """The console script's path (no argv given): the server is started before the CLI module
+    is imported, and the run's results are those of an in-process run without a head start."""
+    request = write_request(tmp_path, legacy_request("leg-head-start"))
+    argv = ["run", str(request), "--workers", "2", "--no-progress", "--json", "--timings", "json"]
+    proc = subprocess.run(
+        [sys.executable, "-c", CONSOLE, *argv, "--store", str(tmp_path / "a")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads([line for line in proc.stderr.splitlines() if line.startswith("{")][-1])
+    said = [m["what"] for m in doc["marks"]]
+    started = said.index("fork server started (preloading the workers' code)")
+    assert started < said.index("sweep main entered (interpreter and CLI imported)")
+    in_process = sweep(*argv[:-2], "--store", tmp_path / "b")
+    assert in_process.code == 0, in_process.err
+    assert (
+        json.loads(proc.stdout)["best_configurations"] == in_process.json()["best_configurations"]
+    )
+
+
+def test_a_head_start_for_a_rejected_command_exits_as_before(tmp_path: Path) -> None:
+    """The words asked for a server, the parser refuses them: the usual usage error and no
+    traceback (the server, a child of this process, exits with it)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CONSOLE, "run", str(tmp_path / "absent.json"), "--workers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "--workers" in proc.stderr

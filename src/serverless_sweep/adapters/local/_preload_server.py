@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import time
 from typing import Final
 
 from serverless_sweep.models.registry import default_model_name, get_model
@@ -34,6 +35,16 @@ DEFAULT_START_METHOD: Final = (
 platform has one; else spawned, each importing it. Never plain "fork": the runtime's process
 has threads (the invoker's, the dispatch jobs', a server's) by the time a worker starts, and a
 fork copies whatever lock one of them held."""
+
+
+_started_at: list[float] = []
+"""When `start_fork_server` first found a fork server running (`time.time()`)."""
+
+
+def started_at() -> float | None:
+    """When this process's first successful `start_fork_server` call was made (None: never):
+    `sweep run --timings` shows it, the head start included."""
+    return _started_at[0] if _started_at else None
 
 
 def preload_modules(model: str) -> tuple[str, ...]:
@@ -59,6 +70,7 @@ def start_fork_server(model: str | None = None, start_method: str | None = None)
     """
     if (start_method or DEFAULT_START_METHOD) != "forkserver":
         return False
+    began = time.time()
     try:
         from multiprocessing import forkserver
 
@@ -68,4 +80,6 @@ def start_fork_server(model: str | None = None, start_method: str | None = None)
     except Exception as exc:
         logger.debug("could not start the fork server early: %s", exc)
         return False
+    if not _started_at:
+        _started_at.append(began)
     return True

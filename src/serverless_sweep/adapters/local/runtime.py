@@ -32,9 +32,7 @@ from serverless_sweep.adapters.local._preload_server import PRELOAD as PRELOAD
 from serverless_sweep.adapters.local._preload_server import (
     PRELOAD_DEFAULT_MODEL as PRELOAD_DEFAULT_MODEL,
 )
-from serverless_sweep.adapters.local._preload_server import (
-    preload_modules as _preload_modules,
-)
+from serverless_sweep.adapters.local._preload_server import preload_modules
 from serverless_sweep.adapters.local._worker import function_environment
 from serverless_sweep.adapters.local.clock import LocalClock
 from serverless_sweep.adapters.local.invoker import (
@@ -81,6 +79,8 @@ DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dis
 WORKER_DIED = "BrokenProcessPool"
 
 logger = logging.getLogger(__name__)
+
+_preload_modules = preload_modules  # the name the runtime's tests know it by
 
 
 @contextlib.contextmanager

@@ -184,10 +184,14 @@ def run(args: argparse.Namespace) -> int:
         if args.model is not None:
             request["model"] = args.model
     TIMELINE.mark("request read")
-    from serverless_sweep.adapters.local._preload_server import start_fork_server
+    from serverless_sweep.adapters.local._preload_server import start_fork_server, started_at
 
+    # Started now unless the console script's head start did already (serverless_sweep/cli.py).
     if start_fork_server(args.model, args.start_method):
-        TIMELINE.mark("fork server started (preloading the workers' code)")
+        at = started_at()  # the head start's moment; a server of an earlier command: now
+        own = TIMELINE.origin is None  # the timeline counts from this process's start
+        at = at if at is not None and (own or at >= TIMELINE.created) else None
+        TIMELINE.mark("fork server started (preloading the workers' code)", at=at)
     from serverless_sweep.adapters.local.runtime import LocalRuntime
     from serverless_sweep.entrypoints.console.progress_bar import ShardProgress
     from serverless_sweep.handlers.api_results import DispatchNotStarted
