@@ -210,6 +210,19 @@ def test_the_summary_warm_up_starts_once_nothing_waits_for_a_worker() -> None:
     assert threading.active_count() <= before + 1
 
 
+def test_the_summary_warm_up_waits_for_a_worker_to_fall_idle() -> None:
+    """With the number of workers known: not while every worker still runs a shard (the
+    warm-up would take a share of their cores), but once one of them has nothing left."""
+    running = [2]
+    warm = SummaryWarmUp(lambda: InvokerStats(accepted=5, queued=0, running=running[0]), 2)
+    warm.on_event()
+    assert warm._thread is None
+    running[0] = 1
+    warm.on_event()
+    assert warm._thread is not None
+    warm.join()
+
+
 def test_start_method_spawn_runs_the_same_sweep(tmp_path: Path) -> None:
     """`--start-method spawn` (each worker its own interpreter) gives the same results."""
     request = write_request(tmp_path, legacy_request("leg-spawn"))

@@ -41,23 +41,31 @@ from serverless_sweep.handlers.runs import RunRecord
 
 class SummaryWarmUp:
     """Imports what the closing summary needs (DuckDB, pyarrow, the ranking) on a thread of its
-    own as soon as no shard is waiting for a worker any more.
+    own as soon as a worker has fallen idle for good: nothing is waiting for a worker any more
+    and fewer attempts run than there are workers.
 
     The ranking's imports and DuckDB's first connection cost about half a second of CPU, paid
     after the last shard otherwise. From the moment the last shards are all running, one
-    worker after the other falls idle (the run's tail), so this work mostly takes a core no
-    shard needs, and at worst shares one with the last shards for a moment.
+    worker after the other falls idle (the run's tail), so this work takes a core no shard
+    needs. Not sooner (issue 13): started when the last shard is handed out, while every
+    worker is still busy, it took a share of their cores on a machine with as many cores as
+    workers and the last shards ended later by about as much.
     """
 
-    def __init__(self, stats: Callable[[], InvokerStats]) -> None:
+    def __init__(self, stats: Callable[[], InvokerStats], workers: int | None = None) -> None:
         self._stats = stats
+        self._workers = workers
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def on_event(self, event: InvocationEvent | None = None) -> None:
-        """An invoker callback: start the warm-up once nothing is queued."""
+        """An invoker callback: start the warm-up once nothing is queued and, with `workers`
+        known, fewer than that many attempts run."""
         with self._lock:
-            if self._thread is not None or self._stats().queued > 0:
+            if self._thread is not None:
+                return
+            stats = self._stats()
+            if stats.queued > 0 or (self._workers is not None and stats.running >= self._workers):
                 return
             self._thread = threading.Thread(target=_warm_summary, name="summary-warm-up")
             self._thread.start()
@@ -92,7 +100,9 @@ def wait_and_report(
 ) -> int:
     """Wait for the dispatched shards (progress bar), then print the summary; exit status."""
     idle = True
-    warm_up = SummaryWarmUp(runtime.invoker.stats)
+    warm_up = SummaryWarmUp(
+        runtime.invoker.stats, getattr(runtime.invoker, "max_concurrency", None)
+    )
     if dispatched:
         runtime.invoker.on_event(warm_up.on_event)
         warm_up.on_event()  # the queue may have emptied before the callback was registered
