@@ -209,10 +209,12 @@ def _run_peer(
 
 #: (label, where in the --timings document) of the `sweep run` timeline the bench prints.
 TIMELINE_MARKS = (
+    ("fork server started", "fork server started (preloading the workers' code)"),
     ("main entered", "sweep main entered (interpreter and CLI imported)"),
     ("args parsed", "arguments parsed (command modules imported)"),
     ("pool launched", "worker pool launched"),
     ("submitted", "request submitted (validated, planned, recorded)"),
+    ("every shard invoked", "dispatch job done (every shard invoked)"),
     ("all shards finished", "every dispatched shard finished (wait returned)"),
     ("ranked", "best configurations ranked"),
     ("workers stopped", "workers stopped"),
@@ -226,6 +228,7 @@ def _timeline_figures(doc: dict[str, Any], wall: float) -> dict[str, float]:
     figures = {label: marks[what] for label, what in TIMELINE_MARKS if what in marks}
     ready = [w["ready_s"] for w in doc["workers"] if w.get("ready_s") is not None]
     if ready:
+        figures["workers ready (first)"] = min(ready)
         figures["workers ready (last)"] = max(ready)
     shards = doc.get("shards") or {}
     for key, label in (("first_start_s", "first shard start"), ("last_end_s", "last shard end")):
