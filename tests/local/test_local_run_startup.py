@@ -5,6 +5,7 @@ figures themselves belong to bench/bench_parallel.py."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -359,3 +360,37 @@ def test_a_head_start_for_a_rejected_command_exits_as_before(tmp_path: Path) -> 
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "--workers" in proc.stderr
+
+
+def test_the_head_start_names_the_registry_default_without_importing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from serverless_sweep.adapters.local import _preload_server
+    from serverless_sweep.models import registry
+
+    assert _preload_server.DEFAULT_MODEL_ENV == registry.DEFAULT_MODEL_ENV
+    assert _preload_server.BUILTIN_DEFAULT_MODEL == registry.BUILTIN_DEFAULT_MODEL
+    monkeypatch.delenv("SWEEP_DEFAULT_MODEL", raising=False)
+    for model in (None, "ride_hailing", "legacy_hash"):
+        expected = _preload_modules(model or registry.default_model_name())
+        assert _preload_server._preload_for(model) == expected
+    monkeypatch.setenv("SWEEP_DEFAULT_MODEL", "legacy_hash")
+    assert _preload_server._preload_for(None) == (PRELOAD_DEFAULT_MODEL,)
+    assert _preload_server._preload_for("ride_hailing") == _preload_modules("ride_hailing")
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORTED_BY_HEAD_START],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "SWEEP_DEFAULT_MODEL"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "False"]
+
+
+IMPORTED_BY_HEAD_START = """
+import sys
+from serverless_sweep.adapters.local._preload_server import start_fork_server
+print(start_fork_server(), "serverless_sweep.models.registry" in sys.modules)
+"""

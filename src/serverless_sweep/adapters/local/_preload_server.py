@@ -11,21 +11,24 @@ process imports, validates and plans on the first, and the runtime's own `ensure
 finds it running (the server is process-wide; its preload list is fixed when it starts, which is
 why the runtime and this module compute it with the same function, `preload_modules`).
 
-This module imports only multiprocessing and the model registry: it is what runs before the
-heavy imports.
+This module imports only multiprocessing: it is what runs before the heavy imports. For the
+deployment default model it does not even import the model registry (its entry-point scan
+imports importlib.metadata: 40-90 ms on the head start's path); another model needs it.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from typing import Final
 
-from serverless_sweep.models.registry import default_model_name, get_model
-
 logger = logging.getLogger(__name__)
 
+DEFAULT_MODEL_ENV: Final = "SWEEP_DEFAULT_MODEL"
+BUILTIN_DEFAULT_MODEL: Final = "ride_hailing"
+"""The registry's names (`models.registry`), repeated so the head start needs no registry."""
 PRELOAD: Final = "serverless_sweep.adapters.local._preload"
 PRELOAD_DEFAULT_MODEL: Final = "serverless_sweep.adapters.local._preload_default_model"
 DEFAULT_START_METHOD: Final = (
@@ -52,12 +55,22 @@ def preload_modules(model: str) -> tuple[str, ...]:
     stack, and the model warmed up when it is the one the server would pick (the default model
     of this process's environment, which the server inherits); else only the model's module,
     when it can be found (an unknown model is the parent's to report, not the pool's)."""
+    from serverless_sweep.models.registry import default_model_name, get_model
+
     try:
         if model == default_model_name():
             return (PRELOAD_DEFAULT_MODEL,)  # it imports PRELOAD first
         return (type(get_model(model)).__module__, PRELOAD)  # PRELOAD last: it freezes both
     except Exception:
         return (PRELOAD,)
+
+
+def _preload_for(model: str | None) -> tuple[str, ...]:
+    """`preload_modules` of `model` (None: the deployment default), without the registry's
+    import when it is the default model of this process's environment."""
+    if model is None or model == (os.environ.get(DEFAULT_MODEL_ENV) or BUILTIN_DEFAULT_MODEL):
+        return (PRELOAD_DEFAULT_MODEL,)  # _preload_default_model copes with an unknown one
+    return preload_modules(model)
 
 
 def start_fork_server(model: str | None = None, start_method: str | None = None) -> bool:
@@ -74,7 +87,7 @@ def start_fork_server(model: str | None = None, start_method: str | None = None)
     try:
         from multiprocessing import forkserver
 
-        preload = preload_modules(model or default_model_name())
+        preload = _preload_for(model)
         forkserver.set_forkserver_preload(["__main__", *preload])
         forkserver.ensure_running()
     except Exception as exc:
