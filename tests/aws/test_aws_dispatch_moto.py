@@ -540,11 +540,14 @@ class ChildRunner:
 
     def _watch(self) -> None:
         seen: set[int] = set()  # by request index: an invoke may reach Lambda after a later one
-        while not self._stop.is_set():
+        while True:
+            stopping = self._stop.is_set()
             for request in self.deployment.child_invokes():
                 if request.reached_upstream and request.index not in seen:
                     seen.add(request.index)
                     self._pool.submit(self._run, request.json())
+            if stopping:  # one last pass after the stop: an invoke that reached Lambda runs
+                return
             time.sleep(0.01)
 
     def _run(self, payload: dict[str, Any]) -> None:
