@@ -174,7 +174,7 @@ class LocalObjectStore:
         into a few folders), so only the last segment is checked again."""
         folder, _, name = key.rpartition("/") if isinstance(key, str) else ("", "", "")
         if folder and folder in self._valid_folders and _name_is_plain(name):
-            return f"{self._root_text}/{key}"
+            return os.path.join(self._root_text, key)  # as below (a root of "/" included)
         problem = key_problem(key)
         if problem is not None:
             raise ValueError(f"invalid store key {key!r}: {problem}")
@@ -588,8 +588,7 @@ class DurabilityBatch:
             return
         if self._early is not None and not self._early.done():
             return
-        syncfs = _syncfs_function()
-        if syncfs is None:
+        if _syncfs_function() is None:
             return
         self._unflushed = 0
         names = [*self._pending, *(c[3] for c in self._commits)]
