@@ -63,3 +63,42 @@ def reap_orphans() -> None:
             os.waitpid(-1, 0)
         except ChildProcessError:
             return
+
+
+class StealMeter:
+    """The share of the machine's CPU time that the hypervisor gave to other guests ("steal"
+    in /proc/stat) while a bench ran: on a shared VM it inflates every wall figure (and, where
+    the guest kernel charges a preempted tick to the running task, CPU figures too), so the
+    benches print it next to the load average. None where /proc/stat cannot tell (not Linux).
+    """
+
+    def __init__(self) -> None:
+        self._start = _cpu_ticks()
+
+    def share(self) -> float | None:
+        """Steal / all ticks since this meter was made (0..1), or None."""
+        end = _cpu_ticks()
+        if self._start is None or end is None:
+            return None
+        steal, total = end[0] - self._start[0], end[1] - self._start[1]
+        return steal / total if total > 0 else None
+
+    def text(self) -> str:
+        share = self.share()
+        return "steal n/a" if share is None else f"steal {share:.0%}"
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(steal, total) clock ticks of all CPUs from /proc/stat's first line."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    try:
+        values = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    except ValueError:
+        return None
+    return values[7], sum(values)

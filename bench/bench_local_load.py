@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from _candidates import (  # bench/, on sys.path as the script dir
+    StealMeter,
     become_subreaper,
     candidate_env,
     compile_sources,
@@ -151,6 +152,7 @@ def main() -> None:
         request_file = tmp / "request.json"
         request_file.write_text(json.dumps(request))
         env = candidate_env(BENCH_LOAD_REQUEST=json.dumps(request))
+        steal = StealMeter()
         subreaper = become_subreaper()
         print(
             "cpu: each candidate's own and its descendants' user + system CPU"
@@ -159,6 +161,7 @@ def main() -> None:
         compile_sources(other)
         print("bytecode: caching on for every candidate, sources compiled before the first round")
         for r in range(rounds):
+            round_steal = StealMeter()
             start = time.perf_counter()
             with CpuTimer() as cpu:
                 stored = _run_sweep(
@@ -187,14 +190,16 @@ def main() -> None:
                 extra = f", sweep run from {other} {other_s[-1]:.2f} s ({other_cpu[-1]:.1f} s CPU)"
             print(
                 f"round {r + 1}/{rounds}: sweep run {sweep_s[-1]:.2f} s ({sweep_cpu[-1]:.1f} s "
-                f"CPU), pool {pool_s[-1]:.2f} s ({pool_cpu[-1]:.1f} s CPU)" + extra,
+                f"CPU), pool {pool_s[-1]:.2f} s ({pool_cpu[-1]:.1f} s CPU)"
+                + extra
+                + f" ({round_steal.text()})",
                 flush=True,
             )
     sweep, pool = statistics.median(sweep_s), statistics.median(pool_s)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"{shards} one-point legacy_hash shards, {args.workers} workers, {rounds} round(s), "
-        f"load average {load}"
+        f"load average {load}, {steal.text()}"
     )
     print(f"load: sweep run {shards / sweep:.0f} shards/s ({sweep:.2f} s, median)")
     print(f"baseline: ProcessPoolExecutor.map {shards / pool:.0f} points/s ({pool:.2f} s, median)")

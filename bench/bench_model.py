@@ -51,6 +51,8 @@ from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
+from _candidates import StealMeter  # noqa: E402  (bench/, on sys.path as the script dir)
+
 from serverless_sweep.core.seeding import point_seed_sequence  # noqa: E402
 from serverless_sweep.models.ride_hailing.grid import berlin_grid  # noqa: E402
 from serverless_sweep.models.ride_hailing.params import RideHailingParams  # noqa: E402
@@ -398,6 +400,7 @@ def main() -> None:
         baseline.simulate(warm, point_seed_sequence(SEED, 0))
 
     print(f"load average at start: {load_text()}")
+    steal = StealMeter()
     ladder(args, baseline)
     if args.memory:
         memory(args)
@@ -405,7 +408,7 @@ def main() -> None:
         city(args)
     if args.handler:
         handler_overhead(10, args.rounds)
-    print(f"\nload average at end: {load_text()}")
+    print(f"\nload average at end: {load_text()}; during the bench: {steal.text()}")
 
 
 def load_text() -> str:

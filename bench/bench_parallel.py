@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from _candidates import (  # bench/, on sys.path as the script dir
+    StealMeter,
     become_subreaper,
     candidate_env,
     compile_sources,
@@ -305,12 +306,14 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in names}
     cpus: dict[str, list[float]] = {name: [] for name in names}
     timelines: list[dict[str, float]] = []
+    steal = StealMeter()
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp_name:
         tmp = Path(tmp_name)
         request_file = tmp / "request.json"
         request_file.write_text(json.dumps(request))
         points = 0
         for r in range(rounds):
+            round_steal = StealMeter()
             answers: dict[str, Metrics] = {}
             for name in names:
                 run_id = f"bench-{os.getpid()}-{r}-{name.replace('@', '-').replace(':', '-')}"
@@ -340,14 +343,18 @@ def main() -> None:
                 if problem:
                     raise SystemExit(f"{name} disagrees with the serial loop: {problem}")
             line = "  ".join(f"{n} {times[n][-1]:.2f}s" for n in names)
-            print(f"round {r + 1}/{rounds}: {line}  (load {os.getloadavg()[0]:.2f})", flush=True)
+            print(
+                f"round {r + 1}/{rounds}: {line}  (load {os.getloadavg()[0]:.2f}, "
+                f"{round_steal.text()})",
+                flush=True,
+            )
 
     median = {name: statistics.median(values) for name, values in times.items()}
     cpu_median = {name: statistics.median(values) for name, values in cpus.items()}
     w = args.workers
     print(
         f"{points} points, {w} worker{'s' if w != 1 else ''}, {rounds} round(s), "
-        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {steal.text()}; "
         "every candidate's metrics equal the serial loop's for every point"
     )
     print(

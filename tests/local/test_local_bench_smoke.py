@@ -37,6 +37,8 @@ def test_bench_parallel_compares_sweep_run_with_the_pools() -> None:
     out = _run(str(BENCH / "bench_parallel.py"), "--quick", "--workers", "1")
 
     assert "4 points, 1 worker, 1 round(s), load average" in out
+    assert re.search(r"^round 1/1: .*\(load [\d.]+, steal (\d+%|n/a)\)$", out, re.M)
+    assert re.search(r"load average [\d. ]+, steal (\d+%|n/a); every candidate", out)
     assert "every candidate's metrics equal the serial loop's for every point" in out
     for name in ("sweep", "serial", "executor", "mp_pool"):
         assert re.search(rf"^{name} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M), name
@@ -54,6 +56,8 @@ def test_bench_local_load_prints_shards_per_second() -> None:
     out = _run(str(BENCH / "bench_local_load.py"), "--quick", "--workers", "2")
 
     assert "300 one-point legacy_hash shards, 2 workers, 1 round(s), load average" in out
+    assert re.search(r"^300 one-point .*, load average [\d. ]+, steal (\d+%|n/a)$", out, re.M)
+    assert re.search(r"^round 1/1: sweep run .*\(steal (\d+%|n/a)\)$", out, re.M)
     assert re.search(r"^load: sweep run \d+ shards/s \([\d.]+ s, median\)$", out, re.M)
     assert re.search(r"^ratio: sweep run / plain pool time = [\d.]+$", out, re.M)
     cpu = r"^cpu: sweep run [\d.]+ ms per shard, plain pool [\d.]+ ms per point \(median"

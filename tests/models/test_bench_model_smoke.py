@@ -4,6 +4,7 @@ the ladder, the growth exponent and the target ratios."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ def test_bench_model_prints_the_ladder_and_the_exponent() -> None:
     assert "    50x10  " in out and "   100x20  " in out
     assert "growth exponent, candidate: 50->100:" in out
     assert "load average at start: " in out and "load average at end: " in out
+    assert re.search(r"during the bench: steal (\d+%|n/a)$", out, re.M)
     # The baseline comes from git history; a checkout without it says so instead.
     assert "baseline: sim+grid+_seeding at 833a1f1" in out or "baseline: unavailable" in out
     if "baseline: sim+" in out:
