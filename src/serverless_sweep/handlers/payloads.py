@@ -7,6 +7,7 @@ replay fixtures pin the old runtime's compact, sorted-key form.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from serverless_sweep.core.jsonio import dumps_canonical
@@ -22,12 +23,16 @@ class PayloadBuilder:
     """Builds each shard's payload text: compact, sorted keys, like the old runtime.
 
     Everything but four integers is the same for every shard of a run, so the canonical text is
-    rendered once into a format template and each shard only fills in attempt, shard_id and its
-    bounds: with 10,000 shards that is most of the parent's work. Payloads over the async limit
-    carry the manifest key instead of the dimensions.
+    rendered once into a bytes template (`%d` where the per-shard integers go, every other `%`
+    doubled) and each shard only fills in attempt, end_index, shard_id and start_index: one
+    bytes formatting, no encode (about 1 us against 7.6 us for `str.format_map` + `encode`,
+    issue 13: 10,000 shards are built in the parent). The text is byte-identical to
+    `dumps_canonical` of the whole document. Payloads over the async limit carry the manifest
+    key instead of the dimensions.
     """
 
     _PER_SHARD = ("attempt", "end_index", "shard_id", "start_index")
+    """In sorted order, as the template's `%d` fields appear (the keys sort the same way)."""
 
     def __init__(self, record: RunRecord, limit_bytes: int) -> None:
         request = record.request
@@ -47,36 +52,35 @@ class PayloadBuilder:
         space: dict[str, Any] = {key: request[key] for key in SPACE_FIELDS if key in request}
         if request.get("outputs"):  # issue 11's detail datasets; absent: the payload as before
             fixed["outputs"] = request["outputs"]
-        self._inline = _template(
-            {**fixed, "dimensions": request["dimensions"], **space}, self._PER_SHARD
-        )
-        self._by_reference = _template(
-            {**fixed, "manifest_key": record.manifest_key}, self._PER_SHARD
-        )
+        self._inline = _template({**fixed, "dimensions": request["dimensions"], **space})
+        self._by_reference = _template({**fixed, "manifest_key": record.manifest_key})
         self._use_reference = False
 
     def build(self, shard: ShardRange, attempt: int) -> bytes:
-        values = {
-            "attempt": attempt,
-            "end_index": shard.end_index,
-            "shard_id": shard.shard_id,
-            "start_index": shard.start_index,
-        }
+        values = (int(attempt), shard.end_index, shard.shard_id, shard.start_index)
         if not self._use_reference:
-            data = self._inline.format_map(values).encode()
+            data = self._inline % values
             if len(data) <= self._limit:
                 return data
             self._use_reference = True  # same dimensions for every shard: all go by reference
-        return self._by_reference.format_map(values).encode()
+        return self._by_reference % values
+
+    def build_many(self, items: Sequence[tuple[ShardRange, int]]) -> list[bytes]:
+        """`build` of each (shard, attempt), in order (the dispatcher's batches)."""
+        build = self.build
+        return [build(shard, attempt) for shard, attempt in items]
 
 
-def _template(fixed: dict[str, Any], per_shard: tuple[str, ...]) -> str:
-    """A str.format template equal to dumps_canonical(fixed + per-shard integers)."""
+def _template(fixed: dict[str, Any]) -> bytes:
+    """A bytes %-template equal to dumps_canonical(fixed + the per-shard integers): `%d` for
+    each of PayloadBuilder._PER_SHARD (their sorted order, the order `build` passes them)."""
+    per_shard = PayloadBuilder._PER_SHARD
     fields = []
     for key in sorted([*fixed, *per_shard]):
         if key in per_shard:
-            value = "{" + key + "}"
+            value = "%d"
         else:
-            value = dumps_canonical(fixed[key]).replace("{", "{{").replace("}", "}}")
-        fields.append(dumps_canonical(key) + ":" + value)
-    return "{{" + ",".join(fields) + "}}"
+            value = dumps_canonical(fixed[key]).replace("%", "%%")
+        fields.append(dumps_canonical(key).replace("%", "%%") + ":" + value)
+    # dumps_canonical escapes every non-ASCII character, so the text is ASCII
+    return ("{" + ",".join(fields) + "}").encode("ascii")
