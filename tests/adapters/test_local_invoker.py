@@ -852,3 +852,103 @@ def test_request_ids_are_uuid_shaped_and_unique_within_and_across_invokers(
     ids = invoker_module._RequestIds()
     ids._counter = itertools.count(0xFFFFFFFFFFFF)  # the counter wraps within its 48 bits
     assert [ids.next()[-12:] for _ in range(2)] == ["ffffffffffff", "000000000000"]
+
+
+# -- invoke_async_many (the dispatcher's batches, issue 13) -------------------------------------
+
+
+def test_invoke_async_many_answers_each_payload_and_runs_each_accepted_one_as_its_own_event(
+    invoker: LocalAsyncInvoker, out_dir: Path, events: list[InvocationEvent]
+) -> None:
+    too_big = b'{"pad": "' + b"x" * ASYNC_PAYLOAD_LIMIT_BYTES + b'"}'
+    batch = [
+        payload(out_dir, shard_id=0),
+        b"{not json",
+        payload(out_dir, shard_id=2),
+        too_big,
+        "text",  # type: ignore[list-item]
+        payload(out_dir, shard_id=5),
+    ]
+    answers = invoker.invoke_async_many("record", batch)
+    assert [type(a).__name__ for a in answers] == [
+        "InvokeResult",
+        "InvalidPayload",
+        "InvokeResult",
+        "PayloadTooLarge",
+        "TypeError",
+        "InvokeResult",
+    ]
+    assert all(a.status_code == 202 for a in answers if not isinstance(a, Exception))
+    assert invoker.wait(timeout=30)
+    assert invoker.stats().accepted == invoker.stats().succeeded == 3
+    assert sorted(r["event"]["shard_id"] for r in records(out_dir)) == [0, 2, 5]
+    request_ids = [e.request_id for e in events]
+    assert len(set(request_ids)) == 3  # one event, one request id each
+    assert sorted(e.payload for e in events) == sorted(batch[i] for i in (0, 2, 5))
+
+
+def test_invoke_async_many_refuses_every_payload_of_an_unknown_function_or_a_closed_invoker(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    with LocalAsyncInvoker(registry, workers=1) as invoker:
+        answers = invoker.invoke_async_many("nope", [payload(out_dir), payload(out_dir)])
+        assert [type(a) for a in answers] == [FunctionNotFound, FunctionNotFound]
+        assert invoker.invoke_async_many("record", []) == []
+    answers = invoker.invoke_async_many("record", [payload(out_dir), b"{"])
+    assert [type(a) for a in answers] == [RuntimeError, InvalidPayload]
+    assert "closed" in str(answers[0])
+    assert invoker.stats().accepted == 0
+    assert records(out_dir) == []
+
+
+def test_invoke_async_many_retries_and_duplicates_each_event_on_its_own(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    seen: list[InvocationEvent] = []
+    with LocalAsyncInvoker(
+        registry,
+        workers=2,
+        retry_delays=(0.01,),
+        duplicate_delivery_rate=1.0,
+        on_event=seen.append,
+    ) as invoker:
+        answers = invoker.invoke_async_many(
+            "always_fail", [payload(out_dir, shard_id=i) for i in range(3)]
+        )
+        assert all(not isinstance(a, Exception) for a in answers)
+        assert invoker.wait(timeout=60)
+        stats = invoker.stats()
+    assert (stats.accepted, stats.duplicates, stats.deliveries) == (3, 3, 6)
+    assert (stats.failed_attempts, stats.failed_final) == (18, 6)
+    # every delivery of every event has its own attempts 1, 2, 3, the last one final
+    by_delivery: dict[tuple[object, int], list[tuple[int, bool]]] = {}
+    for e in seen:
+        by_delivery.setdefault((e.shard_id, e.delivery), []).append((e.attempt, e.final))
+    assert sorted(by_delivery) == [(i, d) for i in range(3) for d in (1, 2)]
+    for attempts_seen in by_delivery.values():
+        assert sorted(attempts_seen) == [(1, False), (2, False), (3, True)]
+    assert len({e.request_id for e in seen}) == 3  # a duplicate keeps its event's request id
+
+
+def test_invoke_async_many_draws_the_same_duplicates_as_one_call_per_payload(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    payloads = [json.dumps({"shard_id": i}).encode() for i in range(200)]
+
+    def duplicated(batched: bool) -> list[int]:
+        invoker = LocalAsyncInvoker(registry, workers=1, duplicate_delivery_rate=0.5, chaos_seed=3)
+        try:
+            invoker._stopping = True  # nothing is handed to a worker: only the accepting counts
+            if batched:
+                invoker.invoke_async_many("record", payloads)
+            else:
+                for p in payloads:
+                    invoker.invoke_async("record", p)
+            heap = sorted(invoker._heap)
+            return [d.shard_id for *_, d in heap if d.delivery == 2]  # type: ignore[misc]
+        finally:
+            invoker.close(wait=False)
+
+    one_by_one = duplicated(False)
+    assert 60 < len(one_by_one) < 140
+    assert duplicated(True) == one_by_one

@@ -446,3 +446,141 @@ def test_a_capped_run_stops_waiting_when_the_invoker_is_idle(store, clock):
     thread.start()
     assert finished.wait(timeout=30), "the capped dispatcher waited for ever"
     assert invoker.per_shard() == Counter({i: 1 for i in range(6)})
+
+
+# -- invokers that take batches (the local one's invoke_async_many, issue 13) --------------------
+
+
+@dataclass
+class BatchingInvoker(CountingInvoker):
+    """CountingInvoker with `invoke_async_many`: each payload answered on its own (its 202 or
+    the exception its invoke_async would raise, returned), the batch sizes recorded."""
+
+    batches: list[int] = field(default_factory=list)
+    broken: bool = False
+
+    def invoke_async_many(
+        self, function_name: str, payloads: list[bytes]
+    ) -> list[InvokeResult | Exception]:
+        if self.broken:
+            raise RuntimeError("invoker bug")
+        with self.lock:
+            self.batches.append(len(payloads))
+        answers: list[InvokeResult | Exception] = []
+        for payload in payloads:
+            try:
+                answers.append(self.invoke_async(function_name, payload))
+            except Exception as exc:
+                answers.append(exc)
+        return answers
+
+
+def test_a_batching_invoker_gets_each_claim_in_one_call_and_each_shard_once(store, clock):
+    invoker = BatchingInvoker()
+    parent, _ = make_parent(invoker, store, clock)
+    edge.submit(parent, many(700, max_shards=1000))
+    report = parent.dispatcher(DispatchSettings(concurrency=16, chunk_size=64)).run(
+        "r1", JOB_SUBMIT
+    )
+    assert report.remaining == 0 and not report.failed
+    assert invoker.batches == [64] * 10 + [60]
+    assert invoker.per_shard() == Counter({i: 1 for i in range(700)})
+    assert [o.shard_id for o in report.outcomes] == list(range(700))
+    after = status(parent)
+    assert (after["dispatched_shards"], after["undispatched_shards"]) == (700, 0)
+
+
+def test_in_a_batch_a_throttled_event_is_retried_on_its_own_and_a_refused_one_recorded(
+    store, clock
+):
+    invoker = BatchingInvoker(
+        fail={
+            3: [InvokeThrottled("429"), InvokeThrottled("429")],
+            5: [InvokeError("ResourceNotFoundException: gone")],
+            6: [ValueError("an invoker's own refusal")],
+        }
+    )
+    parent, _ = make_parent(invoker, store, clock)
+    edge.submit(parent, many(8))
+    slept: list[float] = []
+    dispatcher = parent.dispatcher(DispatchSettings(backoff_base_s=0.1, backoff_cap_s=0.3))
+    dispatcher.sleep = slept.append
+    report = dispatcher.run("r1", JOB_SUBMIT)
+    assert invoker.batches == [8]  # shard 3's retries were calls of their own
+    assert invoker.per_shard() == Counter({i: 1 for i in range(8) if i not in (5, 6)})
+    assert len(slept) == 2 and all(0.0 <= s < 0.3 for s in slept)
+    assert [o.shard_id for o in report.outcomes] == list(range(8))  # item order kept
+    assert [o.shard_id for o in report.failed] == [5, 6]
+    assert "ResourceNotFoundException" in (report.failed[0].error or "")
+    assert "ValueError" in (report.failed[1].error or "")
+    now = status(parent)
+    assert (now["dispatched_shards"], now["dispatch_failed_shards"]) == (6, 2)
+
+
+def test_throttling_that_outlasts_the_retries_in_a_batch_goes_to_a_follow_up_job(store, clock):
+    invoker = BatchingInvoker(fail={1: [InvokeThrottled("429")] * 3})
+    parent, scheduler = make_parent(invoker, store, clock)
+    edge.submit(parent, many(3))
+    scheduler.jobs.clear()
+    dispatcher = parent.dispatcher(DispatchSettings(max_invoke_tries=3))
+    dispatcher.sleep = lambda _s: None
+    report = dispatcher.run("r1", JOB_SUBMIT)
+    assert [(o.shard_id, o.retryable) for o in report.failed] == [(1, True)]
+    assert "after 3 tries" in (report.failed[0].error or "")
+    assert report.follow_up is not None and scheduler.jobs == [("r1", report.follow_up)]
+
+
+def test_a_batch_call_that_raises_loses_no_shard_and_redrive_resends_them(store, clock):
+    invoker = BatchingInvoker(broken=True)
+    parent, _ = make_parent(invoker, store, clock)
+    edge.submit(parent, many(5))
+    report = parent.dispatcher().run("r1", JOB_SUBMIT)
+    assert [o.shard_id for o in report.failed] == list(range(5))
+    assert all("invoker bug" in (o.error or "") for o in report.failed)
+    assert status(parent)["dispatch_failed_shards"] == 5
+    invoker.broken = False
+    edge.redrive(parent, "r1")
+    parent.dispatcher().run("r1", "redrive-000001")
+    assert sorted((c["shard_id"], c["attempt"]) for c in invoker.calls) == [
+        (i, 2) for i in range(5)
+    ]
+    assert status(parent)["dispatch_failed_shards"] == 0
+
+
+def test_two_batching_dispatchers_of_one_job_at_once_never_invoke_a_shard_twice(store, clock):
+    invoker = BatchingInvoker(delay_s=0.0005)
+    parent, _ = make_parent(invoker, store, clock)
+    edge.submit(parent, many(400))
+    settings = DispatchSettings(concurrency=4, chunk_size=10)
+    threads = [
+        threading.Thread(target=parent.dispatcher(settings).run, args=("r1", JOB_SUBMIT))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert invoker.per_shard() == Counter({i: 1 for i in range(400)})
+
+
+class BatchingCompletingInvoker(CompletingInvoker):
+    def invoke_async_many(
+        self, function_name: str, payloads: list[bytes]
+    ) -> list[InvokeResult | Exception]:
+        return [self.invoke_async(function_name, p) for p in payloads]
+
+
+def test_max_concurrency_caps_the_shards_in_flight_with_batches_too(store):
+    ref: list[ParentHandler] = []
+    invoker = BatchingCompletingInvoker(ref, cap=3, total=30)
+    parent, _ = make_parent(invoker, store, FixedClock())
+    ref.append(parent)
+    try:
+        assert edge.submit(parent, many(30, max_concurrency=3))["statusCode"] == 202
+        settings = DispatchSettings(concurrency=8, chunk_size=8, poll_interval_s=0.005)
+        report = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
+    finally:
+        invoker.stop.set()
+    assert report.remaining == 0
+    assert invoker.per_shard() == Counter({i: 1 for i in range(30)})
+    assert max(invoker.in_flight_seen) == 3

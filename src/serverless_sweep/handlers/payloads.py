@@ -77,10 +77,7 @@ def _template(fixed: dict[str, Any]) -> bytes:
     per_shard = PayloadBuilder._PER_SHARD
     fields = []
     for key in sorted([*fixed, *per_shard]):
-        if key in per_shard:
-            value = "%d"
-        else:
-            value = dumps_canonical(fixed[key]).replace("%", "%%")
+        value = "%d" if key in per_shard else dumps_canonical(fixed[key]).replace("%", "%%")
         fields.append(dumps_canonical(key).replace("%", "%%") + ":" + value)
     # dumps_canonical escapes every non-ASCII character, so the text is ASCII
     return ("{" + ",".join(fields) + "}").encode("ascii")
