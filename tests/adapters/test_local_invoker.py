@@ -952,3 +952,14 @@ def test_invoke_async_many_draws_the_same_duplicates_as_one_call_per_payload(
     one_by_one = duplicated(False)
     assert 60 < len(one_by_one) < 140
     assert duplicated(True) == one_by_one
+
+
+def test_worker_idle_says_when_a_worker_has_nothing_left_to_take(
+    registry: FunctionRegistry, out_dir: Path
+) -> None:
+    with LocalAsyncInvoker(registry, workers=2) as invoker:
+        assert invoker.worker_idle()  # nothing queued, nothing running
+        invoker.invoke_async_many("record", [payload(out_dir, sleep=0.5) for _ in range(3)])
+        assert not invoker.worker_idle()  # queued or running on both workers
+        assert invoker.wait(timeout=30)
+        assert invoker.worker_idle()

@@ -224,6 +224,32 @@ def test_the_summary_warm_up_waits_for_a_worker_to_fall_idle() -> None:
     warm.join()
 
 
+def test_the_summary_warm_up_waits_for_the_dispatch_jobs() -> None:
+    """An empty queue while a dispatch job still runs is the start of the run (its first claim
+    not invoked yet), not its tail: the warm-up would compete with the workers' start-up."""
+    dispatching = [True]
+    warm = SummaryWarmUp(lambda: InvokerStats(), 2, lambda: dispatching[0])
+    warm.on_event()
+    assert warm._thread is None
+    dispatching[0] = False
+    warm.on_event()
+    assert warm._thread is not None
+    warm.join()
+
+
+def test_the_summary_warm_up_takes_the_invokers_word_for_an_idle_worker() -> None:
+    """With pool tasks carrying groups, attempt counts say little about the workers: the
+    invoker's `worker_idle` decides then, whatever the counts say."""
+    idle = [False]
+    warm = SummaryWarmUp(lambda: InvokerStats(), 2, lambda: False, lambda: idle[0])
+    warm.on_event()
+    assert warm._thread is None
+    idle[0] = True
+    warm.on_event()
+    assert warm._thread is not None
+    warm.join()
+
+
 def test_start_method_spawn_runs_the_same_sweep(tmp_path: Path) -> None:
     """`--start-method spawn` (each worker its own interpreter) gives the same results."""
     request = write_request(tmp_path, legacy_request("leg-spawn"))

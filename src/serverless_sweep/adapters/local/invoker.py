@@ -623,9 +623,24 @@ class LocalAsyncInvoker(_InvokerBase):
     def stats(self) -> InvokerStats:
         """As the base class, but attempts waiting in the pool's queue (prefetched) count as
         queued: only `max_concurrency` worker processes can be running one."""
-        stats = super().stats()
-        waiting = max(0, stats.running - self.max_concurrency)
-        return replace(stats, running=stats.running - waiting, queued=stats.queued + waiting)
+        with self._cond:
+            waiting = max(0, self._running - self.max_concurrency)
+            return InvokerStats(
+                accepted=self._accepted,
+                queued=self._queued + waiting,
+                running=self._running - waiting,
+                succeeded=self._succeeded,
+                failed_attempts=self._failed_attempts,
+                failed_final=self._failed_final,
+                duplicates=self._duplicates,
+            )
+
+    def worker_idle(self) -> bool:
+        """Whether a worker has nothing left to take: no attempt waits to be handed over (a
+        retry waiting for its delay included) and fewer pool tasks are in flight than there
+        are workers. `sweep run` starts its summary's imports then (the run's tail)."""
+        with self._cond:
+            return not self._heap and self._tasks < self.max_concurrency
 
     # -- Invoker --------------------------------------------------------------------------------
 

@@ -52,9 +52,22 @@ class SummaryWarmUp:
     workers and the last shards ended later by about as much.
     """
 
-    def __init__(self, stats: Callable[[], InvokerStats], workers: int | None = None) -> None:
+    def __init__(
+        self,
+        stats: Callable[[], InvokerStats],
+        workers: int | None = None,
+        dispatching: Callable[[], bool] | None = None,
+        worker_idle: Callable[[], bool] | None = None,
+    ) -> None:
         self._stats = stats
         self._workers = workers
+        self._dispatching = dispatching
+        """True while a dispatch job may still invoke shards: until then an empty queue only
+        means the next claim has not arrived yet (at the start, before the first invoke)."""
+        self._worker_idle = worker_idle
+        """The invoker's own word that a worker has nothing left to take, when it has one (the
+        local invoker's pool tasks carry groups of attempts, so its attempt counts say little
+        about its workers); otherwise the rule on `stats` above."""
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -64,9 +77,16 @@ class SummaryWarmUp:
         with self._lock:
             if self._thread is not None:
                 return
-            stats = self._stats()
-            if stats.queued > 0 or (self._workers is not None and stats.running >= self._workers):
+            if self._dispatching is not None and self._dispatching():
                 return
+            if self._worker_idle is not None:
+                if not self._worker_idle():
+                    return
+            else:
+                stats = self._stats()
+                busy = self._workers is not None and stats.running >= self._workers
+                if stats.queued > 0 or busy:
+                    return
             self._thread = threading.Thread(target=_warm_summary, name="summary-warm-up")
             self._thread.start()
 
@@ -101,7 +121,10 @@ def wait_and_report(
     """Wait for the dispatched shards (progress bar), then print the summary; exit status."""
     idle = True
     warm_up = SummaryWarmUp(
-        runtime.invoker.stats, getattr(runtime.invoker, "max_concurrency", None)
+        runtime.invoker.stats,
+        getattr(runtime.invoker, "max_concurrency", None),
+        lambda: runtime.scheduler.active > 0,
+        getattr(runtime.invoker, "worker_idle", None),
     )
     if dispatched:
         runtime.invoker.on_event(warm_up.on_event)
