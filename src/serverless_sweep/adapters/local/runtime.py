@@ -76,6 +76,13 @@ LOCAL_FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:" + CHILD_FUNCT
 #: shard's neighbours wait, and an attempt queued when a worker dies is not charged.
 PREFETCH_PER_WORKER = 4
 DISPATCH_RETRIES = 2  # Lambda retries a failed asynchronous invocation (the dispatcher) twice
+LOCAL_CLAIM_SIZE = 1024
+"""Items per dispatch claim locally (the cloud's default is 256). A local claim's invokes are
+one call of the invoker (`invoke_async_many`), so a claim costs mostly its two ledger writes
+(about 1-2 ms of the parent's CPU each, with their fsyncs): 20 writes for 10,000 shards instead
+of 80. A dispatcher thread dies only with its process, which takes the run's workers with it,
+so the larger claims in doubt after a crash change only how the missing shards are counted
+(in doubt, then lost, against undispatched, then lost), not what redrive reruns."""
 WORKER_DIED = "BrokenProcessPool"
 
 logger = logging.getLogger(__name__)
@@ -325,6 +332,7 @@ class LocalRuntime:
         )
         self.dispatch_settings = DispatchSettings(
             concurrency=settings.dispatch_concurrency,
+            chunk_size=LOCAL_CLAIM_SIZE,
             poll_interval_s=settings.poll_interval_s,
             lost_after_s=self.parent.config.lost_after_s,
         )
