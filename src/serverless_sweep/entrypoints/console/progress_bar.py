@@ -16,6 +16,12 @@ from serverless_sweep.adapters.local.invoker import InvocationEvent
 class _Counts:
     done: set[int] = field(default_factory=set)
     failed: set[int] = field(default_factory=set)
+    # the same, counted over the dispatched shards only (kept as events arrive, so a refresh
+    # of the bar costs nothing per shard: 10,000 shards were three set operations and a sum
+    # over them five times a second, issue 13)
+    done_dispatched: int = 0
+    failed_dispatched: int = 0
+    points_done: int = 0
 
 
 class ShardProgress:
@@ -40,19 +46,37 @@ class ShardProgress:
 
     def on_event(self, event: InvocationEvent) -> None:
         """Invoker callback: note a delivery's final outcome."""
-        if not event.final or not isinstance(event.shard_id, int):
+        shard_id = event.shard_id
+        if not event.final or not isinstance(shard_id, int):
             return
         with self._lock:
+            counts = self._counts
+            points = self._shard_points.get(shard_id)
             if event.ok:
-                self._counts.done.add(event.shard_id)
-                self._counts.failed.discard(event.shard_id)
-            elif event.shard_id not in self._counts.done:
-                self._counts.failed.add(event.shard_id)
+                if shard_id in counts.done:
+                    return
+                counts.done.add(shard_id)
+                if shard_id in counts.failed:
+                    counts.failed.discard(shard_id)
+                    if points is not None:
+                        counts.failed_dispatched -= 1
+                if points is not None:
+                    counts.done_dispatched += 1
+                    counts.points_done += points
+            elif shard_id not in counts.done and shard_id not in counts.failed:
+                counts.failed.add(shard_id)
+                if points is not None:
+                    counts.failed_dispatched += 1
 
     def start(self, shard_points: Mapping[int, int]) -> None:
         """The shards that were dispatched (id -> points); opens the bar."""
         with self._lock:
             self._shard_points = dict(shard_points)
+            counts = self._counts  # outcomes that arrived before: counted over them once
+            done = counts.done & self._shard_points.keys()
+            counts.done_dispatched = len(done)
+            counts.failed_dispatched = len((counts.failed & self._shard_points.keys()) - done)
+            counts.points_done = sum(self._shard_points[s] for s in done)
         if self.enabled:
             from tqdm import tqdm
 
@@ -69,13 +93,13 @@ class ShardProgress:
     def snapshot(self) -> tuple[int, int, int, int, float]:
         """(done, failed, pending, points done, elapsed seconds), for the dispatched shards."""
         with self._lock:
-            dispatched = set(self._shard_points)
-            done = self._counts.done & dispatched
-            failed = (self._counts.failed & dispatched) - done
-            points = sum(self._shard_points[s] for s in done)
+            counts = self._counts
+            done, failed = counts.done_dispatched, counts.failed_dispatched
+            points = counts.points_done
+            dispatched = len(self._shard_points)
         end = self._ended if self._ended is not None else time.monotonic()
-        pending = len(dispatched) - len(done) - len(failed)
-        return len(done), len(failed), pending, points, end - self._started
+        pending = dispatched - done - failed
+        return done, failed, pending, points, end - self._started
 
     def refresh(self) -> None:
         if self._bar is None:
