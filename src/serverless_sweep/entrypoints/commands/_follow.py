@@ -77,16 +77,16 @@ class SummaryWarmUp:
         with self._lock:
             if self._thread is not None:
                 return
-            if self._dispatching is not None and self._dispatching():
-                return
             if self._worker_idle is not None:
-                if not self._worker_idle():
+                if not self._worker_idle():  # the usual answer during the run: one lock
                     return
             else:
                 stats = self._stats()
                 busy = self._workers is not None and stats.running >= self._workers
                 if stats.queued > 0 or busy:
                     return
+            if self._dispatching is not None and self._dispatching():
+                return
             self._thread = threading.Thread(target=_warm_summary, name="summary-warm-up")
             self._thread.start()
 
