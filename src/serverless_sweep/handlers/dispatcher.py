@@ -7,7 +7,9 @@ records the run and a dispatch *job* and answers; the dispatcher runs the job el
 asynchronous invocation of the parent in its dispatch role, or a local thread) with:
 
 * bounded concurrency: `concurrency` invokes in flight (default 64; size the HTTP connection
-  pool to match), so throughput is about concurrency / latency;
+  pool to match), so throughput is about concurrency / latency. An invoker that takes batches
+  (`invoke_async_many`: the local one, where an invoke is a queue push) gets each claim's
+  invokes in one call instead, each event with its own answer (issue 13);
 * exponential backoff with full jitter on `InvokeThrottled` / `InvokeUnavailable`; an invoke
   still refused after `max_invoke_tries`, or when the deadline nears, goes to a follow-up job
   (a redrive the dispatcher schedules itself, at most MAX_FOLLOW_UPS deep); any other error is

@@ -10,6 +10,9 @@ Speed, because a plain process pool is the bar (issue 13):
 
 * `prefetch` more attempts than workers are handed to the pool, so a worker that finishes one
   finds the next one waiting in its queue instead of a round trip through this process;
+* `invoke_async_many` takes a batch of events (the dispatcher's claims) in one lock round trip
+  and one wake-up of the dispatcher thread, and finished attempts are counted and reported in
+  batches too: each event still has its own answer, request id, retries and callbacks;
 * `start()` launches the workers at once (the runtime calls it before the first shard), and
   each worker runs the `warm_up` targets ("module:function", no arguments) before its first
   attempt: imports, the model, its grid. A warm-up that fails is logged and ignored (the shard
@@ -659,8 +662,8 @@ class LocalAsyncInvoker(_InvokerBase):
         would have raised (returned, not raised: the others are queued all the same). Each
         accepted payload is its own event, with its own request id, retries and chaos draw.
 
-        Why (issue 13): the dispatcher hands a claim of 256 tiny shards at once; one call per
-        shard through a thread pool cost about 60 us of the parent's CPU per shard."""
+        Why (issue 13): the dispatcher hands over a whole claim of shards at once; one call
+        per shard through its thread pool cost about 60 us of the parent's CPU per shard."""
         rank = None
         if self.priority is not None:
             rank = functools.partial(self._priority_of, function_name)
