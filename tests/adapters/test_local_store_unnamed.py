@@ -337,3 +337,29 @@ def test_a_held_commit_is_published_even_when_its_folder_was_made_by_the_batch(
         group.commit_if_absent("new/folder/env.json", json.dumps({"a": 1}).encode())
     assert batch.problems == {}
     assert json.loads(store.get("new/folder/env.json") or b"") == {"a": 1}
+
+
+def test_short_writes_are_completed(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = os.write
+    monkeypatch.setattr(store_module.os, "write", lambda fd, data: real_write(fd, data[:1000]))
+    data = bytes(range(256)) * 40
+    store.put_if_absent("a/new", data)
+    store.put("a/replaced", data)
+    with store.durability_batch(), store.group_commit() as group:
+        group.commit_if_absent("a/commit", data)
+    monkeypatch.undo()
+    assert [store.get(k) for k in ("a/new", "a/replaced", "a/commit")] == [data] * 3
+
+
+def test_a_batch_commit_sees_a_dangling_symlink_as_taken(store: LocalObjectStore) -> None:
+    """Create-if-absent decided at once inside a batch counts any entry, as link would."""
+    store.put("a/x", b"1")
+    os.symlink(store.root / "nowhere", store.root / "a" / "link")
+    with store.durability_batch(), store.group_commit() as group:
+        with pytest.raises(AlreadyExists):
+            group.commit_if_absent("a/link", b"2")
+        group.commit_if_absent("a/free", b"3")
+    assert store.get("a/free") == b"3"
+    assert os.readlink(store.root / "a" / "link") == str(store.root / "nowhere")
