@@ -363,3 +363,27 @@ def test_a_batch_commit_sees_a_dangling_symlink_as_taken(store: LocalObjectStore
         group.commit_if_absent("a/free", b"3")
     assert store.get("a/free") == b"3"
     assert os.readlink(store.root / "a" / "link") == str(store.root / "nowhere")
+
+
+@needs_unnamed
+def test_held_commits_stay_within_a_quarter_of_the_descriptor_limit(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    monkeypatch.setattr(store_module, "_FD_QUARTER", [])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        assert store_module._held_limit() == 16
+        with store.durability_batch() as batch:
+            for shard in range(20):
+                with store.group_commit() as group:
+                    group.commit_if_absent(f"env/{shard}", b"y")
+            assert batch.held == 16
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert batch.problems == {}
+    assert [store.get(f"env/{s}") for s in range(20)] == [b"y"] * 20
+    monkeypatch.setattr(store_module, "_FD_QUARTER", [])
+    assert store_module._held_limit() == min(store_module.MAX_HELD_FILES, soft // 4)

@@ -31,8 +31,9 @@ Durability batch (`durability_batch()`, issue 13): a worker running several tiny
 task opens a batch around them, and their group commits share one barrier. Inside a batch a
 group's `commit_if_absent` / `commit` decides create-if-absent at once for keys already there
 (AlreadyExists) but neither syncs nor publishes: the commit object waits, as a temp file (an
-open unnamed one, at most `MAX_HELD_FILES` per batch, then named ones), for the batch's end, which makes every deferred write of every group durable (one `syncfs` of the
-store's file system for a large batch on Linux 5.8+, which reports write-back errors; else one
+open unnamed one, at most `MAX_HELD_FILES` per batch, then named ones), for the batch's end,
+which makes every deferred write of every group durable (one `syncfs` of the store's file
+system for a large batch on Linux 5.8+, which reports write-back errors; else one
 round of fsyncs, run in parallel so the journal commits them together) and only then publishes the
 commit objects in order, then runs the `when_published` callbacks (what must follow a commit,
 such as compaction). So a commit object is still never durable, or even visible, before what
@@ -673,7 +674,7 @@ class CommitGroup:
         if batch is not None:
             if _lexists(path):  # decided now, as without a batch
                 raise _key_taken(key, path)
-            if batch.held >= MAX_HELD_FILES:  # an open descriptor each: named beyond that
+            if batch.held >= _held_limit():  # an open descriptor each: named beyond that
                 tmp: _NewFile = store._write_temp(key, path, data, sync=False)
             else:
                 tmp = store._new_file(key, directory, path, data, sync=False)
@@ -738,7 +739,27 @@ class CommitGroup:
 
 MAX_HELD_FILES = 1024
 """Unnamed commit objects a durability batch holds open at most (one descriptor each, until
-its barrier); later commits of the batch are written to named temp files."""
+its barrier), and never more than a quarter of the process's descriptor limit; later commits
+of the batch are written to named temp files."""
+
+_FD_QUARTER: list[int] = []
+
+
+def _held_limit() -> int:
+    """`MAX_HELD_FILES`, or a quarter of RLIMIT_NOFILE's soft limit when that is lower (read
+    once per process), so held commits never starve the process of descriptors."""
+    if not _FD_QUARTER:
+        quarter = MAX_HELD_FILES
+        try:
+            import resource
+
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+            if soft != resource.RLIM_INFINITY:
+                quarter = max(0, soft // 4)
+        except (ImportError, OSError, ValueError):
+            pass
+        _FD_QUARTER.append(quarter)
+    return min(MAX_HELD_FILES, _FD_QUARTER[0])
 
 
 class DurabilityBatch:
