@@ -387,3 +387,18 @@ def test_held_commits_stay_within_a_quarter_of_the_descriptor_limit(
     assert [store.get(f"env/{s}") for s in range(20)] == [b"y"] * 20
     monkeypatch.setattr(store_module, "_FD_QUARTER", [])
     assert store_module._held_limit() == min(store_module.MAX_HELD_FILES, soft // 4)
+
+
+def test_any_bytes_like_data_is_written_whole_even_in_short_writes(
+    store: LocalObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import array
+
+    numbers = array.array("i", range(1000))  # 4,000 bytes, 1,000 items
+    real_write = os.write
+    monkeypatch.setattr(store_module.os, "write", lambda fd, data: real_write(fd, data[:999]))
+    store.put_if_absent("a/view", memoryview(numbers))
+    store.put_if_absent("a/array", bytearray(numbers.tobytes()))
+    monkeypatch.undo()
+    assert store.get("a/view") == numbers.tobytes()
+    assert store.get("a/array") == numbers.tobytes()

@@ -589,8 +589,8 @@ def _fill(key: str, fd: int, data: bytes, *, sync: bool) -> None:
     the key."""
     try:
         written = os.write(fd, data)
-        if written < len(data):  # a short write (a signal, a full disk): write the rest
-            view = memoryview(data)[written:]
+        if written < (len(data) if isinstance(data, bytes) else memoryview(data).nbytes):
+            view = memoryview(data).cast("B")[written:]  # a short write: write the rest
             while view:
                 view = view[os.write(fd, view) :]
         if sync:
