@@ -290,6 +290,11 @@ store.put("locked/x", b"1")
 try:
     with pytest.raises(StoreError, match="'locked/y'"):
         store.put("locked/y", b"2")
+    with pytest.raises(StoreError, match="'locked/z'.*permission denied"):
+        store.put_if_absent("locked/z", b"3")  # an unnamed file (O_TMPFILE) where supported
+    with pytest.raises(StoreError, match="'locked/w'"):
+        with store.durability_batch(), store.group_commit() as group:
+            group.commit_if_absent("locked/w", b"4")
     (store.root / "locked" / "x").chmod(0o000)
     with pytest.raises(StoreError, match="'locked/x'"):
         store.get("locked/x")

@@ -40,6 +40,15 @@ def _has_proc() -> bool:
     return os.path.isdir("/proc/self/fd")
 
 
+def _unpublished(seen: str) -> bool:
+    """Whether an fsynced file had no key's name yet: a named temp file (`.tmp-...`), or an
+    unnamed one (O_TMPFILE: /proc shows `<folder>/#<inode> (deleted)`)."""
+    name = os.path.basename(seen)
+    return name.startswith(store_module.TEMP_PREFIX) or (
+        name.startswith("#") and name.endswith(" (deleted)")
+    )
+
+
 pytestmark = pytest.mark.skipif(not _has_proc(), reason="needs /proc/self/fd to name fsynced files")
 
 
@@ -59,7 +68,7 @@ def test_a_group_publishes_at_once_and_syncs_everything_before_its_commit(
     # commit was still a temp file when it was fsynced.
     assert len(fsyncs) == 2
     assert fsyncs[0].endswith("/run/part-1.parquet")
-    assert os.path.basename(fsyncs[1]).startswith(".tmp-")
+    assert _unpublished(fsyncs[1])
     assert sorted(store.list_keys("run/")) == ["run/part-1.parquet", "run/success.json"]
 
 
@@ -99,7 +108,7 @@ def test_groups_belong_to_their_thread(store: LocalObjectStore, fsyncs: list[str
         other = threading.Thread(target=store.put_if_absent, args=("run/other.json", b"y"))
         other.start()
         other.join()
-        assert len(fsyncs) == 1 and os.path.basename(fsyncs[0]).startswith(".tmp-")
+        assert len(fsyncs) == 1 and _unpublished(fsyncs[0])
         with pytest.raises(RuntimeError, match="already open"), store.group_commit():
             pass
     assert len(fsyncs) == 2 and fsyncs[1].endswith("/run/deferred.json")

@@ -261,7 +261,69 @@ def test_run_prefixes_are_remembered_without_changing_them() -> None:
             layout.run_prefix("shard_metrics", "2026-13-01", "r")
     for n in range(keys_module._RUN_PREFIX_CACHE + 5):  # the cache forgets, it does not grow
         layout.run_prefix("shard_metrics", "2026-12-01", f"r{n}")
-    assert len(layout._run_prefixes) <= keys_module._RUN_PREFIX_CACHE
+        layout.success_outcome_key("2026-12-01", f"r{n}", 1)
+    assert len(keys_module._RUN_PREFIXES) <= keys_module._RUN_PREFIX_CACHE
+    assert len(keys_module._SHARD_FOLDERS) <= keys_module._RUN_PREFIX_CACHE
+
+
+def test_a_new_layout_finds_the_folders_an_earlier_one_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The child builds a new layout per shard (issue 13): the run folder is encoded once for
+    all of them, per prefix, and the keys are exactly the checked construction's."""
+    from serverless_sweep.core import keys as keys_module
+
+    expected = {
+        "outcome": "p/dataset=shard_outcomes/run_date=2026-12-02/run_id=shared%2Frun/"
+        "status=success/part-7.json",
+        "metrics": "p/dataset=shard_metrics/run_date=2026-12-02/run_id=shared%2Frun/"
+        "status=success/part-7-2.parquet",
+        "trips": "p/dataset=trip_data/run_date=2026-12-02/run_id=shared%2Frun/"
+        "status=success/part-7-2.parquet",
+    }
+
+    def keys_of(layout: StorageLayout) -> dict[str, str]:
+        return {
+            "outcome": layout.success_outcome_key("2026-12-02", "shared/run", 7),
+            "metrics": layout.attempt_metrics_key("2026-12-02", "shared/run", 7, 2),
+            "trips": layout.detail_key("trip_data", "2026-12-02", "shared/run", 7, 2),
+        }
+
+    assert keys_of(StorageLayout("p")) == expected
+    encoded: list[str] = []
+    real_encode = keys_module.encode_run_id
+    monkeypatch.setattr(
+        keys_module, "encode_run_id", lambda run_id: encoded.append(run_id) or real_encode(run_id)
+    )
+    assert keys_of(StorageLayout("/p/")) == expected  # another object, the same prefix
+    assert encoded == []
+    other = keys_of(StorageLayout("q"))  # another prefix: its own folders
+    assert other == {name: "q" + key[1:] for name, key in expected.items()}
+    assert encoded == ["shared/run"] * 3
+    assert (
+        StorageLayout("p").success_outcome_key(date(2026, 12, 2), "shared/run", 7)
+        == (expected["outcome"])
+    )
+
+
+def test_remembered_folders_still_check_every_shard_and_attempt() -> None:
+    layout = StorageLayout()
+    assert layout.success_outcome_key("2026-12-02", "checked", 1).endswith("/part-1.json")
+    assert layout.attempt_metrics_key("2026-12-02", "checked", 1, 1).endswith("/part-1-1.parquet")
+    for bad_shard in (True, 1.0, 2**63, -(2**63) - 1, "1", None):
+        with pytest.raises(ValueError, match="shard_id"):
+            layout.success_outcome_key("2026-12-02", "checked", bad_shard)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="shard_id"):
+            layout.attempt_metrics_key("2026-12-02", "checked", bad_shard, 1)  # type: ignore[arg-type]
+    for bad_attempt in (0, -1, True, 1.0, "1"):
+        with pytest.raises(ValueError, match="attempt"):
+            layout.attempt_metrics_key("2026-12-02", "checked", 1, bad_attempt)  # type: ignore[arg-type]
+    assert layout.success_outcome_key("2026-12-02", "checked", -(2**63)).endswith(
+        f"/part-{-(2**63)}.json"
+    )
+    for bad_date in ("2026-13-01", ["2026-12-02"], None):
+        with pytest.raises(ValueError, match="run_date"):
+            layout.success_outcome_key(bad_date, "checked", 1)  # type: ignore[arg-type]
 
 
 def test_parse_key_reads_each_folder_once_and_still_checks_every_file_name() -> None:

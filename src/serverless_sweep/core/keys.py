@@ -63,7 +63,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "DATASET_RUNS",
@@ -266,7 +266,30 @@ class ParsedKey:
 
 
 _RUN_PREFIX_CACHE = 1024
-"""Run folders a layout remembers (it forgets them all at this many: runs are few at a time)."""
+"""Run folders remembered (all forgotten at this many: runs are few at a time)."""
+
+_RUN_PREFIXES: dict[tuple[str, str, object, object, str | None], str] = {}
+"""run_prefix results of every layout, by (base, dataset, run_date, run_id, status): shared
+because a child builds a new layout per shard (issue 13), so a per-object cache was always
+empty there and each key percent-encoded the run id and checked the date again (~6 us)."""
+
+_SHARD_FOLDERS: dict[tuple[str, str, str, object, object], str] = {}
+"""A per-shard key's folder and name head (``<run folder>part-``), by (base, dataset, status,
+run_date, run_id): what the hot key builders look up (one dict lookup, no method call)."""
+
+_PARSED_FOLDERS: dict[str, tuple[str, str, str, str] | None] = {}
+"""parse_key's folder parts by folder text (they do not depend on the layout's prefix)."""
+
+_INT64_MIN: Final = -(2**63)
+_INT64_END: Final = 2**63
+
+
+def _remember(cache: dict[Any, Any], key: object, value: str) -> None:
+    """Store a computed key part; the cache forgets everything at `_RUN_PREFIX_CACHE` entries
+    (dict operations are atomic under the GIL, so threads sharing it at most recompute)."""
+    if len(cache) >= _RUN_PREFIX_CACHE:
+        cache.clear()
+    cache[key] = value
 
 
 def _parse_folder(folder: str) -> tuple[str, str, str, str] | None:
@@ -299,17 +322,11 @@ class StorageLayout:
     stripped), as an S3 key may hold them.
     """
 
-    __slots__ = ("_base", "_parsed_folders", "_run_prefixes", "prefix")
+    __slots__ = ("_base", "prefix")
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix: str = prefix.strip("/")
         self._base: str = f"{self.prefix}/" if self.prefix else ""
-        # run_prefix results: a shard builds several keys of its one run, and percent-encoding
-        # the run id each time was a measurable part of a tiny shard's cost (issue 13)
-        self._run_prefixes: dict[tuple[str, object, str, str | None], str] = {}
-        # parse_key's folder parts, read once per folder (a run's status lists 10,000 keys of
-        # one folder; decoding its run id again for each was most of that listing's cost)
-        self._parsed_folders: dict[str, tuple[str, str, str, str] | None] = {}
 
     def __repr__(self) -> str:
         return f"StorageLayout(prefix={self.prefix!r})"
@@ -321,10 +338,14 @@ class StorageLayout:
     def run_prefix(
         self, dataset: str, run_date: date | str, run_id: str, status: str | None = None
     ) -> str:
-        """The folder of one run in one dataset (and one status when given); ends with ``/``."""
-        cache_key = (dataset, run_date, run_id, status)
+        """The folder of one run in one dataset (and one status when given); ends with ``/``.
+
+        Remembered for every layout of the same prefix (`_RUN_PREFIXES`): a shard builds
+        several keys of its one run, and each used to percent-encode the run id (issue 13).
+        Only valid arguments of exact types are remembered, so a refusal is raised every time."""
+        cache_key = (self._base, dataset, run_date, run_id, status)
         try:
-            return self._run_prefixes[cache_key]
+            return _RUN_PREFIXES[cache_key]
         except (KeyError, TypeError):  # TypeError: an unhashable argument, refused below
             pass
         folder = (
@@ -332,11 +353,17 @@ class StorageLayout:
             f"run_id={encode_run_id(run_id)}/"
         )
         found = folder if status is None else f"{folder}status={_name('status', status)}/"
-        if len(self._run_prefixes) >= _RUN_PREFIX_CACHE:
-            self._run_prefixes.clear()
         if type(run_date) in (str, date) and type(run_id) is str:  # exact types: hashable
-            self._run_prefixes[cache_key] = found
+            _remember(_RUN_PREFIXES, cache_key, found)
         return found
+
+    def _part_head(self, dataset: str, status: str, run_date: date | str, run_id: str) -> str:
+        """``<run folder of dataset/status>part-``, the head of every per-shard key there
+        (validates the arguments as `run_prefix` does; remembered in `_SHARD_FOLDERS`)."""
+        head = f"{self.run_prefix(dataset, run_date, run_id, status)}part-"
+        if type(run_date) in (str, date) and type(run_id) is str:
+            _remember(_SHARD_FOLDERS, (self._base, dataset, status, run_date, run_id), head)
+        return head
 
     def metrics_key(self, run_date: date | str, run_id: str, shard_id: int) -> str:
         """Parquet rows of a successful shard, as written before the per-attempt key (old runs
@@ -367,11 +394,17 @@ class StorageLayout:
     def _attempt_parquet_key(
         self, dataset: str, run_date: date | str, run_id: str, shard_id: int, attempt: int
     ) -> str:
-        """``part-<shard>-<attempt>.parquet`` in the dataset's success folder of the run."""
+        """``part-<shard>-<attempt>.parquet`` in the dataset's success folder of the run (the
+        common case is one dict lookup and one f-string, as in `success_outcome_key`)."""
         if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
             raise ValueError(f"attempt must be an integer >= 1, got {attempt!r}")
-        folder = self.run_prefix(dataset, run_date, run_id, STATUS_SUCCESS)
-        return f"{folder}part-{_shard(shard_id)}-{attempt}.parquet"
+        try:
+            head = _SHARD_FOLDERS[(self._base, dataset, STATUS_SUCCESS, run_date, run_id)]
+        except (KeyError, TypeError):
+            head = self._part_head(dataset, STATUS_SUCCESS, run_date, run_id)
+        if type(shard_id) is int and _INT64_MIN <= shard_id < _INT64_END:
+            return f"{head}{shard_id}-{attempt}.parquet"
+        return f"{head}{_shard(shard_id)}-{attempt}.parquet"
 
     def errors_key(
         self, run_date: date | str, run_id: str, shard_id: int, attempt: int, attempt_id: str
@@ -381,9 +414,19 @@ class StorageLayout:
         return f"{folder}part-{_shard(shard_id)}-{_attempt_part(attempt, attempt_id)}.parquet"
 
     def success_outcome_key(self, run_date: date | str, run_id: str, shard_id: int) -> str:
-        """Success envelope of a shard; its presence means "done" (idempotency marker)."""
-        folder = self.run_prefix(DATASET_SHARD_OUTCOMES, run_date, run_id, STATUS_SUCCESS)
-        return f"{folder}part-{_shard(shard_id)}.json"
+        """Success envelope of a shard; its presence means "done" (idempotency marker).
+
+        Built twice per shard: the common case (a remembered folder, a plain int shard id)
+        is one dict lookup and one f-string (issue 13); anything else goes the checked way."""
+        try:
+            head = _SHARD_FOLDERS[
+                (self._base, DATASET_SHARD_OUTCOMES, STATUS_SUCCESS, run_date, run_id)
+            ]
+        except (KeyError, TypeError):
+            head = self._part_head(DATASET_SHARD_OUTCOMES, STATUS_SUCCESS, run_date, run_id)
+        if type(shard_id) is int and _INT64_MIN <= shard_id < _INT64_END:
+            return f"{head}{shard_id}.json"
+        return f"{head}{_shard(shard_id)}.json"
 
     def failure_outcome_key(
         self, run_date: date | str, run_id: str, shard_id: int, attempt: int, attempt_id: str
@@ -419,11 +462,12 @@ class StorageLayout:
             return None
         folder, _, filename = key[len(self._base) :].rpartition("/")
         try:
-            head = self._parsed_folders[folder]
+            head = _PARSED_FOLDERS[folder]
         except KeyError:
-            head = self._parsed_folders[folder] = _parse_folder(folder)
-            if len(self._parsed_folders) > _RUN_PREFIX_CACHE:
-                self._parsed_folders.clear()
+            head = _parse_folder(folder)
+            if len(_PARSED_FOLDERS) >= _RUN_PREFIX_CACHE:
+                _PARSED_FOLDERS.clear()
+            _PARSED_FOLDERS[folder] = head
         if head is None:
             return None
         dataset, run_date, run_id, status = head
