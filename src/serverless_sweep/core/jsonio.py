@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from serverless_sweep.core.errors import ValidationError, Violation, json_pointer
 
-__all__ = ["dumps_canonical", "dumps_response_body", "parse_json_text"]
+__all__ = ["dumps_canonical", "dumps_response_body", "parse_json_text", "same_json_value"]
 
 MALFORMED_PREFIX: Final = "Malformed JSON body: "
 
@@ -193,3 +193,53 @@ def dumps_canonical(obj: Any) -> str:
     legacy hash are computed over it, so its output for a given value must never change.
     """
     return json.dumps(obj, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
+def same_json_value(a: Any, b: Any) -> bool:
+    """Whether two decoded JSON values are the same value, type for type: unlike `==`, the
+    numbers 1, 1.0 and true differ, and so do 0.0 and -0.0 (each writes, hashes and decodes
+    differently); objects must also list their keys in the same order. A NaN, which is not
+    JSON, is only the same as itself (the very object), as list `==` has it.
+
+    Why not `repr(a) == repr(b)`: the child compares each shard's payload with the run's
+    (issue 13), about 70 values per shard, and `==` plus the element types of each list
+    (both C loops) cost a fraction of the floats' repr.
+    """
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is list:
+        if len(a) != len(b) or a != b:
+            return False
+        kinds = list(map(type, a))
+        if kinds != list(map(type, b)):
+            return False
+        # `==` takes -0.0 for 0.0 (`0.0 in a` finds 0 and false too: only floats are compared)
+        if (
+            float in kinds
+            and 0.0 in a
+            and any(
+                k is float and _sign(x) != _sign(y) for k, x, y in zip(kinds, a, b, strict=True)
+            )
+        ):
+            return False
+        if list in kinds or dict in kinds:
+            return all(
+                same_json_value(x, y)
+                for k, x, y in zip(kinds, a, b, strict=True)
+                if k is list or k is dict
+            )
+        return True
+    if kind is dict:
+        if len(a) != len(b) or list(a) != list(b):
+            return False
+        return all(same_json_value(value, b[key]) for key, value in a.items())
+    if kind is float:
+        return a == b and _sign(a) == _sign(b)
+    return bool(a == b)
+
+
+def _sign(value: float) -> float:
+    return math.copysign(1.0, value)

@@ -48,6 +48,7 @@ on-failure recorder uses too.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -57,15 +58,16 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from serverless_sweep import __version__
 from serverless_sweep.core.errors import ValidationError
-from serverless_sweep.core.jsonio import dumps_canonical
+from serverless_sweep.core.jsonio import dumps_canonical, same_json_value
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
 from serverless_sweep.core.space import SpaceError, SweepSpace, space_of
+from serverless_sweep.core.validation import INT64_MAX
 from serverless_sweep.handlers.compaction import (
     CommittedRows,
     compact_completed,
@@ -73,8 +75,11 @@ from serverless_sweep.handlers.compaction import (
 )
 from serverless_sweep.handlers.contract_docs import (
     ContractRejected,
+    DocumentView,
     contract_document,
+    model_fields,
     validated_view,
+    view_body,
     view_from_json,
 )
 from serverless_sweep.handlers.detail import DetailRows, detail_rows, write_detail_files
@@ -122,6 +127,9 @@ TRACEBACK_LIMIT = 4000
 MAX_MARGIN_SHARE = 0.2
 #: A shard of at most this many rows gets a plainly encoded file (see `metrics_parquet`).
 SMALL_SHARD_ROWS = 16
+#: The payload fields that differ between the shards of one run (the parent's `PayloadBuilder`
+#: fills in exactly these); everything else is the run's (see `_KnownRun`).
+PER_SHARD_FIELDS = frozenset(("attempt", "end_index", "shard_id", "start_index"))
 
 RemainingMillis = Callable[[], int]
 logger = logging.getLogger(__name__)
@@ -177,6 +185,36 @@ class _Attempt:
     # recomputes the shard and re-points the envelope (the envelope's key, bytes and problem).
     repair: tuple[str, bytes, str] | None = None
     started_at: datetime | None = None  # for the ledger fields (handlers/ledger.py)
+    # The run this payload belongs to, when it is the one the handler validated last.
+    known: _KnownRun | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _KnownRun:
+    """What validating one shard's payload established for every shard of its run (issue 13:
+    no repeated validation of what was validated; tiny shards cheap).
+
+    A payload whose every field but the four per-shard ones (`PER_SHARD_FIELDS`) is the same
+    JSON value as the validated one's, keys in the same order (`same_json_value`: 1, 1.0 and
+    true differ, so do 0.0 and -0.0), and whose per-shard fields are plain integers in
+    [0, 2**63) (attempt >= 1), passes the old runtime's field checks and the contract exactly
+    as that one did: those fields are only type- and range-checked there. Its model and point
+    space are that one's too. So `_known_run` lets such a payload skip `check_shard_payload`,
+    the contract check and the space; anything else (another run, one field that differs,
+    a bool or an out-of-range index) takes the full path, with its check order and messages.
+    The model is still looked up per shard, and the shard's bounds, failure injection,
+    existing success, deadline, outcome and failure record are its own, as before.
+
+    Kept only for payloads that carry their dimensions and were checked by the generated
+    checker (not pydantic, whose instance is not a plain body); the values are copies, so
+    nothing a shard does to its payload reaches the next one."""
+
+    keys: tuple[str, ...]
+    fixed: tuple[tuple[str, Any], ...]
+    body: dict[str, Any]
+    model_name: str | None
+    model: SimulationModel
+    space: SweepSpace
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +278,8 @@ class ChildHandler:
     clock: Clock = field(default_factory=SystemClock)
     # Committed shards waiting for their publication to be marked done (`_after_commit`).
     _queued: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+    # The run of the payload validated last (`_KnownRun`); replaced, never mutated.
+    _known: _KnownRun | None = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> StorageLayout:
@@ -248,7 +288,12 @@ class ChildHandler:
     def handle(self, event: object, remaining_ms: RemainingMillis | None = None) -> dict[str, Any]:
         started = self.clock.monotonic()
         budget_ms = remaining_ms() if remaining_ms is not None else None
-        payload = check_shard_payload(event)  # invalid payloads write nothing (old behaviour)
+        # Invalid payloads write nothing (old behaviour). A shard of the run validated last
+        # differs from its payload only in per-shard fields `_known_run` checked (issue 13).
+        known = self._known_run(event)
+        payload = (
+            check_shard_payload(event) if known is None else dict(cast("dict[str, Any]", event))
+        )
         try:
             self.store.check_configured()
         except StoreNotConfigured as exc:
@@ -260,6 +305,7 @@ class ChildHandler:
             attempt=int(payload.get("attempt", 1)),
             model=payload.get("model") or self.config.default_model,
             started_at=self.clock.now(),
+            known=known,
         )
         try:
             existing = self._existing_success(attempt)
@@ -328,8 +374,69 @@ class ChildHandler:
         if p["shard_id"] in p["failure_injection_shards"]:
             raise RuntimeError(INJECTED_FAILURE_MESSAGE)
 
+    def _known_run(self, event: object) -> _KnownRun | None:
+        """The run validated last, when `event` is another shard of it (see `_KnownRun`)."""
+        known = self._known
+        if known is None or type(event) is not dict or tuple(event) != known.keys:
+            return None
+        for key, value in known.fixed:
+            if not same_json_value(event[key], value):
+                return None
+        for key in ("shard_id", "start_index", "end_index"):
+            value = event[key]
+            if type(value) is not int or not 0 <= value <= INT64_MAX:
+                return None
+        value = event.get("attempt", 1)
+        if type(value) is not int or not 1 <= value <= INT64_MAX:
+            return None
+        return known
+
     def _validate(self, attempt: _Attempt) -> _Shard:
         """The payload against its contract, the model, the point space and the bounds."""
+        known = attempt.known
+        if known is not None:
+            model = get_model(known.model_name) if known.model_name is not None else None
+            if model is known.model and attempt.model == known.model_name:
+                return self._known_shard(attempt, known)
+        shard = self._validated_shard(attempt)
+        self._remember(attempt, shard)
+        return shard
+
+    def _known_shard(self, attempt: _Attempt, known: _KnownRun) -> _Shard:
+        """A shard of the known run: its contract body is the run's with its own four fields,
+        which `_known_run` checked; its bounds are checked here, as for any shard."""
+        p = attempt.payload
+        body = dict(known.body)
+        body["shard_id"] = p["shard_id"]
+        body["start_index"] = start = p["start_index"]
+        body["end_index"] = end = p["end_index"]
+        body["attempt"] = p.get("attempt", 1)
+        if not (0 <= start < end <= known.space.size):
+            raise ValidationError("Invalid shard bounds")
+        payload: ShardPayload = cast(Any, DocumentView(body, model_fields("ShardPayload")))
+        return _Shard(payload, known.model, known.space)
+
+    def _remember(self, attempt: _Attempt, shard: _Shard) -> None:
+        """Keep what this validated payload established for the other shards of its run."""
+        body = view_body(shard.payload)
+        p = attempt.payload
+        if body is None or shard.payload.dimensions is None or attempt.model is None:
+            return
+        self._known = _KnownRun(
+            keys=tuple(p),
+            fixed=tuple(
+                (key, copy.deepcopy(value))
+                for key, value in p.items()
+                if key not in PER_SHARD_FIELDS
+            ),
+            body=copy.deepcopy(body),
+            model_name=attempt.model,
+            model=shard.model,
+            space=shard.space,
+        )
+
+    def _validated_shard(self, attempt: _Attempt) -> _Shard:
+        """The full validation of `_validate`, in the old runtime's order."""
         try:
             payload: ShardPayload = validated_view("ShardPayload", attempt.payload)
         except ContractRejected as exc:

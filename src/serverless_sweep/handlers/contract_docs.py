@@ -37,6 +37,7 @@ __all__ = [
     "model_fields",
     "validated_document",
     "validated_view",
+    "view_body",
     "view_from_json",
 ]
 
@@ -80,6 +81,13 @@ class DocumentView:
 
     def __repr__(self) -> str:
         return f"DocumentView({self._body!r})"
+
+
+def view_body(view: object) -> dict[str, Any] | None:
+    """The checker's body behind a `DocumentView` (None for a model instance): what a caller
+    that validated one document keeps to answer for others that differ only in fields it
+    checks itself (the child's shards of one run, issue 13)."""
+    return view._body if isinstance(view, DocumentView) else None
 
 
 def model_class(name: str) -> type[BaseModel]:
