@@ -185,6 +185,7 @@ class _Attempt:
     # recomputes the shard and re-points the envelope (the envelope's key, bytes and problem).
     repair: tuple[str, bytes, str] | None = None
     started_at: datetime | None = None  # for the ledger fields (handlers/ledger.py)
+    outcome_key: str | None = None  # the success envelope's key, once built
     # The run this payload belongs to, when it is the one the handler validated last.
     known: _KnownRun | None = None
 
@@ -280,10 +281,17 @@ class ChildHandler:
     _queued: threading.local = field(default_factory=threading.local, repr=False, compare=False)
     # The run of the payload validated last (`_KnownRun`); replaced, never mutated.
     _known: _KnownRun | None = field(default=None, repr=False, compare=False)
+    _layout: tuple[str, StorageLayout] | None = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> StorageLayout:
-        return StorageLayout(self.config.results_prefix)
+        """The store's key layout, one object per prefix: it remembers the folders it built
+        (`StorageLayout`'s caches), which a new layout per call would build again."""
+        prefix = self.config.results_prefix
+        known = self._layout
+        if known is None or known[0] != prefix:
+            known = self._layout = (prefix, StorageLayout(prefix))
+        return known[1]
 
     def handle(self, event: object, remaining_ms: RemainingMillis | None = None) -> dict[str, Any]:
         started = self.clock.monotonic()
@@ -324,7 +332,9 @@ class ChildHandler:
 
     def _existing_success(self, attempt: _Attempt) -> dict[str, Any] | None:
         p = attempt.payload
-        key = self.layout.success_outcome_key(attempt.run_date, p["run_id"], p["shard_id"])
+        key = attempt.outcome_key = self.layout.success_outcome_key(
+            attempt.run_date, p["run_id"], p["shard_id"]
+        )
         raw = self.store.get(key)
         if raw is None:
             return None
@@ -523,7 +533,9 @@ class ChildHandler:
         metrics_key = self.layout.attempt_metrics_key(
             attempt.run_date, run_id, shard_id, attempt.attempt
         )
-        outcome_key = self.layout.success_outcome_key(attempt.run_date, run_id, shard_id)
+        outcome_key = attempt.outcome_key or self.layout.success_outcome_key(
+            attempt.run_date, run_id, shard_id
+        )
         found: dict[str, Any] | None = None  # a shard already done: repaired, or found committed
         with _commit_group(self.store) as group:
             encoded = metrics_parquet(model.name, rows)

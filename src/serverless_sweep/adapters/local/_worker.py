@@ -36,7 +36,7 @@ import traceback
 from collections.abc import Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, replace
 from types import FrameType
-from typing import Final
+from typing import Final, cast
 
 from serverless_sweep.adapters.local.lambda_context import LocalLambdaContext
 from serverless_sweep.adapters.local.registry import resolve_target
@@ -307,7 +307,7 @@ def run_slotted_group(
                 if batch is not None:
                     batch.owner = index
                 results.append(
-                    run_attempt(target, function_name, payload, request_id, timeout_s, environment)
+                    _run(target, function_name, payload, request_id, timeout_s, environment)
                 )
         problems: Mapping[int, BaseException] = getattr(batch, "problems", {})
     except Exception as exc:  # the batch itself failed: no attempt of it is known committed
@@ -346,16 +346,38 @@ def run_attempt(
     """Decode the JSON payload, build a context and call the target; never raise.
 
     `environment`: the function's variables (default: what `init_worker` was given for it)."""
+    if environment is None:
+        environment = _environments.get(function_name)
+    return _run(target, function_name, payload, request_id, timeout_s, environment)
+
+
+def _run(
+    target: str,
+    function_name: str,
+    payload: bytes,
+    request_id: str,
+    timeout_s: float,
+    environment: Mapping[str, str] | None,
+) -> AttemptResult:
+    """`run_attempt` with the environment resolved.
+
+    A worker's own environment of the function (`init_worker`'s copy, which never changes)
+    is the context's `environment` itself, the same object for every attempt, as one Lambda
+    execution environment keeps one `os.environ`: the handler a function keeps per
+    environment object (`runtime._child_handler`) is then found at once instead of being
+    looked up by its settings per attempt (issue 13: tiny shards cheap). Any other mapping
+    (the invoker's own process) is copied into the context, as before."""
     started = time.monotonic()
     started_at = time.time()
     try:
         function = resolve_target(target)
         event = json.loads(payload)
-        if environment is None:
-            environment = _environments.get(function_name)
+        own = environment is not None and environment is _environments.get(function_name)
         context = LocalLambdaContext(
-            function_name, request_id, timeout_s=timeout_s, environment=environment
+            function_name, request_id, timeout_s=timeout_s, environment=None if own else environment
         )
+        if own:
+            context.environment = cast("dict[str, str]", environment)
         function(event, context)
     except BaseException as exc:  # a function error never crashes the worker or the invoker
         if isinstance(exc, KeyboardInterrupt):
