@@ -49,6 +49,7 @@ __all__ = [
     "encode",
     "plan_for",
     "pyarrow_parquet",
+    "sample_rows",
     "small_parquet",
 ]
 
@@ -620,6 +621,17 @@ def encode_with(plan: Plan, rows: Sequence[Mapping[str, Any]]) -> bytes | None:
         return _encode(plan, rows)
     except (struct.error, UnicodeError, KeyError, TypeError, ValueError, OverflowError):
         return None
+
+
+def sample_rows(schema: pa.Schema) -> list[dict[str, Any]] | None:
+    """Two rows of typical and empty values of `schema` (the self-check's samples), or None
+    when a column has a type this writer does not encode: what a warm-up writes
+    (`adapters/local/_preload.py`) to pay a file's first-call costs before the first shard."""
+    kinds = [_KINDS.get(str(field.type)) for field in schema]
+    if None in kinds:
+        return None
+    samples = _samples(schema, [kind for kind in kinds if kind is not None])
+    return samples[0] + samples[1]
 
 
 def _samples(schema: pa.Schema, kinds: Sequence[int]) -> list[list[dict[str, Any]]]:
