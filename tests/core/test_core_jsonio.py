@@ -12,7 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serverless_sweep.core.errors import ValidationError
-from serverless_sweep.core.jsonio import dumps_canonical, dumps_response_body, parse_json_text
+from serverless_sweep.core.jsonio import (
+    dumps_canonical,
+    dumps_response_body,
+    parse_json_text,
+    same_json_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -158,3 +163,73 @@ def _sorted_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [_sorted_keys(v) for v in value]
     return value
+
+
+# -- same_json_value (the child's "same run" test, issue 13) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (1, 1.0),
+        (1, True),
+        (0, False),
+        (0.0, -0.0),
+        ([1, 2], [1, 2.0]),
+        ([0.0, 1], [-0.0, 1]),
+        ([0, 0.0], [0.0, 0]),
+        ([False], [0.0]),
+        ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+        ({"a": [1, {"k": 1.0}]}, {"a": [1, {"k": 1}]}),
+        ([[1]], [[True]]),
+        ([1, 2], [1, 2, 3]),
+        ("1", 1),
+        (None, 0),
+        ([None], [[]]),
+        ([float("nan")], [float("nan")]),
+    ],
+)
+def test_same_json_value_tells_apart_what_equality_confuses(a: object, b: object) -> None:
+    assert not same_json_value(a, b)
+    assert not same_json_value(b, a)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1,
+        -0.0,
+        0.0,
+        "x",
+        None,
+        True,
+        [],
+        {},
+        [1, 2.5, 0.0, -0.0, "x", True, None, [0, [0.0]], {"k": [False]}],
+        {"b": [1], "a": {"c": -0.0}},
+    ],
+)
+def test_same_json_value_accepts_equal_copies(value: object) -> None:
+    assert same_json_value(value, json.loads(json.dumps(value)))
+
+
+def _confusable(value: Any) -> Any:
+    """A value `==` takes for `value` where one exists (1 -> 1.0 -> True, 0.0 -> -0.0), deep."""
+    if type(value) is bool:
+        return int(value)
+    if type(value) is int:
+        return float(value) if abs(value) < 2**53 else value
+    if type(value) is float:
+        return -value if value == 0.0 else value
+    if type(value) is list:
+        return [_confusable(item) for item in value]
+    if type(value) is dict:
+        return {key: _confusable(item) for key, item in value.items()}
+    return value
+
+
+@given(json_values, json_values)
+def test_same_json_value_is_strict_equality(a: Any, b: Any) -> None:
+    assert same_json_value(a, b) == strict_equal(a, b)
+    assert same_json_value(a, _confusable(a)) == strict_equal(a, _confusable(a))
+    assert same_json_value(a, json.loads(json.dumps(a)))
