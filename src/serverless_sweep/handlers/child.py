@@ -179,7 +179,9 @@ class _Attempt:
     run_date: str
     attempt: int
     model: str | None
-    attempt_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # A failure record's random id, drawn when one is written (`failure_attempt_id`): a
+    # successful attempt never needs one, and drawing it costs a system call (issue 13).
+    attempt_id: str | None = None
     kind: str = "internal"
     # Set when a success envelope exists whose committed object is damaged: this delivery
     # recomputes the shard and re-points the envelope (the envelope's key, bytes and problem).
@@ -188,6 +190,12 @@ class _Attempt:
     outcome_key: str | None = None  # the success envelope's key, once built
     # The run this payload belongs to, when it is the one the handler validated last.
     known: _KnownRun | None = None
+
+    def failure_attempt_id(self) -> str:
+        """The attempt's failure-record id (a random 12-hex-digit id), drawn on first use."""
+        if self.attempt_id is None:
+            self.attempt_id = uuid.uuid4().hex[:12]
+        return self.attempt_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,7 +783,7 @@ class ChildHandler:
             start_index=p["start_index"],
             end_index=p["end_index"],
             attempt=attempt.attempt,
-            attempt_id=attempt.attempt_id,
+            attempt_id=attempt.failure_attempt_id(),
             run_date=attempt.run_date,
             model=attempt.model,
             fingerprint=p.get("fingerprint"),
