@@ -15,6 +15,7 @@ from serverless_sweep.core.errors import ValidationError
 from serverless_sweep.core.jsonio import (
     dumps_canonical,
     dumps_response_body,
+    json_matcher,
     parse_json_text,
     same_json_value,
 )
@@ -192,6 +193,8 @@ def _sorted_keys(value: Any) -> Any:
 def test_same_json_value_tells_apart_what_equality_confuses(a: object, b: object) -> None:
     assert not same_json_value(a, b)
     assert not same_json_value(b, a)
+    assert not (a == b and json_matcher(b)(a))
+    assert not (b == a and json_matcher(a)(b))
 
 
 @pytest.mark.parametrize(
@@ -211,6 +214,7 @@ def test_same_json_value_tells_apart_what_equality_confuses(a: object, b: object
 )
 def test_same_json_value_accepts_equal_copies(value: object) -> None:
     assert same_json_value(value, json.loads(json.dumps(value)))
+    assert json_matcher(value)(json.loads(json.dumps(value)))
 
 
 def _confusable(value: Any) -> Any:
@@ -233,3 +237,10 @@ def test_same_json_value_is_strict_equality(a: Any, b: Any) -> None:
     assert same_json_value(a, b) == strict_equal(a, b)
     assert same_json_value(a, _confusable(a)) == strict_equal(a, _confusable(a))
     assert same_json_value(a, json.loads(json.dumps(a)))
+
+
+@given(json_values, json_values)
+def test_json_matcher_is_same_json_value_for_equal_values(a: Any, b: Any) -> None:
+    """`x == value and json_matcher(value)(x)` is `same_json_value(x, value)`."""
+    for x in (b, _confusable(a), json.loads(json.dumps(a))):
+        assert (x == a and json_matcher(a)(x)) == same_json_value(x, a)

@@ -223,7 +223,7 @@ def test_a_shard_that_mutates_its_payload_does_not_change_the_known_run(
     event["failure_injection_shards"].append(2)
     assert _answer(warm, _payload(2))[0] == "ok"
     assert warm._known is known
-    assert dict(known.fixed)["dimensions"] == DIMENSIONS
+    assert {key: value for key, value, _ in known.fixed}["dimensions"] == DIMENSIONS
 
 
 def test_a_model_registered_again_under_the_run_s_model_name_is_looked_up_again(

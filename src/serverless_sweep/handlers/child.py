@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from serverless_sweep import __version__
 from serverless_sweep.core.errors import ValidationError
-from serverless_sweep.core.jsonio import dumps_canonical, same_json_value
+from serverless_sweep.core.jsonio import dumps_canonical, json_matcher
 from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.core.payload import check_shard_payload
 from serverless_sweep.core.seeding import point_seed
@@ -204,9 +204,10 @@ class _KnownRun:
     no repeated validation of what was validated; tiny shards cheap).
 
     A payload whose every field but the four per-shard ones (`PER_SHARD_FIELDS`) is the same
-    JSON value as the validated one's, keys in the same order (`same_json_value`: 1, 1.0 and
-    true differ, so do 0.0 and -0.0), and whose per-shard fields are plain integers in
-    [0, 2**63) (attempt >= 1), passes the old runtime's field checks and the contract exactly
+    JSON value as the validated one's, keys in the same order (`core.jsonio.same_json_value`,
+    tested as `==` plus a `json_matcher`: 1, 1.0 and true differ, so do 0.0 and -0.0), and
+    whose per-shard fields are plain integers in [0, 2**63) (attempt >= 1), passes the old
+    runtime's field checks and the contract exactly
     as that one did: those fields are only type- and range-checked there. Its model and point
     space are that one's too. So `_known_run` lets such a payload skip `check_shard_payload`,
     the contract check and the space; anything else (another run, one field that differs,
@@ -219,7 +220,8 @@ class _KnownRun:
     nothing a shard does to its payload reaches the next one."""
 
     keys: tuple[str, ...]
-    fixed: tuple[tuple[str, Any], ...]
+    # (key, value, test): each run-wide field, and what tells a value `==` to it apart from it
+    fixed: tuple[tuple[str, Any, Callable[[Any], bool]], ...]
     body: dict[str, Any]
     model_name: str | None
     model: SimulationModel
@@ -397,8 +399,9 @@ class ChildHandler:
         known = self._known
         if known is None or type(event) is not dict or tuple(event) != known.keys:
             return None
-        for key, value in known.fixed:
-            if not same_json_value(event[key], value):
+        for key, value, same in known.fixed:
+            found = event[key]
+            if found != value or not same(found):  # `same`: what `==` cannot tell apart
                 return None
         for key in ("shard_id", "start_index", "end_index"):
             value = event[key]
@@ -443,8 +446,8 @@ class ChildHandler:
         self._known = _KnownRun(
             keys=tuple(p),
             fixed=tuple(
-                (key, copy.deepcopy(value))
-                for key, value in p.items()
+                (key, value, json_matcher(value))
+                for key, value in copy.deepcopy(p).items()
                 if key not in PER_SHARD_FIELDS
             ),
             body=copy.deepcopy(body),
