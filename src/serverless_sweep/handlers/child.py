@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import json
 import logging
 import os
@@ -847,10 +848,30 @@ def metrics_parquet(model: str, rows: Sequence[Mapping[str, Any]]) -> bytes:
         from serverless_sweep.handlers.parquet import metrics_parquet as encoded
 
         return encoded(model, rows)
+    writer = _SMALL_WRITERS.get(model)
+    if writer is None:
+        writer = _small_writer(model)
+    return writer(rows)
+
+
+_SMALL_WRITERS: dict[str, Callable[[Sequence[Mapping[str, Any]]], bytes]] = {}
+"""A built-in model's small-file writer, its schema bound (the schema lookup and the lazy
+imports cost about a fifth of a one-row file's encoding; issue 13)."""
+
+
+def _small_writer(model: str) -> Callable[[Sequence[Mapping[str, Any]]], bytes]:
+    """The small-file writer of `model`; kept for the built-in models, whose schemas are
+    generated constants (a plug-in's schema is built from its model on every call, so a
+    plug-in registered again is seen)."""
+    from serverless_sweep.contracts.generated.v1.constants import MODELS
     from serverless_sweep.handlers.tiny_parquet import small_parquet
     from serverless_sweep.models.columns import metrics_schema
 
-    return small_parquet(metrics_schema(model), rows)
+    schema = metrics_schema(model)
+    writer = functools.partial(small_parquet, schema)
+    if model in MODELS:
+        _SMALL_WRITERS[model] = writer
+    return writer
 
 
 def _result(envelope: Mapping[str, Any], outcome_key: str, *, duplicate: bool) -> dict[str, Any]:
