@@ -56,7 +56,7 @@ import os
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -172,7 +172,7 @@ class ChildConfig:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Attempt:
     """What is known about the attempt so far (for the failure record)."""
 
@@ -270,15 +270,14 @@ class _PlainCommit:
         self.store.put(key, data, content_type)
 
 
-@contextlib.contextmanager
-def _commit_group(store: ObjectStore) -> Iterator[_CommitGroup]:
-    """The store's group commit where it has one (the local store), else plain writes."""
+def _commit_group(store: ObjectStore) -> contextlib.AbstractContextManager[_CommitGroup]:
+    """The store's group commit where it has one (the local store), else plain writes (the
+    store's own context manager itself: no second generator around it per shard)."""
     factory = getattr(store, "group_commit", None)
     if not callable(factory):
-        yield _PlainCommit(store)
-        return
-    with factory() as group:
-        yield group
+        return contextlib.nullcontext(_PlainCommit(store))
+    group: contextlib.AbstractContextManager[_CommitGroup] = factory()
+    return group
 
 
 @dataclass
