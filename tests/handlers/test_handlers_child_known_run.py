@@ -23,6 +23,8 @@ import pytest
 import serverless_sweep.handlers.child as child_module
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore
 from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+from serverless_sweep.handlers.ports import ObjectStore
+from serverless_sweep.models.registry import UnknownModel
 
 INT64_MAX = 2**63 - 1
 RUN_DATE = "2026-12-01"
@@ -139,7 +141,7 @@ def _answer(handler: ChildHandler, event: object) -> tuple[str, object]:
         return type(exc).__name__, str(exc)
 
 
-def _written(store: MemoryObjectStore, before: set[str]) -> dict[str, object]:
+def _written(store: ObjectStore, before: set[str]) -> dict[str, object]:
     """The objects written since `before`, byte for byte, except in failure records: their
     random attempt id is masked and their traceback (with the size and checksum of the rows
     that hold it) dropped: the shortcut raises the same error from another line."""
@@ -171,7 +173,7 @@ def test_a_handler_that_knows_the_run_answers_as_a_fresh_one(
     name: str, make: Callable[[], dict[str, Any]], shortcut: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checks: list[object] = []
-    real_check = child_module.check_shard_payload
+    real_check = child_module.check_shard_payload  # type: ignore[attr-defined]
 
     def counted(event: object) -> dict[str, Any]:
         checks.append(event)
@@ -181,7 +183,7 @@ def test_a_handler_that_knows_the_run_answers_as_a_fresh_one(
     warm = _handler()
     assert _answer(warm, _payload(0))[0] == "ok"
     assert warm._known is not None  # the run is known after its first shard
-    before = set(warm.store.list_keys(""))  # type: ignore[attr-defined]
+    before = set(warm.store.list_keys(""))
     checks.clear()
     event = make()
     warm_answer = _answer(warm, event)
@@ -190,8 +192,8 @@ def test_a_handler_that_knows_the_run_answers_as_a_fresh_one(
     fresh = _handler()
     fresh_answer = _answer(fresh, event)
     assert warm_answer == fresh_answer
-    warm_objects = _written(warm.store, before)  # type: ignore[arg-type]
-    fresh_objects = _written(fresh.store, set())  # type: ignore[arg-type]
+    warm_objects = _written(warm.store, before)
+    fresh_objects = _written(fresh.store, set())
     assert warm_objects == fresh_objects
     assert fresh_objects or warm_answer[0] == "ValidationError"  # something was compared
 
@@ -204,7 +206,7 @@ def test_the_shortcut_is_taken_for_every_further_shard_and_changes_no_byte() -> 
         assert _answer(warm, _payload(shard_id)) == _answer(fresh, _payload(shard_id))
         # The fresh handler is made to forget, so it validates every shard in full.
         fresh._known = None
-    assert _written(warm.store, set()) == _written(fresh.store, set())  # type: ignore[arg-type]
+    assert _written(warm.store, set()) == _written(fresh.store, set())
 
 
 def test_a_shard_that_mutates_its_payload_does_not_change_the_known_run(
@@ -242,3 +244,26 @@ def test_a_model_registered_again_under_the_run_s_model_name_is_looked_up_again(
     )
     assert _answer(warm, _payload(1))[0] == "ok"
     assert warm._known is not None and warm._known.model is other
+
+
+def test_a_model_unregistered_since_fails_the_shard_as_a_fresh_handler_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warm, fresh = _handler(), _handler()
+    assert _answer(warm, _payload(0))[0] == "ok"
+    assert warm._known is not None
+
+    def unknown(name: object) -> object:
+        raise UnknownModel(name)
+
+    monkeypatch.setattr(child_module, "get_model", unknown)
+    answer = _answer(warm, _payload(1))
+    assert answer[0] == "ValidationError" and "unknown model 'legacy_hash'" in str(answer[1])
+    assert answer == _answer(fresh, _payload(1))
+    assert _written(warm.store, set()) != {}
+    kinds = {
+        json.loads(warm.store.get(key) or b"{}").get("error_code")
+        for key in warm.store.list_keys("dataset=shard_outcomes")
+        if "status=failure" in key
+    }
+    assert kinds == {"ValidationError"}

@@ -167,7 +167,8 @@ def test_a_group_validates_the_run_once_and_builds_its_handler_once(
     run's payload once."""
     checks: list[object] = []
     configs: list[object] = []
-    real_check, real_from_env = child_module.check_shard_payload, ChildConfig.from_env
+    real_check = child_module.check_shard_payload  # type: ignore[attr-defined]
+    real_from_env = ChildConfig.from_env
 
     def counted_check(event: object) -> dict[str, Any]:
         checks.append(event)

@@ -208,11 +208,11 @@ class _KnownRun:
     JSON value as the validated one's, keys in the same order (`core.jsonio.same_json_value`,
     tested as `==` plus a `json_matcher`: 1, 1.0 and true differ, so do 0.0 and -0.0), and
     whose per-shard fields are plain integers in [0, 2**63) (attempt >= 1), passes the old
-    runtime's field checks and the contract exactly
-    as that one did: those fields are only type- and range-checked there. Its model and point
-    space are that one's too. So `_known_run` lets such a payload skip `check_shard_payload`,
-    the contract check and the space; anything else (another run, one field that differs,
-    a bool or an out-of-range index) takes the full path, with its check order and messages.
+    runtime's field checks and the contract exactly as that one did: those fields are only
+    type- and range-checked there. Its model and point space are that one's too. So
+    `_known_run` lets such a payload skip `check_shard_payload`, the contract check and the
+    space; anything else (another run, one field that differs, a bool or an out-of-range
+    index) takes the full path, with its check order and messages.
     The model is still looked up per shard, and the shard's bounds, failure injection,
     existing success, deadline, outcome and failure record are its own, as before.
 
@@ -224,7 +224,7 @@ class _KnownRun:
     # (key, value, test): each run-wide field, and what tells a value `==` to it apart from it
     fixed: tuple[tuple[str, Any, Callable[[Any], bool]], ...]
     body: dict[str, Any]
-    model_name: str | None
+    model_name: str
     model: SimulationModel
     space: SweepSpace
 
@@ -415,9 +415,12 @@ class ChildHandler:
     def _validate(self, attempt: _Attempt) -> _Shard:
         """The payload against its contract, the model, the point space and the bounds."""
         known = attempt.known
-        if known is not None:
-            model = get_model(known.model_name) if known.model_name is not None else None
-            if model is known.model and attempt.model == known.model_name:
+        if known is not None and attempt.model == known.model_name:
+            try:
+                model: SimulationModel | None = get_model(known.model_name)
+            except UnknownModel:  # unregistered since: the full path says so, as it would
+                model = None
+            if model is known.model:
                 return self._known_shard(attempt, known)
         shard = self._validated_shard(attempt)
         self._remember(attempt, shard)
