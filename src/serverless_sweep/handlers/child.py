@@ -611,7 +611,7 @@ class ChildHandler:
         committed = None
         if data is encoded and len(rows) <= SMALL_SHARD_ROWS:  # its file holds these very rows
             digest = str(envelope["output_metadata"]["metrics_sha256"])
-            committed = CommittedRows(shard_id, metrics_key, digest, rows)
+            committed = CommittedRows(shard_id, metrics_key, digest, rows, envelope, body)
         self._after_commit(attempt, committed)
         return _result(envelope, outcome_key, duplicate=False)
 

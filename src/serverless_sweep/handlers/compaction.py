@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import DATASET_RUNS, STATUS_ACCEPTED, STATUS_SUCCESS, StorageLayout
+from serverless_sweep.core.planning import ShardRange
 from serverless_sweep.handlers.bulk_reads import read_many
 from serverless_sweep.handlers.parquet import committed_object_problem, parquet_problem, sha256_hex
 from serverless_sweep.handlers.ports import (
@@ -438,7 +439,9 @@ class _Input:
 @dataclass
 class _Envelopes:
     inputs: list[_Input] = field(default_factory=list)
-    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    # what the ledger reads of each success envelope: the envelope itself, or the same fields
+    # from a chunk that lists the envelope's SHA-256 (`ledger.ledger_view`)
+    envelopes: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 def compact_run(
@@ -461,9 +464,13 @@ def compact_run(
     if existing is not None:
         return existing
     clock = clock or SystemClock()
-    read = _read_envelopes(store, layout, record, workers)
-    claim = _claim(store, layout, record, read.inputs)
-    parts, pages = _write_parts(store, layout, record, claim, part_rows, workers)
+    shards = record.shards
+    # A run of one part holds all its rows at once anyway, so its chunks' rows are kept from
+    # this one read; a larger run reads a chunk again for each part that needs it.
+    chunks = _load_chunks(store, layout, record, hold_rows=record.total_points <= part_rows)
+    read = _read_envelopes(store, layout, record, workers, chunks, shards)
+    claim, inputs = _claim(store, layout, record, read.inputs)
+    parts, pages = _write_parts(store, layout, record, inputs, part_rows, workers, chunks)
     rows = sum(p.rows for p in parts)
     if rows != record.total_points:
         raise CompactionError(
@@ -471,7 +478,7 @@ def compact_run(
             f"has {record.total_points} points; `sweep verify {record.run_id}` checks it"
         )
     ledger = compute_ledger(
-        read.envelopes + failure_envelopes(store, layout, record),
+        [*read.envelopes, *failure_envelopes(store, layout, record)],
         record.manifest.get("accepted_at"),
     )
     doc = {
@@ -480,7 +487,7 @@ def compact_run(
         "run_date": record.run_date,
         "model": record.model,
         "rows": rows,
-        "shard_count": len(record.shards),
+        "shard_count": len(shards),
         "generation": claim["generation"],
         "parts": [
             {
@@ -514,18 +521,46 @@ def compact_run(
 
 
 def _read_envelopes(
-    store: ObjectStore, layout: StorageLayout, record: RunRecord, workers: int
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    workers: int,
+    chunks: _Chunks | None = None,
+    shards: Sequence[ShardRange] | None = None,
 ) -> _Envelopes:
-    """Every planned shard's success envelope (in plan order) and the file it commits."""
-    shards = sorted(record.shards, key=lambda s: s.start_index)
-    keys = [layout.success_outcome_key(record.run_date, record.run_id, s.shard_id) for s in shards]
+    """Every planned shard's success envelope (in plan order) and the file it commits.
+
+    Every envelope is read (it is the commit point: a shard repaired since its chunk was
+    written has another one), but one whose SHA-256 an intact chunk lists is not decoded: the
+    chunk holds what compaction reads of it (its file, size and checksum, and its ledger
+    fields), taken from the very envelope those bytes encode."""
+    ordered = sorted(record.shards if shards is None else shards, key=lambda s: s.start_index)
+    keys = [layout.success_outcome_key(record.run_date, record.run_id, s.shard_id) for s in ordered]
+    by_envelope = chunks.by_envelope if chunks is not None else {}
     found = _Envelopes()
-    for shard, key, raw in zip(shards, keys, read_many(store, keys, workers), strict=True):
+    inputs, envelopes = found.inputs, found.envelopes
+    for shard, key, raw in zip(ordered, keys, read_many(store, keys, workers), strict=True):
         if raw is None:
             raise CompactionError(
                 f"run {record.run_id!r} is not complete: shard {shard.shard_id} has no success "
                 f"record; `sweep redrive {record.run_id}` runs it"
             )
+        if by_envelope:
+            entry = by_envelope.get(hashlib.sha256(raw).hexdigest())
+            if entry is not None and entry.shard_id == shard.shard_id:
+                envelopes.append(entry.ledger)
+                inputs.append(
+                    _Input(
+                        shard.shard_id,
+                        shard.start_index,
+                        shard.end_index,
+                        entry.metrics_key,
+                        entry.size,
+                        entry.sha256,
+                        shard.size,
+                    )
+                )
+                continue
         try:
             envelope = json.loads(raw)
             metadata = envelope["output_metadata"]
@@ -538,14 +573,14 @@ def _read_envelopes(
                 f"names no readable file; `sweep verify {record.run_id}` checks it"
             ) from None
         size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
-        found.envelopes.append(envelope)
-        found.inputs.append(
+        envelopes.append(envelope)
+        inputs.append(
             _Input(
                 shard.shard_id,
                 shard.start_index,
                 shard.end_index,
                 metrics_key,
-                size if isinstance(size, int) and not isinstance(size, bool) else None,
+                _size(size),
                 digest if isinstance(digest, str) else None,
                 shard.size,
             )
@@ -553,29 +588,38 @@ def _read_envelopes(
     return found
 
 
+def _size(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _claim(
     store: ObjectStore, layout: StorageLayout, record: RunRecord, seen: Sequence[_Input]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[_Input]]:
     """The claim (create-if-absent): the inputs every compactor of this run follows (an
-    earlier claim wins over what this compactor `seen`, so all write the same parts)."""
+    earlier claim wins over what this compactor `seen`, so all write the same parts); the
+    claim and its inputs."""
     key = claim_key(layout, record.run_date, record.run_id)
     raw = store.get(key)
     if raw is None:
         inputs = [i.as_list() for i in seen]
-        generation = hashlib.sha256(dumps_canonical(inputs).encode()).hexdigest()[:16]
+        inputs_text = dumps_canonical(inputs)
+        generation = hashlib.sha256(inputs_text.encode()).hexdigest()[:16]
         claim = {"generation": generation, "inputs": inputs}
+        # dumps_canonical(claim), without encoding the inputs twice (keys sorted, compact)
+        text = f'{{"generation":{dumps_canonical(generation)},"inputs":{inputs_text}}}'
         try:
-            store.put_if_absent(key, dumps_canonical(claim).encode(), JSON_CONTENT)
-            return claim
+            store.put_if_absent(key, text.encode(), JSON_CONTENT)
+            return claim, list(seen)
         except AlreadyExists:
             raw = store.get(key)
     try:
         claim = json.loads(raw or b"")
         if not isinstance(claim.get("inputs"), list) or not isinstance(claim["generation"], str):
             raise TypeError("no inputs")
+        inputs_of_claim = [_Input(*item) for item in claim["inputs"]]
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         raise CorruptRecord(key, record.run_id, "not a compaction claim") from None
-    return dict(claim)
+    return dict(claim), inputs_of_claim
 
 
 def _tables(
@@ -599,6 +643,8 @@ def _tables(
         # more than they save on a tiny file, and the pool already reads files in parallel)
         return pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
 
+    if not inputs:
+        return
     window = max(1, workers) * 8
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for start in range(0, len(inputs), window):
@@ -609,9 +655,10 @@ def _write_parts(
     store: ObjectStore,
     layout: StorageLayout,
     record: RunRecord,
-    claim: Mapping[str, Any],
+    inputs: Sequence[_Input],
     part_rows: int,
     workers: int,
+    chunks: _Chunks | None = None,
 ) -> tuple[list[CompactedPart], list[ResultsPageFile]]:
     """The run's parts and pages from the claim's inputs, one part at a time.
 
@@ -626,8 +673,8 @@ def _write_parts(
     from serverless_sweep.models.columns import metrics_schema
 
     schema = metrics_schema(record.model)  # a plug-in's columns too (issue 14)
-    inputs = [_Input(*item) for item in claim["inputs"]]
-    chunks = _chunk_index(store, layout, record)
+    if chunks is None:
+        chunks = _load_chunks(store, layout, record, hold_rows=False)
     parts: list[CompactedPart] = []
     pages: list[ResultsPageFile] = []
 
@@ -637,21 +684,16 @@ def _write_parts(
         table = pa.concat_tables(pending).combine_chunks().sort_by("point_index")
         key = part_key(layout, record.run_date, record.run_id, len(parts))
         data = _put_part(store, key, encode_table(table), table.num_rows)
-        points = table.column("point_index")
+        values = _column_values(table)
+        points = values[table.schema.get_field_index("point_index")]
         parts.append(
             CompactedPart(
-                key,
-                table.num_rows,
-                len(data),
-                sha256_hex(data),
-                int(points[0].as_py()),
-                int(points[-1].as_py()),
+                key, table.num_rows, len(data), sha256_hex(data), int(points[0]), int(points[-1])
             )
         )
         for start in range(0, table.num_rows, PAGE_ROWS):
-            pages.append(
-                _put_page(store, layout, record, len(pages), table.slice(start, PAGE_ROWS))
-            )
+            rows = list(zip(*(column[start : start + PAGE_ROWS] for column in values), strict=True))
+            pages.append(_put_page(store, layout, record, len(pages), table.column_names, rows))
 
     def conform(table: pa.Table) -> pa.Table:
         if table.schema.equals(schema, check_metadata=True):  # most files: as written
@@ -664,6 +706,27 @@ def _write_parts(
         pending += [conform(table) for table in _tables(store, record, rest, workers)]
         flush(pending)
     return parts, pages
+
+
+def _column_values(table: pa.Table) -> list[list[Any]]:
+    """The table's values column by column, as `Table.to_pylist` gives them (one conversion
+    per column instead of a dict per row), floats that JSON cannot hold (NaN, infinities) as
+    None. Only columns whose type can hold a float are looked at."""
+    import pyarrow as pa
+
+    columns: list[list[Any]] = []
+    for column in table.columns:
+        values = column.to_pylist()
+        kind = column.type
+        if not (
+            pa.types.is_integer(kind)
+            or pa.types.is_boolean(kind)
+            or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+        ):
+            values = [_json_value(v) for v in values]
+        columns.append(values)
+    return columns
 
 
 def _cut_parts(inputs: Sequence[_Input], part_rows: int) -> Iterator[list[_Input]]:
@@ -686,30 +749,59 @@ def _cut_parts(inputs: Sequence[_Input], part_rows: int) -> Iterator[list[_Input
 # compacting 10,000 one-point shards spent seconds decoding alone, on one worker, after the
 # run's last commit. A worker that commits a durability batch of tiny shards holds their rows
 # (they are the rows it encoded into their files), so it also writes them as one chunk,
-# ``<runs>compaction/chunks/chunk-<sha256>.parquet`` (content addressed: the name is its
-# checksum), whose metadata lists each shard's committed file and checksum. A compactor uses a
-# chunk's rows for an input only when the chunk is intact (its name is its SHA-256) and lists
-# exactly the file and checksum the claim fixed for that shard, with its number of rows;
-# anything else (a chunk lost to a crash, a retry that adopted an earlier delivery's file, a
-# repair) is read from the shard's file as before. Chunks are written before their shards'
+# ``<runs>compaction/chunks/chunk-<sha256>.arrow`` (content addressed: the name is its
+# checksum; an Arrow IPC stream, which decodes without copying: the compactor reads it once),
+# whose schema metadata lists each shard's committed file and checksum and, where the worker
+# knew it, the SHA-256 of the shard's success envelope with what compaction reads of it (the
+# file's size, the ledger's fields). A compactor uses a chunk's rows for an input only when
+# the chunk is intact (its name is its SHA-256) and lists exactly the file and checksum the
+# claim fixed for that shard, with its number of rows; and it decodes an envelope only when
+# no intact chunk lists that envelope's SHA-256 (it still reads every envelope: an envelope
+# re-pointed by a repair after its chunk was written has other bytes, so it is decoded).
+# Anything else (a chunk lost to a crash, a retry that adopted an earlier delivery's file, a
+# repair) is read from the shard's files as before. Chunks are written before their shards'
 # completion markers, so the compactor that sees a run complete sees every chunk of it.
+# (Chunks of earlier versions, ``chunk-<sha256>.parquet``, are ignored: those shards are read
+# from their files, with the same outputs.)
 
-CHUNK_INPUTS_KEY: Final = b"serverless_sweep.chunk_inputs"
-"""Parquet metadata key of a chunk: JSON ``[[shard_id, metrics_key, sha256, rows], ...]``."""
+CHUNK_SHARDS_KEY: Final = b"serverless_sweep.chunk_shards"
+"""Schema metadata key of a chunk: JSON ``[[shard_id, metrics_key, sha256, rows, envelope],
+...]`` where ``envelope`` is ``[envelope_sha256, metrics_size, ledger_fields]`` or null."""
+_CHUNK_PREFIX: Final = "chunk-"
+_CHUNK_SUFFIX: Final = ".arrow"
 
 
 @dataclass(frozen=True, slots=True)
 class CommittedRows:
-    """A committed tiny shard's rows, held by the child that encoded its file from them."""
+    """A committed tiny shard's rows, held by the child that encoded its file from them, and
+    (when the child passes them) the success envelope it committed: the document and the exact
+    bytes written (`envelope_body`, whose SHA-256 the chunk lists)."""
 
     shard_id: int
     metrics_key: str
     sha256: str
     rows: Sequence[Mapping[str, Any]]
+    envelope: Mapping[str, Any] | None = None
+    envelope_body: bytes | None = None
 
 
 def chunk_folder(layout: StorageLayout, run_date: str, run_id: str) -> str:
     return compaction_folder(layout, run_date, run_id) + "chunks/"
+
+
+def _envelope_entry(shard: CommittedRows) -> list[Any] | None:
+    """``[envelope_sha256, metrics_size, ledger_fields]`` of the shard's envelope, or None."""
+    from serverless_sweep.handlers.ledger import ledger_view
+
+    envelope, body = shard.envelope, shard.envelope_body
+    if envelope is None or body is None:
+        return None
+    metadata = envelope.get("output_metadata")
+    if not isinstance(metadata, Mapping) or metadata.get("metrics_key") != shard.metrics_key:
+        return None
+    if metadata.get("metrics_sha256") != shard.sha256:
+        return None
+    return [sha256_hex(body), _size(metadata.get("metrics_size")), ledger_view(envelope)]
 
 
 def write_chunk(
@@ -726,60 +818,132 @@ def write_chunk(
         return None
     import pyarrow as pa
 
-    from serverless_sweep.handlers.parquet import encode_table
     from serverless_sweep.models.columns import metrics_schema
 
     schema = metrics_schema(model)
     rows = [row for shard in shards for row in shard.rows]
     columns = {name: [row[name] for row in rows] for name in schema.names}
-    listed = [[s.shard_id, s.metrics_key, s.sha256, len(s.rows)] for s in shards]
-    metadata = {**(schema.metadata or {}), CHUNK_INPUTS_KEY: dumps_canonical(listed).encode()}
+    listed = [
+        [s.shard_id, s.metrics_key, s.sha256, len(s.rows), _envelope_entry(s)] for s in shards
+    ]
+    metadata = {**(schema.metadata or {}), CHUNK_SHARDS_KEY: dumps_canonical(listed).encode()}
     table = pa.Table.from_pydict(columns, schema=schema.with_metadata(metadata))
-    data = encode_table(table)
-    key = f"{chunk_folder(layout, run_date, run_id)}chunk-{sha256_hex(data)}.parquet"
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    data = sink.getvalue().to_pybytes()
+    key = (
+        f"{chunk_folder(layout, run_date, run_id)}{_CHUNK_PREFIX}{sha256_hex(data)}{_CHUNK_SUFFIX}"
+    )
     with contextlib.suppress(AlreadyExists):  # the same bytes, by their name
         store.put_if_absent(key, data, PARQUET_CONTENT)
     return key
 
 
-def _chunk_index(
-    store: ObjectStore, layout: StorageLayout, record: RunRecord
-) -> dict[tuple[int, str, str, int], str]:
-    """(shard_id, metrics_key, sha256, rows) -> the intact chunk that holds those rows."""
-    found: dict[tuple[int, str, str, int], str] = {}
+@dataclass(frozen=True, slots=True)
+class _ChunkShard:
+    """One shard a chunk lists: its committed file and, when known, its envelope."""
+
+    shard_id: int
+    metrics_key: str
+    sha256: str
+    rows: int
+    size: int | None
+    ledger: Mapping[str, Any]
+
+
+@dataclass
+class _Chunks:
+    """The run's intact chunks: which holds the rows of which committed file, which envelope
+    each lists, and (`hold_rows`) their decoded rows."""
+
+    by_input: dict[tuple[int, str, str, int], str] = field(default_factory=dict)
+    by_envelope: dict[str, _ChunkShard] = field(default_factory=dict)
+    shard_ids: dict[str, frozenset[int]] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+
+def _load_chunks(
+    store: ObjectStore, layout: StorageLayout, record: RunRecord, *, hold_rows: bool
+) -> _Chunks:
+    """Read every intact chunk of the run once (a damaged one is only a lost shortcut)."""
+    chunks = _Chunks()
     for key in store.list_keys(chunk_folder(layout, record.run_date, record.run_id)):
-        data = _intact_chunk(store, key)
-        if data is None:
+        opened = _open_chunk(store, key)
+        if opened is None:
             continue
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+        listed, table = opened
+        ids: set[int] = set()
+        for shard_id, metrics_key, digest, rows, envelope in listed:
+            ids.add(shard_id)
+            chunks.by_input.setdefault((shard_id, metrics_key, digest, rows), key)
+            if envelope is not None:
+                envelope_sha256, size, ledger = envelope
+                chunks.by_envelope.setdefault(
+                    envelope_sha256,
+                    _ChunkShard(shard_id, metrics_key, digest, rows, size, ledger),
+                )
+        chunks.shard_ids[key] = frozenset(ids)
+        if hold_rows:
+            chunks.tables[key] = table
+    return chunks
 
-            metadata = pq.ParquetFile(pa.BufferReader(data)).schema_arrow.metadata or {}
-            listed = json.loads(metadata[CHUNK_INPUTS_KEY])
-            for shard_id, metrics_key, digest, rows in listed:
-                found.setdefault((int(shard_id), str(metrics_key), str(digest), int(rows)), key)
-        except Exception as exc:  # a damaged chunk is only a lost shortcut
-            logger.warning("ignoring the unreadable compaction chunk %s: %s", key, exc)
-    return found
+
+_Listed = tuple[int, str, str, int, tuple[str, int | None, dict[str, Any]] | None]
+"""(shard_id, metrics_key, sha256, rows, (envelope_sha256, metrics_size, ledger fields) | None)"""
 
 
-def _intact_chunk(store: ObjectStore, key: str) -> bytes | None:
-    """The chunk's bytes when they still match the SHA-256 its name gives, else None."""
+def _open_chunk(store: ObjectStore, key: str) -> tuple[list[_Listed], pa.Table] | None:
+    """An intact chunk's listing and rows, or None (logged) when it is damaged or foreign."""
     name = key.rpartition("/")[2]
-    if not (name.startswith("chunk-") and name.endswith(".parquet")):
-        return None
+    if not (name.startswith(_CHUNK_PREFIX) and name.endswith(_CHUNK_SUFFIX)):
+        return None  # not a chunk of this version (an earlier version's Parquet chunk)
     data = store.get(key)
-    if data is None or sha256_hex(data) != name[len("chunk-") : -len(".parquet")]:
-        if data is not None:
-            logger.warning("ignoring the compaction chunk %s: its bytes do not match its name", key)
+    if data is None:
         return None
-    return data
+    if sha256_hex(data) != name[len(_CHUNK_PREFIX) : -len(_CHUNK_SUFFIX)]:
+        logger.warning("ignoring the compaction chunk %s: its bytes do not match its name", key)
+        return None
+    try:
+        import pyarrow as pa
+
+        table = pa.ipc.open_stream(data).read_all()
+        listed = _chunk_listing(json.loads((table.schema.metadata or {})[CHUNK_SHARDS_KEY]))
+        if table.num_rows != sum(entry[3] for entry in listed):
+            raise ValueError("its rows are not the rows it lists")
+    except Exception as exc:  # a damaged chunk is only a lost shortcut
+        logger.warning("ignoring the unreadable compaction chunk %s: %s", key, exc)
+        return None
+    return listed, table
+
+
+def _chunk_listing(doc: object) -> list[_Listed]:
+    """A chunk's listing, checked entry by entry (raises ValueError for anything else)."""
+    if not isinstance(doc, list):
+        raise ValueError("its listing is not a list")
+    listed: list[_Listed] = []
+    for entry in doc:
+        shard_id, metrics_key, digest, rows, envelope = entry
+        if not (
+            type(shard_id) is int
+            and isinstance(metrics_key, str)
+            and isinstance(digest, str)
+            and type(rows) is int
+        ):
+            raise ValueError(f"a listed shard is not [id, key, sha256, rows, envelope]: {entry}")
+        known: tuple[str, int | None, dict[str, Any]] | None = None
+        if envelope is not None:
+            envelope_sha256, size, ledger = envelope
+            if not (isinstance(envelope_sha256, str) and isinstance(ledger, dict)):
+                raise ValueError(f"a listed envelope is not [sha256, size, fields]: {envelope}")
+            known = (envelope_sha256, _size(size), ledger)
+        listed.append((shard_id, metrics_key, digest, rows, known))
+    return listed
 
 
 def _rows_from_chunks(
     store: ObjectStore,
-    chunks: Mapping[tuple[int, str, str, int], str],
+    chunks: _Chunks,
     part: Sequence[_Input],
     names: Sequence[str],
 ) -> tuple[list[pa.Table], list[_Input]]:
@@ -787,13 +951,13 @@ def _rows_from_chunks(
     their files (every input whose chunk is missing, damaged or disagrees)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     wanted: dict[str, list[_Input]] = {}
     rest: list[_Input] = []
+    by_input = chunks.by_input
     for item in part:
         key = (
-            chunks.get((item.shard_id, item.metrics_key, item.sha256, item.rows))
+            by_input.get((item.shard_id, item.metrics_key, item.sha256, item.rows))
             if item.sha256 is not None
             else None
         )
@@ -803,13 +967,16 @@ def _rows_from_chunks(
             wanted.setdefault(key, []).append(item)
     tables: list[pa.Table] = []
     for key, items in wanted.items():
-        data = _intact_chunk(store, key)
-        table = None
-        if data is not None:
+        table = chunks.tables.get(key)
+        if table is None:
+            opened = _open_chunk(store, key)
+            table = opened[1] if opened is not None else None
+        if table is not None:
             try:
-                table = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
-                ids = pa.array([item.shard_id for item in items], type=pa.int64())
-                table = table.filter(pc.is_in(table.column("shard_id"), value_set=ids))
+                ids = [item.shard_id for item in items]
+                if frozenset(ids) != chunks.shard_ids.get(key):  # not every shard it holds
+                    value_set = pa.array(ids, type=pa.int64())
+                    table = table.filter(pc.is_in(table.column("shard_id"), value_set=value_set))
                 table = table.select(list(names)).replace_schema_metadata(None)
             except Exception as exc:  # read the files instead
                 logger.warning("ignoring the unreadable compaction chunk %s: %s", key, exc)
@@ -832,12 +999,15 @@ def _json_value(value: object) -> object:
 
 
 def _put_page(
-    store: ObjectStore, layout: StorageLayout, record: RunRecord, index: int, table: pa.Table
+    store: ObjectStore,
+    layout: StorageLayout,
+    record: RunRecord,
+    index: int,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
 ) -> ResultsPageFile:
     """One JSON results page, create-if-absent (same rows give the same text)."""
-    columns = table.column_names
-    rows = [[_json_value(v) for v in row.values()] for row in table.to_pylist()]
-    data = dumps_canonical({"columns": columns, "rows": rows}).encode()
+    data = dumps_canonical({"columns": list(columns), "rows": rows}).encode()
     key = page_key(layout, record.run_date, record.run_id, index)
     try:
         store.put_if_absent(key, data, JSON_CONTENT)
@@ -848,7 +1018,7 @@ def _put_page(
                 f"results page {key} was written by an earlier compaction with other rows; it is "
                 "never overwritten: move it aside, then `sweep compact` again"
             ) from None
-    return ResultsPageFile(key, table.num_rows, len(data), sha256_hex(data))
+    return ResultsPageFile(key, len(rows), len(data), sha256_hex(data))
 
 
 def _put_part(store: ObjectStore, key: str, data: bytes, rows: int) -> bytes:
