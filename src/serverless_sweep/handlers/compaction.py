@@ -57,12 +57,19 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from serverless_sweep.core.jsonio import dumps_canonical
 from serverless_sweep.core.keys import DATASET_RUNS, STATUS_ACCEPTED, STATUS_SUCCESS, StorageLayout
 from serverless_sweep.core.planning import ShardRange
 from serverless_sweep.handlers.bulk_reads import read_many
+from serverless_sweep.handlers.ledger import (
+    LEDGER_FIELDS,
+    LedgerFields,
+    failure_envelopes,
+    ledger_fields,
+    ledger_of_fields,
+)
 from serverless_sweep.handlers.parquet import committed_object_problem, parquet_problem, sha256_hex
 from serverless_sweep.handlers.ports import (
     AlreadyExists,
@@ -414,8 +421,10 @@ def _covered(keys: Iterable[str], low: int, high: int) -> set[int]:
 # -- compaction ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Input:
+class _Input(NamedTuple):
+    """A claim's input: a shard and the file its envelope commits (a tuple: 10,000 of them
+    are built per compaction, and the claim encodes them as they are)."""
+
     shard_id: int
     start_index: int
     end_index: int
@@ -425,23 +434,17 @@ class _Input:
     rows: int
 
     def as_list(self) -> list[Any]:
-        return [
-            self.shard_id,
-            self.start_index,
-            self.end_index,
-            self.metrics_key,
-            self.size,
-            self.sha256,
-            self.rows,
-        ]
+        return list(self)
 
 
 @dataclass
 class _Envelopes:
     inputs: list[_Input] = field(default_factory=list)
-    # what the ledger reads of each success envelope: the envelope itself, or the same fields
-    # from a chunk that lists the envelope's SHA-256 (`ledger.ledger_view`)
-    envelopes: list[Mapping[str, Any]] = field(default_factory=list)
+    # what the ledger reads of each success envelope (`ledger.ledger_fields`): from the
+    # envelope, or from a chunk that lists the envelope's SHA-256
+    ledger: list[LedgerFields] = field(default_factory=list)
+    # the chunk holding each shard's committed rows, found with its envelope
+    sources: dict[int, tuple[str, str, str, int]] = field(default_factory=dict)
 
 
 def compact_run(
@@ -458,8 +461,6 @@ def compact_run(
     Raises `CompactionError` when a planned shard has no intact success commit (say which, and
     what to do) and `StoreError` when the store fails.
     """
-    from serverless_sweep.handlers.ledger import compute_ledger, failure_envelopes
-
     existing = committed_record(store, layout, record)
     if existing is not None:
         return existing
@@ -470,6 +471,8 @@ def compact_run(
     chunks = _load_chunks(store, layout, record, hold_rows=record.total_points <= part_rows)
     read = _read_envelopes(store, layout, record, workers, chunks, shards)
     claim, inputs = _claim(store, layout, record, read.inputs)
+    if chunks is not None:
+        chunks.sources = read.sources
     parts, pages = _write_parts(store, layout, record, inputs, part_rows, workers, chunks)
     rows = sum(p.rows for p in parts)
     if rows != record.total_points:
@@ -477,9 +480,9 @@ def compact_run(
             f"run {record.run_id!r}: the committed shard files hold {rows} rows where the run "
             f"has {record.total_points} points; `sweep verify {record.run_id}` checks it"
         )
-    ledger = compute_ledger(
-        [*read.envelopes, *failure_envelopes(store, layout, record)],
-        record.manifest.get("accepted_at"),
+    failures = failure_envelopes(store, layout, record)
+    ledger = ledger_of_fields(
+        [*read.ledger, *map(ledger_fields, failures)], record.manifest.get("accepted_at")
     )
     doc = {
         "record": RECORD_KIND,
@@ -538,7 +541,8 @@ def _read_envelopes(
     keys = [layout.success_outcome_key(record.run_date, record.run_id, s.shard_id) for s in ordered]
     by_envelope = chunks.by_envelope if chunks is not None else {}
     found = _Envelopes()
-    inputs, envelopes = found.inputs, found.envelopes
+    inputs, ledger, sources = found.inputs, found.ledger, found.sources
+    sha256 = hashlib.sha256
     for shard, key, raw in zip(ordered, keys, read_many(store, keys, workers), strict=True):
         if raw is None:
             raise CompactionError(
@@ -546,20 +550,22 @@ def _read_envelopes(
                 f"record; `sweep redrive {record.run_id}` runs it"
             )
         if by_envelope:
-            entry = by_envelope.get(hashlib.sha256(raw).hexdigest())
-            if entry is not None and entry.shard_id == shard.shard_id:
-                envelopes.append(entry.ledger)
+            entry = by_envelope.get(sha256(raw).hexdigest())
+            if entry is not None and entry[0] == shard.shard_id:
+                shard_id, metrics_key, digest, rows, size, fields, chunk = entry
+                ledger.append(fields)
                 inputs.append(
                     _Input(
-                        shard.shard_id,
+                        shard_id,
                         shard.start_index,
                         shard.end_index,
-                        entry.metrics_key,
-                        entry.size,
-                        entry.sha256,
+                        metrics_key,
+                        size,
+                        digest,
                         shard.size,
                     )
                 )
+                sources[shard_id] = (chunk, metrics_key, digest, rows)
                 continue
         try:
             envelope = json.loads(raw)
@@ -573,7 +579,7 @@ def _read_envelopes(
                 f"names no readable file; `sweep verify {record.run_id}` checks it"
             ) from None
         size, digest = metadata.get("metrics_size"), metadata.get("metrics_sha256")
-        envelopes.append(envelope)
+        ledger.append(ledger_fields(envelope))
         inputs.append(
             _Input(
                 shard.shard_id,
@@ -765,10 +771,34 @@ def _cut_parts(inputs: Sequence[_Input], part_rows: int) -> Iterator[list[_Input
 # from their files, with the same outputs.)
 
 CHUNK_SHARDS_KEY: Final = b"serverless_sweep.chunk_shards"
-"""Schema metadata key of a chunk: JSON ``[[shard_id, metrics_key, sha256, rows, envelope],
-...]`` where ``envelope`` is ``[envelope_sha256, metrics_size, ledger_fields]`` or null."""
+"""Schema metadata key of a chunk: the shards it lists, as an Arrow IPC stream of one row per
+shard (`_LISTING_FIELDS`: decoding it costs a fraction of a JSON text's)."""
 _CHUNK_PREFIX: Final = "chunk-"
 _CHUNK_SUFFIX: Final = ".arrow"
+#: The envelope's fields a listing keeps, with the Python type each must have to be kept
+#: exactly (the ledger's `LEDGER_FIELDS`; None stands for an absent field, which the ledger
+#: reads alike). An envelope with another type in one of them is listed without its envelope,
+#: so the compactor decodes it.
+_ENVELOPE_FIELDS: Final = tuple(
+    zip(LEDGER_FIELDS, (str, str, str, str, float, int, bool, str), strict=True)
+)
+
+
+def _listing_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    kinds = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
+    return pa.schema(
+        [
+            ("shard_id", pa.int64()),
+            ("metrics_key", pa.string()),
+            ("sha256", pa.string()),
+            ("rows", pa.int64()),
+            ("envelope_sha256", pa.string()),  # null: the envelope is not known
+            ("metrics_size", pa.int64()),
+            *((name, kinds[kind]) for name, kind in _ENVELOPE_FIELDS),
+        ]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -789,19 +819,32 @@ def chunk_folder(layout: StorageLayout, run_date: str, run_id: str) -> str:
     return compaction_folder(layout, run_date, run_id) + "chunks/"
 
 
-def _envelope_entry(shard: CommittedRows) -> list[Any] | None:
-    """``[envelope_sha256, metrics_size, ledger_fields]`` of the shard's envelope, or None."""
-    from serverless_sweep.handlers.ledger import ledger_view
+_UNKNOWN_ENVELOPE: Final = (None,) * (2 + len(_ENVELOPE_FIELDS))
 
+
+def _envelope_values(shard: CommittedRows) -> tuple[Any, ...]:
+    """The listing's envelope columns of a shard: envelope_sha256, metrics_size and the
+    `_ENVELOPE_FIELDS`; all None when the envelope is not known or not kept exactly."""
     envelope, body = shard.envelope, shard.envelope_body
     if envelope is None or body is None:
-        return None
+        return _UNKNOWN_ENVELOPE
     metadata = envelope.get("output_metadata")
     if not isinstance(metadata, Mapping) or metadata.get("metrics_key") != shard.metrics_key:
-        return None
-    if metadata.get("metrics_sha256") != shard.sha256:
-        return None
-    return [sha256_hex(body), _size(metadata.get("metrics_size")), ledger_view(envelope)]
+        return _UNKNOWN_ENVELOPE
+    size = metadata.get("metrics_size")
+    if metadata.get("metrics_sha256") != shard.sha256 or not (
+        size is None or (type(size) is int and 0 <= size < 2**63)
+    ):
+        return _UNKNOWN_ENVELOPE
+    values: list[Any] = [sha256_hex(body), size]
+    for name, kind in _ENVELOPE_FIELDS:
+        value = envelope.get(name)
+        if value is not None and type(value) is not kind:
+            return _UNKNOWN_ENVELOPE
+        if type(value) is int and not -(2**63) <= value < 2**63:
+            return _UNKNOWN_ENVELOPE
+        values.append(value)
+    return tuple(values)
 
 
 def write_chunk(
@@ -823,15 +866,20 @@ def write_chunk(
     schema = metrics_schema(model)
     rows = [row for shard in shards for row in shard.rows]
     columns = {name: [row[name] for row in rows] for name in schema.names}
+    listing_schema = _listing_schema()
     listed = [
-        [s.shard_id, s.metrics_key, s.sha256, len(s.rows), _envelope_entry(s)] for s in shards
+        (s.shard_id, s.metrics_key, s.sha256, len(s.rows), *_envelope_values(s)) for s in shards
     ]
-    metadata = {**(schema.metadata or {}), CHUNK_SHARDS_KEY: dumps_canonical(listed).encode()}
+    listing = pa.Table.from_arrays(
+        [
+            pa.array([entry[i] for entry in listed], type=f.type)
+            for i, f in enumerate(listing_schema)
+        ],
+        schema=listing_schema,
+    )
+    metadata = {**(schema.metadata or {}), CHUNK_SHARDS_KEY: _ipc_bytes(listing)}
     table = pa.Table.from_pydict(columns, schema=schema.with_metadata(metadata))
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    data = sink.getvalue().to_pybytes()
+    data = _ipc_bytes(table)
     key = (
         f"{chunk_folder(layout, run_date, run_id)}{_CHUNK_PREFIX}{sha256_hex(data)}{_CHUNK_SUFFIX}"
     )
@@ -840,27 +888,48 @@ def write_chunk(
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class _ChunkShard:
-    """One shard a chunk lists: its committed file and, when known, its envelope."""
+def _ipc_bytes(table: pa.Table) -> bytes:
+    import pyarrow as pa
 
-    shard_id: int
-    metrics_key: str
-    sha256: str
-    rows: int
-    size: int | None
-    ledger: Mapping[str, Any]
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+_ChunkShard = tuple[int, str, str, int, int | None, LedgerFields, str]
+"""A listed shard whose envelope is known: (shard_id, metrics_key, sha256, rows, metrics_size,
+the envelope's `ledger_fields`, the chunk's key)."""
+_InputKey = tuple[int, str, str, int]
+"""(shard_id, metrics_key, sha256, rows): a committed file a chunk holds the rows of."""
 
 
 @dataclass
 class _Chunks:
-    """The run's intact chunks: which holds the rows of which committed file, which envelope
-    each lists, and (`hold_rows`) their decoded rows."""
+    """The run's intact chunks: the envelope each shard they list committed, which chunk holds
+    the rows of which committed file, and (`hold_rows`) their decoded rows."""
 
-    by_input: dict[tuple[int, str, str, int], str] = field(default_factory=dict)
     by_envelope: dict[str, _ChunkShard] = field(default_factory=dict)
+    listings: dict[str, list[list[Any]]] = field(default_factory=dict)
     shard_ids: dict[str, frozenset[int]] = field(default_factory=dict)
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    # shard_id -> (chunk, metrics_key, sha256, rows), for the shards found by their envelope
+    sources: dict[int, tuple[str, str, str, int]] = field(default_factory=dict)
+    _by_input: dict[_InputKey, str] | None = None
+
+    def chunk_of(self, item: _Input) -> str | None:
+        """The intact chunk that holds the rows of exactly the input's committed file."""
+        if item.sha256 is None:
+            return None
+        source = self.sources.get(item.shard_id)
+        if source is not None and source[1:] == (item.metrics_key, item.sha256, item.rows):
+            return source[0]
+        if self._by_input is None:  # an input not found by its envelope: build the index once
+            self._by_input = {}
+            for key, listing in self.listings.items():
+                for entry in zip(*listing[:4], strict=True):
+                    self._by_input.setdefault(entry, key)
+        return self._by_input.get((item.shard_id, item.metrics_key, item.sha256, item.rows))
 
 
 def _load_chunks(
@@ -868,33 +937,35 @@ def _load_chunks(
 ) -> _Chunks:
     """Read every intact chunk of the run once (a damaged one is only a lost shortcut)."""
     chunks = _Chunks()
+    by_envelope = chunks.by_envelope
     for key in store.list_keys(chunk_folder(layout, record.run_date, record.run_id)):
         opened = _open_chunk(store, key)
         if opened is None:
             continue
-        listed, table = opened
-        ids: set[int] = set()
-        for shard_id, metrics_key, digest, rows, envelope in listed:
-            ids.add(shard_id)
-            chunks.by_input.setdefault((shard_id, metrics_key, digest, rows), key)
-            if envelope is not None:
-                envelope_sha256, size, ledger = envelope
-                chunks.by_envelope.setdefault(
-                    envelope_sha256,
-                    _ChunkShard(shard_id, metrics_key, digest, rows, size, ledger),
+        listing, table = opened
+        ids, keys, digests, rows, envelope_digests, sizes = listing[:6]
+        fields = zip(*listing[6:], strict=True)
+        for i, (envelope_digest, values) in enumerate(zip(envelope_digests, fields, strict=True)):
+            if envelope_digest is not None and envelope_digest not in by_envelope:
+                by_envelope[envelope_digest] = (
+                    ids[i],
+                    keys[i],
+                    digests[i],
+                    rows[i],
+                    sizes[i],
+                    values,
+                    key,
                 )
+        chunks.listings[key] = listing
         chunks.shard_ids[key] = frozenset(ids)
         if hold_rows:
             chunks.tables[key] = table
     return chunks
 
 
-_Listed = tuple[int, str, str, int, tuple[str, int | None, dict[str, Any]] | None]
-"""(shard_id, metrics_key, sha256, rows, (envelope_sha256, metrics_size, ledger fields) | None)"""
-
-
-def _open_chunk(store: ObjectStore, key: str) -> tuple[list[_Listed], pa.Table] | None:
-    """An intact chunk's listing and rows, or None (logged) when it is damaged or foreign."""
+def _open_chunk(store: ObjectStore, key: str) -> tuple[list[list[Any]], pa.Table] | None:
+    """An intact chunk's listing (its columns' values) and rows, or None (logged) when it is
+    damaged or foreign."""
     name = key.rpartition("/")[2]
     if not (name.startswith(_CHUNK_PREFIX) and name.endswith(_CHUNK_SUFFIX)):
         return None  # not a chunk of this version (an earlier version's Parquet chunk)
@@ -908,37 +979,18 @@ def _open_chunk(store: ObjectStore, key: str) -> tuple[list[_Listed], pa.Table] 
         import pyarrow as pa
 
         table = pa.ipc.open_stream(data).read_all()
-        listed = _chunk_listing(json.loads((table.schema.metadata or {})[CHUNK_SHARDS_KEY]))
-        if table.num_rows != sum(entry[3] for entry in listed):
+        listing = pa.ipc.open_stream((table.schema.metadata or {})[CHUNK_SHARDS_KEY]).read_all()
+        if not listing.schema.equals(_listing_schema()):
+            raise ValueError("its listing has other columns")
+        columns = [column.to_pylist() for column in listing.columns]
+        if None in columns[0] or None in columns[1] or None in columns[2] or None in columns[3]:
+            raise ValueError("its listing names a shard without its file")
+        if table.num_rows != sum(columns[3]):
             raise ValueError("its rows are not the rows it lists")
     except Exception as exc:  # a damaged chunk is only a lost shortcut
         logger.warning("ignoring the unreadable compaction chunk %s: %s", key, exc)
         return None
-    return listed, table
-
-
-def _chunk_listing(doc: object) -> list[_Listed]:
-    """A chunk's listing, checked entry by entry (raises ValueError for anything else)."""
-    if not isinstance(doc, list):
-        raise ValueError("its listing is not a list")
-    listed: list[_Listed] = []
-    for entry in doc:
-        shard_id, metrics_key, digest, rows, envelope = entry
-        if not (
-            type(shard_id) is int
-            and isinstance(metrics_key, str)
-            and isinstance(digest, str)
-            and type(rows) is int
-        ):
-            raise ValueError(f"a listed shard is not [id, key, sha256, rows, envelope]: {entry}")
-        known: tuple[str, int | None, dict[str, Any]] | None = None
-        if envelope is not None:
-            envelope_sha256, size, ledger = envelope
-            if not (isinstance(envelope_sha256, str) and isinstance(ledger, dict)):
-                raise ValueError(f"a listed envelope is not [sha256, size, fields]: {envelope}")
-            known = (envelope_sha256, _size(size), ledger)
-        listed.append((shard_id, metrics_key, digest, rows, known))
-    return listed
+    return columns, table
 
 
 def _rows_from_chunks(
@@ -954,13 +1006,8 @@ def _rows_from_chunks(
 
     wanted: dict[str, list[_Input]] = {}
     rest: list[_Input] = []
-    by_input = chunks.by_input
     for item in part:
-        key = (
-            by_input.get((item.shard_id, item.metrics_key, item.sha256, item.rows))
-            if item.sha256 is not None
-            else None
-        )
+        key = chunks.chunk_of(item)
         if key is None:
             rest.append(item)
         else:

@@ -103,8 +103,9 @@ def timing_fields(started_at: datetime, ended_at: datetime) -> dict[str, Any]:
     }
 
 
-#: What `compute_ledger` reads of an outcome envelope (a compaction chunk keeps these fields
-#: of each success envelope it lists, so the compactor need not decode the envelope).
+#: What `compute_ledger` reads of an outcome envelope, in the order of `ledger_fields` (a
+#: compaction chunk keeps these fields of each success envelope it lists, so the compactor
+#: need not decode the envelope).
 LEDGER_FIELDS: Final = (
     "status",
     "error_kind",
@@ -115,12 +116,24 @@ LEDGER_FIELDS: Final = (
     "cold_start",
     "event_time",
 )
+LedgerFields = tuple[Any, ...]
+"""An envelope's `LEDGER_FIELDS` values in that order (None for an absent field)."""
 
 
-def ledger_view(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    """The envelope's `LEDGER_FIELDS` (those it has): `compute_ledger` gives the same ledger
-    for these views as for the envelopes."""
-    return {name: envelope[name] for name in LEDGER_FIELDS if name in envelope}
+def ledger_fields(envelope: Mapping[str, Any]) -> LedgerFields:
+    """What the ledger reads of an envelope: `compute_ledger(envelopes)` is
+    `ledger_of_fields(map(ledger_fields, envelopes))`."""
+    get = envelope.get
+    return (
+        get("status"),
+        get("error_kind"),
+        get("started_at"),
+        get("ended_at"),
+        get("duration_ms"),
+        get("memory_mb"),
+        get("cold_start"),
+        get("event_time"),
+    )
 
 
 def _time(value: object) -> datetime | None:
@@ -159,6 +172,11 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 def compute_ledger(envelopes: Iterable[Mapping[str, Any]], accepted_at: object) -> dict[str, Any]:
     """The RunStatus `ledger` of a run's outcome envelopes (success and failure ones)."""
+    return ledger_of_fields(map(ledger_fields, envelopes), accepted_at)
+
+
+def ledger_of_fields(attempts: Iterable[LedgerFields], accepted_at: object) -> dict[str, Any]:
+    """`compute_ledger` of the envelopes whose `ledger_fields` are `attempts`."""
     invocations = 0
     compute = 0.0
     gb_seconds = 0.0
@@ -166,25 +184,31 @@ def compute_ledger(envelopes: Iterable[Mapping[str, Any]], accepted_at: object) 
     cold = 0
     shard_seconds: list[float] = []
     last_end: datetime | None = None
-    for envelope in envelopes:
-        get = envelope.get
-        status = get("status")
-        if status == "failure" and get("error_kind") == "expired":
+    for (
+        status,
+        error_kind,
+        started_at,
+        ended_at,
+        duration_ms,
+        memory,
+        cold_start,
+        event_time,
+    ) in attempts:
+        if status == "failure" and error_kind == "expired":
             continue  # never invoked, never billed
         invocations += 1
-        ended = _time(get("ended_at"))  # parsed once: the duration's end and the run's end
-        seconds = _seconds(_time(get("started_at")), ended, get("duration_ms")) or 0.0
+        ended = _time(ended_at)  # parsed once: the duration's end and the run's end
+        seconds = _seconds(_time(started_at), ended, duration_ms) or 0.0
         compute += seconds
-        memory = get("memory_mb")
         if not isinstance(memory, int) or isinstance(memory, bool) or memory <= 0:
             memory = ASSUMED_MEMORY_MB
             assumed += 1
         gb_seconds += seconds * memory / 1024.0
-        if get("cold_start") is True:
+        if cold_start is True:
             cold += 1
         if status == "success":
             shard_seconds.append(seconds)
-        end = ended if ended is not None else _time(get("event_time"))
+        end = ended if ended is not None else _time(event_time)
         if end is not None and (last_end is None or end > last_end):
             last_end = end
     start = _time(accepted_at)
