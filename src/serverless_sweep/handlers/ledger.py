@@ -48,41 +48,14 @@ ASSUMED_MEMORY_MB: Final = 1769
 
 _COLD = {"first": True}
 
-# The environment as `os.environ` holds it: on POSIX its `_data` dict (bytes -> bytes), which
-# every `os.environ` read and write goes through, so reading it sees exactly what
-# `os.environ.get` would, without that method's Python-level encode, decode and KeyError
-# (two lookups were about 4 of the ~10 us `timing_fields` cost per shard, issue 13).
-_ENVIRON_DATA: Final = getattr(os.environ, "_data", None)
-_RAW_ENVIRON: Final = os.name == "posix" and isinstance(_ENVIRON_DATA, dict)
-_LOG_STREAM: Final = "AWS_LAMBDA_LOG_STREAM_NAME"
-_MEMORY_SIZE: Final = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
-_LOG_STREAM_RAW: Final = os.fsencode(_LOG_STREAM)
-_MEMORY_SIZE_RAW: Final = os.fsencode(_MEMORY_SIZE)
-_DECODED: dict[bytes, str] = {}  # raw environment values -> text (a few distinct values)
-
-
-def _environment(name: str, raw_name: bytes) -> str | None:
-    """`os.environ.get(name)`, cheaper where the raw environment can be read (POSIX)."""
-    if not _RAW_ENVIRON:
-        return os.environ.get(name)
-    raw = _ENVIRON_DATA.get(raw_name)  # type: ignore[union-attr]
-    if raw is None:
-        return None
-    text = _DECODED.get(raw)
-    if text is None:
-        if len(_DECODED) > 64:
-            _DECODED.clear()
-        text = _DECODED[raw] = os.fsdecode(raw)
-    return text
-
 
 def _instance_id() -> str:
-    stream = _environment(_LOG_STREAM, _LOG_STREAM_RAW)
+    stream = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
     return stream if stream else f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _memory_mb() -> int | None:
-    raw = _environment(_MEMORY_SIZE, _MEMORY_SIZE_RAW) or ""
+    raw = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or ""
     return int(raw) if raw.isdigit() else None
 
 
