@@ -348,14 +348,7 @@ class LocalObjectStore:
     def _link(self, key: str, path: str, tmp: str) -> None:
         """Publish `tmp` as `key` create-if-absent (and remove the temp name either way)."""
         try:
-            os.link(tmp, path, follow_symlinks=False)
-        except FileExistsError as exc:
-            raise _key_taken(key, path) from exc
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create store key {key!r} (the local store needs hard links for "
-                f"create-if-absent writes): {_describe(exc)}"
-            ) from exc
+            _link_new(key, path, tmp, follow_symlinks=False)
         finally:
             _unlink_quietly(tmp)
 
@@ -608,7 +601,18 @@ def _link_unnamed(key: str, path: str, fd: int) -> None:
     AT_SYMLINK_FOLLOW to reach the file behind that link, only when a folder descriptor is
     given, and the kernel ignores it for an absolute path; `fd` itself serves."""
     try:
-        os.link(f"/proc/self/fd/{fd}", path, src_dir_fd=fd, follow_symlinks=True)
+        _link_new(key, path, f"/proc/self/fd/{fd}", src_dir_fd=fd, follow_symlinks=True)
+    finally:
+        os.close(fd)
+
+
+def _link_new(
+    key: str, path: str, source: str, *, follow_symlinks: bool, src_dir_fd: int | None = None
+) -> None:
+    """`os.link(source, path)` as a create-if-absent write of `key`: a taken key is
+    `_key_taken`, any other refusal a StoreError that says hard links are needed."""
+    try:
+        os.link(source, path, src_dir_fd=src_dir_fd, follow_symlinks=follow_symlinks)
     except FileExistsError as exc:
         raise _key_taken(key, path) from exc
     except OSError as exc:
@@ -616,8 +620,6 @@ def _link_unnamed(key: str, path: str, fd: int) -> None:
             f"cannot create store key {key!r} (the local store needs hard links for "
             f"create-if-absent writes): {_describe(exc)}"
         ) from exc
-    finally:
-        os.close(fd)
 
 
 def _read_all(fd: int, size: int) -> bytes:
