@@ -18,14 +18,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from handler_helpers import CHILD, request
+from compaction_helpers import LAYOUT, child_handler, run_batch, run_record, submit_run, uncompact
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
-from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore, RecordingInvoker
-from serverless_sweep.core.keys import StorageLayout
+from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore
 from serverless_sweep.handlers import child as child_module
 from serverless_sweep.handlers import compaction
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+from serverless_sweep.handlers.child import ChildHandler
 from serverless_sweep.handlers.compaction import (
     CommittedRows,
     chunk_folder,
@@ -34,11 +33,9 @@ from serverless_sweep.handlers.compaction import (
     mark_done_many,
     write_chunk,
 )
-from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
 from serverless_sweep.handlers.runs import RunRecord, find_run
 
 SHARDS = 150  # three completion groups of 64 at level 0: 64, 64 and 22 shards
-LAYOUT = StorageLayout("p")
 
 
 class CountingStore(LocalObjectStore):
@@ -80,31 +77,15 @@ def store(tmp_path: Path) -> CountingStore:
 
 
 def _submit(store: LocalObjectStore, shards: int = SHARDS) -> list[dict[str, Any]]:
-    invoker = RecordingInvoker()
-    config = ParentConfig(child_function=CHILD, default_model="legacy_hash", results_prefix="p")
-    parent = ParentHandler(invoker=invoker, store=store, config=config, clock=FixedClock())
-    parent.submit(request(dimensions={"b": list(range(shards))}, shard_count=shards))
-    return [json.loads(call.payload) for call in invoker.calls]
+    return submit_run(store, shards)
 
 
 def _child(store: object, clock: FixedClock | None = None) -> ChildHandler:
-    config = ChildConfig(results_prefix="p", default_model="legacy_hash")
-    return ChildHandler(store=store, config=config, clock=clock or FixedClock())  # type: ignore[arg-type]
+    return child_handler(store, clock or FixedClock())  # type: ignore[arg-type]
 
 
 def _run_batch(store: LocalObjectStore, events: list[dict[str, Any]]) -> None:
-    child = _child(store)
-    with store.durability_batch() as batch:
-        for owner, event in enumerate(events):
-            batch.owner = owner
-            assert child.handle(event)["status"] == "ok"
-    assert batch.problems == {}
-
-
-def _record(store: LocalObjectStore) -> RunRecord:
-    record = find_run(store, LAYOUT, "r1")
-    assert record is not None
-    return record
+    run_batch(store, events, FixedClock())
 
 
 def _committed_rows(store: LocalObjectStore, record: RunRecord) -> pa.Table:
@@ -125,15 +106,6 @@ def _run_metrics(store: LocalObjectStore, record: RunRecord) -> pa.Table:
     return pa.concat_tables(tables)
 
 
-def _uncompact(store: LocalObjectStore, record: RunRecord) -> None:
-    """Remove the run's compaction outputs (not its markers or chunks), to compact again."""
-    folder = store.root / compaction.compaction_folder(LAYOUT, record.run_date, record.run_id)
-    for name in ("committed.json", "claim.json"):
-        (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder / "pages", ignore_errors=True)
-    shutil.rmtree(store.root / "p" / "dataset=run_metrics", ignore_errors=True)
-
-
 def _outputs(store: LocalObjectStore, record: RunRecord) -> dict[str, bytes | None]:
     result = committed_record(store, LAYOUT, record)
     assert result is not None
@@ -148,13 +120,13 @@ def test_one_batch_writes_a_marker_per_group_and_one_chunk_and_reads_no_shard_fi
     _run_batch(store, events)
     # level 0: the three groups' runs of shards; level 1: groups 0-2 in one marker
     assert sorted(store.markers) == ["0-0/0-63", "0-1/64-127", "0-2/128-149", "1-0/0-2"]
-    record = _record(store)
+    record = run_record(store)
     assert _run_metrics(store, record).equals(_committed_rows(store, record))
     chunks = list(store.list_keys(chunk_folder(LAYOUT, record.run_date, record.run_id)))
     assert len(chunks) == 1
     # the compactor took every row from the chunk (the reads above are the test's own)
     store.shard_file_reads.clear()
-    _uncompact(store, record)
+    uncompact(store, record)
     compact_run(store, LAYOUT, record)
     assert store.shard_file_reads == Counter()
 
@@ -163,7 +135,7 @@ def test_batches_of_scattered_shards_complete_the_run_once(store: CountingStore)
     events = _submit(store)
     _run_batch(store, events[0::2])
     _run_batch(store, events[1::3])
-    record = _record(store)
+    record = run_record(store)
     assert committed_record(store, LAYOUT, record) is None  # a third of the odd ones missing
     rest = [e for i, e in enumerate(events) if i % 2 == 1 and i % 3 != 1]
     _run_batch(store, rest)
@@ -178,15 +150,15 @@ def test_parts_from_chunks_are_byte_identical_to_parts_from_the_files(
     events = _submit(store)
     _run_batch(store, events[:100])
     _run_batch(store, events[100:])  # two chunks; parts of 40 rows straddle them
-    record = _record(store)
-    _uncompact(store, record)
+    record = run_record(store)
+    uncompact(store, record)
     compact_run(store, LAYOUT, record, part_rows=part_rows)
     from_chunks = _outputs(store, record)
     assert store.shard_file_reads == Counter()
 
     chunks = store.root / chunk_folder(LAYOUT, record.run_date, record.run_id)
     shutil.rmtree(chunks)
-    _uncompact(store, record)
+    uncompact(store, record)
     compact_run(store, LAYOUT, record, part_rows=part_rows)
     assert _outputs(store, record) == from_chunks
     assert sum(store.shard_file_reads.values()) == SHARDS  # each file read once
@@ -195,7 +167,7 @@ def test_parts_from_chunks_are_byte_identical_to_parts_from_the_files(
 def test_a_damaged_chunk_is_ignored_and_the_files_are_read(store: CountingStore) -> None:
     events = _submit(store)
     _run_batch(store, events)
-    record = _record(store)
+    record = run_record(store)
     expected = _outputs(store, record)
     [chunk] = store.list_keys(chunk_folder(LAYOUT, record.run_date, record.run_id))
     path = store.path_for(chunk)
@@ -203,7 +175,7 @@ def test_a_damaged_chunk_is_ignored_and_the_files_are_read(store: CountingStore)
     data[len(data) // 2] ^= 0xFF  # a flipped bit: the bytes no longer match the name
     path.write_bytes(bytes(data))
     store.shard_file_reads.clear()
-    _uncompact(store, record)
+    uncompact(store, record)
     compact_run(store, LAYOUT, record)
     assert _outputs(store, record) == expected
     assert sum(store.shard_file_reads.values()) == SHARDS
@@ -214,7 +186,7 @@ def test_a_chunk_that_lists_another_checksum_is_not_used(store: CountingStore) -
     child = _child(store)
     for event in events:
         child.handle(event)  # one by one: no batch, no chunk
-    record = _record(store)
+    record = run_record(store)
     expected = _outputs(store, record)
     real = _committed_rows(store, record).to_pylist()
     forged = [
@@ -222,7 +194,7 @@ def test_a_chunk_that_lists_another_checksum_is_not_used(store: CountingStore) -
         for row in ({**r, "compute_ms": 99.0} for r in real)
     ]
     write_chunk(store, LAYOUT, record.run_date, record.run_id, "legacy_hash", forged)
-    _uncompact(store, record)
+    uncompact(store, record)
     compact_run(store, LAYOUT, record)
     assert _outputs(store, record) == expected
 
@@ -239,7 +211,7 @@ def test_a_retry_that_adopted_an_earlier_file_gets_its_rows_from_that_file(
     assert adopted is not None
     store.put_if_absent(key, adopted)
     _run_batch(store, events)
-    record = _record(store)
+    record = run_record(store)
     assert LocalObjectStore.get(store, key) == adopted  # adopted, never overwritten
     table = _run_metrics(store, record)
     assert table.equals(_committed_rows(store, record))

@@ -20,15 +20,14 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from handler_helpers import CHILD, request
+from compaction_helpers import LAYOUT, child_handler, run_batch, run_record, submit_run, uncompact
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
-from serverless_sweep.adapters.memory import FixedClock, RecordingInvoker
+from serverless_sweep.adapters.memory import FixedClock
 from serverless_sweep.core.jsonio import dumps_canonical
-from serverless_sweep.core.keys import StorageLayout
 from serverless_sweep.handlers import child as child_module
 from serverless_sweep.handlers import compaction
-from serverless_sweep.handlers.child import ChildConfig, ChildHandler
+from serverless_sweep.handlers.child import ChildHandler
 from serverless_sweep.handlers.compaction import (
     CommittedRows,
     chunk_folder,
@@ -39,10 +38,8 @@ from serverless_sweep.handlers.compaction import (
     write_chunk,
 )
 from serverless_sweep.handlers.ledger import compute_ledger, outcome_envelopes
-from serverless_sweep.handlers.parent import ParentConfig, ParentHandler
-from serverless_sweep.handlers.runs import RunRecord, find_run
+from serverless_sweep.handlers.runs import RunRecord
 
-LAYOUT = StorageLayout("p")
 SHARDS = 40
 
 
@@ -102,40 +99,15 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _submit(store: LocalObjectStore, shards: int = SHARDS) -> list[dict[str, Any]]:
-    invoker = RecordingInvoker()
-    config = ParentConfig(child_function=CHILD, default_model="legacy_hash", results_prefix="p")
-    parent = ParentHandler(invoker=invoker, store=store, config=config, clock=FixedClock())
-    parent.submit(request(dimensions={"b": list(range(shards))}, shard_count=shards))
-    return [json.loads(call.payload) for call in invoker.calls]
+    return submit_run(store, shards)
 
 
 def _child(store: LocalObjectStore, clock: FixedClock | None = None) -> ChildHandler:
-    config = ChildConfig(results_prefix="p", default_model="legacy_hash")
-    return ChildHandler(store=store, config=config, clock=clock or TickingClock())
+    return child_handler(store, clock or TickingClock())
 
 
 def _run_batch(store: LocalObjectStore, events: list[dict[str, Any]], clock: Any = None) -> None:
-    child = _child(store, clock)
-    with store.durability_batch() as batch:
-        for owner, event in enumerate(events):
-            batch.owner = owner
-            assert child.handle(event)["status"] == "ok"
-    assert batch.problems == {}
-
-
-def _record(store: LocalObjectStore) -> RunRecord:
-    record = find_run(store, LAYOUT, "r1")
-    assert record is not None
-    return record
-
-
-def _uncompact(store: LocalObjectStore, record: RunRecord) -> None:
-    """Remove the run's compaction outputs (not its markers or chunks), to compact again."""
-    folder = store.root / compaction.compaction_folder(LAYOUT, record.run_date, record.run_id)
-    for name in ("committed.json", "claim.json"):
-        (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder / "pages", ignore_errors=True)
-    shutil.rmtree(store.root / "p" / "dataset=run_metrics", ignore_errors=True)
+    run_batch(store, events, clock or TickingClock())
 
 
 def _outputs(store: LocalObjectStore, record: RunRecord) -> dict[str, Any]:
@@ -160,7 +132,7 @@ def _reference(store: LocalObjectStore, record: RunRecord, tmp_path: Path) -> di
     shutil.copytree(store.root, copy)
     reference = LocalObjectStore(copy)
     shutil.rmtree(copy / chunk_folder(LAYOUT, record.run_date, record.run_id), ignore_errors=True)
-    _uncompact(reference, record)
+    uncompact(reference, record)
     compact_run(reference, LAYOUT, record)
     return _outputs(reference, record)
 
@@ -170,7 +142,7 @@ def _ledger_of_store(store: LocalObjectStore, record: RunRecord) -> dict[str, An
 
 
 def _compact_again(store: DecodeCountingStore, record: RunRecord) -> None:
-    _uncompact(store, record)
+    uncompact(store, record)
     store.envelope_reads = store.file_reads = 0
     compact_run(store, LAYOUT, record)
 
@@ -181,7 +153,7 @@ def test_envelopes_a_chunk_lists_are_read_not_decoded_with_the_same_outputs(
     events = _submit(store)
     _run_batch(store, events[:25])
     _run_batch(store, events[25:])
-    record = _record(store)
+    record = run_record(store)
     _compact_again(store, record)
     decoded.clear()
     _compact_again(store, record)
@@ -198,8 +170,8 @@ def test_an_envelope_repaired_after_its_chunk_is_decoded_and_its_new_file_compac
 ) -> None:
     events = _submit(store)
     _run_batch(store, events)
-    record = _record(store)
-    _uncompact(store, record)
+    record = run_record(store)
+    uncompact(store, record)
     outcome = LAYOUT.success_outcome_key(record.run_date, record.run_id, 7)
     old = json.loads(store.get(outcome) or b"")
     damaged = old["output_metadata"]["metrics_key"]
@@ -226,7 +198,7 @@ def test_an_envelope_the_chunk_never_saw_published_is_decoded(
     later delivery committed another envelope for the same file (other times)."""
     events = _submit(store)
     _run_batch(store, events)
-    record = _record(store)
+    record = run_record(store)
     outcome = LAYOUT.success_outcome_key(record.run_date, record.run_id, 3)
     current = store.get(outcome) or b""
     envelope = json.loads(current)
@@ -278,7 +250,7 @@ def test_a_damaged_forged_or_missing_chunk_changes_nothing(
 ) -> None:
     events = _submit(store)
     _run_batch(store, events)
-    record = _record(store)
+    record = run_record(store)
     [chunk] = store.list_keys(chunk_folder(LAYOUT, *_run(record)))
     path = store.path_for(chunk)
     data = path.read_bytes()
@@ -341,20 +313,20 @@ def test_a_mixed_run_gives_the_outputs_of_the_files(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(compaction, "write_chunk", integer_duration)
         _run_batch(store, events[30:])
-    record = _record(store)
+    record = run_record(store)
     decoded.clear()
     _compact_again(store, record)
     assert sorted(decoded) == list(range(12, SHARDS))
     assert store.file_reads == 8  # the shards committed one by one
     for part_rows in (7, 100_000):
-        _uncompact(store, record)
+        uncompact(store, record)
         compact_run(store, LAYOUT, record, part_rows=part_rows)
         outputs = _outputs(store, record)
         copy = tmp_path / f"reference-{part_rows}"
         shutil.copytree(store.root, copy)
         reference = LocalObjectStore(copy)
         shutil.rmtree(copy / chunk_folder(LAYOUT, *_run(record)))
-        _uncompact(reference, record)
+        uncompact(reference, record)
         compact_run(reference, LAYOUT, record, part_rows=part_rows)
         assert outputs == _outputs(reference, record)
         assert outputs["record"]["ledger"] == _ledger_of_store(store, record)
@@ -368,16 +340,16 @@ def test_a_later_compactor_follows_an_earlier_claim_with_rows_from_the_chunks(
     found by the file the claim names (the envelope now names another)."""
     events = _submit(store)
     _run_batch(store, events)
-    record = _record(store)
+    record = run_record(store)
     claim = claim_key(LAYOUT, *_run(record))
     earlier = _outputs(store, record)
     outcome = LAYOUT.success_outcome_key(record.run_date, record.run_id, 7)
     damaged = json.loads(store.get(outcome) or b"")["output_metadata"]["metrics_key"]
     store.path_for(damaged).write_bytes(b"PAR1 not parquet")
-    _uncompact(store, record)
+    uncompact(store, record)
     store.put_if_absent(claim, earlier["claim"])
     assert _child(store).handle({**events[7], "attempt": 2})["duplicate"] is False
-    _uncompact(store, record)  # what the repair compacted, to compact once more below
+    uncompact(store, record)  # what the repair compacted, to compact once more below
     store.put_if_absent(claim, earlier["claim"])
     store.file_reads = 0
     compact_run(store, LAYOUT, record)
