@@ -166,8 +166,16 @@ def test_a_second_run_of_a_finished_job_invokes_nothing(store, clock):
     assert invoker.per_shard() == Counter({i: 1 for i in range(50)})
 
 
-def test_two_dispatchers_of_one_job_at_once_never_invoke_a_shard_twice(store, clock):
-    invoker = CountingInvoker(delay_s=0.002)
+@pytest.mark.parametrize(
+    "make_invoker",
+    [
+        pytest.param(lambda: CountingInvoker(delay_s=0.002), id="one-invoke-per-event"),
+        # a claim in one invoke_async_many call (the local invoker's way)
+        pytest.param(lambda: BatchingInvoker(delay_s=0.0005), id="batching"),
+    ],
+)
+def test_two_dispatchers_of_one_job_at_once_never_invoke_a_shard_twice(store, clock, make_invoker):
+    invoker = make_invoker()
     parent, _ = make_parent(invoker, store, clock)
     edge.submit(parent, many(400))
     settings = DispatchSettings(concurrency=4, chunk_size=10)
@@ -545,22 +553,6 @@ def test_a_batch_call_that_raises_loses_no_shard_and_redrive_resends_them(store,
         (i, 2) for i in range(5)
     ]
     assert status(parent)["dispatch_failed_shards"] == 0
-
-
-def test_two_batching_dispatchers_of_one_job_at_once_never_invoke_a_shard_twice(store, clock):
-    invoker = BatchingInvoker(delay_s=0.0005)
-    parent, _ = make_parent(invoker, store, clock)
-    edge.submit(parent, many(400))
-    settings = DispatchSettings(concurrency=4, chunk_size=10)
-    threads = [
-        threading.Thread(target=parent.dispatcher(settings).run, args=("r1", JOB_SUBMIT))
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert invoker.per_shard() == Counter({i: 1 for i in range(400)})
 
 
 class BatchingCompletingInvoker(CompletingInvoker):
