@@ -341,9 +341,24 @@ class CompletingInvoker(CountingInvoker):
         self.finished.append(event["shard_id"])
 
 
-def test_max_concurrency_caps_the_shards_in_flight(store):
+class BatchingCompletingInvoker(CompletingInvoker):
+    """CompletingInvoker taking a claim in one call."""
+
+    def invoke_async_many(
+        self, function_name: str, payloads: list[bytes]
+    ) -> list[InvokeResult | Exception]:
+        return [self.invoke_async(function_name, p) for p in payloads]
+
+
+@pytest.mark.parametrize(
+    "invoker_class",
+    # one invoke per event, and a claim in one invoke_async_many call (the local invoker's way)
+    [CompletingInvoker, BatchingCompletingInvoker],
+    ids=["one-invoke-per-event", "batching"],
+)
+def test_max_concurrency_caps_the_shards_in_flight(store, invoker_class):
     ref: list[ParentHandler] = []
-    invoker = CompletingInvoker(ref, cap=3, total=30)
+    invoker = invoker_class(ref, cap=3, total=30)
     parent, _ = make_parent(invoker, store, FixedClock())
     ref.append(parent)
     try:
@@ -553,26 +568,3 @@ def test_a_batch_call_that_raises_loses_no_shard_and_redrive_resends_them(store,
         (i, 2) for i in range(5)
     ]
     assert status(parent)["dispatch_failed_shards"] == 0
-
-
-class BatchingCompletingInvoker(CompletingInvoker):
-    def invoke_async_many(
-        self, function_name: str, payloads: list[bytes]
-    ) -> list[InvokeResult | Exception]:
-        return [self.invoke_async(function_name, p) for p in payloads]
-
-
-def test_max_concurrency_caps_the_shards_in_flight_with_batches_too(store):
-    ref: list[ParentHandler] = []
-    invoker = BatchingCompletingInvoker(ref, cap=3, total=30)
-    parent, _ = make_parent(invoker, store, FixedClock())
-    ref.append(parent)
-    try:
-        assert edge.submit(parent, many(30, max_concurrency=3))["statusCode"] == 202
-        settings = DispatchSettings(concurrency=8, chunk_size=8, poll_interval_s=0.005)
-        report = parent.dispatcher(settings).run("r1", JOB_SUBMIT)
-    finally:
-        invoker.stop.set()
-    assert report.remaining == 0
-    assert invoker.per_shard() == Counter({i: 1 for i in range(30)})
-    assert max(invoker.in_flight_seen) == 3
