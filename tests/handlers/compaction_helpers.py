@@ -22,6 +22,18 @@ from serverless_sweep.handlers.runs import RunRecord, find_run
 LAYOUT = StorageLayout("p")
 
 
+class TickingClock(FixedClock):
+    """A clock whose monotonic counter moves on every reading (other compute_ms values)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ticks = 0.0
+
+    def monotonic(self) -> float:
+        self._ticks += 0.25
+        return self._ticks
+
+
 def submit_run(store: ObjectStore, shards: int) -> list[dict[str, Any]]:
     """Submit run "r1" of `shards` one-point shards; the payloads the parent dispatched."""
     invoker = RecordingInvoker()

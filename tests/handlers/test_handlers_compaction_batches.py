@@ -18,7 +18,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from compaction_helpers import LAYOUT, child_handler, run_batch, run_record, submit_run, uncompact
+from compaction_helpers import (
+    LAYOUT,
+    TickingClock,
+    child_handler,
+    run_batch,
+    run_record,
+    submit_run,
+    uncompact,
+)
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.adapters.memory import FixedClock, MemoryObjectStore
@@ -57,18 +65,6 @@ class CountingStore(LocalObjectStore):
         super().put_if_absent(key, data, content_type)
         if "/compaction/done/" in key:
             self.markers.append(key.rpartition("/compaction/done/")[2])
-
-
-class TickingClock(FixedClock):
-    """A clock whose monotonic counter moves on every reading (other compute_ms values)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._ticks = 0.0
-
-    def monotonic(self) -> float:
-        self._ticks += 0.25
-        return self._ticks
 
 
 @pytest.fixture

@@ -20,7 +20,15 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from compaction_helpers import LAYOUT, child_handler, run_batch, run_record, submit_run, uncompact
+from compaction_helpers import (
+    LAYOUT,
+    TickingClock,
+    child_handler,
+    run_batch,
+    run_record,
+    submit_run,
+    uncompact,
+)
 
 from serverless_sweep.adapters.local.store import LocalObjectStore
 from serverless_sweep.adapters.memory import FixedClock
@@ -43,17 +51,9 @@ from serverless_sweep.handlers.runs import RunRecord
 SHARDS = 40
 
 
-class TickingClock(FixedClock):
+class WallTickingClock(TickingClock):
     """Every reading of either clock moves it on: each envelope gets other times, so every
     shard's ledger fields differ (a mix-up between shards would show)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._ticks = 0.0
-
-    def monotonic(self) -> float:
-        self._ticks += 0.25
-        return self._ticks
 
     def now(self) -> Any:
         from datetime import timedelta
@@ -103,11 +103,11 @@ def _submit(store: LocalObjectStore, shards: int = SHARDS) -> list[dict[str, Any
 
 
 def _child(store: LocalObjectStore, clock: FixedClock | None = None) -> ChildHandler:
-    return child_handler(store, clock or TickingClock())
+    return child_handler(store, clock or WallTickingClock())
 
 
 def _run_batch(store: LocalObjectStore, events: list[dict[str, Any]], clock: Any = None) -> None:
-    run_batch(store, events, clock or TickingClock())
+    run_batch(store, events, clock or WallTickingClock())
 
 
 def _outputs(store: LocalObjectStore, record: RunRecord) -> dict[str, Any]:
